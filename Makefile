@@ -1,0 +1,67 @@
+# krj: ngx_http_krj_module and krj-batch.
+#
+#   make          build/ngx_http_krj_module.so and build/krj-batch
+#   make deps     install the Debian packages (idempotent)
+#   make test     deps, build, unit tests, integration tests (plain and ASan)
+#   make demo     deps, build, ingest the sample data, nginx on :8443
+#   make bench    wrk: module against static nginx serving the same bytes
+
+NGINX_SRC    ?= /usr/share/nginx/src
+PYTHON       ?= /usr/bin/python3
+BUILD        := build
+
+export NGINX_SRC
+
+MODULE_SRCS  := config $(wildcard ngx_krj_module/*.[ch])
+BATCH_SRCS   := $(wildcard batch-plugin/*.[ch]) ngx_krj_module/krj_snapshot.c \
+                ngx_krj_module/krj_snapshot.h
+
+ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+
+.PHONY: all deps module batch asan test unit integration integration-asan \
+        demo bench clean
+
+all: module batch
+
+deps:
+	@scripts/deps.sh
+
+module: $(BUILD)/ngx_http_krj_module.so
+batch: $(BUILD)/krj-batch
+
+$(BUILD)/ngx_http_krj_module.so: $(MODULE_SRCS) scripts/build-module.sh
+	scripts/build-module.sh $(BUILD)
+
+$(BUILD)/asan/ngx_http_krj_module.so: $(MODULE_SRCS) scripts/build-module.sh
+	scripts/build-module.sh $(BUILD)/asan "$(ASAN_FLAGS)" "$(ASAN_FLAGS)"
+
+$(BUILD)/krj-batch: $(BATCH_SRCS) batch-plugin/Makefile
+	$(MAKE) -C batch-plugin BUILD=$(CURDIR)/$(BUILD)
+
+asan: $(BUILD)/asan/ngx_http_krj_module.so
+
+test: deps
+	@$(MAKE) --no-print-directory all asan
+	@scripts/run-tests.sh
+
+unit: all
+	$(MAKE) -C tests/unit BUILD=$(CURDIR)/$(BUILD) run
+
+integration: all
+	$(PYTHON) -m pytest -q tests/integration
+
+integration-asan: all asan
+	KRJ_ASAN=1 $(PYTHON) -m pytest -q tests/integration
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C tests/unit clean BUILD=$(CURDIR)/$(BUILD)

@@ -1,0 +1,237 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#ifndef _KRJ_SNAPSHOT_H_INCLUDED_
+#define _KRJ_SNAPSHOT_H_INCLUDED_
+
+
+/*
+ * The snapshot file, "krj.snapshot": written by krj-batch, mapped read-only
+ * by every nginx worker.  This header is the only definition of the format;
+ * both programs include it, so it uses plain C types and nothing of nginx.
+ *
+ * Layout rules:
+ *   - integers are stored in host byte order; byte_order lets a reader on
+ *     another architecture refuse the file instead of misreading it;
+ *   - every offset is from the start of the file, every length in bytes;
+ *     offsets are 32-bit, so a snapshot is at most 4 GiB - 1;
+ *   - every array of structures starts on an 8-byte boundary (cells hold
+ *     doubles);
+ *   - strings are not NUL-terminated: a krj_snap_ref_t gives their bytes;
+ *   - the checksum is SHA-256 over bytes [KRJ_SNAP_SUMMED_FROM, total_len),
+ *     i.e. everything after the checksum field itself, so magic, version,
+ *     header size and total length are checked field by field and the rest
+ *     of the file by the digest.
+ */
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+#define KRJ_SNAP_MAGIC          "KRJSNAP\x1a"
+#define KRJ_SNAP_MAGIC_LEN      8
+#define KRJ_SNAP_VERSION        1
+#define KRJ_SNAP_BYTE_ORDER     0x01020304
+#define KRJ_SNAP_MAX_SIZE       0xffffffffULL
+#define KRJ_SNAP_ALIGN          8
+#define KRJ_SNAP_SUMMED_FROM    offsetof(krj_snap_header_t, byte_order)
+
+/* krj_snap_cell_t.type */
+#define KRJ_SNAP_NULL           0
+#define KRJ_SNAP_NUMBER         1
+#define KRJ_SNAP_STRING         2
+
+/* krj_snap_row_t.signal and .prior */
+#define KRJ_SIGNAL_NONE         0       /* no such column, or empty */
+#define KRJ_SIGNAL_LONG         1
+#define KRJ_SIGNAL_NEUTRAL      2
+#define KRJ_SIGNAL_SHORT        3
+#define KRJ_SIGNAL_OTHER        4       /* present but not a known value */
+
+/* krj_snap_category_t.counts[week][kind] */
+#define KRJ_WEEK_THIS           0
+#define KRJ_WEEK_PRIOR          1
+#define KRJ_COUNT_LONG          0
+#define KRJ_COUNT_NEUTRAL       1
+#define KRJ_COUNT_SHORT         2
+
+#define KRJ_SNAP_ERRLEN         256
+
+
+typedef struct {
+    uint32_t        off;
+    uint32_t        len;
+} krj_snap_ref_t;
+
+
+typedef struct {
+    uint8_t         magic[KRJ_SNAP_MAGIC_LEN];
+    uint32_t        version;
+    uint32_t        header_size;        /* sizeof(krj_snap_header_t) */
+    uint64_t        total_len;          /* the file's exact size */
+    uint8_t         checksum[32];
+
+    /* everything from here to the end of the file is checksummed */
+
+    uint32_t        byte_order;         /* KRJ_SNAP_BYTE_ORDER */
+    uint32_t        ncategories;
+    int64_t         generated_at;       /* unix time of the publishing run */
+    uint8_t         input_digest[32];   /* SHA-256 over the inputs used */
+    uint32_t        ntickers;
+    uint32_t        nticker_rows;
+
+    krj_snap_ref_t  generated_at_iso;   /* "2026-01-09T18:00:00Z" */
+
+    /* krj_snap_category_t[ncategories], sorted by slug, slugs unique */
+    krj_snap_ref_t  categories;
+
+    /* krj_snap_ticker_t[ntickers], sorted by ticker (bytes), unique */
+    krj_snap_ref_t  tickers;
+
+    /* krj_snap_rowref_t[nticker_rows], grouped per ticker */
+    krj_snap_ref_t  ticker_rows;
+
+    /* pre-rendered bodies of GET /categories and GET /summary */
+    krj_snap_ref_t  categories_json;
+    krj_snap_ref_t  categories_json_gz;
+    krj_snap_ref_t  summary_json;
+    krj_snap_ref_t  summary_json_gz;
+} krj_snap_header_t;
+
+
+typedef struct {
+    krj_snap_ref_t  slug;               /* "sp500" */
+    krj_snap_ref_t  label;              /* "SP500" */
+    krj_snap_ref_t  signal_date;        /* "2026-01-09" */
+    krj_snap_ref_t  source_file;        /* base name of the input CSV */
+    krj_snap_ref_t  sha256;             /* 64 hex digits, of csv below */
+
+    uint32_t        nrows;
+    uint32_t        ncolumns;
+
+    /* column indexes, -1 when the column is absent */
+    int32_t         ticker_col;
+    int32_t         signal_col;
+    int32_t         prior_col;
+    uint32_t        reserved;
+
+    /* [KRJ_WEEK_*][KRJ_COUNT_*] over all rows */
+    uint32_t        counts[2][3];
+
+    krj_snap_ref_t  columns;            /* krj_snap_column_t[ncolumns] */
+    krj_snap_ref_t  rows;               /* krj_snap_row_t[nrows] */
+    krj_snap_ref_t  cells;              /* krj_snap_cell_t[nrows*ncolumns] */
+
+    /*
+     * JSON members shared by every answer about this category, without
+     * braces: "category":"sp500","label":"SP500","signal_date":"...",
+     * "generated_at":"..."
+     */
+    krj_snap_ref_t  json_meta;
+
+    /* the object for this category in /categories and in /summary */
+    krj_snap_ref_t  categories_item;
+    krj_snap_ref_t  summary_item;
+
+    /* the summary object over all rows, {"total":...,"delta":{...}} */
+    krj_snap_ref_t  summary;
+
+    /* unfiltered GET /signals/{slug} and /signals/{slug}.csv bodies */
+    krj_snap_ref_t  json;
+    krj_snap_ref_t  json_gz;
+    krj_snap_ref_t  csv;                /* the validated CSV as published */
+    krj_snap_ref_t  csv_gz;
+
+    krj_snap_ref_t  csv_header;         /* header record, "\n" included */
+} krj_snap_category_t;
+
+
+typedef struct {
+    krj_snap_ref_t  name;               /* as in the CSV header */
+    krj_snap_ref_t  json_name;          /* a JSON string, quotes included */
+    krj_snap_ref_t  csv_name;           /* as a CSV field, quoted if needed */
+    uint32_t        numeric;            /* 1: every non-empty cell a number */
+    uint32_t        reserved;
+} krj_snap_column_t;
+
+
+typedef struct {
+    krj_snap_ref_t  json;               /* {"ticker":"AAPL",...} */
+    krj_snap_ref_t  csv;                /* the record as CSV, "\n" included */
+    uint32_t        line;               /* first line of it in the source */
+    uint8_t         signal;             /* KRJ_SIGNAL_* */
+    uint8_t         prior;              /* KRJ_SIGNAL_* */
+    uint8_t         reserved[2];
+} krj_snap_row_t;
+
+
+typedef struct {
+    krj_snap_ref_t  raw;                /* the field's text, unquoted */
+    krj_snap_ref_t  json;               /* number, null or "string" */
+    krj_snap_ref_t  csv;                /* the field as CSV, quoted if needed */
+    double          num;                /* the value when type is NUMBER */
+    uint32_t        type;               /* KRJ_SNAP_NULL|NUMBER|STRING */
+    uint32_t        reserved;
+} krj_snap_cell_t;
+
+
+typedef struct {
+    krj_snap_ref_t  ticker;             /* upper case */
+    uint32_t        first;              /* index into ticker_rows */
+    uint32_t        count;
+} krj_snap_ticker_t;
+
+
+typedef struct {
+    uint32_t        category;
+    uint32_t        row;
+} krj_snap_rowref_t;
+
+
+/*
+ * A validated snapshot: pointers into the bytes that krj_snap_open()
+ * checked.  Nothing here owns memory.
+ */
+typedef struct {
+    const uint8_t              *base;
+    size_t                      len;
+    const krj_snap_header_t    *hdr;
+    const krj_snap_category_t  *categories;
+    const krj_snap_ticker_t    *tickers;
+    const krj_snap_rowref_t    *ticker_rows;
+} krj_snap_t;
+
+
+#define krj_snap_ptr(snap, ref)  ((const char *) (snap)->base + (ref).off)
+
+#define krj_snap_columns(snap, cat)                                           \
+    ((const krj_snap_column_t *) ((snap)->base + (cat)->columns.off))
+#define krj_snap_rows(snap, cat)                                              \
+    ((const krj_snap_row_t *) ((snap)->base + (cat)->rows.off))
+#define krj_snap_cell(snap, cat, row, col)                                    \
+    ((const krj_snap_cell_t *) ((snap)->base + (cat)->cells.off)              \
+     + (size_t) (row) * (cat)->ncolumns + (col))
+
+
+/*
+ * Checks every byte of a snapshot: magic, version, byte order, total length
+ * against len, the checksum, then every offset, length, index and count.
+ * Returns 0 and fills snap, or -1 with a one-line reason in err
+ * (KRJ_SNAP_ERRLEN bytes).  Never reads outside [p, p + len).
+ */
+int krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err);
+
+/* binary search by slug; NULL when absent */
+const krj_snap_category_t *krj_snap_find_category(const krj_snap_t *snap,
+    const char *slug, size_t len);
+
+/* binary search by ticker, case-insensitively; NULL when absent */
+const krj_snap_ticker_t *krj_snap_find_ticker(const krj_snap_t *snap,
+    const char *ticker, size_t len);
+
+
+#endif /* _KRJ_SNAPSHOT_H_INCLUDED_ */

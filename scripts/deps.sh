@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the Debian packages krj needs; does nothing when they are all
+# present, so `make demo` and `make test` can call it every time.
+set -eu
+
+PKGS="build-essential pkg-config nginx nginx-dev libpcre2-dev zlib1g-dev
+libssl-dev libcsv-dev libjansson-dev libhiredis-dev libpq-dev libcrypt-dev
+check postgresql redis-server python3 python3-pytest curl openssl wrk
+valgrind ca-certificates"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+        || missing="$missing $p"
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Debian starts these on install; krj runs its own throwaway instances.
+for s in nginx postgresql redis-server; do
+    $SUDO systemctl disable --now "$s" >/dev/null 2>&1 || true
+done
