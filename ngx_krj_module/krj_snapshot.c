@@ -1,0 +1,632 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+/*
+ * The snapshot reader: validates a whole snapshot before anything reads it.
+ * Shared by the nginx module and krj-batch, so it uses libc and libcrypto
+ * only, never allocates, and never reads outside [p, p + len).  Every loop
+ * is bounded by a count whose array was first checked to lie in the buffer,
+ * so the work is linear in the file size.
+ */
+
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "krj_snapshot.h"
+
+
+static int krj_snap_check_header(krj_snap_t *snap, char *err);
+static int krj_snap_check_category(const krj_snap_t *snap, uint32_t i,
+    char *err);
+static int krj_snap_check_columns(const krj_snap_t *snap,
+    const krj_snap_category_t *cat, uint32_t i, char *err);
+static int krj_snap_check_rows(const krj_snap_t *snap,
+    const krj_snap_category_t *cat, uint32_t i, char *err);
+static int krj_snap_check_cells(const krj_snap_t *snap,
+    const krj_snap_category_t *cat, uint32_t i, char *err);
+static int krj_snap_check_tickers(const krj_snap_t *snap, char *err);
+static int krj_snap_ref_ok(const krj_snap_t *snap, krj_snap_ref_t ref);
+static int krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref,
+    uint64_t count, size_t size);
+static int krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen);
+static int krj_snap_cmp_upper(const uint8_t *key, size_t klen,
+    const char *s, size_t slen);
+static int krj_snap_error(char *err, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+
+int
+krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
+{
+    uint32_t                    i;
+    krj_snap_t                  s;
+    const krj_snap_category_t  *cat, *prev;
+
+    memset(snap, 0, sizeof(krj_snap_t));
+
+    if (p == NULL || len < sizeof(krj_snap_header_t)) {
+        return krj_snap_error(err, "file too short for a header "
+                              "(%zu bytes)", len);
+    }
+
+    /* the structures hold 64-bit fields; a mapping is page aligned */
+    if ((uintptr_t) p % KRJ_SNAP_ALIGN != 0) {
+        return krj_snap_error(err, "buffer not %d-byte aligned",
+                              KRJ_SNAP_ALIGN);
+    }
+
+    s.base = p;
+    s.len = len;
+    s.hdr = (const krj_snap_header_t *) p;
+    s.categories = NULL;
+    s.tickers = NULL;
+    s.ticker_rows = NULL;
+
+    if (krj_snap_check_header(&s, err) != 0) {
+        return -1;
+    }
+
+    s.categories = (const krj_snap_category_t *) (p + s.hdr->categories.off);
+    s.tickers = (const krj_snap_ticker_t *) (p + s.hdr->tickers.off);
+    s.ticker_rows = (const krj_snap_rowref_t *) (p + s.hdr->ticker_rows.off);
+
+    prev = NULL;
+
+    for (i = 0; i < s.hdr->ncategories; i++) {
+        cat = &s.categories[i];
+
+        if (krj_snap_check_category(&s, i, err) != 0) {
+            return -1;
+        }
+
+        if (prev != NULL
+            && krj_snap_cmp(p + prev->slug.off, prev->slug.len,
+                            p + cat->slug.off, cat->slug.len) >= 0)
+        {
+            return krj_snap_error(err, "category %u: slug not sorted or "
+                                  "not unique", i);
+        }
+
+        prev = cat;
+    }
+
+    if (krj_snap_check_tickers(&s, err) != 0) {
+        return -1;
+    }
+
+    *snap = s;
+
+    return 0;
+}
+
+
+const krj_snap_category_t *
+krj_snap_find_category(const krj_snap_t *snap, const char *slug, size_t len)
+{
+    int                         rc;
+    uint32_t                    lo, hi, mid;
+    const krj_snap_category_t  *cat;
+
+    if (snap->hdr == NULL) {
+        return NULL;
+    }
+
+    lo = 0;
+    hi = snap->hdr->ncategories;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        cat = &snap->categories[mid];
+
+        rc = krj_snap_cmp(snap->base + cat->slug.off, cat->slug.len,
+                          (const uint8_t *) slug, len);
+        if (rc == 0) {
+            return cat;
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+const krj_snap_ticker_t *
+krj_snap_find_ticker(const krj_snap_t *snap, const char *ticker, size_t len)
+{
+    int                       rc;
+    uint32_t                  lo, hi, mid;
+    const krj_snap_ticker_t  *t;
+
+    if (snap->hdr == NULL) {
+        return NULL;
+    }
+
+    lo = 0;
+    hi = snap->hdr->ntickers;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        t = &snap->tickers[mid];
+
+        rc = krj_snap_cmp_upper(snap->base + t->ticker.off, t->ticker.len,
+                                ticker, len);
+        if (rc == 0) {
+            return t;
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+static int
+krj_snap_check_header(krj_snap_t *snap, char *err)
+{
+    unsigned int              mdlen;
+    const krj_snap_header_t  *h;
+    uint8_t                   md[EVP_MAX_MD_SIZE];
+
+    h = snap->hdr;
+
+    if (memcmp(h->magic, KRJ_SNAP_MAGIC, KRJ_SNAP_MAGIC_LEN) != 0) {
+        return krj_snap_error(err, "bad magic, not a krj snapshot");
+    }
+
+    if (h->version != KRJ_SNAP_VERSION) {
+        return krj_snap_error(err, "unsupported format version %u "
+                              "(expected %d)", h->version, KRJ_SNAP_VERSION);
+    }
+
+    if (h->header_size != sizeof(krj_snap_header_t)) {
+        return krj_snap_error(err, "header size %u, expected %zu",
+                              h->header_size, sizeof(krj_snap_header_t));
+    }
+
+    if (h->byte_order != KRJ_SNAP_BYTE_ORDER) {
+        return krj_snap_error(err, "byte order mismatch (written on another "
+                              "architecture)");
+    }
+
+    if (h->total_len != snap->len || snap->len > KRJ_SNAP_MAX_SIZE) {
+        return krj_snap_error(err, "total length %llu, file has %zu bytes",
+                              (unsigned long long) h->total_len, snap->len);
+    }
+
+    if (EVP_Digest(snap->base + KRJ_SNAP_SUMMED_FROM,
+                   snap->len - KRJ_SNAP_SUMMED_FROM, md, &mdlen,
+                   EVP_sha256(), NULL)
+        != 1 || mdlen != sizeof(h->checksum))
+    {
+        return krj_snap_error(err, "cannot compute SHA-256");
+    }
+
+    if (memcmp(md, h->checksum, sizeof(h->checksum)) != 0) {
+        return krj_snap_error(err, "checksum mismatch");
+    }
+
+    if (!krj_snap_ref_ok(snap, h->generated_at_iso)) {
+        return krj_snap_error(err, "generated_at_iso out of bounds");
+    }
+
+    if (!krj_snap_array_ok(snap, h->categories, h->ncategories,
+                           sizeof(krj_snap_category_t)))
+    {
+        return krj_snap_error(err, "categories array out of bounds, "
+                              "misaligned or of the wrong size");
+    }
+
+    if (!krj_snap_array_ok(snap, h->tickers, h->ntickers,
+                           sizeof(krj_snap_ticker_t)))
+    {
+        return krj_snap_error(err, "tickers array out of bounds, "
+                              "misaligned or of the wrong size");
+    }
+
+    if (!krj_snap_array_ok(snap, h->ticker_rows, h->nticker_rows,
+                           sizeof(krj_snap_rowref_t)))
+    {
+        return krj_snap_error(err, "ticker rows array out of bounds, "
+                              "misaligned or of the wrong size");
+    }
+
+    if (!krj_snap_ref_ok(snap, h->categories_json)
+        || !krj_snap_ref_ok(snap, h->categories_json_gz)
+        || !krj_snap_ref_ok(snap, h->summary_json)
+        || !krj_snap_ref_ok(snap, h->summary_json_gz))
+    {
+        return krj_snap_error(err, "pre-rendered body out of bounds");
+    }
+
+    return 0;
+}
+
+
+static int
+krj_snap_check_category(const krj_snap_t *snap, uint32_t i, char *err)
+{
+    const krj_snap_category_t  *cat;
+
+    cat = &snap->categories[i];
+
+    if (!krj_snap_ref_ok(snap, cat->slug) || cat->slug.len == 0) {
+        return krj_snap_error(err, "category %u: slug out of bounds "
+                              "or empty", i);
+    }
+
+    if (!krj_snap_ref_ok(snap, cat->label)
+        || !krj_snap_ref_ok(snap, cat->signal_date)
+        || !krj_snap_ref_ok(snap, cat->source_file))
+    {
+        return krj_snap_error(err, "category %u: label, signal_date or "
+                              "source_file out of bounds", i);
+    }
+
+    if (!krj_snap_ref_ok(snap, cat->sha256) || cat->sha256.len != 64) {
+        return krj_snap_error(err, "category %u: sha256 out of bounds "
+                              "or not 64 digits", i);
+    }
+
+    if (cat->ncolumns == 0) {
+        return krj_snap_error(err, "category %u: no columns", i);
+    }
+
+    if (cat->ticker_col < 0 || (uint32_t) cat->ticker_col >= cat->ncolumns) {
+        return krj_snap_error(err, "category %u: ticker column %d out of "
+                              "range", i, cat->ticker_col);
+    }
+
+    if (cat->signal_col < -1
+        || (cat->signal_col >= 0
+            && (uint32_t) cat->signal_col >= cat->ncolumns))
+    {
+        return krj_snap_error(err, "category %u: signal column %d out of "
+                              "range", i, cat->signal_col);
+    }
+
+    if (cat->prior_col < -1
+        || (cat->prior_col >= 0
+            && (uint32_t) cat->prior_col >= cat->ncolumns))
+    {
+        return krj_snap_error(err, "category %u: prior column %d out of "
+                              "range", i, cat->prior_col);
+    }
+
+    if (!krj_snap_array_ok(snap, cat->columns, cat->ncolumns,
+                           sizeof(krj_snap_column_t)))
+    {
+        return krj_snap_error(err, "category %u: columns out of bounds", i);
+    }
+
+    if (!krj_snap_array_ok(snap, cat->rows, cat->nrows,
+                           sizeof(krj_snap_row_t)))
+    {
+        return krj_snap_error(err, "category %u: rows out of bounds", i);
+    }
+
+    /* both factors are 32-bit, so the product fits in 64 bits */
+    if (!krj_snap_array_ok(snap, cat->cells,
+                           (uint64_t) cat->nrows * cat->ncolumns,
+                           sizeof(krj_snap_cell_t)))
+    {
+        return krj_snap_error(err, "category %u: cells out of bounds", i);
+    }
+
+    if (!krj_snap_ref_ok(snap, cat->json_meta)
+        || !krj_snap_ref_ok(snap, cat->categories_item)
+        || !krj_snap_ref_ok(snap, cat->summary_item)
+        || !krj_snap_ref_ok(snap, cat->summary)
+        || !krj_snap_ref_ok(snap, cat->json)
+        || !krj_snap_ref_ok(snap, cat->json_gz)
+        || !krj_snap_ref_ok(snap, cat->csv)
+        || !krj_snap_ref_ok(snap, cat->csv_gz)
+        || !krj_snap_ref_ok(snap, cat->csv_header))
+    {
+        return krj_snap_error(err, "category %u: pre-rendered body out of "
+                              "bounds", i);
+    }
+
+    if (krj_snap_check_columns(snap, cat, i, err) != 0
+        || krj_snap_check_rows(snap, cat, i, err) != 0
+        || krj_snap_check_cells(snap, cat, i, err) != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+krj_snap_check_columns(const krj_snap_t *snap,
+    const krj_snap_category_t *cat, uint32_t i, char *err)
+{
+    uint32_t                  c;
+    const krj_snap_column_t  *col;
+
+    col = krj_snap_columns(snap, cat);
+
+    for (c = 0; c < cat->ncolumns; c++) {
+        if (!krj_snap_ref_ok(snap, col[c].name)
+            || !krj_snap_ref_ok(snap, col[c].json_name)
+            || !krj_snap_ref_ok(snap, col[c].csv_name))
+        {
+            return krj_snap_error(err, "category %u: column %u: name out of "
+                                  "bounds", i, c);
+        }
+
+        if (col[c].numeric > 1) {
+            return krj_snap_error(err, "category %u: column %u: bad numeric "
+                                  "flag %u", i, c, col[c].numeric);
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+krj_snap_check_rows(const krj_snap_t *snap, const krj_snap_category_t *cat,
+    uint32_t i, char *err)
+{
+    uint32_t               r, k, counts[2][3];
+    const krj_snap_row_t  *row;
+
+    row = krj_snap_rows(snap, cat);
+    memset(counts, 0, sizeof(counts));
+
+    for (r = 0; r < cat->nrows; r++) {
+        if (!krj_snap_ref_ok(snap, row[r].json)
+            || !krj_snap_ref_ok(snap, row[r].csv))
+        {
+            return krj_snap_error(err, "category %u: row %u: body out of "
+                                  "bounds", i, r);
+        }
+
+        if (row[r].signal > KRJ_SIGNAL_OTHER
+            || row[r].prior > KRJ_SIGNAL_OTHER
+            || (cat->signal_col < 0 && row[r].signal != KRJ_SIGNAL_NONE)
+            || (cat->prior_col < 0 && row[r].prior != KRJ_SIGNAL_NONE))
+        {
+            return krj_snap_error(err, "category %u: row %u: bad signal",
+                                  i, r);
+        }
+
+        /* KRJ_SIGNAL_LONG..SHORT map onto KRJ_COUNT_LONG..SHORT */
+        k = row[r].signal;
+        if (k >= KRJ_SIGNAL_LONG && k <= KRJ_SIGNAL_SHORT) {
+            counts[KRJ_WEEK_THIS][k - KRJ_SIGNAL_LONG]++;
+        }
+
+        k = row[r].prior;
+        if (k >= KRJ_SIGNAL_LONG && k <= KRJ_SIGNAL_SHORT) {
+            counts[KRJ_WEEK_PRIOR][k - KRJ_SIGNAL_LONG]++;
+        }
+    }
+
+    if (memcmp(counts, cat->counts, sizeof(counts)) != 0) {
+        return krj_snap_error(err, "category %u: signal counts do not match "
+                              "the rows", i);
+    }
+
+    return 0;
+}
+
+
+static int
+krj_snap_check_cells(const krj_snap_t *snap, const krj_snap_category_t *cat,
+    uint32_t i, char *err)
+{
+    uint64_t                n, c;
+    const krj_snap_cell_t  *cell;
+
+    cell = krj_snap_cell(snap, cat, 0, 0);
+    n = (uint64_t) cat->nrows * cat->ncolumns;
+
+    for (c = 0; c < n; c++) {
+        if (!krj_snap_ref_ok(snap, cell[c].raw)
+            || !krj_snap_ref_ok(snap, cell[c].json)
+            || !krj_snap_ref_ok(snap, cell[c].csv))
+        {
+            return krj_snap_error(err, "category %u: cell %llu: text out of "
+                                  "bounds", i, (unsigned long long) c);
+        }
+
+        if (cell[c].type > KRJ_SNAP_STRING) {
+            return krj_snap_error(err, "category %u: cell %llu: bad type %u",
+                                  i, (unsigned long long) c, cell[c].type);
+        }
+
+        if (cell[c].type == KRJ_SNAP_NUMBER && !isfinite(cell[c].num)) {
+            return krj_snap_error(err, "category %u: cell %llu: number not "
+                                  "finite", i, (unsigned long long) c);
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+krj_snap_check_tickers(const krj_snap_t *snap, char *err)
+{
+    size_t                       k;
+    uint32_t                     i, j, next;
+    const uint8_t               *name;
+    const krj_snap_ticker_t     *t, *prev;
+    const krj_snap_rowref_t     *rr;
+    const krj_snap_category_t   *cat;
+
+    prev = NULL;
+    next = 0;
+
+    for (i = 0; i < snap->hdr->ntickers; i++) {
+        t = &snap->tickers[i];
+
+        if (!krj_snap_ref_ok(snap, t->ticker) || t->ticker.len == 0) {
+            return krj_snap_error(err, "ticker %u: name out of bounds or "
+                                  "empty", i);
+        }
+
+        /* lookups upper-case the key, so stored names must be upper case */
+        name = snap->base + t->ticker.off;
+
+        for (k = 0; k < t->ticker.len; k++) {
+            if (name[k] >= 'a' && name[k] <= 'z') {
+                return krj_snap_error(err, "ticker %u: not upper case", i);
+            }
+        }
+
+        if (prev != NULL
+            && krj_snap_cmp(snap->base + prev->ticker.off, prev->ticker.len,
+                            name, t->ticker.len) >= 0)
+        {
+            return krj_snap_error(err, "ticker %u: not sorted or not unique",
+                                  i);
+        }
+
+        /* the groups are contiguous and cover ticker_rows exactly */
+        if (t->count == 0 || t->first != next
+            || (uint64_t) t->first + t->count > snap->hdr->nticker_rows)
+        {
+            return krj_snap_error(err, "ticker %u: rows %u+%u out of range",
+                                  i, t->first, t->count);
+        }
+
+        next = t->first + t->count;
+        prev = t;
+    }
+
+    if (next != snap->hdr->nticker_rows) {
+        return krj_snap_error(err, "ticker rows: %u listed, %u referenced",
+                              snap->hdr->nticker_rows, next);
+    }
+
+    rr = snap->ticker_rows;
+
+    for (j = 0; j < snap->hdr->nticker_rows; j++) {
+        if (rr[j].category >= snap->hdr->ncategories) {
+            return krj_snap_error(err, "ticker row %u: category %u out of "
+                                  "range", j, rr[j].category);
+        }
+
+        cat = &snap->categories[rr[j].category];
+
+        if (rr[j].row >= cat->nrows) {
+            return krj_snap_error(err, "ticker row %u: row %u out of range",
+                                  j, rr[j].row);
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+krj_snap_ref_ok(const krj_snap_t *snap, krj_snap_ref_t ref)
+{
+    /* 32-bit operands: the sum cannot overflow 64 bits */
+    return (uint64_t) ref.off + ref.len <= snap->len;
+}
+
+
+static int
+krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref, uint64_t count,
+    size_t size)
+{
+    if (ref.off % KRJ_SNAP_ALIGN != 0) {
+        return 0;
+    }
+
+    /* a count larger than the file could hold would overflow the product */
+    if (count > snap->len / size) {
+        return 0;
+    }
+
+    if ((uint64_t) ref.len != count * size) {
+        return 0;
+    }
+
+    return krj_snap_ref_ok(snap, ref);
+}
+
+
+static int
+krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    int  rc;
+
+    rc = memcmp(a, b, alen < blen ? alen : blen);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return (alen > blen) - (alen < blen);
+}
+
+
+/* compares a stored upper-case key with s upper-cased, as unsigned bytes */
+static int
+krj_snap_cmp_upper(const uint8_t *key, size_t klen, const char *s,
+    size_t slen)
+{
+    size_t   i, n;
+    uint8_t  c;
+
+    n = klen < slen ? klen : slen;
+
+    for (i = 0; i < n; i++) {
+        c = (uint8_t) s[i];
+
+        if (c >= 'a' && c <= 'z') {
+            c -= 'a' - 'A';
+        }
+
+        if (key[i] != c) {
+            return key[i] < c ? -1 : 1;
+        }
+    }
+
+    return (klen > slen) - (klen < slen);
+}
+
+
+static int
+krj_snap_error(char *err, const char *fmt, ...)
+{
+    va_list  args;
+
+    if (err != NULL) {
+        va_start(args, fmt);
+        vsnprintf(err, KRJ_SNAP_ERRLEN, fmt, args);
+        va_end(args);
+    }
+
+    return -1;
+}
