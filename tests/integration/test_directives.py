@@ -1,0 +1,145 @@
+"""Configuration: every bad krj directive fails `nginx -t` with a precise
+[emerg] naming the file and line; the good configuration passes."""
+
+import re
+
+import pytest
+
+import krjenv
+from krjenv import Nginx
+
+GOOD_HTTP = """
+    krj_snapshot %(snap)s;
+    krj_reload_interval 1s;
+    krj_max_age 8d;
+    krj_zone krj 1m;
+    server {
+        listen 127.0.0.1:%(port)d;
+        location /api/v1/ { krj_api; }
+        location = /health { krj_status health; }
+        location = /ready  { krj_status ready; }
+    }
+"""
+
+
+def conf(tmp_path, replace=None, add_http="", add_server=""):
+    http_conf = GOOD_HTTP % {"snap": tmp_path / "krj.snapshot",
+                             "port": krjenv.free_port()}
+    if replace:
+        old, new = replace
+        assert old in http_conf
+        http_conf = http_conf.replace(old, new)
+    http_conf = add_http + http_conf
+    if add_server:
+        http_conf = http_conf.replace("location /api/v1/",
+                                      add_server + "\n        location /api/v1/")
+    return Nginx(tmp_path / "nginx", http_conf)
+
+
+def test_good_config(tmp_path):
+    rc, out = conf(tmp_path).test_config()
+    assert rc == 0, "the README configuration passes nginx -t: %s" % out
+    assert "[emerg]" not in out and "[alert]" not in out
+
+
+def test_minimal_config(tmp_path):
+    # only the snapshot and one location: the other directives default
+    n = Nginx(tmp_path / "nginx", """
+    krj_snapshot %s/krj.snapshot;
+    server { listen 127.0.0.1:%d; location /api/v1/ { krj_api; } }
+""" % (tmp_path, krjenv.free_port()))
+    rc, out = n.test_config()
+    assert rc == 0, "defaults suffice: %s" % out
+
+
+BAD = [
+    # (name, replace (old, new) or add to http, regex of the message)
+    ("snapshot without argument",
+     ("krj_snapshot %(snap)s;", "krj_snapshot;"),
+     r'invalid number of arguments in "krj_snapshot" directive'),
+    ("snapshot with two arguments",
+     ("krj_snapshot %(snap)s;", "krj_snapshot /a /b;"),
+     r'invalid number of arguments in "krj_snapshot" directive'),
+    ("snapshot duplicate",
+     ("krj_snapshot %(snap)s;", "krj_snapshot /a; krj_snapshot /b;"),
+     r'"krj_snapshot" directive is duplicate'),
+    ("reload interval not a time",
+     ("krj_reload_interval 1s;", "krj_reload_interval abc;"),
+     r'"krj_reload_interval" directive invalid value|invalid value'),
+    ("reload interval bad unit",
+     ("krj_reload_interval 1s;", "krj_reload_interval 5x;"),
+     r'"krj_reload_interval" directive invalid value|invalid value'),
+    ("reload interval negative",
+     ("krj_reload_interval 1s;", "krj_reload_interval -1s;"),
+     r'"krj_reload_interval" directive invalid value|invalid value'),
+    ("reload interval zero",
+     ("krj_reload_interval 1s;", "krj_reload_interval 0;"),
+     r'krj_reload_interval'),
+    ("reload interval missing",
+     ("krj_reload_interval 1s;", "krj_reload_interval;"),
+     r'invalid number of arguments in "krj_reload_interval" directive'),
+    ("reload interval duplicate",
+     ("krj_reload_interval 1s;",
+      "krj_reload_interval 1s; krj_reload_interval 2s;"),
+     r'"krj_reload_interval" directive is duplicate'),
+    ("max age not a time",
+     ("krj_max_age 8d;", "krj_max_age soon;"),
+     r'"krj_max_age" directive invalid value|invalid value'),
+    ("max age duplicate",
+     ("krj_max_age 8d;", "krj_max_age 8d; krj_max_age 9d;"),
+     r'"krj_max_age" directive is duplicate'),
+    ("zone without size",
+     ("krj_zone krj 1m;", "krj_zone krj;"),
+     r'krj_zone'),
+    ("zone without name",
+     ("krj_zone krj 1m;", "krj_zone 1m;"),
+     r'krj_zone|zone'),
+    ("zone bad size",
+     ("krj_zone krj 1m;", "krj_zone krj abc;"),
+     r'invalid|size'),
+    ("zone too small",
+     ("krj_zone krj 1m;", "krj_zone krj 1k;"),
+     r'too small'),
+    ("zone duplicate",
+     ("krj_zone krj 1m;", "krj_zone krj 1m; krj_zone other 1m;"),
+     r'duplicate'),
+    ("status bogus",
+     ("krj_status health;", "krj_status bogus;"),
+     r'invalid value "bogus"|bogus'),
+    ("status without argument",
+     ("krj_status health;", "krj_status;"),
+     r'invalid number of arguments in "krj_status" directive'),
+    ("api with an argument",
+     ("krj_api;", "krj_api on;"),
+     r'invalid number of arguments in "krj_api" directive'),
+    ("api at http level",
+     ("krj_max_age 8d;", "krj_max_age 8d; krj_api;"),
+     r'"krj_api" directive is not allowed here'),
+    ("snapshot in a location",
+     ("krj_api;", "krj_api; krj_snapshot /x;"),
+     r'"krj_snapshot" directive is not allowed here'),
+    ("unknown krj directive",
+     ("krj_max_age 8d;", "krj_max_age 8d; krj_bogus on;"),
+     r'unknown directive "krj_bogus"'),
+]
+
+
+@pytest.mark.parametrize("what,replace,message", BAD,
+                         ids=[b[0] for b in BAD])
+def test_bad_directive(tmp_path, what, replace, message):
+    old, new = replace
+    snap = str(tmp_path / "krj.snapshot")
+    old = old % {"snap": snap} if "%(snap)s" in old else old
+    n = conf(tmp_path, replace=(old, new))
+    rc, out = n.test_config()
+    assert rc != 0, "%s: nginx -t fails" % what
+    emerg = [l for l in out.splitlines() if "[emerg]" in l]
+    assert len(emerg) == 1, "%s: exactly one [emerg] line: %s" % (what, out)
+    assert re.search(message, emerg[0]), \
+        "%s: the message says %r: %s" % (what, message, emerg[0])
+    line = n.line_of(new)
+    assert emerg[0].rstrip().endswith("%s:%d" % (n.conf_path, line)), \
+        "%s: the message names the file and line %d: %s" % (what, line,
+                                                            emerg[0])
+    assert "AddressSanitizer" not in out and "runtime error" not in out, \
+        "%s: no sanitizer report" % what

@@ -1,0 +1,154 @@
+"""Response headers: security headers on every krj response (errors and
+304 included), ETag / If-None-Match, Last-Modified, Cache-Control, Vary,
+pre-compressed gzip, HEAD, and 405 with Allow."""
+
+import email.utils
+import datetime
+import gzip
+
+import pytest
+
+from krjenv import raw_http
+
+from krjassert import assert_error, assert_security_headers, get_json
+
+DATA_PATHS = ["/api/v1/categories", "/api/v1/summary",
+              "/api/v1/signals/sp500", "/api/v1/signals/sp500.csv",
+              "/api/v1/tickers/AAPL", "/api/v1/signals/sp500?limit=3"]
+UNFILTERED = DATA_PATHS[:4]
+ALL_PATHS = DATA_PATHS + ["/health", "/ready", "/api/v1/signals/nosuch",
+                          "/api/v1/nosuch", "/api/v1/signals/sp500?foo=1",
+                          "/api/v1/tickers/NOSUCH"]
+
+
+@pytest.mark.parametrize("path", ALL_PATHS)
+def test_security_headers(krj, path):
+    assert_security_headers(krj.get(path), "GET " + path)
+
+
+@pytest.mark.parametrize("path", DATA_PATHS)
+def test_cache_headers(krj, path):
+    r = krj.get(path)
+    assert r.status == 200
+    cc = [x.strip() for x in r.headers.get("cache-control", "").split(",")]
+    assert "private" in cc and "no-cache" in cc, \
+        "%s: Cache-Control: private, no-cache" % path
+    assert "Accept-Encoding" in r.headers.get("vary", ""), \
+        "%s: Vary: Accept-Encoding" % path
+    assert r.headers.get("etag"), "%s: ETag" % path
+    assert r.headers.get("last-modified"), "%s: Last-Modified" % path
+
+
+def test_last_modified_is_publication_time(krj):
+    doc, r = get_json(krj, "/api/v1/categories")
+    lm = email.utils.parsedate_to_datetime(r.headers["last-modified"])
+    gen = datetime.datetime.strptime(doc["generated_at"],
+                                     "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc)
+    assert lm == gen, "Last-Modified = generated_at (publication time)"
+
+
+@pytest.mark.parametrize("path", DATA_PATHS)
+def test_etag_304(krj, path):
+    r = krj.get(path)
+    etag = r.headers["etag"]
+    r2 = krj.get(path, headers={"If-None-Match": etag})
+    assert r2.status == 304, "%s: If-None-Match with its ETag -> 304" % path
+    assert r2.body == b"", "%s: 304 has no body" % path
+    assert r2.headers.get("etag") == etag, "%s: 304 repeats the ETag" % path
+    assert_security_headers(r2, "304 " + path)
+    r3 = krj.get(path, headers={"If-None-Match": '"other", ' + etag})
+    assert r3.status == 304, "%s: ETag in a list -> 304" % path
+    r4 = krj.get(path, headers={"If-None-Match": '"not-the-etag"'})
+    assert r4.status == 200 and r4.body == r.body, \
+        "%s: another ETag -> 200 with the body" % path
+
+
+def test_etag_differs_per_variant(krj):
+    tags = {}
+    for path, h in [("/api/v1/signals/sp500", {}),
+                    ("/api/v1/signals/sp500", {"Accept-Encoding": "gzip"}),
+                    ("/api/v1/signals/sp500.csv", {}),
+                    ("/api/v1/signals/sp500?limit=3", {}),
+                    ("/api/v1/signals/sp500?limit=4", {}),
+                    ("/api/v1/signals/sp100", {}),
+                    ("/api/v1/categories", {})]:
+        tags[(path, tuple(h.items()))] = krj.get(path, headers=h).headers[
+            "etag"]
+    assert len(set(tags.values())) == len(tags), \
+        "ETag differs by path, query and encoding: %r" % tags
+
+
+def test_etag_stable(krj):
+    a = krj.get("/api/v1/signals/sp500?limit=3").headers["etag"]
+    b = krj.get("/api/v1/signals/sp500?limit=3").headers["etag"]
+    assert a == b, "same variant, same snapshot: same ETag"
+
+
+@pytest.mark.parametrize("path", UNFILTERED)
+def test_gzip(krj, path):
+    plain = krj.get(path)
+    assert "content-encoding" not in plain.headers, \
+        "%s: no Accept-Encoding, identity" % path
+    z = krj.get(path, headers={"Accept-Encoding": "gzip"})
+    assert z.status == 200
+    assert z.headers.get("content-encoding") == "gzip", \
+        "%s: Accept-Encoding: gzip -> Content-Encoding: gzip" % path
+    assert gzip.decompress(z.body) == plain.body, \
+        "%s: gzip body decompresses to the identity body" % path
+    assert int(z.headers["content-length"]) == len(z.body), \
+        "%s: Content-Length of the compressed body" % path
+    assert "Accept-Encoding" in z.headers.get("vary", ""), "%s: Vary" % path
+    for ae in ("gzip;q=0", "identity", "deflate, br", "gzip; q=0.000"):
+        r = krj.get(path, headers={"Accept-Encoding": ae})
+        assert "content-encoding" not in r.headers and r.body == plain.body,\
+            "%s: Accept-Encoding %r -> identity" % (path, ae)
+    for ae in ("deflate, gzip;q=0.5", "GZIP", "br, gzip"):
+        r = krj.get(path, headers={"Accept-Encoding": ae})
+        assert r.headers.get("content-encoding") == "gzip", \
+            "%s: Accept-Encoding %r accepts gzip" % (path, ae)
+
+
+def test_filtered_not_gzipped_by_module(krj):
+    r = krj.get("/api/v1/signals/sp500?limit=3",
+                headers={"Accept-Encoding": "gzip"})
+    assert r.status == 200
+    assert "content-encoding" not in r.headers, \
+        "filtered answers are left to nginx's gzip (off here)"
+
+
+@pytest.mark.parametrize("path", ALL_PATHS)
+def test_head(krj, path):
+    g = krj.get(path)
+    h = krj.get(path, method="HEAD")
+    assert h.status == g.status, "HEAD %s: same status as GET" % path
+    assert h.body == b"", "HEAD %s: no body" % path
+    for name in ("content-type", "content-length", "etag", "last-modified",
+                 "cache-control", "vary", "content-encoding",
+                 "x-content-type-options", "content-security-policy"):
+        assert h.headers.get(name) == g.headers.get(name), \
+            "HEAD %s: %s as GET sends it" % (path, name)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH",
+                                    "OPTIONS"])
+@pytest.mark.parametrize("path", ["/api/v1/categories",
+                                  "/api/v1/signals/sp500", "/health",
+                                  "/ready", "/api/v1/nosuch"])
+def test_405(krj, method, path):
+    body = "x=1" if method in ("POST", "PUT", "PATCH") else None
+    r = krj.request(method, path, body=body)
+    assert_error(r, 405, "method_not_allowed", "%s %s" % (method, path))
+    allow = [m.strip() for m in r.headers.get("allow", "").split(",")]
+    assert sorted(allow) == ["GET", "HEAD"], \
+        "%s %s: Allow: GET, HEAD" % (method, path)
+
+
+def test_malformed_request_line(krj):
+    # nginx itself answers these; the worker must survive them.
+    r = raw_http(krj.port, b"GET /api/v1/categories?\x00 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert r.status == 400, "NUL in the request line is a 400"
+    r = raw_http(krj.port, b"GET /api/v1/signals/%zz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert r.status in (400, 404), "bad escape in the path: 400 or 404"
+    doc, _ = get_json(krj, "/api/v1/categories")
+    assert doc["categories"], "still serving afterwards"

@@ -1,0 +1,209 @@
+"""Snapshot reload: the 2025-12-12 -> 2026-01-09 switch under load (every
+answer 200, complete, and from exactly one generation), corrupt snapshots
+refused with one error-log line while the previous data keeps being
+served, and `nginx -s reload` without a failed request."""
+
+import os
+import threading
+import time
+
+import krjdata
+import krjenv
+from krjassert import get_json
+
+CATS = ["ETFs_and_FX", "Equities", "SP100", "SP500"]
+OLD = ["KRJ_signals_latest_week_%s_2025-12-12.csv" % c for c in CATS]
+NEW = ["KRJ_signals_latest_week_%s_2026-01-09.csv" % c for c in CATS]
+
+MAX_PER_THREAD = 1500
+MAX_SECONDS = 30
+
+
+def week(files):
+    return {c.slug: c for c in (krjdata.Category(krjenv.DATA / f)
+                                for f in files)}
+
+
+def classify(resp, path, weeks):
+    """Which week (index into weeks) resp is entirely from, or raise."""
+    assert resp.status == 200, "%s: HTTP %d during reload" % (path,
+                                                                resp.status)
+    if path.endswith(".csv"):
+        slug = path.rsplit("/", 1)[1][:-4]
+        for i, w in enumerate(weeks):
+            if resp.body == w[slug].raw:
+                return i, None
+        raise AssertionError("%s: CSV body matches neither week" % path)
+    raw = krjdata.loads_raw(resp.body)   # complete JSON or it raises
+    if path.endswith("/categories"):
+        dates = {c["signal_date"] for c in raw["categories"]}
+        assert len(dates) == 1, "categories mix generations: %s" % dates
+        for i, w in enumerate(weeks):
+            if [(c["slug"], c["sha256"]) for c in raw["categories"]] == \
+                    [(s, w[s].sha256) for s in sorted(w)]:
+                return i, raw["generated_at"]
+        raise AssertionError("categories match neither week")
+    slug = path.rsplit("/", 1)[1]
+    for i, w in enumerate(weeks):
+        m = w[slug]
+        if raw["signal_date"] == m.signal_date:
+            assert [krjdata.typed_obj(r) for r in raw["rows"]] == \
+                [m.typed_row(r) for r in m.rows], \
+                "%s: rows of %s mixed or wrong" % (path, m.signal_date)
+            assert krjdata.typed_value(raw["summary"]["total"]) == \
+                ("num", str(len(m.rows))), "%s: summary of its week" % path
+            return i, raw["generated_at"]
+    raise AssertionError("%s: signal_date %s of neither week" % (
+        path, raw["signal_date"]))
+
+
+class Load:
+    """Threads firing requests (loopback, bounded) and classifying every
+    answer; failures are collected, not raised in the thread."""
+
+    PATHS = ["/api/v1/signals/sp500", "/api/v1/signals/sp100.csv",
+             "/api/v1/categories", "/api/v1/signals/equities"]
+
+    def __init__(self, k, weeks, nthreads=4):
+        self.k, self.weeks = k, weeks
+        self.stop_ev = threading.Event()
+        self.lock = threading.Lock()
+        self.seen = []          # (time, week index, generated_at)
+        self.errors = []
+        self.threads = [threading.Thread(target=self.run, args=(i,))
+                        for i in range(nthreads)]
+        self.t0 = time.time()
+
+    def run(self, n):
+        for j in range(MAX_PER_THREAD):
+            if self.stop_ev.is_set() or time.time() - self.t0 > MAX_SECONDS:
+                return
+            path = self.PATHS[(n + j) % len(self.PATHS)]
+            try:
+                r = self.k.get(path)
+                w, gen = classify(r, path, self.weeks)
+                with self.lock:
+                    self.seen.append((time.time(), w, gen))
+            except Exception as e:      # noqa: BLE001 - reported below
+                with self.lock:
+                    self.errors.append("%s: %r" % (path, e))
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join(MAX_SECONDS + 10)
+
+    def wait_until(self, pred, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if pred(self.seen):
+                    return True
+            time.sleep(0.05)
+        return False
+
+
+def test_switch_weeks_under_load(make_krj):
+    k = make_krj(files=OLD, workers=2)
+    weeks = [week(OLD), week(NEW)]
+    old_gen, _ = get_json(k, "/api/v1/categories")
+    with Load(k, weeks) as load:
+        assert load.wait_until(lambda s: len(s) >= 40, 15), \
+            "old week served under load"
+        for f in NEW:
+            k.add_file(f)
+        k.publish()
+        assert load.wait_until(
+            lambda s: sum(1 for x in s if x[1] == 1) >= 40, 15), \
+            "the new week is served within a few reload intervals"
+    assert not load.errors, "%d of %d answers failed or mixed weeks: %s" % (
+        len(load.errors), len(load.seen) + len(load.errors),
+        load.errors[:5])
+    gens = {w: {g for _, x, g in load.seen if x == w and g} for w in (0, 1)}
+    assert gens[0] == {old_gen["generated_at"]}, \
+        "old-week answers all carry the old generated_at"
+    assert len(gens[1]) == 1 and gens[1] != gens[0], \
+        "new-week answers carry one new generated_at"
+    last_old = max(t for t, w, _ in load.seen if w == 0)
+    first_new = min(t for t, w, _ in load.seen if w == 1)
+    # with 2 workers each switches on its own timer: allow an overlap of
+    # about one reload interval, but no flapping back for long
+    assert last_old - first_new < 2.0, \
+        "no old-week answer long after the switch (%.2fs)" % (
+            last_old - first_new)
+
+
+def swap_in(k, data):
+    tmp = k.out / ".krj.snapshot.test"
+    tmp.write_bytes(data)
+    os.rename(tmp, k.snapshot)
+
+
+def refusal_lines(text):
+    return [l for l in text.splitlines()
+            if "snapshot" in l.lower()
+            and any(lv in l for lv in ("[warn]", "[error]", "[crit]",
+                                       "[alert]", "[emerg]"))]
+
+
+def test_corrupt_snapshot_refused(make_krj):
+    k = make_krj(files=OLD, workers=2)
+    k.allow_log = []
+    weeks = [week(OLD)]
+    good = k.snapshot.read_bytes()
+    mid = len(good) // 2
+    flipped = bytearray(good)
+    flipped[mid] ^= 0x01
+    last = bytearray(good)
+    last[-1] ^= 0x80
+    cases = [("truncated to half", good[:mid]),
+             ("truncated inside the header", good[:20]),
+             ("empty", b""),
+             ("one bit flipped in the middle", bytes(flipped)),
+             ("last byte flipped", bytes(last)),
+             ("one byte appended", good + b"\0")]
+    for what, data in cases:
+        off = k.nginx.log_size()
+        swap_in(k, data)
+        time.sleep(3.2)     # three reload intervals
+        lines = refusal_lines(k.nginx.error_log(off))
+        assert len(lines) == 1, \
+            "%s: refused with exactly one error-log line, got %d: %s" % (
+                what, len(lines), lines)
+        assert "[error]" in lines[0] or "[warn]" in lines[0], \
+            "%s: a bad file is an error, not an alert: %s" % (what, lines[0])
+        for path in Load.PATHS:
+            w, _ = classify(k.get(path), path, weeks)
+            assert w == 0, "%s: the previous data is still served" % what
+    # a good snapshot is taken again
+    for f in NEW:
+        k.add_file(f)
+    k.publish()
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        d, _ = get_json(k, "/api/v1/signals/sp500?limit=0")
+        if d["signal_date"] == "2026-01-09":
+            break
+        time.sleep(0.1)
+    assert d["signal_date"] == "2026-01-09", \
+        "after refusals a good snapshot is loaded"
+
+
+def test_nginx_reload_keeps_service(make_krj):
+    k = make_krj(files=NEW, workers=2)
+    weeks = [week(NEW)]
+    with Load(k, weeks) as load:
+        assert load.wait_until(lambda s: len(s) >= 20, 15)
+        for _ in range(2):
+            k.nginx.reload()
+            n = len(load.seen)
+            assert load.wait_until(lambda s: len(s) >= n + 20, 15), \
+                "served after nginx -s reload"
+    assert not load.errors, "requests failed across nginx -s reload: %s" % (
+        load.errors[:5])
+    assert len(load.seen) >= 60, "enough requests were made"
