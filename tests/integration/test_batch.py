@@ -1,0 +1,227 @@
+"""krj-batch run: scanning (newest real date wins), publishing
+latest_{slug}.csv, metadata.json and krj.snapshot, rejecting bad CSVs with
+file:line: reason and exit status 2 while the other categories publish and
+the bad category keeps its previous data, no-op on unchanged input, and
+--help documenting the exit statuses."""
+
+import hashlib
+import re
+
+import pytest
+
+import krjdata
+import krjenv
+from krjassert import ISO_UTC, get_json
+
+SP100_OLD = "KRJ_signals_latest_week_SP100_2025-12-12.csv"
+SP100_NEW = "KRJ_signals_latest_week_SP100_2026-01-09.csv"
+DRC = "KRJ_signals_latest_week_DRC_2026-01-09.csv"
+EQ_NEW = "KRJ_signals_latest_week_Equities_2026-01-09.csv"
+
+
+def fixture(name):
+    return (krjenv.DATA / name).read_bytes()
+
+
+def metadata(k):
+    return krjdata.loads((k.out / "metadata.json").read_bytes())
+
+
+def meta_date(meta, slug):
+    v = meta["categories"][slug]
+    return v if isinstance(v, str) else v["signal_date"]
+
+
+def test_run_publishes_everything(make_krj):
+    k = make_krj(start=False)
+    model = krjdata.newest(k.data)
+    assert k.snapshot.exists(), "krj.snapshot published"
+    for slug, m in model.items():
+        p = k.out / ("latest_%s.csv" % slug)
+        assert p.read_bytes() == m.raw, \
+            "latest_%s.csv is the newest file minus BOM" % slug
+    meta = metadata(k)
+    assert ISO_UTC.match(meta["generated_at"]), "metadata generated_at"
+    assert set(meta["categories"]) == set(model), \
+        "metadata lists every category"
+    for slug, m in model.items():
+        assert meta_date(meta, slug) == m.signal_date, \
+            "metadata: %s signal date" % slug
+    assert meta.get("signal_date") == max(m.signal_date
+                                          for m in model.values()), \
+        "metadata signal_date is the newest"
+    assert not list(k.out.glob("*.tmp*")) and \
+        not [p for p in k.out.iterdir() if p.name.startswith(".")], \
+        "no temporary files left in the output dir"
+
+
+def test_newest_week_wins(make_krj):
+    k = make_krj(files=[SP100_OLD, SP100_NEW], start=False)
+    assert (k.out / "latest_sp100.csv").read_bytes() == fixture(SP100_NEW), \
+        "2026-01-09 wins over 2025-12-12"
+
+
+@pytest.mark.parametrize("bad_date", ["2026-02-30", "2026-13-01",
+                                      "2026-00-10", "2027-02-29"])
+def test_invalid_dates_ignored(make_krj, bad_date):
+    k = make_krj(files=[SP100_OLD, SP100_NEW], publish=False, start=False)
+    k.add_file("KRJ_signals_latest_week_SP100_%s.csv" % bad_date,
+               fixture(SP100_OLD))
+    k.add_file("notes.txt", b"not a signal file\n")
+    k.add_file("KRJ_signals_latest_week_SP100_20260301.csv",
+               fixture(SP100_OLD))
+    k.publish()
+    assert (k.out / "latest_sp100.csv").read_bytes() == fixture(SP100_NEW), \
+        "a file named with the impossible date %s is ignored" % bad_date
+    assert meta_date(metadata(k), "sp100") == "2026-01-09"
+
+
+def test_unchanged_input_is_noop(make_krj):
+    k = make_krj(files=[SP100_NEW, DRC], start=False)
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+              for p in k.out.iterdir()}
+    r = k.run_batch("run")
+    assert r.returncode == 0, "second run exits 0: %s" % r.stderr
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+             for p in k.out.iterdir()}
+    assert after == before, \
+        "unchanged input: no file rewritten (same inode, mtime, bytes)"
+
+
+def test_duplicate_ticker_warns_and_keeps(make_krj):
+    k = make_krj(files=[EQ_NEW], publish=False, start=False)
+    r = k.publish(expect=0)
+    assert "LLY" in r.stderr + r.stdout, "duplicate ticker LLY reported"
+    assert (k.out / "latest_equities.csv").read_bytes() == fixture(EQ_NEW), \
+        "duplicates are kept"
+
+
+def _lines(data):
+    return data.split(b"\n")
+
+
+def bad_field_count(d):
+    ls = _lines(d)
+    ls[4] += b",extra"
+    return b"\n".join(ls), 5, r"field|column"
+
+
+def bad_utf8(d):
+    ls = _lines(d)
+    ls[6] = b"\xff\xfe" + ls[6]
+    return b"\n".join(ls), 7, r"UTF-8|utf-8|utf8|encoding"
+
+
+def bad_nul(d):
+    ls = _lines(d)
+    ls[2] = ls[2].replace(b",", b",\x00", 1)
+    return b"\n".join(ls), 3, r"NUL|nul|\\0|zero byte"
+
+
+def bad_dup_header(d):
+    ls = _lines(d)
+    ls[0] = ls[0].replace(b"weekly_low", b"c")
+    return b"\n".join(ls), 1, r"duplicate"
+
+
+def bad_empty_header(d):
+    ls = _lines(d)
+    ls[0] = ls[0].replace(b"weekly_low", b"")
+    return b"\n".join(ls), 1, r"empty|missing|header"
+
+
+def bad_no_ticker(d):
+    ls = _lines(d)
+    ls[0] = ls[0].replace(b"ticker,", b"symbol,", 1)
+    return b"\n".join(ls), 1, r"ticker"
+
+
+def bad_open_quote(d):
+    ls = _lines(d)
+    ls[9] = ls[9].replace(b",", b',"', 1)
+    return b"\n".join(ls), 10, r"quote|unterminated|end of file"
+
+
+BAD = [bad_field_count, bad_utf8, bad_nul, bad_dup_header, bad_empty_header,
+       bad_no_ticker, bad_open_quote]
+
+
+@pytest.mark.parametrize("corrupt", BAD, ids=[f.__name__ for f in BAD])
+def test_bad_csv_rejected(make_krj, corrupt):
+    k = make_krj(files=[SP100_OLD], start=False)
+    old_latest = (k.out / "latest_sp100.csv").read_bytes()
+    data, line, reason = corrupt(fixture(SP100_NEW))
+    bad = k.add_file(SP100_NEW, data)
+    k.add_file(EQ_NEW)
+    r = k.run_batch("run")
+    out = r.stderr + r.stdout
+    assert r.returncode == 2, "a rejected file: exit 2 (%d): %s" % (
+        r.returncode, out)
+    m = re.search(re.escape(bad.name) + r":(\d+):\s*(.*)", out)
+    assert m, "the message names file:line: %s" % out
+    assert int(m.group(1)) == line, "%s: line %d reported as %s" % (
+        corrupt.__name__, line, m.group(1))
+    assert re.search(reason, m.group(2)), \
+        "%s: the reason says %r: %s" % (corrupt.__name__, reason,
+                                         m.group(2))
+    assert (k.out / "latest_sp100.csv").read_bytes() == old_latest, \
+        "the rejected category keeps its previous data"
+    assert (k.out / "latest_equities.csv").read_bytes() == fixture(EQ_NEW), \
+        "the other categories are published"
+    meta = metadata(k)
+    assert meta_date(meta, "sp100") == "2025-12-12", \
+        "metadata keeps the previous sp100 week"
+    assert meta_date(meta, "equities") == "2026-01-09"
+
+
+def test_bad_csv_served_snapshot(make_krj):
+    # end to end: after a rejected file nginx serves the old week of that
+    # category and the new week of the others
+    k = make_krj(files=[SP100_OLD], publish=True, start=True)
+    data, _, _ = bad_field_count(fixture(SP100_NEW))
+    k.add_file(SP100_NEW, data)
+    k.add_file(EQ_NEW)
+    k.publish(expect=2)
+    import time
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        doc, _ = get_json(k, "/api/v1/categories")
+        if len(doc["categories"]) == 2:
+            break
+        time.sleep(0.1)
+    dates = {c["slug"]: c["signal_date"] for c in doc["categories"]}
+    assert dates == {"equities": "2026-01-09", "sp100": "2025-12-12"}, \
+        "snapshot: new equities, previous sp100"
+    assert k.get("/api/v1/signals/sp100.csv").body == fixture(SP100_OLD)
+
+
+def test_oversized_file_rejected(make_krj):
+    # a file over the size limit; the limit is configurable, the default is
+    # generous, so use a file far over any sane default (64 MiB)
+    k = make_krj(files=[SP100_OLD], start=False)
+    head = fixture(SP100_NEW)
+    row = _lines(head)[1] + b"\n"
+    big = head + row * (64 * 1024 * 1024 // len(row) + 1)
+    k.add_file(SP100_NEW, big)
+    r = k.run_batch("run")
+    assert r.returncode == 2, "an oversized file is rejected, exit 2: %s" % (
+        r.stderr[-500:])
+    assert SP100_NEW in r.stderr + r.stdout, "the message names the file"
+    assert (k.out / "latest_sp100.csv").read_bytes() == fixture(SP100_OLD)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"]])
+def test_help_documents_exit_status(args):
+    r = krjenv.run_batch(*args)
+    assert r.returncode == 0, "%s exits 0" % args
+    text = r.stdout + r.stderr
+    assert re.search(r"(?i)exit", text), "%s mentions exit status" % args
+    for code in ("0", "2"):
+        assert re.search(r"(?m)^\s*%s\b" % code, text), \
+            "%s documents exit status %s" % (args, code)
+
+
+def test_unknown_command():
+    r = krjenv.run_batch("frobnicate")
+    assert r.returncode not in (0, 2), "an unknown command is a usage error"
+    assert r.stderr.strip(), "with a message on stderr"
