@@ -1,0 +1,38 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#ifndef _KRJ_LOG_H_INCLUDED_
+#define _KRJ_LOG_H_INCLUDED_
+
+
+#define KRJ_LOG_DEBUG   0
+#define KRJ_LOG_INFO    1
+#define KRJ_LOG_WARN    2
+#define KRJ_LOG_ERROR   3
+
+#define KRJ_LOG_TEXT    0
+#define KRJ_LOG_JSON    1
+
+
+/* format: KRJ_LOG_TEXT or _JSON; level: the least level written */
+void krj_log_setup(int format, int level);
+
+/*
+ * One event, one line on stderr.  file and line give the context (file may
+ * be NULL, line 0 means none): in text "file:line: message", in JSON the
+ * "context" object.
+ */
+void krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* "2026-01-09T18:00:00Z", buf of at least 21 bytes */
+void krj_log_iso_time(long long t, char *buf);
+
+
+#endif /* _KRJ_LOG_H_INCLUDED_ */

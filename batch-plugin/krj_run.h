@@ -1,0 +1,35 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#ifndef _KRJ_RUN_H_INCLUDED_
+#define _KRJ_RUN_H_INCLUDED_
+
+
+#include <stddef.h>
+
+
+/* exit statuses of krj-batch, documented in --help */
+#define KRJ_EXIT_OK         0       /* published, or unchanged */
+#define KRJ_EXIT_USAGE      1       /* usage or configuration error */
+#define KRJ_EXIT_PARTIAL    2       /* published, some input rejected */
+#define KRJ_EXIT_FAILED     3       /* nothing published or replaced */
+
+
+typedef struct {
+    const char     *input;
+    const char     *output;
+    size_t          max_size;
+} krj_conf_t;
+
+
+/* one ingest: scan, validate, publish; returns a KRJ_EXIT_* status */
+int krj_run(const krj_conf_t *conf);
+
+/* validates the published snapshot and prints its summary on stdout */
+int krj_status(const krj_conf_t *conf);
+
+
+#endif /* _KRJ_RUN_H_INCLUDED_ */

@@ -1,0 +1,660 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+/*
+ * The snapshot writer.  Structures are built in ordinary arrays while the
+ * strings and bodies are appended to the output; offsets, never pointers,
+ * are kept into the output because it moves as it grows.  The arrays are
+ * copied into the space reserved for them at the end.
+ *
+ * Many refs share bytes: a cell's JSON points into its row's JSON, which
+ * points into the category's /signals body; a cell's CSV points into its
+ * row's CSV, and its raw text too when the field needed no quotes.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "krj_gzip.h"
+#include "krj_log.h"
+#include "krj_render.h"
+#include "krj_snapshot_write.h"
+#include "../ngx_krj_module/krj_snapshot.h"
+
+
+typedef struct {
+    size_t              off;            /* of the upper-cased key */
+    size_t              len;
+    uint32_t            category;
+    uint32_t            row;
+    const uint8_t      *key;
+} krj_snap_tkey_t;
+
+
+static int krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
+    krj_snap_category_t *cat, const char *iso, char *err);
+static int krj_snap_write_tickers(krj_buf_t *out, const krj_snap_input_t *in,
+    uint32_t n, krj_snap_header_t *h, char *err);
+static void krj_snap_write_lists(krj_buf_t *out, const krj_snap_input_t *in,
+    krj_snap_category_t *cats, uint32_t n, krj_snap_header_t *h,
+    const char *iso);
+static krj_snap_ref_t krj_snap_str(krj_buf_t *out, const char *s,
+    size_t len);
+static krj_snap_ref_t krj_snap_since(krj_buf_t *out, size_t start);
+static int krj_snap_gzip(krj_buf_t *out, krj_snap_ref_t body,
+    krj_snap_ref_t *gz);
+static size_t krj_snap_reserve(krj_buf_t *out, size_t size);
+static int krj_snap_cmp_tkey(const void *a, const void *b);
+
+
+int
+krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
+    int64_t generated_at, const uint8_t input_digest[32], char *err)
+{
+    int                   rc;
+    char                  iso[32];
+    size_t                cats_off;
+    uint32_t              i;
+    unsigned int          mdlen;
+    krj_snap_header_t     h;
+    krj_snap_category_t  *cats;
+
+    rc = -1;
+
+    cats = calloc(n ? n : 1, sizeof(krj_snap_category_t));
+    if (cats == NULL) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "out of memory");
+        return -1;
+    }
+
+    memset(&h, 0, sizeof(krj_snap_header_t));
+    memcpy(h.magic, KRJ_SNAP_MAGIC, KRJ_SNAP_MAGIC_LEN);
+    h.version = KRJ_SNAP_VERSION;
+    h.header_size = sizeof(krj_snap_header_t);
+    h.byte_order = KRJ_SNAP_BYTE_ORDER;
+    h.ncategories = n;
+    h.generated_at = generated_at;
+    memcpy(h.input_digest, input_digest, sizeof(h.input_digest));
+
+    (void) krj_buf_zero(out, sizeof(krj_snap_header_t));
+
+    cats_off = krj_snap_reserve(out, n * sizeof(krj_snap_category_t));
+    h.categories.off = (uint32_t) cats_off;
+    h.categories.len = (uint32_t) (n * sizeof(krj_snap_category_t));
+
+    krj_log_iso_time(generated_at, iso);
+    h.generated_at_iso = krj_snap_str(out, iso, strlen(iso));
+
+    for (i = 0; i < n; i++) {
+        if (krj_snap_write_category(out, &in[i], &cats[i], iso, err) != 0) {
+            goto cleanup;
+        }
+    }
+
+    if (krj_snap_write_tickers(out, in, n, &h, err) != 0) {
+        goto cleanup;
+    }
+
+    krj_snap_write_lists(out, in, cats, n, &h, iso);
+
+    if (krj_snap_gzip(out, h.categories_json, &h.categories_json_gz) != 0
+        || krj_snap_gzip(out, h.summary_json, &h.summary_json_gz) != 0)
+    {
+        snprintf(err, KRJ_SNAP_ERRLEN, "gzip failed");
+        goto cleanup;
+    }
+
+    if (out->failed) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "out of memory");
+        goto cleanup;
+    }
+
+    /* offsets were truncated to 32 bits on the way: refuse, do not wrap */
+    if (out->len > KRJ_SNAP_MAX_SIZE) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "snapshot would be %zu bytes, over "
+                 "the 4 GiB format limit", out->len);
+        goto cleanup;
+    }
+
+    h.total_len = out->len;
+
+    memcpy(out->data + cats_off, cats, n * sizeof(krj_snap_category_t));
+    memcpy(out->data, &h, sizeof(krj_snap_header_t));
+
+    if (EVP_Digest(out->data + KRJ_SNAP_SUMMED_FROM,
+                   out->len - KRJ_SNAP_SUMMED_FROM,
+                   out->data + offsetof(krj_snap_header_t, checksum),
+                   &mdlen, EVP_sha256(), NULL)
+        != 1)
+    {
+        snprintf(err, KRJ_SNAP_ERRLEN, "SHA-256 failed");
+        goto cleanup;
+    }
+
+    rc = 0;
+
+cleanup:
+
+    free(cats);
+
+    return rc;
+}
+
+
+static int
+krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
+    krj_snap_category_t *cat, const char *iso, char *err)
+{
+    int                 rc;
+    size_t              cols_off, rows_off, cells_off, start, cs, ncells;
+    size_t              len;
+    uint32_t            r, c, k;
+    const char         *s;
+    const krj_csv_t    *t;
+    krj_snap_row_t     *rows;
+    krj_snap_cell_t    *cells, *cell;
+    krj_snap_column_t  *cols;
+
+    t = in->csv;
+    rc = -1;
+
+    ncells = (size_t) t->nrows * t->ncolumns;
+
+    cols = calloc(t->ncolumns, sizeof(krj_snap_column_t));
+    rows = calloc(t->nrows ? t->nrows : 1, sizeof(krj_snap_row_t));
+    cells = calloc(ncells ? ncells : 1, sizeof(krj_snap_cell_t));
+
+    if (cols == NULL || rows == NULL || cells == NULL) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "%s: out of memory", in->slug);
+        goto cleanup;
+    }
+
+    cat->nrows = t->nrows;
+    cat->ncolumns = t->ncolumns;
+    cat->ticker_col = t->ticker_col;
+    cat->signal_col = t->signal_col;
+    cat->prior_col = t->prior_col;
+
+    cols_off = krj_snap_reserve(out, t->ncolumns * sizeof(krj_snap_column_t));
+    rows_off = krj_snap_reserve(out, t->nrows * sizeof(krj_snap_row_t));
+    cells_off = krj_snap_reserve(out, ncells * sizeof(krj_snap_cell_t));
+
+    cat->columns.off = (uint32_t) cols_off;
+    cat->columns.len = (uint32_t) (t->ncolumns * sizeof(krj_snap_column_t));
+    cat->rows.off = (uint32_t) rows_off;
+    cat->rows.len = (uint32_t) (t->nrows * sizeof(krj_snap_row_t));
+    cat->cells.off = (uint32_t) cells_off;
+    cat->cells.len = (uint32_t) (ncells * sizeof(krj_snap_cell_t));
+
+    cat->slug = krj_snap_str(out, in->slug, strlen(in->slug));
+    cat->label = krj_snap_str(out, in->label, strlen(in->label));
+    cat->signal_date = krj_snap_str(out, in->signal_date,
+                                    strlen(in->signal_date));
+    cat->source_file = krj_snap_str(out, in->source_file,
+                                    strlen(in->source_file));
+    cat->sha256 = krj_snap_str(out, in->sha256, 64);
+
+    /* the header record; column CSV names point into it */
+    start = out->len;
+
+    for (c = 0; c < t->ncolumns; c++) {
+        if (c) {
+            krj_buf_byte(out, ',');
+        }
+
+        cs = out->len;
+        krj_render_csv_field(out, krj_csv_text(t, 0, c), krj_csv_len(t, 0, c));
+        cols[c].csv_name = krj_snap_since(out, cs);
+    }
+
+    krj_buf_byte(out, '\n');
+    cat->csv_header = krj_snap_since(out, start);
+
+    for (c = 0; c < t->ncolumns; c++) {
+        s = krj_csv_text(t, 0, c);
+        len = krj_csv_len(t, 0, c);
+
+        if (krj_render_csv_needs_quotes(s, len)) {
+            cols[c].name = krj_snap_str(out, s, len);
+
+        } else {
+            cols[c].name = cols[c].csv_name;
+        }
+
+        cols[c].numeric = 1;
+    }
+
+    /* each row's CSV record, then the raw text of its quoted fields */
+    for (r = 0; r < t->nrows; r++) {
+        start = out->len;
+
+        for (c = 0; c < t->ncolumns; c++) {
+            if (c) {
+                krj_buf_byte(out, ',');
+            }
+
+            cell = &cells[(size_t) r * t->ncolumns + c];
+            cs = out->len;
+            krj_render_csv_field(out, krj_csv_text(t, r + 1, c),
+                                 krj_csv_len(t, r + 1, c));
+            cell->csv = krj_snap_since(out, cs);
+            cell->raw = cell->csv;
+        }
+
+        krj_buf_byte(out, '\n');
+        rows[r].csv = krj_snap_since(out, start);
+        rows[r].line = t->rows[r].line;
+        rows[r].signal = t->rows[r].signal;
+        rows[r].prior = t->rows[r].prior;
+
+        k = rows[r].signal;
+        if (k >= KRJ_SIGNAL_LONG && k <= KRJ_SIGNAL_SHORT) {
+            cat->counts[KRJ_WEEK_THIS][k - KRJ_SIGNAL_LONG]++;
+        }
+
+        k = rows[r].prior;
+        if (k >= KRJ_SIGNAL_LONG && k <= KRJ_SIGNAL_SHORT) {
+            cat->counts[KRJ_WEEK_PRIOR][k - KRJ_SIGNAL_LONG]++;
+        }
+
+        for (c = 0; c < t->ncolumns; c++) {
+            s = krj_csv_text(t, r + 1, c);
+            len = krj_csv_len(t, r + 1, c);
+
+            if (krj_render_csv_needs_quotes(s, len)) {
+                cells[(size_t) r * t->ncolumns + c].raw =
+                                                  krj_snap_str(out, s, len);
+            }
+        }
+    }
+
+    /* the unfiltered GET /signals/{slug} body */
+    start = out->len;
+    krj_buf_byte(out, '{');
+
+    cs = out->len;
+    krj_buf_str(out, "\"category\":");
+    krj_render_json_string(out, in->slug, strlen(in->slug));
+    krj_buf_str(out, ",\"label\":");
+    krj_render_json_string(out, in->label, strlen(in->label));
+    krj_buf_printf(out, ",\"signal_date\":\"%s\",\"generated_at\":\"%s\"",
+                   in->signal_date, iso);
+    cat->json_meta = krj_snap_since(out, cs);
+
+    krj_buf_str(out, ",\"columns\":[");
+
+    for (c = 0; c < t->ncolumns; c++) {
+        if (c) {
+            krj_buf_byte(out, ',');
+        }
+
+        cs = out->len;
+        krj_render_json_string(out, krj_csv_text(t, 0, c),
+                               krj_csv_len(t, 0, c));
+        cols[c].json_name = krj_snap_since(out, cs);
+    }
+
+    krj_buf_printf(out, "],\"count\":%u,\"matched\":%u,\"summary\":",
+                   t->nrows, t->nrows);
+
+    cs = out->len;
+    krj_render_summary(out, t->nrows, (const uint32_t (*)[3]) cat->counts);
+    cat->summary = krj_snap_since(out, cs);
+
+    krj_buf_str(out, ",\"rows\":[");
+
+    for (r = 0; r < t->nrows; r++) {
+        if (r) {
+            krj_buf_byte(out, ',');
+        }
+
+        cs = out->len;
+        krj_buf_byte(out, '{');
+
+        for (c = 0; c < t->ncolumns; c++) {
+            if (c) {
+                krj_buf_byte(out, ',');
+            }
+
+            cell = &cells[(size_t) r * t->ncolumns + c];
+
+            krj_render_json_string(out, krj_csv_text(t, 0, c),
+                                   krj_csv_len(t, 0, c));
+            krj_buf_byte(out, ':');
+
+            len = out->len;
+            cell->type = krj_render_cell(out, krj_csv_text(t, r + 1, c),
+                                         krj_csv_len(t, r + 1, c),
+                                         &cell->num);
+            cell->json = krj_snap_since(out, len);
+
+            if (cell->type == KRJ_SNAP_STRING) {
+                cols[c].numeric = 0;
+            }
+        }
+
+        krj_buf_byte(out, '}');
+        rows[r].json = krj_snap_since(out, cs);
+    }
+
+    krj_buf_str(out, "]}");
+    cat->json = krj_snap_since(out, start);
+
+    cat->csv = krj_snap_str(out, (const char *) t->data, t->len);
+
+    if (krj_snap_gzip(out, cat->json, &cat->json_gz) != 0
+        || krj_snap_gzip(out, cat->csv, &cat->csv_gz) != 0)
+    {
+        snprintf(err, KRJ_SNAP_ERRLEN, "%s: gzip failed", in->slug);
+        goto cleanup;
+    }
+
+    if (out->failed) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "%s: out of memory", in->slug);
+        goto cleanup;
+    }
+
+    memcpy(out->data + cols_off, cols, t->ncolumns * sizeof(*cols));
+    memcpy(out->data + rows_off, rows, t->nrows * sizeof(*rows));
+    memcpy(out->data + cells_off, cells, ncells * sizeof(*cells));
+
+    rc = 0;
+
+cleanup:
+
+    free(cols);
+    free(rows);
+    free(cells);
+
+    return rc;
+}
+
+
+/* the ticker index: every row of every category, by upper-cased ticker */
+static int
+krj_snap_write_tickers(krj_buf_t *out, const krj_snap_input_t *in,
+    uint32_t n, krj_snap_header_t *h, char *err)
+{
+    int                  rc;
+    size_t               total, i, j, k, len, toff, roff, nt;
+    uint32_t             c, r;
+    const char          *s;
+    krj_buf_t            keys;
+    krj_snap_tkey_t     *e;
+    krj_snap_ticker_t   *tk;
+    krj_snap_rowref_t   *rr;
+
+    rc = -1;
+    total = 0;
+
+    for (c = 0; c < n; c++) {
+        total += in[c].csv->nrows;
+    }
+
+    krj_buf_init(&keys);
+    e = calloc(total ? total : 1, sizeof(krj_snap_tkey_t));
+    tk = calloc(total ? total : 1, sizeof(krj_snap_ticker_t));
+    rr = calloc(total ? total : 1, sizeof(krj_snap_rowref_t));
+
+    if (e == NULL || tk == NULL || rr == NULL) {
+        goto nomem;
+    }
+
+    i = 0;
+
+    for (c = 0; c < n; c++) {
+        for (r = 0; r < in[c].csv->nrows; r++) {
+            s = krj_csv_text(in[c].csv, r + 1, in[c].csv->ticker_col);
+            len = krj_csv_len(in[c].csv, r + 1, in[c].csv->ticker_col);
+
+            e[i].off = keys.len;
+            e[i].len = len;
+            e[i].category = c;
+            e[i].row = r;
+
+            for (k = 0; k < len; k++) {
+                krj_buf_byte(&keys, (s[k] >= 'a' && s[k] <= 'z')
+                                    ? (uint8_t) (s[k] - 32) : (uint8_t) s[k]);
+            }
+
+            i++;
+        }
+    }
+
+    if (keys.failed) {
+        goto nomem;
+    }
+
+    for (i = 0; i < total; i++) {
+        e[i].key = keys.data + e[i].off;
+    }
+
+    qsort(e, total, sizeof(krj_snap_tkey_t), krj_snap_cmp_tkey);
+
+    nt = 0;
+
+    for (i = 0; i < total; i = j) {
+        tk[nt].first = (uint32_t) i;
+        tk[nt].ticker = krj_snap_str(out, (const char *) e[i].key, e[i].len);
+
+        for (j = i; j < total; j++) {
+            if (e[j].len != e[i].len
+                || memcmp(e[j].key, e[i].key, e[i].len) != 0)
+            {
+                break;
+            }
+
+            rr[j].category = e[j].category;
+            rr[j].row = e[j].row;
+        }
+
+        tk[nt].count = (uint32_t) (j - i);
+        nt++;
+    }
+
+    toff = krj_snap_reserve(out, nt * sizeof(krj_snap_ticker_t));
+    roff = krj_snap_reserve(out, total * sizeof(krj_snap_rowref_t));
+
+    if (out->failed) {
+        goto nomem;
+    }
+
+    memcpy(out->data + toff, tk, nt * sizeof(krj_snap_ticker_t));
+    memcpy(out->data + roff, rr, total * sizeof(krj_snap_rowref_t));
+
+    h->ntickers = (uint32_t) nt;
+    h->nticker_rows = (uint32_t) total;
+    h->tickers.off = (uint32_t) toff;
+    h->tickers.len = (uint32_t) (nt * sizeof(krj_snap_ticker_t));
+    h->ticker_rows.off = (uint32_t) roff;
+    h->ticker_rows.len = (uint32_t) (total * sizeof(krj_snap_rowref_t));
+
+    rc = 0;
+    goto cleanup;
+
+nomem:
+
+    snprintf(err, KRJ_SNAP_ERRLEN, "ticker index: out of memory");
+
+cleanup:
+
+    krj_buf_free(&keys);
+    free(e);
+    free(tk);
+    free(rr);
+
+    return rc;
+}
+
+
+/* the GET /categories and GET /summary bodies, with their items */
+static void
+krj_snap_write_lists(krj_buf_t *out, const krj_snap_input_t *in,
+    krj_snap_category_t *cats, uint32_t n, krj_snap_header_t *h,
+    const char *iso)
+{
+    size_t              start, cs;
+    uint32_t            i, c;
+    const krj_csv_t    *t;
+
+    start = out->len;
+    krj_buf_printf(out, "{\"generated_at\":\"%s\",\"categories\":[", iso);
+
+    for (i = 0; i < n; i++) {
+        t = in[i].csv;
+
+        if (i) {
+            krj_buf_byte(out, ',');
+        }
+
+        cs = out->len;
+        krj_buf_str(out, "{\"slug\":");
+        krj_render_json_string(out, in[i].slug, strlen(in[i].slug));
+        krj_buf_str(out, ",\"label\":");
+        krj_render_json_string(out, in[i].label, strlen(in[i].label));
+        krj_buf_printf(out, ",\"signal_date\":\"%s\",\"rows\":%u,"
+                       "\"columns\":[", in[i].signal_date, t->nrows);
+
+        for (c = 0; c < t->ncolumns; c++) {
+            if (c) {
+                krj_buf_byte(out, ',');
+            }
+
+            krj_render_json_string(out, krj_csv_text(t, 0, c),
+                                   krj_csv_len(t, 0, c));
+        }
+
+        krj_buf_printf(out, "],\"sha256\":\"%s\",\"source_file\":",
+                       in[i].sha256);
+        krj_render_json_string(out, in[i].source_file,
+                               strlen(in[i].source_file));
+        krj_buf_byte(out, '}');
+        cats[i].categories_item = krj_snap_since(out, cs);
+    }
+
+    krj_buf_str(out, "]}");
+    h->categories_json = krj_snap_since(out, start);
+
+    start = out->len;
+    krj_buf_printf(out, "{\"generated_at\":\"%s\",\"categories\":[", iso);
+
+    for (i = 0; i < n; i++) {
+        if (i) {
+            krj_buf_byte(out, ',');
+        }
+
+        cs = out->len;
+        krj_buf_str(out, "{\"category\":");
+        krj_render_json_string(out, in[i].slug, strlen(in[i].slug));
+        krj_buf_str(out, ",\"label\":");
+        krj_render_json_string(out, in[i].label, strlen(in[i].label));
+        krj_buf_printf(out, ",\"signal_date\":\"%s\",\"summary\":",
+                       in[i].signal_date);
+        krj_render_summary(out, in[i].csv->nrows,
+                           (const uint32_t (*)[3]) cats[i].counts);
+        krj_buf_byte(out, '}');
+        cats[i].summary_item = krj_snap_since(out, cs);
+    }
+
+    krj_buf_str(out, "]}");
+    h->summary_json = krj_snap_since(out, start);
+}
+
+
+static krj_snap_ref_t
+krj_snap_str(krj_buf_t *out, const char *s, size_t len)
+{
+    size_t  start;
+
+    start = out->len;
+    krj_buf_append(out, s, len);
+
+    return krj_snap_since(out, start);
+}
+
+
+/* the ref of what was appended since start; sizes are checked at the end */
+static krj_snap_ref_t
+krj_snap_since(krj_buf_t *out, size_t start)
+{
+    krj_snap_ref_t  ref;
+
+    ref.off = (uint32_t) start;
+    ref.len = (uint32_t) (out->len - start);
+
+    return ref;
+}
+
+
+static int
+krj_snap_gzip(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *gz)
+{
+    int        rc;
+    size_t     start;
+    krj_buf_t  tmp;
+
+    /* out may move while it grows, so compress from a copy */
+    krj_buf_init(&tmp);
+    krj_buf_append(&tmp, out->data + body.off, body.len);
+
+    rc = -1;
+
+    if (!tmp.failed && !out->failed) {
+        start = out->len;
+
+        if (krj_gzip(out, tmp.data ? tmp.data : (const uint8_t *) "",
+                     tmp.len)
+            == 0)
+        {
+            *gz = krj_snap_since(out, start);
+            rc = 0;
+        }
+    }
+
+    krj_buf_free(&tmp);
+
+    return rc;
+}
+
+
+static size_t
+krj_snap_reserve(krj_buf_t *out, size_t size)
+{
+    krj_buf_align(out, KRJ_SNAP_ALIGN);
+
+    return krj_buf_zero(out, size);
+}
+
+
+static int
+krj_snap_cmp_tkey(const void *a, const void *b)
+{
+    int                     rc;
+    const krj_snap_tkey_t  *x, *y;
+
+    x = a;
+    y = b;
+
+    rc = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    if (x->len != y->len) {
+        return x->len < y->len ? -1 : 1;
+    }
+
+    if (x->category != y->category) {
+        return x->category < y->category ? -1 : 1;
+    }
+
+    return (x->row > y->row) - (x->row < y->row);
+}
