@@ -1,0 +1,115 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#ifndef _KRJ_QUERY_H_INCLUDED_
+#define _KRJ_QUERY_H_INCLUDED_
+
+
+/*
+ * Query parameters of /signals/{slug}, row selection and rendering of the
+ * answers that are not pre-rendered in the snapshot.  Plain C, nothing of
+ * nginx, so that it can be unit-tested: memory comes from the caller's
+ * allocator (a request pool in nginx) and is never freed here.
+ *
+ * Every renderer works in two passes with the same code: called with
+ * out == NULL it only measures, then it writes exactly that many bytes.
+ */
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "krj_snapshot.h"
+
+
+#define KRJ_QUERY_OK                  0
+#define KRJ_QUERY_BAD_PARAMETER       1
+#define KRJ_QUERY_UNKNOWN_PARAMETER   2
+#define KRJ_QUERY_UNKNOWN_COLUMN      3
+#define KRJ_QUERY_NOMEM               4
+
+#define KRJ_QUERY_ERRLEN              256
+#define KRJ_QUERY_MAX_LIMIT           1000000
+
+/* krj_query_t.changed */
+#define KRJ_CHANGED_ANY               -1
+#define KRJ_CHANGED_NO                0
+#define KRJ_CHANGED_YES               1
+
+
+typedef void *(*krj_alloc_pt)(void *data, size_t size);
+
+
+typedef struct {
+    const char                 *data;
+    size_t                      len;
+} krj_str_t;
+
+
+typedef struct {
+    unsigned                    nparams;    /* parameters given */
+    unsigned                    seen;       /* 1 << KRJ_PARAM_*, internal */
+
+    krj_str_t                  *tickers;    /* percent-decoded */
+    uint32_t                    ntickers;
+
+    uint32_t                   *fields;     /* column indexes, in order */
+    uint32_t                    nfields;    /* 0: every column */
+
+    unsigned                    signals;    /* 1 << KRJ_SIGNAL_*, 0: any */
+    unsigned                    priors;
+    int                         changed;    /* KRJ_CHANGED_* */
+
+    int32_t                     sort_col;   /* -1: file order */
+    int                         sort_desc;
+
+    uint64_t                    limit;
+    uint64_t                    offset;
+
+    int                         error;      /* KRJ_QUERY_* */
+    char                        err[KRJ_QUERY_ERRLEN];
+} krj_query_t;
+
+
+typedef struct {
+    uint32_t                   *rows;       /* after offset and limit */
+    uint32_t                    nrows;
+    uint32_t                    matched;    /* before offset and limit */
+    uint32_t                    counts[2][3];   /* over matched rows */
+} krj_select_t;
+
+
+/*
+ * Parses args (the raw query string, without "?") for category cat.
+ * Returns KRJ_QUERY_OK, or an error code with a message in q->err (the
+ * message may quote the client's input; escape it before output).
+ */
+int krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    krj_alloc_pt alloc, void *data);
+
+/* Filters, sorts and pages; KRJ_QUERY_OK or KRJ_QUERY_NOMEM. */
+int krj_query_select(krj_select_t *sel, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const krj_query_t *q,
+    krj_alloc_pt alloc, void *data);
+
+size_t krj_render_signals_json(char *out, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const krj_query_t *q,
+    const krj_select_t *sel);
+size_t krj_render_signals_csv(char *out, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const krj_query_t *q,
+    const krj_select_t *sel);
+size_t krj_render_ticker_json(char *out, const krj_snap_t *snap,
+    const krj_snap_ticker_t *ticker);
+
+/* JSON string contents of [p, p + len) without quotes; NULL out measures */
+size_t krj_json_escape(char *out, const char *p, size_t len);
+
+/* 1 when an Accept-Encoding value accepts gzip (q > 0), else 0 */
+int krj_accept_gzip(const char *p, size_t len);
+
+
+#endif /* _KRJ_QUERY_H_INCLUDED_ */

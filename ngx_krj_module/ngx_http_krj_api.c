@@ -1,0 +1,354 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "krj_query.h"
+#include "ngx_http_krj_module.h"
+#include "ngx_http_krj_snapshot.h"
+#include "ngx_http_krj_response.h"
+#include "ngx_http_krj_api.h"
+
+
+#define NGX_HTTP_KRJ_CATEGORIES  1
+#define NGX_HTTP_KRJ_SUMMARY     2
+#define NGX_HTTP_KRJ_SIGNALS     3
+#define NGX_HTTP_KRJ_TICKER      4
+
+
+static ngx_uint_t ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg);
+static ngx_int_t ngx_http_krj_whole(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_uint_t type, krj_snap_ref_t body,
+    krj_snap_ref_t gz);
+static ngx_int_t ngx_http_krj_signals(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
+static ngx_int_t ngx_http_krj_ticker(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
+static void *ngx_http_krj_alloc(void *data, size_t size);
+
+
+ngx_int_t
+ngx_http_krj_api_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_str_t                  arg;
+    ngx_uint_t                 route;
+    ngx_http_krj_snapshot_t   *snapshot;
+    ngx_http_krj_main_conf_t  *kmcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                       "method_not_allowed",
+                                       "method %V is not allowed, only GET "
+                                       "and HEAD", &r->method_name);
+    }
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
+
+    ngx_http_krj_zone_count_request(kmcf);
+
+    route = ngx_http_krj_route(r, &arg);
+
+    if (route == 0) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                       "no such path \"%V\"", &r->uri);
+    }
+
+    if (ngx_http_krj_snapshot_acquire(r, kmcf, &snapshot) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (snapshot == NULL) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "no_data", "no snapshot loaded: %*s",
+                                       kmcf->reason_len, kmcf->reason);
+    }
+
+    if (route != NGX_HTTP_KRJ_SIGNALS && r->args.len) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                       "unknown_parameter",
+                                       "this path takes no parameters");
+    }
+
+    switch (route) {
+
+    case NGX_HTTP_KRJ_CATEGORIES:
+        return ngx_http_krj_whole(r, snapshot, NGX_HTTP_KRJ_JSON,
+                                  snapshot->snap.hdr->categories_json,
+                                  snapshot->snap.hdr->categories_json_gz);
+
+    case NGX_HTTP_KRJ_SUMMARY:
+        return ngx_http_krj_whole(r, snapshot, NGX_HTTP_KRJ_JSON,
+                                  snapshot->snap.hdr->summary_json,
+                                  snapshot->snap.hdr->summary_json_gz);
+
+    case NGX_HTTP_KRJ_SIGNALS:
+        return ngx_http_krj_signals(r, snapshot, &arg);
+
+    default: /* NGX_HTTP_KRJ_TICKER */
+        return ngx_http_krj_ticker(r, snapshot, &arg);
+    }
+}
+
+
+/*
+ * The paths are relative to the location's prefix, so the same handler
+ * serves /api/v1/ or any other prefix the operator picks.
+ */
+
+static ngx_uint_t
+ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg)
+{
+    u_char                    *p, *last;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    p = r->uri.data;
+    last = r->uri.data + r->uri.len;
+
+    if (
+#if (NGX_PCRE)
+        clcf->regex == NULL &&
+#endif
+        r->uri.len >= clcf->name.len
+        && ngx_strncmp(p, clcf->name.data, clcf->name.len) == 0)
+    {
+        p += clcf->name.len;
+    }
+
+    if (p < last && *p == '/') {
+        p++;
+    }
+
+#define ngx_http_krj_is(s)                                                    \
+    ((size_t) (last - p) >= sizeof(s) - 1                                     \
+     && ngx_strncmp(p, s, sizeof(s) - 1) == 0)
+
+    if ((size_t) (last - p) == sizeof("categories") - 1
+        && ngx_http_krj_is("categories"))
+    {
+        return NGX_HTTP_KRJ_CATEGORIES;
+    }
+
+    if ((size_t) (last - p) == sizeof("summary") - 1
+        && ngx_http_krj_is("summary"))
+    {
+        return NGX_HTTP_KRJ_SUMMARY;
+    }
+
+    if (ngx_http_krj_is("signals/")) {
+        arg->data = p + sizeof("signals/") - 1;
+        arg->len = last - arg->data;
+
+        return (arg->len && ngx_strlchr(arg->data, last, '/') == NULL)
+               ? NGX_HTTP_KRJ_SIGNALS : 0;
+    }
+
+    if (ngx_http_krj_is("tickers/")) {
+        arg->data = p + sizeof("tickers/") - 1;
+        arg->len = last - arg->data;
+
+        return (arg->len && ngx_strlchr(arg->data, last, '/') == NULL)
+               ? NGX_HTTP_KRJ_TICKER : 0;
+    }
+
+#undef ngx_http_krj_is
+
+    return 0;
+}
+
+
+/* a pre-rendered body, sent from the mapping without a copy */
+
+static ngx_int_t
+ngx_http_krj_whole(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
+    ngx_uint_t type, krj_snap_ref_t body, krj_snap_ref_t gz)
+{
+    ngx_http_krj_body_t  b;
+
+    ngx_memzero(&b, sizeof(ngx_http_krj_body_t));
+
+    b.type = type;
+
+    if (gz.len && ngx_http_krj_accepts_gzip(r)) {
+        b.gzip = 1;
+        body = gz;
+    }
+
+    b.data = (u_char *) krj_snap_ptr(&snapshot->snap, body);
+    b.len = body.len;
+
+    return ngx_http_krj_send_data(r, snapshot, &b);
+}
+
+
+static ngx_int_t
+ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
+    ngx_str_t *name)
+{
+    int                         rc;
+    size_t                      len;
+    ngx_str_t                   slug;
+    ngx_uint_t                  csv, status;
+    const char                 *code;
+    krj_query_t                 q;
+    krj_select_t                sel;
+    ngx_http_krj_ctx_t         *ctx;
+    ngx_http_krj_body_t         b;
+    const krj_snap_t           *snap;
+    const krj_snap_category_t  *cat;
+
+    snap = &snapshot->snap;
+    slug = *name;
+    csv = 0;
+
+    if (slug.len > 4
+        && ngx_strncmp(slug.data + slug.len - 4, ".csv", 4) == 0)
+    {
+        slug.len -= 4;
+        csv = 1;
+    }
+
+    cat = krj_snap_find_category(snap, (const char *) slug.data, slug.len);
+
+    if (cat == NULL) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
+                                       "unknown_category",
+                                       "no category \"%V\"", &slug);
+    }
+
+    /* for $krj_category: the mapping outlives the request's log phase */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+    ctx->category.data = (u_char *) krj_snap_ptr(snap, cat->slug);
+    ctx->category.len = cat->slug.len;
+
+    if (r->args.len == 0) {
+        return csv ? ngx_http_krj_whole(r, snapshot, NGX_HTTP_KRJ_CSV,
+                                        cat->csv, cat->csv_gz)
+                   : ngx_http_krj_whole(r, snapshot, NGX_HTTP_KRJ_JSON,
+                                        cat->json, cat->json_gz);
+    }
+
+    rc = krj_query_parse(&q, snap, cat, (const char *) r->args.data,
+                         r->args.len, ngx_http_krj_alloc, r->pool);
+
+    if (rc != KRJ_QUERY_OK) {
+        status = NGX_HTTP_BAD_REQUEST;
+
+        switch (rc) {
+
+        case KRJ_QUERY_UNKNOWN_PARAMETER:
+            code = "unknown_parameter";
+            break;
+
+        case KRJ_QUERY_UNKNOWN_COLUMN:
+            code = "unknown_column";
+            break;
+
+        case KRJ_QUERY_BAD_PARAMETER:
+            code = "bad_parameter";
+            break;
+
+        default: /* KRJ_QUERY_NOMEM */
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_krj_send_error(r, status, code, "%s", q.err);
+    }
+
+    if (krj_query_select(&sel, snap, cat, &q, ngx_http_krj_alloc, r->pool)
+        != KRJ_QUERY_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&b, sizeof(ngx_http_krj_body_t));
+
+    b.type = csv ? NGX_HTTP_KRJ_CSV : NGX_HTTP_KRJ_JSON;
+    b.in_pool = 1;
+
+    /* measure, allocate once, fill; HEAD needs only the length */
+
+    len = csv ? krj_render_signals_csv(NULL, snap, cat, &q, &sel)
+              : krj_render_signals_json(NULL, snap, cat, &q, &sel);
+
+    if (r->method != NGX_HTTP_HEAD) {
+        b.data = ngx_pnalloc(r->pool, len ? len : 1);
+        if (b.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (csv) {
+            (void) krj_render_signals_csv((char *) b.data, snap, cat, &q,
+                                          &sel);
+
+        } else {
+            (void) krj_render_signals_json((char *) b.data, snap, cat, &q,
+                                           &sel);
+        }
+    }
+
+    b.len = len;
+
+    return ngx_http_krj_send_data(r, snapshot, &b);
+}
+
+
+static ngx_int_t
+ngx_http_krj_ticker(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
+    ngx_str_t *name)
+{
+    size_t                    len;
+    ngx_http_krj_body_t       b;
+    const krj_snap_ticker_t  *ticker;
+
+    ticker = krj_snap_find_ticker(&snapshot->snap, (const char *) name->data,
+                                  name->len);
+
+    if (ticker == NULL) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
+                                       "unknown_ticker",
+                                       "no ticker \"%V\"", name);
+    }
+
+    ngx_memzero(&b, sizeof(ngx_http_krj_body_t));
+
+    b.type = NGX_HTTP_KRJ_JSON;
+    b.in_pool = 1;
+
+    len = krj_render_ticker_json(NULL, &snapshot->snap, ticker);
+
+    if (r->method != NGX_HTTP_HEAD) {
+        b.data = ngx_pnalloc(r->pool, len);
+        if (b.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        (void) krj_render_ticker_json((char *) b.data, &snapshot->snap,
+                                      ticker);
+    }
+
+    b.len = len;
+
+    return ngx_http_krj_send_data(r, snapshot, &b);
+}
+
+
+static void *
+ngx_http_krj_alloc(void *data, size_t size)
+{
+    return ngx_palloc(data, size ? size : 1);
+}

@@ -1,0 +1,683 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_krj_module.h"
+#include "ngx_http_krj_snapshot.h"
+#include "ngx_http_krj_api.h"
+#include "ngx_http_krj_status.h"
+
+
+#define NGX_HTTP_KRJ_MIN_INTERVAL  100
+#define NGX_HTTP_KRJ_MAX_AGE       (8 * 24 * 60 * 60)
+
+
+static ngx_int_t ngx_http_krj_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_krj_snapshot_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_krj_category_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static void *ngx_http_krj_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_krj_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_krj_snapshot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_krj_check_interval(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_krj_max_age(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_krj_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_krj_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static char *ngx_http_krj_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_krj_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_krj_init_process(ngx_cycle_t *cycle);
+static void ngx_http_krj_exit_process(ngx_cycle_t *cycle);
+static void ngx_http_krj_reload_handler(ngx_event_t *ev);
+
+
+static ngx_conf_post_t  ngx_http_krj_interval_post = {
+    ngx_http_krj_check_interval
+};
+
+
+static ngx_conf_enum_t  ngx_http_krj_status_types[] = {
+    { ngx_string("health"), NGX_HTTP_KRJ_STATUS_HEALTH },
+    { ngx_string("ready"), NGX_HTTP_KRJ_STATUS_READY },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_command_t  ngx_http_krj_commands[] = {
+
+    { ngx_string("krj_snapshot"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_krj_snapshot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("krj_reload_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_krj_main_conf_t, reload_interval),
+      &ngx_http_krj_interval_post },
+
+    { ngx_string("krj_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_krj_max_age,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("krj_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_krj_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("krj_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_krj_api,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("krj_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_krj_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_krj_loc_conf_t, status),
+      &ngx_http_krj_status_types },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_krj_module_ctx = {
+    ngx_http_krj_add_variables,            /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_krj_create_main_conf,         /* create main configuration */
+    ngx_http_krj_init_main_conf,           /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_krj_create_loc_conf,          /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_krj_module = {
+    NGX_MODULE_V1,
+    &ngx_http_krj_module_ctx,              /* module context */
+    ngx_http_krj_commands,                 /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_krj_init_process,             /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_krj_exit_process,             /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_krj_vars[] = {
+
+    { ngx_string("krj_snapshot"), NULL, ngx_http_krj_snapshot_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("krj_category"), NULL, ngx_http_krj_category_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_int_t
+ngx_http_krj_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_krj_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the generation that answers this request, or empty when none did */
+
+static ngx_int_t
+ngx_http_krj_snapshot_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+
+    if (ctx == NULL || ctx->snapshot == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->snapshot->generation.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = ctx->snapshot->generation.data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_krj_category_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+
+    if (ctx == NULL || ctx->category.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->category.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = ctx->category.data;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_krj_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_krj_main_conf_t  *kmcf;
+
+    kmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_krj_main_conf_t));
+    if (kmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     kmcf->snapshot = { 0, NULL };
+     *     kmcf->shm_zone = NULL;
+     *     kmcf->used = 0;
+     *     kmcf->current = NULL;
+     */
+
+    kmcf->reload_interval = NGX_CONF_UNSET_MSEC;
+    kmcf->max_age = NGX_CONF_UNSET;
+
+    return kmcf;
+}
+
+
+static char *
+ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_krj_main_conf_t *kmcf = conf;
+
+    ngx_conf_init_msec_value(kmcf->reload_interval, 5000);
+    ngx_conf_init_value(kmcf->max_age, NGX_HTTP_KRJ_MAX_AGE);
+
+    if (kmcf->used && kmcf->snapshot.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"krj_api\" and \"krj_status ready\" need "
+                           "\"krj_snapshot\" in the http block");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_krj_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_krj_loc_conf_t  *klcf;
+
+    klcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_krj_loc_conf_t));
+    if (klcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     klcf->api = 0;
+     */
+
+    klcf->status = NGX_CONF_UNSET_UINT;
+
+    return klcf;
+}
+
+
+static char *
+ngx_http_krj_snapshot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_krj_main_conf_t *kmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (kmcf->snapshot.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "empty path in \"%V\" directive", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    kmcf->snapshot = value[1];
+
+    /* relative to the prefix, like other data files; NUL-terminated */
+
+    if (ngx_conf_full_name(cf->cycle, &kmcf->snapshot, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_krj_check_interval(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *msp = data;
+
+    /* below this, open() and fstat() every tick would be the main work */
+
+    if (*msp < NGX_HTTP_KRJ_MIN_INTERVAL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"krj_reload_interval\" must be at least "
+                           "%dms", NGX_HTTP_KRJ_MIN_INTERVAL);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_krj_max_age(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_krj_main_conf_t *kmcf = conf;
+
+    time_t      age;
+    ngx_str_t  *value;
+
+    if (kmcf->max_age != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        kmcf->max_age = 0;
+        return NGX_CONF_OK;
+    }
+
+    age = ngx_parse_time(&value[1], 1);
+
+    if (age == (time_t) NGX_ERROR || age == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be a positive time or \"off\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    kmcf->max_age = age;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_krj_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_krj_main_conf_t *kmcf = conf;
+
+    ssize_t                   size;
+    ngx_str_t                *value;
+    ngx_http_krj_zone_ctx_t  *ctx;
+
+    if (kmcf->shm_zone) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "empty zone name in \"%V\" directive",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    size = ngx_parse_size(&value[2]);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\"", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is too small", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_krj_zone_ctx_t));
+    if (ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    kmcf->shm_zone = ngx_shared_memory_add(cf, &value[1], size,
+                                           &ngx_http_krj_module);
+    if (kmcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (kmcf->shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V \"%V\" is already bound",
+                           &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    kmcf->shm_zone->init = ngx_http_krj_init_zone;
+    kmcf->shm_zone->data = ctx;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_krj_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_krj_zone_ctx_t  *octx = data;
+
+    size_t                    len;
+    ngx_http_krj_zone_ctx_t  *ctx;
+
+    ctx = shm_zone->data;
+
+    if (octx) {
+        /* nginx -s reload: the zone of the old cycle, counters kept */
+
+        ctx->sh = octx->sh;
+        ctx->shpool = octx->shpool;
+
+        return NGX_OK;
+    }
+
+    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        /* a mapping inherited by a new binary (Windows, or upgrade) */
+
+        ctx->sh = ctx->shpool->data;
+
+        return NGX_OK;
+    }
+
+    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_krj_shctx_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(ctx->sh, sizeof(ngx_http_krj_shctx_t));
+
+    ctx->shpool->data = ctx->sh;
+
+    len = sizeof(" in krj zone \"\"") + shm_zone->shm.name.len;
+
+    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
+    if (ctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(ctx->shpool->log_ctx, " in krj zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_krj_zone_count_request(ngx_http_krj_main_conf_t *kmcf)
+{
+    ngx_http_krj_zone_ctx_t  *ctx;
+
+    if (kmcf->shm_zone == NULL) {
+        return;
+    }
+
+    ctx = kmcf->shm_zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    ctx->sh->requests++;
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+void
+ngx_http_krj_zone_count_load(ngx_http_krj_main_conf_t *kmcf,
+    ngx_http_krj_snapshot_t *snapshot)
+{
+    ngx_http_krj_zone_ctx_t  *ctx;
+
+    if (kmcf->shm_zone == NULL) {
+        return;
+    }
+
+    ctx = kmcf->shm_zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    /* every worker maps every generation; count each generation once */
+
+    if (ngx_memcmp(ctx->sh->generation, snapshot->gen,
+                   NGX_HTTP_KRJ_GENERATION_LEN)
+        != 0)
+    {
+        ctx->sh->loads++;
+        ctx->sh->generated_at = snapshot->snap.hdr->generated_at;
+        ngx_memcpy(ctx->sh->generation, snapshot->gen,
+                   NGX_HTTP_KRJ_GENERATION_LEN);
+        ngx_memzero(&ctx->sh->refused, sizeof(ngx_http_krj_ident_t));
+        ctx->sh->refused_err = 0;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+/* returns 1 when this worker is the first to refuse this file state */
+
+ngx_uint_t
+ngx_http_krj_zone_count_refusal(ngx_http_krj_main_conf_t *kmcf,
+    ngx_http_krj_ident_t *ident, ngx_err_t err)
+{
+    ngx_uint_t                first;
+    ngx_http_krj_zone_ctx_t  *ctx;
+
+    if (kmcf->shm_zone == NULL) {
+        return 1;
+    }
+
+    ctx = kmcf->shm_zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    first = (ctx->sh->refused_err != (ngx_uint_t) err
+             || ngx_memcmp(&ctx->sh->refused, ident,
+                           sizeof(ngx_http_krj_ident_t))
+                != 0);
+
+    if (first) {
+        ctx->sh->refusals++;
+        ctx->sh->refused = *ident;
+        ctx->sh->refused_err = err;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return first;
+}
+
+
+static char *
+ngx_http_krj_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_krj_loc_conf_t *klcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_krj_main_conf_t  *kmcf;
+
+    if (klcf->api) {
+        return "is duplicate";
+    }
+
+    if (klcf->status != NGX_CONF_UNSET_UINT) {
+        return "conflicts with \"krj_status\" in the same location";
+    }
+
+    klcf->api = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_krj_api_handler;
+
+    kmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_krj_module);
+    kmcf->used = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_krj_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_krj_loc_conf_t *klcf = conf;
+
+    char                      *rv;
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_krj_main_conf_t  *kmcf;
+
+    if (klcf->api) {
+        return "conflicts with \"krj_api\" in the same location";
+    }
+
+    rv = ngx_conf_set_enum_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_krj_status_handler;
+
+    if (klcf->status == NGX_HTTP_KRJ_STATUS_READY) {
+        kmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_krj_module);
+        kmcf->used = 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_krj_init_process(ngx_cycle_t *cycle)
+{
+    ngx_event_t               *ev;
+    ngx_http_krj_main_conf_t  *kmcf;
+
+    kmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_krj_module);
+
+    if (kmcf == NULL || kmcf->snapshot.len == 0) {
+        return NGX_OK;
+    }
+
+    kmcf->reason_len = ngx_snprintf(kmcf->reason, NGX_HTTP_KRJ_REASON_LEN,
+                                    "no snapshot loaded yet")
+                       - kmcf->reason;
+
+    ngx_http_krj_snapshot_check(kmcf, cycle->log);
+
+    ev = &kmcf->reload_event;
+
+    ev->handler = ngx_http_krj_reload_handler;
+    ev->data = kmcf;
+    ev->log = cycle->log;
+
+    /* a pending check must not delay a graceful shutdown */
+    ev->cancelable = 1;
+
+    ngx_add_timer(ev, kmcf->reload_interval);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_krj_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_krj_main_conf_t  *kmcf;
+
+    kmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_krj_module);
+
+    if (kmcf != NULL) {
+        ngx_http_krj_snapshot_shutdown(kmcf);
+    }
+}
+
+
+static void
+ngx_http_krj_reload_handler(ngx_event_t *ev)
+{
+    ngx_http_krj_main_conf_t  *kmcf;
+
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
+    }
+
+    kmcf = ev->data;
+
+    ngx_http_krj_snapshot_check(kmcf, ev->log);
+
+    ngx_add_timer(ev, kmcf->reload_interval);
+}

@@ -1,0 +1,41 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#ifndef _NGX_HTTP_KRJ_RESPONSE_H_INCLUDED_
+#define _NGX_HTTP_KRJ_RESPONSE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_krj_module.h"
+
+
+#define NGX_HTTP_KRJ_JSON  0
+#define NGX_HTTP_KRJ_CSV   1
+
+
+/* an answer's body: in the mapping (memory) or in the request pool */
+typedef struct {
+    ngx_uint_t                   type;      /* NGX_HTTP_KRJ_JSON|CSV */
+    ngx_uint_t                   gzip;      /* pre-compressed */
+    ngx_uint_t                   in_pool;   /* else points into the map */
+    u_char                      *data;      /* NULL for HEAD if measured */
+    size_t                       len;
+} ngx_http_krj_body_t;
+
+
+ngx_int_t ngx_http_krj_send_data(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body);
+ngx_int_t ngx_http_krj_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *data, size_t len);
+ngx_int_t ngx_http_krj_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *fmt, ...);
+ngx_uint_t ngx_http_krj_accepts_gzip(ngx_http_request_t *r);
+
+
+#endif /* _NGX_HTTP_KRJ_RESPONSE_H_INCLUDED_ */

@@ -1,0 +1,392 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <sys/mman.h>
+
+#include "ngx_http_krj_module.h"
+#include "ngx_http_krj_snapshot.h"
+
+
+static ngx_http_krj_snapshot_t *ngx_http_krj_snapshot_map(
+    ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd, ngx_file_info_t *fi,
+    ngx_log_t *log);
+static void ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
+    ngx_http_krj_snapshot_t *snapshot, ngx_log_t *log);
+static void ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
+    ngx_http_krj_ident_t *ident, ngx_err_t err, u_char *reason,
+    size_t len, ngx_log_t *log);
+static size_t ngx_http_krj_snapshot_syserr(u_char *buf, size_t size,
+    const char *call, ngx_str_t *name, ngx_err_t err);
+static void ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot);
+static void ngx_http_krj_snapshot_cleanup(void *data);
+static void ngx_http_krj_snapshot_ident(ngx_http_krj_ident_t *ident,
+    ngx_file_info_t *fi);
+static ngx_uint_t ngx_http_krj_snapshot_same(ngx_http_krj_ident_t *a,
+    ngx_http_krj_ident_t *b);
+
+
+/*
+ * Called at process start and on every tick of krj_reload_interval.
+ * Opening and fstat()ing a local file is the only system work done when
+ * nothing changed; a changed file is mapped and validated completely
+ * before any request sees it.
+ */
+
+void
+ngx_http_krj_snapshot_check(ngx_http_krj_main_conf_t *kmcf, ngx_log_t *log)
+{
+    size_t                    n;
+    ngx_fd_t                  fd;
+    ngx_err_t                 err;
+    ngx_file_info_t           fi;
+    ngx_http_krj_ident_t      ident;
+    ngx_http_krj_snapshot_t  *snapshot;
+    u_char                    reason[NGX_HTTP_KRJ_REASON_LEN];
+
+    ngx_memzero(&ident, sizeof(ngx_http_krj_ident_t));
+
+    fd = ngx_open_file(kmcf->snapshot.data, NGX_FILE_RDONLY, NGX_FILE_OPEN,
+                       0);
+
+    if (fd == NGX_INVALID_FILE) {
+        err = ngx_errno;
+        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
+                                         ngx_open_file_n, &kmcf->snapshot,
+                                         err);
+        ngx_http_krj_snapshot_refuse(kmcf, &ident, err, reason, n, log);
+        return;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        err = ngx_errno;
+        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
+                                         ngx_fd_info_n, &kmcf->snapshot,
+                                         err);
+        ngx_http_krj_snapshot_refuse(kmcf, &ident, err, reason, n, log);
+        goto close;
+    }
+
+    ngx_http_krj_snapshot_ident(&ident, &fi);
+
+    if (kmcf->current
+        && ngx_http_krj_snapshot_same(&ident, &kmcf->current->ident))
+    {
+        kmcf->has_refused = 0;
+        goto close;
+    }
+
+    if (kmcf->has_refused && kmcf->refused_err == 0
+        && ngx_http_krj_snapshot_same(&ident, &kmcf->refused))
+    {
+        /* refused and logged already */
+        goto close;
+    }
+
+    snapshot = ngx_http_krj_snapshot_map(kmcf, fd, &fi, log);
+
+    if (snapshot != NULL) {
+        ngx_http_krj_snapshot_swap(kmcf, snapshot, log);
+    }
+
+close:
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      ngx_close_file_n " \"%V\" failed", &kmcf->snapshot);
+    }
+}
+
+
+static ngx_http_krj_snapshot_t *
+ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
+    ngx_file_info_t *fi, ngx_log_t *log)
+{
+    size_t                    n, len;
+    u_char                   *base;
+    ngx_err_t                 err;
+    ngx_http_krj_ident_t      ident;
+    ngx_http_krj_snapshot_t  *snapshot;
+    char                      err_text[KRJ_SNAP_ERRLEN];
+    u_char                    reason[NGX_HTTP_KRJ_REASON_LEN];
+
+    ngx_http_krj_snapshot_ident(&ident, fi);
+
+    if (ngx_file_size(fi) < (off_t) sizeof(krj_snap_header_t)) {
+        n = ngx_snprintf(reason, sizeof(reason),
+                         "file is %O bytes, shorter than a header",
+                         ngx_file_size(fi))
+            - reason;
+        ngx_http_krj_snapshot_refuse(kmcf, &ident, 0, reason, n, log);
+        return NULL;
+    }
+
+    if ((uint64_t) ngx_file_size(fi) > KRJ_SNAP_MAX_SIZE
+        || (uint64_t) ngx_file_size(fi) > (uint64_t) NGX_MAX_SIZE_T_VALUE)
+    {
+        n = ngx_snprintf(reason, sizeof(reason), "file is too large (%O)",
+                         ngx_file_size(fi))
+            - reason;
+        ngx_http_krj_snapshot_refuse(kmcf, &ident, 0, reason, n, log);
+        return NULL;
+    }
+
+    len = (size_t) ngx_file_size(fi);
+
+    /*
+     * MAP_SHARED: every worker shares the page cache copy.  krj-batch
+     * never writes into a published file, it renames a new one over it,
+     * so the mapped bytes cannot change under a request.
+     */
+
+    base = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+
+    if (base == MAP_FAILED) {
+        err = ngx_errno;
+        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason), "mmap()",
+                                         &kmcf->snapshot, err);
+        ngx_http_krj_snapshot_refuse(kmcf, &ident, 0, reason, n, log);
+        return NULL;
+    }
+
+    snapshot = ngx_alloc(sizeof(ngx_http_krj_snapshot_t), log);
+    if (snapshot == NULL) {
+        goto failed;
+    }
+
+    ngx_memzero(snapshot, sizeof(ngx_http_krj_snapshot_t));
+
+    err_text[0] = '\0';
+
+    if (krj_snap_open(&snapshot->snap, base, len, err_text) != 0) {
+        n = ngx_strnlen((u_char *) err_text, sizeof(err_text));
+        ngx_http_krj_snapshot_refuse(kmcf, &ident, 0, (u_char *) err_text,
+                                     n, log);
+        ngx_free(snapshot);
+        goto failed;
+    }
+
+    snapshot->base = base;
+    snapshot->len = len;
+    snapshot->ident = ident;
+    snapshot->log = ngx_cycle->log;
+    snapshot->refcount = 1;
+
+    /* the checksum prefix names the generation, the same on every node */
+
+    ngx_hex_dump(snapshot->gen, (u_char *) snapshot->snap.hdr->checksum,
+                 NGX_HTTP_KRJ_GENERATION_LEN / 2);
+    snapshot->generation.len = NGX_HTTP_KRJ_GENERATION_LEN;
+    snapshot->generation.data = snapshot->gen;
+
+    return snapshot;
+
+failed:
+
+    if (munmap(base, len) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      "munmap() \"%V\" failed", &kmcf->snapshot);
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
+    ngx_http_krj_snapshot_t *snapshot, ngx_log_t *log)
+{
+    ngx_str_t                 iso;
+    ngx_http_krj_snapshot_t  *old;
+
+    old = kmcf->current;
+
+    kmcf->current = snapshot;
+    kmcf->has_refused = 0;
+    kmcf->reason_len = 0;
+
+    iso.len = snapshot->snap.hdr->generated_at_iso.len;
+    iso.data = (u_char *) krj_snap_ptr(&snapshot->snap,
+                                       snapshot->snap.hdr->generated_at_iso);
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "krj: snapshot \"%V\" loaded: generation %V, "
+                  "%uD categories, published %V",
+                  &kmcf->snapshot, &snapshot->generation,
+                  snapshot->snap.hdr->ncategories, &iso);
+
+    ngx_http_krj_zone_count_load(kmcf, snapshot);
+
+    if (old) {
+        /* in-flight requests keep it mapped until their pools go */
+        ngx_http_krj_snapshot_release(old);
+    }
+}
+
+
+/*
+ * One error-log line per refused file: the identity (or, for a file that
+ * cannot be opened, the errno) is remembered here and, with krj_zone, in
+ * shared memory, so neither the next tick nor the other workers repeat it.
+ */
+
+static void
+ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
+    ngx_http_krj_ident_t *ident, ngx_err_t err, u_char *reason, size_t len,
+    ngx_log_t *log)
+{
+    if (kmcf->has_refused && kmcf->refused_err == err
+        && ngx_http_krj_snapshot_same(ident, &kmcf->refused))
+    {
+        return;
+    }
+
+    kmcf->has_refused = 1;
+    kmcf->refused = *ident;
+    kmcf->refused_err = err;
+
+    if (kmcf->current == NULL) {
+        kmcf->reason_len = ngx_min(len, NGX_HTTP_KRJ_REASON_LEN);
+        ngx_memcpy(kmcf->reason, reason, kmcf->reason_len);
+    }
+
+    if (!ngx_http_krj_zone_count_refusal(kmcf, ident, err)) {
+        return;
+    }
+
+    if (kmcf->current) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "krj: snapshot \"%V\" refused: %*s, "
+                      "keeping generation %V",
+                      &kmcf->snapshot, len, reason,
+                      &kmcf->current->generation);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "krj: snapshot \"%V\" refused: %*s, "
+                      "no generation loaded",
+                      &kmcf->snapshot, len, reason);
+    }
+}
+
+
+/* "open() "/x/krj.snapshot" failed (2: No such file or directory)" */
+
+static size_t
+ngx_http_krj_snapshot_syserr(u_char *buf, size_t size, const char *call,
+    ngx_str_t *name, ngx_err_t err)
+{
+    u_char  *p, *last;
+
+    last = buf + size;
+
+    p = ngx_snprintf(buf, size - 1, "%s \"%V\" failed (%d: ",
+                     call, name, err);
+    p = ngx_strerror(err, p, last - p - 1);
+
+    *p++ = ')';
+
+    return p - buf;
+}
+
+
+ngx_int_t
+ngx_http_krj_snapshot_acquire(ngx_http_request_t *r,
+    ngx_http_krj_main_conf_t *kmcf, ngx_http_krj_snapshot_t **snapshot)
+{
+    ngx_pool_cleanup_t  *cln;
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_krj_ctx_t));
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_krj_module);
+    }
+
+    if (ctx->snapshot == NULL && kmcf->current != NULL) {
+
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_krj_snapshot_cleanup;
+        cln->data = kmcf->current;
+
+        kmcf->current->refcount++;
+        ctx->snapshot = kmcf->current;
+    }
+
+    *snapshot = ctx->snapshot;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_krj_snapshot_shutdown(ngx_http_krj_main_conf_t *kmcf)
+{
+    if (kmcf->current) {
+        ngx_http_krj_snapshot_release(kmcf->current);
+        kmcf->current = NULL;
+    }
+}
+
+
+static void
+ngx_http_krj_snapshot_cleanup(void *data)
+{
+    ngx_http_krj_snapshot_release(data);
+}
+
+
+static void
+ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot)
+{
+    if (--snapshot->refcount) {
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, snapshot->log, 0,
+                   "krj: unmapping generation %V", &snapshot->generation);
+
+    if (munmap(snapshot->base, snapshot->len) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, snapshot->log, ngx_errno,
+                      "munmap() of krj generation %V failed",
+                      &snapshot->generation);
+    }
+
+    ngx_free(snapshot);
+}
+
+
+static void
+ngx_http_krj_snapshot_ident(ngx_http_krj_ident_t *ident, ngx_file_info_t *fi)
+{
+    ngx_memzero(ident, sizeof(ngx_http_krj_ident_t));
+
+    ident->dev = fi->st_dev;
+    ident->ino = fi->st_ino;
+    ident->size = fi->st_size;
+    ident->mtime = fi->st_mtim.tv_sec;
+    ident->mtime_nsec = fi->st_mtim.tv_nsec;
+}
+
+
+static ngx_uint_t
+ngx_http_krj_snapshot_same(ngx_http_krj_ident_t *a, ngx_http_krj_ident_t *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size
+           && a->mtime == b->mtime && a->mtime_nsec == b->mtime_nsec;
+}
