@@ -1,0 +1,467 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "krj_test.h"
+#include "krj_csv.h"
+#include "krj_publish.h"
+#include "krj_scan.h"
+#include "krj_snapshot.h"
+#include "krj_snapshot_write.h"
+
+
+#define NFILES  10
+
+
+typedef struct {
+    char                slug[64];
+    char                label[64];
+    char                date[16];
+    char                file[256];
+    uint8_t            *data;
+    size_t              len;
+    krj_csv_t           csv;
+} fixture_t;
+
+
+static const char  *files[NFILES] = {
+    "AI_Affected_2026-03-14", "DRC_2026-01-09", "ETFs_and_FX_2025-12-12",
+    "ETFs_and_FX_2026-01-09", "Equities_2025-12-12", "Equities_2026-01-09",
+    "SP100_2025-12-12", "SP100_2026-01-09", "SP500_2025-12-12",
+    "SP500_2026-01-09"
+};
+
+static fixture_t         fx[NFILES];
+static krj_snap_input_t  in[NFILES];
+static uint8_t          *snap_data;
+static size_t            snap_len;
+
+
+static int
+cmp_input(const void *a, const void *b)
+{
+    return strcmp(((const krj_snap_input_t *) a)->slug,
+                  ((const krj_snap_input_t *) b)->slug);
+}
+
+
+/*
+ * Every fixture becomes a category; the older week of a category gets the
+ * slug "{slug}_prev" so both weeks fit in one snapshot.
+ */
+static void
+load_fixtures(void)
+{
+    char      path[512], name[200], cat[KRJ_SCAN_NAME_MAX], err[1024];
+    size_t    i;
+    FILE     *f;
+
+    for (i = 0; i < NFILES; i++) {
+        snprintf(name, sizeof(name), "KRJ_signals_latest_week_%s.csv",
+                 files[i]);
+        ck_assert_int_eq(krj_scan_parse_name(name, cat, sizeof(cat),
+                                             fx[i].date), KRJ_SCAN_OK);
+        krj_scan_slug(cat, fx[i].slug, sizeof(fx[i].slug));
+        krj_scan_label(cat, fx[i].slug, fx[i].label, sizeof(fx[i].label));
+
+        if (strstr(files[i], "2025-12-12") != NULL) {
+            strcat(fx[i].slug, "_prev");
+        }
+
+        snprintf(fx[i].file, sizeof(fx[i].file), "%s", name);
+        snprintf(path, sizeof(path), "%s/%s", KRJ_TEST_DATA, name);
+
+        f = fopen(path, "rb");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+
+        ck_assert_int_eq(krj_file_read(path, 1 << 24, &fx[i].data,
+                                       &fx[i].len, err), 0);
+        ck_assert_int_eq(krj_csv_parse(&fx[i].csv, fx[i].data, fx[i].len,
+                                       1 << 24, NULL, NULL), 0);
+
+        in[i].slug = fx[i].slug;
+        in[i].label = fx[i].label;
+        in[i].signal_date = fx[i].date;
+        in[i].source_file = fx[i].file;
+        in[i].csv = &fx[i].csv;
+        ck_assert_int_eq(krj_sha256_hex(fx[i].data, fx[i].len,
+                                        in[i].sha256), 0);
+    }
+
+    qsort(in, NFILES, sizeof(krj_snap_input_t), cmp_input);
+}
+
+
+/* a snapshot of in[first..first+n) in an exactly sized buffer */
+static void
+build(size_t first, size_t n)
+{
+    char       err[KRJ_SNAP_ERRLEN];
+    uint8_t    digest[32];
+    krj_buf_t  b;
+
+    memset(digest, 0xab, sizeof(digest));
+    krj_buf_init(&b);
+
+    ck_assert_msg(krj_snap_write(&b, in + first, (uint32_t) n, 1767981600,
+                                 digest, err) == 0, "write: %s", err);
+
+    snap_len = b.len;
+    snap_data = malloc(snap_len);
+    ck_assert_ptr_nonnull(snap_data);
+    memcpy(snap_data, b.data, snap_len);
+    krj_buf_free(&b);
+}
+
+
+static void
+setup(void)
+{
+    load_fixtures();
+    build(0, NFILES);
+}
+
+
+static void
+teardown(void)
+{
+    size_t  i;
+
+    for (i = 0; i < NFILES; i++) {
+        krj_csv_free(&fx[i].csv);
+        free(fx[i].data);
+    }
+
+    free(snap_data);
+    memset(fx, 0, sizeof(fx));
+    memset(in, 0, sizeof(in));
+}
+
+
+static void
+resum(uint8_t *p, size_t len)
+{
+    unsigned int  n;
+
+    EVP_Digest(p + KRJ_SNAP_SUMMED_FROM, len - KRJ_SNAP_SUMMED_FROM,
+               p + offsetof(krj_snap_header_t, checksum), &n, EVP_sha256(),
+               NULL);
+}
+
+
+static unsigned
+touch(const krj_snap_t *s, krj_snap_ref_t r)
+{
+    unsigned     sum;
+    uint32_t     i;
+    const char  *p;
+
+    sum = 0;
+    p = krj_snap_ptr(s, r);
+
+    for (i = 0; i < r.len; i++) {
+        sum += (unsigned char) p[i];
+    }
+
+    return sum;
+}
+
+
+/* reads every byte a validated snapshot lets a reader reach */
+static unsigned
+walk(const krj_snap_t *s)
+{
+    unsigned                    sum;
+    uint32_t                    i, r, c;
+    const krj_snap_category_t  *cat;
+    const krj_snap_column_t    *col;
+    const krj_snap_row_t       *row;
+    const krj_snap_cell_t      *cell;
+
+    sum = touch(s, s->hdr->categories_json) + touch(s, s->hdr->summary_json)
+          + touch(s, s->hdr->generated_at_iso);
+
+    for (i = 0; i < s->hdr->ncategories; i++) {
+        cat = &s->categories[i];
+        sum += touch(s, cat->slug) + touch(s, cat->json) + touch(s, cat->csv)
+               + touch(s, cat->json_gz) + touch(s, cat->csv_header)
+               + touch(s, cat->summary) + touch(s, cat->json_meta);
+        col = krj_snap_columns(s, cat);
+        row = krj_snap_rows(s, cat);
+
+        for (c = 0; c < cat->ncolumns; c++) {
+            sum += touch(s, col[c].name) + touch(s, col[c].json_name)
+                   + touch(s, col[c].csv_name);
+        }
+
+        for (r = 0; r < cat->nrows; r++) {
+            sum += touch(s, row[r].json) + touch(s, row[r].csv);
+
+            for (c = 0; c < cat->ncolumns; c++) {
+                cell = krj_snap_cell(s, cat, r, c);
+                sum += touch(s, cell->raw) + touch(s, cell->json)
+                       + touch(s, cell->csv);
+            }
+        }
+    }
+
+    for (i = 0; i < s->hdr->ntickers; i++) {
+        sum += touch(s, s->tickers[i].ticker);
+        (void) krj_snap_find_ticker(s, krj_snap_ptr(s, s->tickers[i].ticker),
+                                    s->tickers[i].ticker.len);
+    }
+
+    for (i = 0; i < s->hdr->nticker_rows; i++) {
+        cat = &s->categories[s->ticker_rows[i].category];
+        cell = krj_snap_cell(s, cat, s->ticker_rows[i].row, cat->ticker_col);
+        sum += touch(s, cell->raw);
+    }
+
+    return sum;
+}
+
+
+static int
+json_ok(const krj_snap_t *s, krj_snap_ref_t r)
+{
+    json_t        *j;
+    json_error_t   e;
+
+    j = json_loadb(krj_snap_ptr(s, r), r.len, 0, &e);
+    json_decref(j);
+
+    return j != NULL;
+}
+
+
+START_TEST(test_round_trip)
+{
+    char                        err[KRJ_SNAP_ERRLEN];
+    uint32_t                    i, r, k;
+    krj_snap_t                  s;
+    const krj_snap_row_t       *row;
+    const krj_snap_cell_t      *cell;
+    const krj_snap_ticker_t    *t;
+    const krj_snap_category_t  *cat;
+
+    ck_assert_msg(krj_snap_open(&s, snap_data, snap_len, err) == 0, "%s",
+                  err);
+    ck_assert_uint_eq(s.hdr->ncategories, NFILES);
+    ck_assert(json_ok(&s, s.hdr->categories_json));
+    ck_assert(json_ok(&s, s.hdr->summary_json));
+    (void) walk(&s);
+
+    for (i = 0; i < NFILES; i++) {
+        cat = krj_snap_find_category(&s, in[i].slug, strlen(in[i].slug));
+        ck_assert_ptr_eq(cat, &s.categories[i]);
+        ck_assert_uint_eq(cat->nrows, in[i].csv->nrows);
+        ck_assert_uint_eq(cat->csv.len, in[i].csv->len);
+        ck_assert_int_eq(memcmp(krj_snap_ptr(&s, cat->csv), in[i].csv->data,
+                                cat->csv.len), 0);
+        ck_assert_int_eq(memcmp(krj_snap_ptr(&s, cat->sha256), in[i].sha256,
+                                64), 0);
+        ck_assert(json_ok(&s, cat->json));
+        ck_assert(json_ok(&s, cat->categories_item));
+        ck_assert(json_ok(&s, cat->summary_item));
+        ck_assert(json_ok(&s, cat->summary));
+
+        row = krj_snap_rows(&s, cat);
+
+        for (r = 0; r < cat->nrows; r++) {
+            ck_assert(json_ok(&s, row[r].json));
+            cell = krj_snap_cell(&s, cat, r, cat->ticker_col);
+            ck_assert_uint_eq(cell->type, KRJ_SNAP_STRING);
+        }
+    }
+
+    cat = krj_snap_find_category(&s, "sp500", 5);
+    ck_assert_ptr_nonnull(cat);
+    ck_assert_uint_eq(cat->nrows, 503);
+    ck_assert_uint_eq(cat->counts[KRJ_WEEK_THIS][KRJ_COUNT_LONG], 18);
+    ck_assert_uint_eq(cat->counts[KRJ_WEEK_PRIOR][KRJ_COUNT_SHORT], 67);
+    ck_assert_int_eq(memcmp(krj_snap_ptr(&s, cat->json), "{\"category\":"
+                            "\"sp500\",\"label\":\"SP500\",\"signal_date\":"
+                            "\"2026-01-09\",\"generated_at\":"
+                            "\"2026-01-09T18:00:00Z\",\"columns\":"
+                            "[\"ticker\",\"c\",", 124), 0);
+    row = krj_snap_rows(&s, cat);
+    ck_assert_int_eq(memcmp(krj_snap_ptr(&s, row[0].json),
+                            "{\"ticker\":\"A\",\"c\":148.52,", 25), 0);
+    cell = krj_snap_cell(&s, cat, 0, 1);
+    ck_assert_uint_eq(cell->type, KRJ_SNAP_NUMBER);
+    ck_assert(cell->num == 148.52);
+
+    ck_assert_ptr_null(krj_snap_find_category(&s, "sp5000", 6));
+    ck_assert_ptr_null(krj_snap_find_category(&s, "", 0));
+    ck_assert_ptr_null(krj_snap_find_category(&s, "zzz", 3));
+
+    /* AAPL: equities, sp100, sp500, each week */
+    t = krj_snap_find_ticker(&s, "aapl", 4);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(t->count, 6);
+
+    for (k = 0; k < t->count; k++) {
+        r = s.ticker_rows[t->first + k].row;
+        cat = &s.categories[s.ticker_rows[t->first + k].category];
+        cell = krj_snap_cell(&s, cat, r, cat->ticker_col);
+        ck_assert_int_eq(memcmp(krj_snap_ptr(&s, cell->raw), "AAPL", 4), 0);
+
+        if (k) {
+            ck_assert_uint_ge(s.ticker_rows[t->first + k].category,
+                              s.ticker_rows[t->first + k - 1].category);
+        }
+    }
+
+    ck_assert_ptr_nonnull(krj_snap_find_ticker(&s, "AaPl", 4));
+    ck_assert_ptr_null(krj_snap_find_ticker(&s, "AAP", 3));
+    ck_assert_ptr_null(krj_snap_find_ticker(&s, "", 0));
+}
+END_TEST
+
+
+START_TEST(test_truncation)
+{
+    char        err[KRJ_SNAP_ERRLEN];
+    size_t      len;
+    krj_snap_t  s;
+
+    for (len = 0; len < snap_len; len++) {
+        ck_assert_int_eq(krj_snap_open(&s, snap_data, len, err), -1);
+    }
+
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), 0);
+}
+END_TEST
+
+
+START_TEST(test_bit_flips)
+{
+    char        err[KRJ_SNAP_ERRLEN];
+    size_t      off, stride;
+    krj_snap_t  s;
+
+    /* every bit of the header, then a stride across the rest */
+    for (off = 0; off < snap_len; off += stride) {
+        stride = off < sizeof(krj_snap_header_t) * 8 ? 1 : 4099;
+
+        snap_data[off / 8 % snap_len] ^= (uint8_t) (1 << (off % 8));
+        ck_assert_msg(krj_snap_open(&s, snap_data, snap_len, err) == -1,
+                      "bit %zu accepted", off);
+        snap_data[off / 8 % snap_len] ^= (uint8_t) (1 << (off % 8));
+    }
+
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), 0);
+    ck_assert_int_eq(krj_snap_open(&s, snap_data + 1, snap_len - 1, err), -1);
+}
+END_TEST
+
+
+START_TEST(test_checksum_message)
+{
+    char        err[KRJ_SNAP_ERRLEN];
+    krj_snap_t  s;
+
+    snap_data[snap_len - 1] ^= 1;
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), -1);
+    ck_assert_str_eq(err, "checksum mismatch");
+    snap_data[snap_len - 1] ^= 1;
+
+    ((krj_snap_header_t *) snap_data)->version = 99;
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), -1);
+    ck_assert_str_eq(err, "unsupported format version 99 (expected 1)");
+}
+END_TEST
+
+
+/*
+ * The structural checks alone: corrupt a word, fix the checksum, and the
+ * reader must refuse it or accept something it can walk in bounds.  Done
+ * on a small snapshot (DRC) so that every word can be tried.
+ */
+START_TEST(test_structural)
+{
+    int          rc;
+    char         err[KRJ_SNAP_ERRLEN];
+    size_t       off, v, accepted, refused;
+    uint32_t     old, word;
+    krj_snap_t   s;
+    uint32_t     values[6];
+
+    free(snap_data);
+    build(1, 1);
+    ck_assert_str_eq(in[1].slug, "drc");
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), 0);
+
+    accepted = 0;
+    refused = 0;
+
+    for (off = KRJ_SNAP_SUMMED_FROM; off + 4 <= snap_len; off += 4) {
+        memcpy(&old, snap_data + off, 4);
+
+        values[0] = 0;
+        values[1] = 0xffffffff;
+        values[2] = 0x7fffffff;
+        values[3] = (uint32_t) snap_len;
+        values[4] = old + 8;
+        values[5] = old ^ 0x100;
+
+        for (v = 0; v < 6; v++) {
+            word = values[v];
+            memcpy(snap_data + off, &word, 4);
+            resum(snap_data, snap_len);
+
+            rc = krj_snap_open(&s, snap_data, snap_len, err);
+            ck_assert(rc == 0 || rc == -1);
+
+            if (rc == 0) {
+                (void) walk(&s);
+                accepted++;
+
+            } else {
+                ck_assert(strlen(err) > 0);
+                refused++;
+            }
+        }
+
+        memcpy(snap_data + off, &old, 4);
+    }
+
+    resum(snap_data, snap_len);
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), 0);
+    ck_assert_uint_gt(refused, 0);
+    ck_assert_uint_gt(accepted, 0);
+}
+END_TEST
+
+
+static Suite *
+snapshot_suite(void)
+{
+    Suite  *s;
+    TCase  *tc;
+
+    s = suite_create("snapshot");
+    tc = tcase_create("snapshot");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_truncation);
+    tcase_add_test(tc, test_bit_flips);
+    tcase_add_test(tc, test_checksum_message);
+    tcase_add_test(tc, test_structural);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
+
+
+KRJ_TEST_MAIN(snapshot_suite)
