@@ -479,7 +479,10 @@ krj_query_signals(krj_query_t *q, const char *name, krj_str_t *items,
 }
 
 
-/* a plain non-negative decimal; huge values saturate, they page nothing */
+/*
+ * A plain non-negative decimal up to 4294967295: rows are counted in 32
+ * bits, so a larger offset could only be a client's mistake.
+ */
 
 static int
 krj_query_number(krj_query_t *q, const char *name, const char *p,
@@ -499,12 +502,16 @@ krj_query_number(krj_query_t *q, const char *name, const char *p,
             goto invalid;
         }
 
-        if (v < UINT32_MAX) {
-            v = v * 10 + (p[i] - '0');
+        v = v * 10 + (p[i] - '0');
+
+        if (v > UINT32_MAX) {
+            return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
+                                   "\"%s\" is too large: \"%.*s\"", name,
+                                   p, len);
         }
     }
 
-    *value = v < UINT32_MAX ? v : UINT32_MAX;
+    *value = v;
 
     return KRJ_QUERY_OK;
 
