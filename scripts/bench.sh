@@ -1,0 +1,105 @@
+#!/bin/bash
+# make bench: wrk against the module and against the same nginx serving the
+# identical bytes as static files, in one run, and the ratio of the two.
+#
+# BENCH_DURATION (default 10s), BENCH_CONNECTIONS (default 32) and
+# BENCH_THREADS (default 1) tune wrk; one nginx worker and one wrk thread
+# share this machine's cores, so absolute numbers are only comparable
+# within one run.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+dur=${BENCH_DURATION:-10s}
+conns=${BENCH_CONNECTIONS:-32}
+threads=${BENCH_THREADS:-1}
+dir=$(mktemp -d /tmp/krj-bench.XXXXXX)
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+cleanup() {
+    [ -f "$dir/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx.pid")" 2>/dev/null
+    sleep 0.5
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+mkdir -p "$dir/data" "$dir/out" "$dir/static"
+cp "$repo"/tests/data/*.csv "$dir/data/"
+"$repo/build/krj-batch" run --quiet --input "$dir/data" --output "$dir/out"
+
+cat > "$dir/nginx.conf" <<CONF
+load_module $repo/build/ngx_http_krj_module.so;
+user root;
+worker_processes 1;
+error_log $dir/error.log warn;
+pid $dir/nginx.pid;
+events { worker_connections 1024; }
+http {
+    client_body_temp_path $dir/tmp;
+    proxy_temp_path $dir/tmp;
+    fastcgi_temp_path $dir/tmp;
+    uwsgi_temp_path $dir/tmp;
+    scgi_temp_path $dir/tmp;
+    access_log off;
+    default_type application/json;
+    krj_snapshot $dir/out/krj.snapshot;
+    krj_zone krj 1m;
+    server {
+        listen 127.0.0.1:$port;
+        location /api/v1/ { krj_api; }
+        location /static/ { root $dir; }
+    }
+}
+CONF
+mkdir -p "$dir/tmp"
+nginx -p "$dir" -c "$dir/nginx.conf"
+for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:$port/api/v1/categories" >/dev/null && break
+    sleep 0.1
+done
+
+base=http://127.0.0.1:$port
+curl -fs "$base/api/v1/signals/sp500" -o "$dir/static/sp500.json"
+curl -fs "$base/api/v1/signals/sp500?ticker=AAPL" -o "$dir/static/aapl.json"
+
+# wrk --latency prints "99%  1.23ms"; normalise to microseconds.
+run() {
+    local out rps p99
+    out=$(wrk -t"$threads" -c"$conns" -d"$dur" --latency "$1")
+    rps=$(awk '/^Requests\/sec:/ { print $2 }' <<< "$out")
+    p99=$(awk '$1 == "99%" { v = $2;
+              if (v ~ /us$/) { sub(/us$/, "", v); print v }
+              else if (v ~ /ms$/) { sub(/ms$/, "", v); print v * 1000 }
+              else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000000 } }' \
+          <<< "$out")
+    echo "$rps $p99"
+}
+
+printf '%-34s %12s %12s %10s\n' "case" "req/s" "p99 (us)" "bytes"
+
+# row NAME URL BYTES: prints a table row, leaves "rps p99" in $result
+result=
+row() {
+    result=$(run "$2")
+    printf '%-34s %12s %12s %10s\n' "$1" "${result% *}" "${result#* }" "$3"
+}
+
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
+
+s1=$(stat -c %s "$dir/static/sp500.json")
+s2=$(stat -c %s "$dir/static/aapl.json")
+
+row "krj  /signals/sp500" "$base/api/v1/signals/sp500" "$s1"; m1=$result
+row "static same bytes" "$base/static/sp500.json" "$s1"; f1=$result
+row "krj  /signals/sp500?ticker=AAPL" \
+    "$base/api/v1/signals/sp500?ticker=AAPL" "$s2"; m2=$result
+row "static same bytes" "$base/static/aapl.json" "$s2"; f2=$result
+
+echo
+echo "ratio krj/static, /signals/sp500:            $(ratio "${m1% *}" "${f1% *}") x throughput"
+echo "ratio krj/static, /signals/sp500?ticker=AAPL: $(ratio "${m2% *}" "${f2% *}") x throughput"
+if grep -E '\[(alert|emerg|crit)\]' "$dir/error.log"; then
+    echo "bench: the error log has alerts" >&2
+    exit 1
+fi
