@@ -24,7 +24,9 @@
 typedef struct {
     krj_csv_t          *t;
     uint32_t            line;           /* physical line being fed */
-    uint32_t            embedded;       /* LFs inside the current record */
+    uint32_t            start;          /* line the current record began */
+    int                 in_record;      /* a record spans lines so far */
+    int                 ended;          /* a record ended in this line */
     uint32_t            nfields;        /* fields in the current record */
     uint32_t            nrecords;
     int                 failed;
@@ -118,16 +120,36 @@ krj_csv_parse(krj_csv_t *t, const uint8_t *data, size_t len,
         nl = memchr(data + pos, '\n', len - pos);
         n = nl ? (size_t) (nl - (data + pos)) + 1 : len - pos;
 
+        if (!c.in_record) {
+            c.start = c.line;
+        }
+
+        c.ended = 0;
+
         if (csv_parse(&p, data + pos, n, krj_csv_field_cb, krj_csv_record_cb,
                       &c)
             != n)
         {
-            krj_csv_fail(t, c.line, "%s", csv_strerror(csv_error(&p)));
+            krj_csv_fail(t, c.line, "bad quoting: %s",
+                         csv_strerror(csv_error(&p)));
             goto cleanup;
         }
 
         if (c.failed) {
             goto cleanup;
+        }
+
+        /*
+         * Lines end records, so a record that did not end here and a line
+         * that is not blank mean a record (a quoted field) goes on.
+         */
+        if (c.ended) {
+            c.in_record = 0;
+
+        } else if (n > (size_t) (data[pos + n - 1] == '\n')
+                       + (n > 1 && data[pos + n - 2] == '\r'))
+        {
+            c.in_record = 1;
         }
 
         if (nl) {
@@ -141,7 +163,9 @@ krj_csv_parse(krj_csv_t *t, const uint8_t *data, size_t len,
     }
 
     if (csv_fini(&p, krj_csv_field_cb, krj_csv_record_cb, &c) != 0) {
-        krj_csv_fail(t, c.line, "%s", csv_strerror(csv_error(&p)));
+        krj_csv_fail(t, c.in_record ? c.start : c.line,
+                     "unterminated quoted field at end of file: %s",
+                     csv_strerror(csv_error(&p)));
         goto cleanup;
     }
 
@@ -257,7 +281,6 @@ krj_csv_check_utf8(const uint8_t *p, size_t len, int *nul)
 static void
 krj_csv_field_cb(void *s, size_t len, void *data)
 {
-    size_t            i;
     krj_csv_ctx_t    *c;
     krj_csv_field_t   f;
 
@@ -265,10 +288,6 @@ krj_csv_field_cb(void *s, size_t len, void *data)
 
     if (c->failed) {
         return;
-    }
-
-    for (i = 0; i < len; i++) {
-        c->embedded += (((const uint8_t *) s)[i] == '\n');
     }
 
     f.off = c->t->arena_buf.len;
@@ -299,8 +318,8 @@ krj_csv_record_cb(int ch, void *data)
         return;
     }
 
-    line = c->line - c->embedded;
-    c->embedded = 0;
+    line = c->start;
+    c->ended = 1;
 
     if (c->nrecords == 0) {
         t->ncolumns = c->nfields;

@@ -217,15 +217,20 @@ START_TEST(test_reject_parse)
     /* libcsv strict mode: a quote after a closed quoted field */
     ck_assert_int_eq(parse("ticker,n\nA,\"x\"y\n"), -1);
     ck_assert_uint_eq(t.err_line, 2);
-    ck_assert_str_eq(t.err, "error parsing data while strict checking "
-                     "enabled");
+    ck_assert_str_eq(t.err, "bad quoting: error parsing data while strict "
+                     "checking enabled");
     krj_csv_free(&t);
 
-    /* an unterminated quoted field at the end */
-    ck_assert_int_eq(parse("ticker,n\nA,1\nB,\"open\n"), -1);
+    /* an unterminated quoted field: the line where its record starts */
+    ck_assert_int_eq(parse("ticker,n\nA,1\nB,\"open\nC,2\nD,3\n"), -1);
     ck_assert_uint_eq(t.err_line, 3);
-    ck_assert_str_eq(t.err, "error parsing data while strict checking "
-                     "enabled");
+    ck_assert_str_eq(t.err, "unterminated quoted field at end of file: "
+                     "error parsing data while strict checking enabled");
+    krj_csv_free(&t);
+
+    /* a bad quote on the third line of a record: that physical line */
+    ck_assert_int_eq(parse("ticker,n\r\nA,\"a\r\nb\r\nc\"x\r\n"), -1);
+    ck_assert_uint_eq(t.err_line, 4);
 }
 END_TEST
 
