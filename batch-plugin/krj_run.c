@@ -53,6 +53,7 @@ static int krj_run_unchanged(const krj_conf_t *conf, const uint8_t *digest,
 static int krj_run_publish(const krj_conf_t *conf, const int *from_input,
     const krj_snap_input_t *in, uint32_t n, const uint8_t *digest);
 static int krj_run_check_dir(const char *what, const char *dir);
+static int krj_run_make_dir(const char *dir);
 
 
 int
@@ -66,7 +67,10 @@ krj_run(const krj_conf_t *conf)
     krj_snap_input_t   *in;
     uint8_t             digest[32];
 
+    /* like run_krj_batch.py, a missing output directory is created */
+
     if (krj_run_check_dir("input", conf->input) != 0
+        || krj_run_make_dir(conf->output) != 0
         || krj_run_check_dir("output", conf->output) != 0)
     {
         return KRJ_EXIT_USAGE;
@@ -515,6 +519,43 @@ krj_run_check_dir(const char *what, const char *dir)
     }
 
     return 0;
+}
+
+
+static int
+krj_run_make_dir(const char *dir)
+{
+    char    path[PATH_MAX], *p;
+    size_t  len;
+
+    len = strlen(dir);
+    if (len == 0 || len >= sizeof(path)) {
+        return 0;
+    }
+
+    memcpy(path, dir, len + 1);
+
+    for (p = path + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+                goto failed;
+            }
+            *p = '/';
+        }
+    }
+
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        goto failed;
+    }
+
+    return 0;
+
+failed:
+
+    krj_log(KRJ_LOG_ERROR, path, 0, "output directory: %s", strerror(errno));
+
+    return -1;
 }
 
 
