@@ -195,19 +195,61 @@ def test_bad_csv_served_snapshot(make_krj):
     assert k.get("/api/v1/signals/sp100.csv").body == fixture(SP100_OLD)
 
 
-def test_oversized_file_rejected(make_krj):
-    # a file over the size limit; the limit is configurable, the default is
-    # generous, so use a file far over any sane default (64 MiB)
+def csv_of_size(size):
+    """A valid CSV of exactly size bytes (one padded text cell)."""
+    head = b"ticker,signal,note\nAAA,Long,"
+    body = head + b"x" * (size - len(head) - 1) + b"\n"
+    assert len(body) == size
+    return body
+
+
+@pytest.mark.parametrize("size,ok", [(10240, True), (10241, False)])
+def test_max_size_boundary(make_krj, size, ok):
+    # --max-size 10k: a file of exactly 10240 bytes is accepted, one byte
+    # more is rejected naming the file
+    k = make_krj(files=[DRC], start=False)
+    name = "KRJ_signals_latest_week_Sized_2026-01-09.csv"
+    k.add_file(name, csv_of_size(size))
+    r = k.run_batch("run", "--max-size", "10k")
+    if ok:
+        assert r.returncode == 0, "%d bytes <= 10k accepted: %s" % (
+            size, r.stderr)
+        assert (k.out / "latest_sized.csv").read_bytes() == \
+            csv_of_size(size), "published"
+    else:
+        assert r.returncode == 2, "%d bytes > 10k rejected, exit 2: %s" % (
+            size, r.stderr)
+        assert name in r.stderr + r.stdout, "the message names the file"
+        assert not (k.out / "latest_sized.csv").exists(), "not published"
+        assert (k.out / "latest_drc.csv").read_bytes() == fixture(DRC), \
+            "the other category is published"
+
+
+def test_default_max_size(make_krj):
+    # the documented default, 16777216 bytes: one byte more is rejected
     k = make_krj(files=[SP100_OLD], start=False)
-    head = fixture(SP100_NEW)
-    row = _lines(head)[1] + b"\n"
-    big = head + row * (64 * 1024 * 1024 // len(row) + 1)
-    k.add_file(SP100_NEW, big)
+    name = "KRJ_signals_latest_week_Sized_2026-01-09.csv"
+    k.add_file(name, csv_of_size(16777217))
     r = k.run_batch("run")
-    assert r.returncode == 2, "an oversized file is rejected, exit 2: %s" % (
+    assert r.returncode == 2, "16 MiB + 1 rejected by default: %s" % (
         r.stderr[-500:])
-    assert SP100_NEW in r.stderr + r.stdout, "the message names the file"
-    assert (k.out / "latest_sp100.csv").read_bytes() == fixture(SP100_OLD)
+    assert name in r.stderr + r.stdout, "the message names the file"
+
+
+def test_nothing_valid_exit_3(make_krj):
+    k = make_krj(files=[], publish=False, start=False)
+    k.add_file("KRJ_signals_latest_week_Bad_2026-01-09.csv", b"symbol,c\n")
+    r = k.run_batch("run")
+    assert r.returncode == 3, "no valid input at all: exit 3 (--help): %s" \
+        % r.stderr
+    assert not k.snapshot.exists(), "no snapshot written"
+
+
+def test_missing_input_dir_exit_1(tmp_path):
+    r = krjenv.run_batch("run", input=tmp_path / "nosuch",
+                         output=tmp_path)
+    assert r.returncode == 1, "missing directory: exit 1 (--help)"
+    assert "nosuch" in r.stderr, "the message names the directory"
 
 
 @pytest.mark.parametrize("args", [["--help"], ["run", "--help"]])

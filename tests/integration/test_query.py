@@ -168,7 +168,8 @@ def test_sort_empty_last(krj, model, col):
 @pytest.mark.parametrize("limit,offset", [(0, None), (1, None), (5, None),
                                           (1000000, None), (None, 10),
                                           (5, 10), (5, 500), (None, 503),
-                                          (None, 600), (0, 0)])
+                                          (None, 600), (0, 0),
+                                          (None, 4294967295)])
 def test_limit_offset(krj, model, limit, offset):
     q = {}
     if limit is not None:
@@ -237,6 +238,9 @@ def test_csv_query_quoted_text(krj, model):
     ("offset=-1", "bad_parameter"),
     ("offset=99999999999999999999", "bad_parameter"),
     ("limit=18446744073709551617", "bad_parameter"),
+    ("offset=18446744073709551616", "bad_parameter"),
+    ("offset=abc", "bad_parameter"),
+    ("offset=1e3", "bad_parameter"),
     ("ticker=%ZZ", "bad_parameter"),
     ("ticker=%4", "bad_parameter"),
     ("ticker=A%", "bad_parameter"),

@@ -55,7 +55,7 @@ def test_duplicate_ticker_listed_twice(krj, model):
     assert len(eq) == 2, "LLY is twice in Equities, so twice in results"
 
 
-@pytest.mark.parametrize("ticker", ["NOSUCH", "AAPLX", "AAP", "%00", "x" * 300])
+@pytest.mark.parametrize("ticker", ["NOSUCH", "AAPLX", "AAP", "%41APLX", "x" * 300])
 def test_unknown_ticker(krj, ticker):
     err = assert_error(krj.get("/api/v1/tickers/" + ticker), 404,
                        "unknown_ticker", "ticker " + ticker[:20])
@@ -63,3 +63,10 @@ def test_unknown_ticker(krj, ticker):
 
 def test_tickers_without_name(krj):
     assert_error(krj.get("/api/v1/tickers/"), 404, None, "/tickers/")
+
+
+def test_percent_encoded_path(krj, model):
+    a, _ = get_json(krj, "/api/v1/tickers/c%3AEURUSD")
+    b, _ = get_json(krj, "/api/v1/tickers/c:EURUSD")
+    assert a["results"] == b["results"] and a["count"] >= 1, \
+        "the path is percent-decoded before the lookup"
