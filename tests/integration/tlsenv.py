@@ -180,7 +180,7 @@ def make_ca(d, name="krj test CA"):
     d = Path(d)
     d.mkdir(parents=True, exist_ok=True)
     key, cert = d / "ca.key", d / "ca.pem"
-    run(["openssl", "req", "-x509", "-new", "-noenc", "-days", "3",
+    run(["openssl", "req", "-x509", "-new", "-noenc", "-days", "400",
          "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
          "-subj", "/CN=" + name,
          "-addext", "basicConstraints=critical,CA:TRUE",
@@ -189,9 +189,10 @@ def make_ca(d, name="krj test CA"):
     return cert, key
 
 
-def make_cert(d, ca, names, days=3, key_type="ec"):
-    """A server certificate for names (DNS or IP) signed by ca=(cert, key);
-    returns (cert, key)."""
+def make_cert(d, ca, names, days=3, key_type="ec", crl_uri=None):
+    """A server certificate for names (DNS or IP) signed by ca=(cert, key),
+    with a CRL distribution point when crl_uri is given (as Let's Encrypt's
+    have); returns (cert, key)."""
     d = Path(d)
     d.mkdir(parents=True, exist_ok=True)
     key, csr, cert = d / "key.pem", d / "req.csr", d / "cert.pem"
@@ -204,17 +205,20 @@ def make_cert(d, ca, names, days=3, key_type="ec"):
     ext = d / "ext.cnf"
     ext.write_text("subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\n"
                    "keyUsage=critical,digitalSignature,keyEncipherment\n"
-                   "extendedKeyUsage=serverAuth\n" % san)
+                   "extendedKeyUsage=serverAuth\n" % san
+                   + ("crlDistributionPoints=URI:%s\n" % crl_uri
+                      if crl_uri else ""))
     run(["openssl", "x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey",
          ca[1], "-CAcreateserial", "-days", str(days), "-extfile", ext,
          "-out", cert])
     return cert, key
 
 
-def cert_lineage(d, ca, names):
-    """A directory laid out like /etc/letsencrypt/live/NAME."""
+def cert_lineage(d, ca, names, **kw):
+    """A directory laid out like /etc/letsencrypt/live/NAME; kw go to
+    make_cert."""
     d = Path(d)
-    cert, key = make_cert(d / "work", ca, names)
+    cert, key = make_cert(d / "work", ca, names, **kw)
     chain = Path(ca[0]).read_text()
     (d / "cert.pem").write_text(cert.read_text())
     (d / "chain.pem").write_text(chain)

@@ -1,0 +1,240 @@
+"""The production nginx.conf (conf/nginx.conf with only paths and ports
+replaced, see tlsenv.render_production) on loopback: port 80 serves the
+ACME challenge and redirects everything else to HTTPS; port 443 speaks
+HTTP/2 and Mozilla's intermediate TLS with HSTS; and the demo config
+shares its snippets."""
+
+import os
+import socket
+import ssl
+import subprocess
+
+import pytest
+
+import krjenv
+import tlsenv
+from krjenv import free_port, http, raw_http
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory):
+    for p in (krjenv.MODULE, krjenv.BATCH):
+        if not p.exists():
+            pytest.fail("not built: %s (run `make all`)" % p)
+    d = tmp_path_factory.mktemp("prod")
+    tls_dir = d / "tls"
+    tlsenv.bootstrap_selfsigned(tls_dir, "krj.test")
+    webroot = d / "webroot"
+    (webroot / ".well-known" / "acme-challenge").mkdir(parents=True)
+    snapshot = tlsenv.publish_fixtures(d / "output")
+    ng = tlsenv.ProdNginx(d / "nginx", tls_dir, webroot, snapshot,
+                          free_port(), free_port())
+    ng.start()
+    yield ng
+    ng.stop()
+    ng.check_log()
+    assert ng.exit_code == 0, "nginx exits 0 on quit"
+
+
+def https(ng, path, **kw):
+    return http("GET", "https://127.0.0.1:%d%s" % (ng.https_port, path),
+                **kw)
+
+
+def plain(ng, path, method="GET", host="krj.test"):
+    """One HTTP/1.1 request on port 80 with the given Host header."""
+    return raw_http(ng.http_port, "%s %s HTTP/1.1\r\nHost: %s\r\n"
+                    "Connection: close\r\n\r\n" % (method, path, host))
+
+
+# --- port 80 -----------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/categories",
+                                  "/api/v1/signals/sp500?signal=Long&x=%20",
+                                  "/health", "/.well-known/other",
+                                  "/.well-known/acme-challenge"])
+def test_http_redirects_to_https(prod, path):
+    r = plain(prod, path)
+    assert r.status == 301, "port 80: %s is a permanent redirect" % path
+    assert r.headers["location"] == "https://krj.test" + path, \
+        "redirect keeps host, path and query"
+    assert "strict-transport-security" not in r.headers, \
+        "no HSTS over plain HTTP"
+
+
+@pytest.mark.parametrize("method", ["HEAD", "POST", "PUT", "DELETE"])
+def test_http_redirects_every_method(prod, method):
+    r = plain(prod, "/api/v1/summary", method=method)
+    assert r.status == 301 and \
+        r.headers["location"] == "https://krj.test/api/v1/summary", \
+        "%s on port 80 is redirected too" % method
+
+
+def test_http_redirect_strips_port_from_host(prod):
+    r = plain(prod, "/ready", host="krj.test:%d" % prod.http_port)
+    assert r.headers["location"] == "https://krj.test/ready", \
+        "redirect goes to the default HTTPS port"
+
+
+def test_acme_challenge_served_from_webroot(prod):
+    token = "tok_-EN5Q1x9aZ"
+    f = prod.webroot / ".well-known" / "acme-challenge" / token
+    f.write_text(token + ".thumbprint")
+    r = plain(prod, "/.well-known/acme-challenge/" + token)
+    assert r.status == 200, "challenge file served on port 80"
+    assert r.body == (token + ".thumbprint").encode(), "served verbatim"
+    assert "strict-transport-security" not in r.headers, \
+        "no HSTS on the challenge"
+
+
+def test_acme_challenge_missing_is_404_not_redirect(prod):
+    r = plain(prod, "/.well-known/acme-challenge/nope")
+    assert r.status == 404, "a missing token is 404, not a redirect"
+
+
+def test_acme_challenge_no_traversal(prod):
+    (prod.webroot / "secret").write_text("no")
+    r = plain(prod, "/.well-known/acme-challenge/../../secret")
+    assert r.status != 200 and b"no" != r.body, \
+        "nothing outside the challenge directory is served"
+
+
+# --- port 443 ----------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/health", "/ready", "/api/v1/categories",
+                                  "/api/v1/nope", "/", "/index.html"])
+def test_hsts_exactly_once_over_tls(prod, path):
+    r = https(prod, path)
+    assert r.count("strict-transport-security") == 1, \
+        "%s: exactly one Strict-Transport-Security header" % path
+    hsts = r.headers["strict-transport-security"]
+    age = int(hsts.split("max-age=")[1].split(";")[0])
+    assert age >= 31536000, "HSTS max-age is at least a year"
+
+
+def test_krj_locations_over_tls(prod):
+    assert https(prod, "/health").status == 200, "/health over TLS"
+    r = https(prod, "/api/v1/categories")
+    assert r.status == 200, "/api/v1/categories over TLS"
+    assert https(prod, "/").status == 404, "nothing else is served"
+    assert "server" not in r.headers or "/" not in r.headers["server"], \
+        "server_tokens off: no version in Server"
+
+
+def test_access_log_is_json(prod):
+    import json
+    https(prod, "/api/v1/categories")
+    lines = prod.access_log_path.read_text().splitlines()
+    assert lines, "access log written"
+    rec = json.loads(lines[-1])
+    for k in ("time", "remote_addr", "request", "status", "request_time",
+              "snapshot", "category", "tls"):
+        assert k in rec, "access log field %s" % k
+    assert rec["status"] == 200 and isinstance(rec["status"], int)
+
+
+def test_request_body_limit(prod):
+    r = http("POST", "https://127.0.0.1:%d/api/v1/categories"
+             % prod.https_port, body=b"x" * 4096)
+    assert r.status == 413, "a body over client_max_body_size is refused"
+
+
+def _handshake(port, **kw):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    for k, v in kw.items():
+        if k == "ciphers":
+            ctx.set_ciphers(v)
+        elif k == "alpn":
+            ctx.set_alpn_protocols(v)
+        else:
+            setattr(ctx, k, v)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        with ctx.wrap_socket(s, server_hostname="krj.test") as t:
+            return t.version(), t.cipher()[0], t.selected_alpn_protocol()
+
+
+def test_tls13_and_tls12(prod):
+    v, _, _ = _handshake(prod.https_port,
+                         minimum_version=ssl.TLSVersion.TLSv1_3)
+    assert v == "TLSv1.3", "TLS 1.3 offered"
+    v, c, _ = _handshake(prod.https_port,
+                         maximum_version=ssl.TLSVersion.TLSv1_2)
+    assert v == "TLSv1.2", "TLS 1.2 offered"
+    assert "GCM" in c or "CHACHA20" in c, "an AEAD suite on TLS 1.2"
+
+
+def test_http2_negotiated(prod):
+    _, _, alpn = _handshake(prod.https_port, alpn=["h2", "http/1.1"])
+    assert alpn == "h2", "HTTP/2 by ALPN"
+
+
+@pytest.mark.parametrize("proto", ["-tls1", "-tls1_1"])
+def test_old_protocols_refused(prod, proto):
+    rc, out = tlsenv.s_client(prod.https_port, "krj.test", proto,
+                              "-cipher", "DEFAULT@SECLEVEL=0")
+    assert rc != 0 and "BEGIN CERTIFICATE" not in out, \
+        "%s handshake refused" % proto
+
+
+@pytest.mark.parametrize("cipher", ["AES128-SHA", "AES256-GCM-SHA384",
+                                    "ECDHE-RSA-AES128-SHA",
+                                    "ECDHE-ECDSA-AES256-SHA384"])
+def test_weak_tls12_suites_refused(prod, cipher):
+    rc, out = tlsenv.s_client(prod.https_port, "krj.test", "-tls1_2",
+                              "-cipher", cipher)
+    assert rc != 0 and "BEGIN CERTIFICATE" not in out, \
+        "%s (no forward secrecy or CBC) refused" % cipher
+
+
+def test_ecdh_curves(prod):
+    rc, out = tlsenv.s_client(prod.https_port, "krj.test", "-groups",
+                              "X448")
+    assert rc != 0, "X448 is not among ssl_ecdh_curve"
+    rc, out = tlsenv.s_client(prod.https_port, "krj.test", "-groups",
+                              "X25519:P-256")
+    assert rc == 0 and "X25519" in out, "X25519 preferred"
+
+
+def test_no_session_tickets(prod):
+    rc, out = tlsenv.s_client(prod.https_port, "krj.test", "-tls1_2")
+    assert rc == 0
+    assert "TLS session ticket:" not in out, "ssl_session_tickets off"
+
+
+def test_config_test_passes(prod):
+    rc, out = prod.test_config()
+    assert rc == 0, "nginx -t passes on the production conf:\n" + out
+    assert "[emerg]" not in out
+
+
+# --- demo.conf ---------------------------------------------------------------
+
+def test_demo_conf_shares_snippets():
+    prod = (tlsenv.CONF / "nginx.conf").read_text()
+    demo = (tlsenv.CONF / "demo.conf").read_text()
+    for inc in ("include krj-http.conf;", "include tls-intermediate.conf;",
+                "include krj-locations.conf;"):
+        assert inc in prod and inc in demo, "both include %s" % inc
+    for directive in ("ssl_ciphers", "ssl_protocols", "log_format",
+                      "krj_api", "krj_status", "Strict-Transport-Security"):
+        assert directive not in prod and directive not in demo, \
+            "%s lives in a shared snippet, not copied" % directive
+
+
+def test_demo_conf_passes_nginx_t(tmp_path):
+    d = tmp_path / "demo"
+    (d / "modules").mkdir(parents=True)
+    (d / "logs").mkdir()
+    (d / "tmp").mkdir()
+    (d / "output").mkdir()
+    (d / "modules" / "ngx_http_krj_module.so").symlink_to(krjenv.MODULE)
+    for name in tlsenv.SNIPPETS + ("demo.conf",):
+        (d / name).symlink_to(tlsenv.CONF / name)
+    tlsenv.bootstrap_selfsigned(d / "tls", "localhost")
+    r = subprocess.run([krjenv.NGINX_BIN, "-t", "-p", str(d) + "/", "-c",
+                        "demo.conf", "-e", "stderr"], capture_output=True,
+                       text=True, timeout=60, cwd=d,
+                       env=dict(os.environ, **krjenv._sanitizer_env(d)))
+    assert r.returncode == 0, "nginx -t on demo.conf:\n" + r.stderr
