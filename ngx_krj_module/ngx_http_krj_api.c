@@ -41,17 +41,19 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
     ngx_http_krj_snapshot_t   *snapshot;
     ngx_http_krj_main_conf_t  *kmcf;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_ALLOWED,
-                                       "method_not_allowed",
-                                       "method %V is not allowed, only GET "
-                                       "and HEAD", &r->method_name);
-    }
+    /* first, so that a 405 on a kept-alive connection leaves no body */
 
     rc = ngx_http_discard_request_body(r);
 
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                       "method_not_allowed",
+                                       "method %V is not allowed, only GET "
+                                       "and HEAD", &r->method_name);
     }
 
     kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
@@ -205,9 +207,9 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     const char                 *code;
     krj_query_t                 q;
     krj_select_t                sel;
+    const krj_snap_t           *snap;
     ngx_http_krj_ctx_t         *ctx;
     ngx_http_krj_body_t         b;
-    const krj_snap_t           *snap;
     const krj_snap_category_t  *cat;
 
     snap = &snapshot->snap;

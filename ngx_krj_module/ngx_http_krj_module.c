@@ -626,6 +626,14 @@ ngx_http_krj_init_process(ngx_cycle_t *cycle)
     ngx_event_t               *ev;
     ngx_http_krj_main_conf_t  *kmcf;
 
+    /* cache manager and loader processes answer no requests */
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
     kmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_krj_module);
 
     if (kmcf == NULL || kmcf->snapshot.len == 0) {

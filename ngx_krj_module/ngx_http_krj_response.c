@@ -30,7 +30,8 @@ static ngx_int_t ngx_http_krj_send(ngx_http_request_t *r, u_char *data,
 
 static ngx_str_t  ngx_http_krj_json_type =
     ngx_string("application/json; charset=utf-8");
-static ngx_str_t  ngx_http_krj_csv_type = ngx_string("text/csv; charset=utf-8");
+static ngx_str_t  ngx_http_krj_csv_type =
+    ngx_string("text/csv; charset=utf-8");
 
 
 typedef struct {

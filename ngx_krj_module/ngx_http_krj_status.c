@@ -33,17 +33,19 @@ ngx_http_krj_status_handler(ngx_http_request_t *r)
     ngx_int_t                 rc;
     ngx_http_krj_loc_conf_t  *klcf;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_ALLOWED,
-                                       "method_not_allowed",
-                                       "method %V is not allowed, only GET "
-                                       "and HEAD", &r->method_name);
-    }
+    /* first, so that a 405 on a kept-alive connection leaves no body */
 
     rc = ngx_http_discard_request_body(r);
 
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                       "method_not_allowed",
+                                       "method %V is not allowed, only GET "
+                                       "and HEAD", &r->method_name);
     }
 
     klcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_module);
