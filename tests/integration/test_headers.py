@@ -152,3 +152,46 @@ def test_malformed_request_line(krj):
     assert r.status in (400, 404), "bad escape in the path: 400 or 404"
     doc, _ = get_json(krj, "/api/v1/categories")
     assert doc["categories"], "still serving afterwards"
+
+
+def test_if_none_match_star(krj):
+    r = krj.get("/api/v1/signals/sp500", headers={"If-None-Match": "*"})
+    assert r.status == 304, "If-None-Match: * matches the current body"
+
+
+def test_gzip_etag_304(krj):
+    h = {"Accept-Encoding": "gzip"}
+    z = krj.get("/api/v1/signals/sp500", headers=h)
+    h["If-None-Match"] = z.headers["etag"]
+    r = krj.get("/api/v1/signals/sp500", headers=h)
+    assert r.status == 304, "the gzip variant's ETag gives 304"
+    r = krj.get("/api/v1/signals/sp500",
+                headers={"If-None-Match": z.headers["etag"]})
+    assert r.status == 200, "the gzip ETag does not match the identity body"
+
+
+def test_pipelined_requests(krj):
+    # three requests on one connection; each answered completely, in order
+    req = (b"GET /api/v1/signals/drc HTTP/1.1\r\nHost: x\r\n\r\n"
+           b"HEAD /api/v1/categories HTTP/1.1\r\nHost: x\r\n\r\n"
+           b"GET /api/v1/signals/drc.csv?limit=1 HTTP/1.1\r\nHost: x\r\n"
+           b"Connection: close\r\n\r\n")
+    import socket
+    with socket.create_connection(("127.0.0.1", krj.port), timeout=10) as s:
+        s.sendall(req)
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    from krjenv import parse_response
+    r1 = parse_response(data)
+    rest = data[data.index(b"\r\n\r\n") + 4 + len(r1.body):]
+    assert r1.status == 200 and get_json(krj, "/api/v1/signals/drc")[0] == \
+        __import__("krjdata").loads(r1.body), "first answer complete"
+    head, _, rest = rest.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), "HEAD answered, no body"
+    r3 = parse_response(rest)
+    assert r3.status == 200 and r3.body == \
+        krj.get("/api/v1/signals/drc.csv?limit=1").body, "third answer"

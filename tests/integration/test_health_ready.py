@@ -48,11 +48,22 @@ def test_health(krj):
     assert_security_headers(resp, "/health")
 
 
-def test_ready_with_data(krj):
+def test_ready_with_data(krj, model):
     r = krj.get("/ready")
     assert r.status == 200, "/ready 200 with a fresh snapshot"
-    assert isinstance(krjdata.loads(r.body), dict), "/ready body is JSON"
+    doc = krjdata.loads(r.body)
+    cats, _ = get_json(krj, "/api/v1/categories")
+    # shape from ngx_http_krj_status.c (README: only "200 when loaded")
+    assert doc.get("status") == "ready", "/ready status is ready"
+    assert doc.get("generated_at") == cats["generated_at"], \
+        "/ready names the loaded generation"
+    assert type(doc.get("age")) is int and doc["age"] >= 0, \
+        "/ready age in seconds"
+    assert doc.get("categories") == len(model), "/ready category count"
     assert_security_headers(r, "/ready")
+    assert "no-store" in r.headers.get("cache-control", "") or \
+        "no-cache" in r.headers.get("cache-control", ""), \
+        "a probe answer is not cached"
 
 
 def test_start_without_snapshot_then_appears(make_krj):
@@ -63,8 +74,11 @@ def test_start_without_snapshot_then_appears(make_krj):
     r = k.get("/ready")
     assert r.status == 503, "/ready 503 while no snapshot is loaded"
     doc = krjdata.loads(r.body)
-    assert isinstance(doc, dict) and reason_text(doc).strip(), \
-        "/ready 503 carries a JSON reason: %r" % doc
+    assert doc.get("status") == "not_ready" and \
+        isinstance(doc.get("reason"), str) and doc["reason"], \
+        "/ready 503 is {status: not_ready, reason}: %r" % doc
+    assert "krj.snapshot" in doc["reason"], \
+        "the reason names the missing snapshot: %r" % doc["reason"]
     assert_security_headers(r, "/ready 503")
     for path in ("/api/v1/categories", "/api/v1/summary",
                  "/api/v1/signals/sp100", "/api/v1/signals/sp100.csv",
@@ -96,8 +110,9 @@ def test_stale(make_krj):
         k.get("/ready")), 8, 0.25)
     assert r and r.status == 503, "/ready 503 once older than krj_max_age"
     doc = krjdata.loads(r.body)
-    assert "stale" in reason_text(doc) or "old" in reason_text(doc), \
-        "the reason says stale: %r" % doc
+    assert doc.get("status") == "not_ready", "/ready 503 status not_ready"
+    assert "stale" in doc.get("reason", "") or "old" in doc.get("reason", ""),\
+        "the reason says the snapshot is stale: %r" % doc
     d, _ = get_json(k, "/api/v1/categories")
     assert d["categories"], "stale data is still served by the API"
     # a fresh publication makes it ready again

@@ -304,3 +304,42 @@ def test_sort_semantics(make_krj):
     texts = [t for t in got if t in ("T4", "T7", "T12")]
     assert texts == ["T4", "T12", "T7"], \
         "descending text by bytes, ties in file order"
+
+
+# shapes of query strings the README does not spell out: each answer must
+# be either a correct 200 or a well-formed 400, never anything else
+
+@pytest.mark.parametrize("qs", [
+    "", "&", "&&limit=2", "limit=2&", "=", "=x", "limit", "limit=2&=",
+    "ticker=", "ticker=,", "ticker=A,,B", "fields=", "fields=ticker,",
+    "fields=ticker,ticker", "sort=", "sort=-", "sort=--c", "signal=",
+    "signal=Long,", "changed=", "ticker=%", "ticker=%%", "ticker=%2",
+    "ticker=a+b", "ticker=AAPL%2CMSFT", "fields=" + ",".join(["c"] * 500),
+    "ticker=" + ",".join("T%d" % i for i in range(500)),
+    "LIMIT=1", "limit=00", "limit=0000000000000000000001",
+], ids=lambda q: q[:40])
+def test_query_shapes(krj, model, qs):
+    m = model["sp500"]
+    resp = krj.get("/api/v1/signals/sp500?" + qs)
+    assert resp.status in (200, 400), "%r: 200 or 400, got %d" % (
+        qs, resp.status)
+    if resp.status == 400:
+        assert_error(resp, 400, None, qs)
+        return
+    doc = krjdata.loads_raw(resp.body)
+    cols = [str(c) for c in doc["columns"]]
+    assert set(cols) <= set(m.columns), "%r: known columns only" % qs
+    full = {tuple(m.typed_row(r, cols)) for r in m.rows}
+    for r in doc["rows"]:
+        assert tuple(krjdata.typed_obj(r)) in full, \
+            "%r: every row is a row of the file" % qs
+
+
+def test_long_query_string(krj):
+    # 6 KB of query, within nginx's default 8k request line buffers
+    qs = "ticker=" + ",".join(["AAPL"] * 1200)
+    resp = krj.get("/api/v1/signals/sp500?" + qs)
+    assert resp.status in (200, 400), "long ticker list answered"
+    if resp.status == 200:
+        assert krjdata.loads(resp.body)["count"] == 1, \
+            "a ticker listed many times still matches its row once"
