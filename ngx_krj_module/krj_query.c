@@ -38,6 +38,7 @@ typedef struct {
 
 static int krj_query_decode(krj_query_t *q, const char *p, size_t len,
     char *dst, size_t *n);
+static int krj_hex(char c);
 static int krj_query_param(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *name, size_t nlen,
     char *value, size_t vlen, krj_alloc_pt alloc, void *data);
@@ -178,15 +179,8 @@ krj_query_decode(krj_query_t *q, const char *p, size_t len, char *dst,
             goto invalid;
         }
 
-#define krj_hex(c)                                                            \
-        ((c >= '0' && c <= '9') ? c - '0'                                     \
-         : ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') ? (c | 0x20) - 'a' + 10  \
-         : -1)
-
         hi = krj_hex(p[1]);
         lo = krj_hex(p[2]);
-
-#undef krj_hex
 
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             goto invalid;
@@ -206,6 +200,23 @@ invalid:
     return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                            "malformed percent-encoding in \"%.*s\"",
                            NULL, end - len, len);
+}
+
+
+static int
+krj_hex(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
 }
 
 
