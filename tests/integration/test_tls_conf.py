@@ -8,6 +8,7 @@ import os
 import socket
 import ssl
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -238,3 +239,83 @@ def test_demo_conf_passes_nginx_t(tmp_path):
                        text=True, timeout=60, cwd=d,
                        env=dict(os.environ, **krjenv._sanitizer_env(d)))
     assert r.returncode == 0, "nginx -t on demo.conf:\n" + r.stderr
+
+
+# --- scripts/demo.sh ---------------------------------------------------------
+
+def _nginx_pids_under(path):
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                cmd = open("/proc/%s/cmdline" % d, "rb").read()
+            except OSError:
+                continue
+            if cmd.startswith(b"nginx") and str(path).encode() in cmd:
+                pids.append(int(d))
+    return pids
+
+
+@pytest.mark.skipif(krjenv.ASAN, reason="the demo runs the plain module")
+def test_demo_script_serves_and_stops_on_ctrl_c(tmp_path):
+    import signal
+    import time
+    for p in (krjenv.MODULE, krjenv.BATCH):
+        if not p.exists():
+            pytest.fail("not built: %s (run `make all`)" % p)
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", 8443))
+        except OSError:
+            pytest.skip("127.0.0.1:8443 is in use (a demo running?)")
+    # As root the demo's workers run as www-data: its state dir must be
+    # reachable for them, which pytest's 0700 tmp_path is not.
+    import shutil
+    import tempfile
+    top = tempfile.mkdtemp(prefix="krj-demo-test-", dir="/var/tmp")
+    os.chmod(top, 0o755)
+    state = Path(top) / "demo"
+    out = tmp_path / "demo.out"
+    env = dict(os.environ, KRJ_DEMO_DIR=str(state),
+               KRJ_BUILD=str(krjenv.BUILD))
+    with open(out, "wb") as f:
+        proc = subprocess.Popen([str(krjenv.REPO / "scripts" / "demo.sh")],
+                                stdin=subprocess.DEVNULL, stdout=f,
+                                stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and proc.poll() is None \
+                and b"Ctrl-C stops it" not in out.read_bytes():
+            time.sleep(0.1)
+        text = out.read_text(errors="replace")
+        assert "Ctrl-C stops it" in text, "demo came up:\n" + text
+        assert "State: %s" % state in text, "demo used the given state dir"
+        for path in ("/api/v1/categories", "/api/v1/signals/sp500",
+                     "/api/v1/summary", "/health", "/ready"):
+            assert "https://127.0.0.1:8443" + path in text, \
+                "demo prints %s" % path
+            r = http("GET", "https://127.0.0.1:8443" + path)
+            assert r.status == 200, "demo serves %s" % path
+        assert _nginx_pids_under(state), "nginx runs from the state dir"
+        os.killpg(proc.pid, signal.SIGINT)          # what Ctrl-C sends
+        rc = proc.wait(timeout=30)
+        text = out.read_text(errors="replace")
+        assert rc == 0 and "demo: stopped" in text, \
+            "Ctrl-C stops the demo cleanly (exit %s):\n%s" % (rc, text)
+        deadline = time.time() + 10
+        while time.time() < deadline and _nginx_pids_under(state):
+            time.sleep(0.1)
+        assert not _nginx_pids_under(state), "no nginx process is left"
+        err = (state / "logs" / "error.log").read_text()
+        assert not krjenv.BAD_LOG.search(err), "demo error log clean:\n" + err
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        for pid in _nginx_pids_under(state):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(top, ignore_errors=True)
