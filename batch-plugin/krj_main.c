@@ -16,8 +16,10 @@
 #include <openssl/opensslv.h>
 #include <zlib.h>
 
+#include "krj_keys.h"
 #include "krj_log.h"
 #include "krj_run.h"
+#include "krj_users.h"
 
 
 #define KRJ_VERSION             "0.1.0"
@@ -78,6 +80,15 @@ main(int argc, char **argv)
 
     /* a closed pipe on stderr must not kill a run half way */
     signal(SIGPIPE, SIG_IGN);
+
+    /* keys and users have commands and options of their own */
+    if (argc > 1 && strcmp(argv[1], "keys") == 0) {
+        return krj_keys_main(argc - 1, argv + 1);
+    }
+
+    if (argc > 1 && strcmp(argv[1], "users") == 0) {
+        return krj_users_main(argc - 1, argv + 1);
+    }
 
     conf.input = getenv("KRJ_DATA_DIR");
     conf.output = getenv("KRJ_OUTPUT_DIR");
@@ -220,7 +231,11 @@ krj_usage(FILE *f, const char *command)
             "Commands:\n"
             "  run      one ingest: validate the newest CSV per category and "
             "publish\n"
-            "  status   validate and summarise the published snapshot\n\n"
+            "  status   validate and summarise the published snapshot\n"
+            "  keys     add, list or revoke API keys (krj-batch keys "
+            "--help)\n"
+            "  users    add, list or remove Basic users (krj-batch users "
+            "--help)\n\n"
             "krj-batch COMMAND --help describes a command; "
             "--version prints versions.\n\n%s\n%s",
             krj_help_common, krj_help_exit);

@@ -104,7 +104,7 @@ cleanup:
 
 int
 krj_stage_file(krj_stage_t *st, const char *dir, const char *name,
-    const void *data, size_t len, char *err)
+    const void *data, size_t len, mode_t mode, char *err)
 {
     int             fd;
     size_t          n;
@@ -130,8 +130,8 @@ krj_stage_file(krj_stage_t *st, const char *dir, const char *name,
         return -1;
     }
 
-    /* the module and web server read these; mkstemp() made it 0600 */
-    if (fchmod(fd, 0644) == -1) {
+    /* mkstemp() made it 0600, too strict for the readers of most files */
+    if (fchmod(fd, mode) == -1) {
         goto failed;
     }
 
@@ -230,6 +230,49 @@ krj_sync_dir(const char *dir, char *err)
     close(fd);
 
     return rc;
+}
+
+
+int
+krj_make_dir(const char *dir, char *err)
+{
+    char    path[PATH_MAX], *p;
+    size_t  len;
+
+    len = strlen(dir);
+    if (len == 0) {
+        return 0;
+    }
+
+    if (len >= sizeof(path)) {
+        snprintf(err, KRJ_PUBLISH_ERRLEN, "%s: path too long", dir);
+        return -1;
+    }
+
+    memcpy(path, dir, len + 1);
+
+    for (p = path + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+                goto failed;
+            }
+            *p = '/';
+        }
+    }
+
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        goto failed;
+    }
+
+    return 0;
+
+failed:
+
+    snprintf(err, KRJ_PUBLISH_ERRLEN, "%s: cannot create: %s", path,
+             strerror(errno));
+
+    return -1;
 }
 
 

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -37,11 +38,14 @@ typedef struct {
 int krj_file_read(const char *path, size_t max, uint8_t **data, size_t *len,
     char *err);
 
+/* mode: of the file once in place, e.g. 0644 */
 int krj_stage_file(krj_stage_t *st, const char *dir, const char *name,
-    const void *data, size_t len, char *err);
+    const void *data, size_t len, mode_t mode, char *err);
 int krj_stage_commit(krj_stage_t *st, char *err);
 void krj_stage_discard(krj_stage_t *st);
 int krj_sync_dir(const char *dir, char *err);
+/* mkdir -p with mode 0755 */
+int krj_make_dir(const char *dir, char *err);
 
 /* metadata.json: a superset of run_krj_batch.py's; caller frees */
 char *krj_metadata_render(const krj_snap_input_t *in, uint32_t n,

@@ -442,7 +442,7 @@ krj_run_publish(const krj_conf_t *conf, const int *from_input,
         snprintf(name, sizeof(name), "latest_%s.csv", in[k].slug);
 
         if (krj_stage_file(&st[nst], conf->output, name, in[k].csv->data,
-                           in[k].csv->len, err)
+                           in[k].csv->len, 0644, err)
             != 0)
         {
             krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
@@ -454,10 +454,10 @@ krj_run_publish(const krj_conf_t *conf, const int *from_input,
     }
 
     if (krj_stage_file(&st[nst++], conf->output, KRJ_SNAPSHOT_NAME,
-                       snap.data, snap.len, err)
+                       snap.data, snap.len, 0644, err)
         != 0
         || krj_stage_file(&st[nst++], conf->output, KRJ_METADATA_NAME,
-                          meta, strlen(meta), err)
+                          meta, strlen(meta), 0644, err)
            != 0)
     {
         krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
@@ -525,37 +525,14 @@ krj_run_check_dir(const char *what, const char *dir)
 static int
 krj_run_make_dir(const char *dir)
 {
-    char    path[PATH_MAX], *p;
-    size_t  len;
+    char  err[KRJ_PUBLISH_ERRLEN];
 
-    len = strlen(dir);
-    if (len == 0 || len >= sizeof(path)) {
-        return 0;
-    }
-
-    memcpy(path, dir, len + 1);
-
-    for (p = path + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-                goto failed;
-            }
-            *p = '/';
-        }
-    }
-
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        goto failed;
+    if (krj_make_dir(dir, err) != 0) {
+        krj_log(KRJ_LOG_ERROR, NULL, 0, "output directory: %s", err);
+        return -1;
     }
 
     return 0;
-
-failed:
-
-    krj_log(KRJ_LOG_ERROR, path, 0, "output directory: %s", strerror(errno));
-
-    return -1;
 }
 
 
