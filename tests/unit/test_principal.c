@@ -151,8 +151,9 @@ START_TEST(test_key_line_bad_digest)
     krj_key_entry_t  e;
 
     /* exactly 64 characters of id are fine */
-    ck_assert_int_eq(key("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                         "aaaaaaaaa:" DIGEST ":*", &e), KRJ_LINE_ENTRY);
+    ck_assert_int_eq(key("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:" DIGEST ":*", &e),
+                     KRJ_LINE_ENTRY);
 
     KEY_BAD("a:" HEX64 ":*", "does not start with");
     KEY_BAD("a:sha512:" HEX64 ":*", "does not start with");
