@@ -158,8 +158,8 @@ krj_keys_add(const char *path, const krj_key_add_t *add)
     int               rc, status;
     char              err[KRJ_PUBLISH_ERRLEN], key[KRJ_KEY_LEN + 1];
     char              digest[KRJ_DIGEST_LEN + 1], expires[11], created[11];
-    long              today, days;
     char              unit;
+    long              today, days;
     uint8_t          *line;
     unsigned          rate;
     krj_buf_t         out;
