@@ -22,14 +22,6 @@
 #include "krj_users.h"
 
 
-/*
- * tests/unit links every krj-batch object but without -lcrypt, and never
- * hashes; krj-batch itself links -lcrypt and keeps strong references
- */
-#ifdef KRJ_TEST_DATA
-#pragma weak crypt_rn
-#pragma weak crypt_gensalt_rn
-#endif
 
 
 #define KRJ_PASSWORD_MAX        1024
