@@ -22,8 +22,6 @@
 #include "krj_users.h"
 
 
-
-
 #define KRJ_PASSWORD_MAX        1024
 #define KRJ_BCRYPT_PREFIX       "$2b$"
 #define KRJ_BCRYPT_COST         10
