@@ -492,7 +492,8 @@ class Krj:
 
     def __init__(self, tmp_dir, files=None, workers=1, reload_interval="1s",
                  http_extra="", server_extra="", main_conf="",
-                 locations=API_LOCATIONS, zone="krj_zone krj 1m;"):
+                 locations=API_LOCATIONS, zone="krj_zone krj 1m;",
+                 listen_extra=""):
         self.dir = Path(tmp_dir)
         self.data = self.dir / "data"
         self.out = self.dir / "out"
@@ -509,12 +510,13 @@ class Krj:
             "    %s\n"
             "%s\n"
             "    server {\n"
-            "        listen 127.0.0.1:%d;\n"
+            "        listen 127.0.0.1:%d%s;\n"
             "%s\n"
             "%s\n"
             "    }\n"
         ) % (self.snapshot, reload_interval, zone, http_extra, self.port,
-             locations, server_extra)
+             (" " + listen_extra) if listen_extra else "", locations,
+             server_extra)
         self.nginx = Nginx(self.dir / "nginx", http_conf, workers=workers,
                            main_conf=main_conf)
 

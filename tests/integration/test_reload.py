@@ -4,6 +4,7 @@ refused with one error-log line while the previous data keeps being
 served, and `nginx -s reload` without a failed request."""
 
 import os
+import socket
 import threading
 import time
 
@@ -207,3 +208,60 @@ def test_nginx_reload_keeps_service(make_krj):
     assert not load.errors, "requests failed across nginx -s reload: %s" % (
         load.errors[:5])
     assert len(load.seen) >= 60, "enough requests were made"
+
+
+def slow_get(port, path, headers=b""):
+    """Starts a GET with a tiny receive buffer and reads only its first
+    bytes; returns the socket and what was read."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(20)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n"
+              % (path.encode(), headers))
+    return s, s.recv(1024)
+
+
+def finish(s, first):
+    data = first
+    while True:
+        time.sleep(0.001)
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    s.close()
+    return krjenv.parse_response(data)
+
+
+def test_inflight_answer_keeps_old_mapping(make_krj):
+    # Slow clients hold answers of the old generation while two newer
+    # snapshots replace it: each answer must arrive complete and unmixed
+    # (the old mapping lives until its last request is done).
+    k = make_krj(files=OLD, listen_extra="sndbuf=4k")
+    old = week(OLD)
+    paths = ["/api/v1/signals/sp500", "/api/v1/signals/sp500.csv",
+             "/api/v1/signals/sp500?sort=-c", "/api/v1/tickers/AAPL"]
+    want = {p: k.get(p).body for p in paths}
+    gz = k.get(paths[0], headers={"Accept-Encoding": "gzip"}).body
+    slow = [(p, slow_get(k.port, p)) for p in paths]
+    slow.append(("gzip", slow_get(k.port, paths[0],
+                                  b"Accept-Encoding: gzip\r\n")))
+    for f in NEW:
+        k.add_file(f)
+    k.publish()
+    time.sleep(2.5)
+    k.add_file("KRJ_signals_latest_week_DRC_2026-01-09.csv")
+    k.publish()
+    time.sleep(2.5)
+    d, _ = get_json(k, "/api/v1/categories")
+    assert "drc" in [c["slug"] for c in d["categories"]], \
+        "the third generation is loaded meanwhile"
+    for p, (s, first) in slow:
+        r = finish(s, first)
+        assert r.status == 200, "%s: slow answer 200" % p
+        expected = gz if p == "gzip" else want[p]
+        assert r.body == expected, \
+            "%s: the slow answer is the old generation, complete" % p
+    assert classify(krjenv.Response(200, [], want[paths[0]]), paths[0],
+                    [old])[0] == 0
