@@ -33,6 +33,10 @@ fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+
+# Two builds of one tree at once would delete each other's copy.
+exec 9> "$out/.build.lock"
+flock 9
 tree=$out/nginx
 stamp="$src|${flags[*]}|$cc_opt|$ld_opt|$(md5sum "$repo/config" | cut -c1-32)"
 
@@ -53,4 +57,8 @@ then
 fi
 
 make -s -C "$tree" -f objs/Makefile modules
-cp "$tree/objs/ngx_http_krj_module.so" "$out/ngx_http_krj_module.so"
+
+# A running nginx maps the .so: writing into that inode would change the
+# code under its feet, so install a new file and rename it over the old.
+cp "$tree/objs/ngx_http_krj_module.so" "$out/.ngx_http_krj_module.so.tmp"
+mv -f "$out/.ngx_http_krj_module.so.tmp" "$out/ngx_http_krj_module.so"
