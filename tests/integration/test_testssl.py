@@ -3,8 +3,13 @@ nginx.conf on loopback.  Fails on any finding of severity HIGH or CRITICAL
 except those listed in EXPECTED with the reason the Mozilla intermediate
 profile, or the offline test setup, implies them.
 
-testssl takes one to three minutes: it runs once in `make test` and is
-skipped in the ASan pass (KRJ_ASAN=1), which tests the module, not TLS."""
+testssl takes two to four minutes on an idle 2-core machine (much more
+under load): it runs once in `make test` and is skipped in the ASan pass
+(KRJ_ASAN=1), which tests the module, not TLS.
+
+Findings below HIGH are not judged.  The ones seen: BREACH (MEDIUM), since
+unfiltered API answers are served gzip-compressed; they carry no secret
+that a request could reflect, so compression stays."""
 
 import json
 import shutil
@@ -69,7 +74,7 @@ def audit(tmp_path_factory):
              "--ip", "127.0.0.1", "--jsonfile", str(out),
              "https://localhost:%d/api/v1/categories" % ng.https_port],
             stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=600, cwd=d)
+            timeout=900, cwd=d)
         (d / "testssl.out").write_text(r.stdout + r.stderr)
         assert out.exists() and out.stat().st_size > 0, \
             "testssl wrote no JSON (exit %d):\n%s" % (
