@@ -111,6 +111,9 @@ def test_hsts_exactly_once_over_tls(prod, path):
     hsts = r.headers["strict-transport-security"]
     age = int(hsts.split("max-age=")[1].split(";")[0])
     assert age >= 31536000, "HSTS max-age is at least a year"
+    module = https(prod, "/health").headers["strict-transport-security"]
+    assert hsts == module, \
+        "%s: the same HSTS policy as the module's own answers" % path
 
 
 def test_krj_locations_over_tls(prod):
