@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import io
 import json
+import math
 import re
 from pathlib import Path
 
@@ -131,7 +132,8 @@ def typed(cell):
     cell is null, anything else a string."""
     if cell == "":
         return ("null",)
-    if JSON_NUMBER.match(cell):
+    if JSON_NUMBER.match(cell) and not math.isinf(float(cell)):
+        # README: a number too large for a double (1e999) stays a string
         return ("num", cell)
     return ("str", cell)
 
@@ -187,7 +189,7 @@ def typed_obj(obj):
 
 
 def is_number_text(s):
-    return bool(JSON_NUMBER.match(s))
+    return typed(s)[0] == "num"
 
 
 def sort_rows(cat, rows, col, desc=False):

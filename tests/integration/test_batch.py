@@ -91,7 +91,13 @@ def test_unchanged_input_is_noop(make_krj):
 def test_duplicate_ticker_warns_and_keeps(make_krj):
     k = make_krj(files=[EQ_NEW], publish=False, start=False)
     r = k.publish(expect=0)
-    assert "LLY" in r.stderr + r.stdout, "duplicate ticker LLY reported"
+    m = krjdata.newest(k.data)["equities"]
+    lines = [i + 2 for i, row in enumerate(m.rows) if row[0] == "LLY"]
+    warn = [l for l in r.stderr.splitlines() if "LLY" in l]
+    assert len(warn) == 1 and "warning" in warn[0], \
+        "one warning for the duplicate ticker LLY: %s" % r.stderr
+    assert all(str(n) in warn[0] for n in lines), \
+        "the warning names both lines %s: %s" % (lines, warn[0])
     assert (k.out / "latest_equities.csv").read_bytes() == fixture(EQ_NEW), \
         "duplicates are kept"
 
@@ -142,8 +148,14 @@ def bad_open_quote(d):
     return b"\n".join(ls), 10, r"quote|unterminated|end of file"
 
 
+def bad_empty_ticker(d):
+    ls = _lines(d)
+    ls[11] = b"," + ls[11].split(b",", 1)[1]
+    return b"\n".join(ls), 12, r"ticker"
+
+
 BAD = [bad_field_count, bad_utf8, bad_nul, bad_dup_header, bad_empty_header,
-       bad_no_ticker, bad_open_quote]
+       bad_no_ticker, bad_open_quote, bad_empty_ticker]
 
 
 @pytest.mark.parametrize("corrupt", BAD, ids=[f.__name__ for f in BAD])
@@ -267,3 +279,93 @@ def test_unknown_command():
     r = krjenv.run_batch("frobnicate")
     assert r.returncode not in (0, 2), "an unknown command is a usage error"
     assert r.stderr.strip(), "with a message on stderr"
+
+
+def test_metadata_format(make_krj):
+    # README: the original's fields plus version 2 and details
+    k = make_krj(files=[SP100_NEW, DRC, "KRJ_signals_latest_week_"
+                        "AI_Affected_2026-03-14.csv"], start=False)
+    model = krjdata.newest(k.data)
+    meta = metadata(k)
+    assert meta["signal_date"] == "2026-03-14", "newest across categories"
+    assert meta["categories"] == {s: m.signal_date
+                                  for s, m in model.items()}, \
+        "categories: slug -> signal date, as the original"
+    assert meta["version"] == 2
+    for slug, m in model.items():
+        assert meta["details"][slug] == {
+            "label": m.label, "signal_date": m.signal_date,
+            "sha256": m.sha256, "rows": len(m.rows),
+            "columns": len(m.columns), "source_file": m.source_file}, \
+            "details of %s" % slug
+
+
+def test_invalid_date_warned(make_krj):
+    k = make_krj(files=[SP100_NEW], publish=False, start=False)
+    bad = k.add_file("KRJ_signals_latest_week_SP100_2026-02-30.csv",
+                     fixture(SP100_OLD))
+    r = k.publish(expect=0)
+    assert any(bad.name in l and "warning" in l
+               for l in r.stderr.splitlines()), \
+        "an impossible date is ignored with a warning: %s" % r.stderr
+
+
+def test_unchanged_says_so(make_krj):
+    k = make_krj(files=[DRC], start=False)
+    r = k.run_batch("run")
+    assert r.returncode == 0 and "unchanged" in r.stderr + r.stdout, \
+        "an unchanged run says unchanged"
+
+
+def test_json_log_format(make_krj):
+    k = make_krj(files=[SP100_OLD], start=False)
+    data, line, _ = bad_field_count(fixture(SP100_NEW))
+    k.add_file(SP100_NEW, data)
+    k.add_file(EQ_NEW)
+    r = k.run_batch("run", "--log-format", "json")
+    assert r.returncode == 2
+    events = [krjdata.loads(l) for l in r.stderr.splitlines() if l.strip()]
+    assert events, "JSON log lines on stderr"
+    for e in events:
+        assert set(e) >= {"timestamp", "service", "level", "message",
+                          "context"}, "JSON log fields: %r" % e
+        assert e["service"] == "krj-batch"
+        assert ISO_UTC.match(e["timestamp"]) or e["timestamp"], e
+    rej = [e for e in events if e["level"] == "error"
+           and e["context"].get("file", "").endswith(SP100_NEW)]
+    assert rej and rej[0]["context"].get("line") == line, \
+        "the rejection carries file and line in context: %r" % events
+    dup = [e for e in events if "LLY" in e["message"]]
+    assert dup and dup[0]["level"] == "warning", "duplicate ticker warning"
+
+
+def test_status(make_krj):
+    k = make_krj(files=[SP100_NEW, DRC], start=False)
+    r = k.run_batch("status")
+    assert r.returncode == 0, "status of a valid snapshot exits 0: %s" % (
+        r.stderr)
+    out = r.stdout + r.stderr
+    for slug, m in krjdata.newest(k.data).items():
+        assert slug in out and m.signal_date in out and \
+            m.source_file in out, "status lists %s" % slug
+    data = bytearray(k.snapshot.read_bytes())
+    data[len(data) // 2] ^= 1
+    k.snapshot.write_bytes(bytes(data))
+    r = k.run_batch("status")
+    assert r.returncode == 3, "a corrupt snapshot: exit 3"
+    assert "checksum" in r.stderr + r.stdout, "the reason is given"
+    k.snapshot.unlink()
+    r = k.run_batch("status")
+    assert r.returncode == 3, "a missing snapshot: exit 3"
+
+
+def test_recovers_after_corrupt_snapshot(make_krj):
+    # a damaged krj.snapshot in the output dir must not wedge krj-batch:
+    # the next run (even with unchanged input) publishes a valid one
+    k = make_krj(files=[DRC], start=False)
+    good = k.snapshot.read_bytes()
+    k.snapshot.write_bytes(good[:100])
+    r = k.run_batch("run")
+    assert r.returncode == 0, r.stderr
+    assert k.run_batch("status").returncode == 0, \
+        "a valid snapshot again after the run"

@@ -118,6 +118,12 @@ BAD = [
     ("snapshot in a location",
      ("krj_api;", "krj_api; krj_snapshot /x;"),
      r'"krj_snapshot" directive is not allowed here'),
+    ("reload interval under 100ms",
+     ("krj_reload_interval 1s;", "krj_reload_interval 99ms;"),
+     r'krj_reload_interval'),
+    ("zone under 8 pages",
+     ("krj_zone krj 1m;", "krj_zone krj 28k;"),
+     r'too small'),
     ("unknown krj directive",
      ("krj_max_age 8d;", "krj_max_age 8d; krj_bogus on;"),
      r'unknown directive "krj_bogus"'),
@@ -143,3 +149,51 @@ def test_bad_directive(tmp_path, what, replace, message):
                                                             emerg[0])
     assert "AddressSanitizer" not in out and "runtime error" not in out, \
         "%s: no sanitizer report" % what
+
+
+@pytest.mark.parametrize("replace", [
+    ("krj_reload_interval 1s;", "krj_reload_interval 100ms;"),
+    ("krj_zone krj 1m;", "krj_zone krj 32k;"),
+    ("krj_max_age 8d;", "krj_max_age off;"),
+    ("krj_zone krj 1m;", ""),
+], ids=["interval 100ms", "zone 32k", "max_age off", "no zone"])
+def test_boundary_accepted(tmp_path, replace):
+    # README: at least 100ms; at least 8 pages (32k); off; zone optional
+    rc, out = conf(tmp_path, replace=replace).test_config()
+    assert rc == 0, "%s passes nginx -t: %s" % (replace[1], out)
+
+
+@pytest.mark.parametrize("loc", ["location /api/v1/ { krj_api; }",
+                                 "location = /ready { krj_status ready; }"])
+def test_snapshot_required(tmp_path, loc):
+    # README: krj_snapshot is required wherever krj_api or krj_status
+    # ready is used
+    n = Nginx(tmp_path / "nginx", "server { listen 127.0.0.1:%d; %s }"
+              % (krjenv.free_port(), loc))
+    rc, out = n.test_config()
+    assert rc != 0, "nginx -t fails without krj_snapshot: %s" % out
+    assert "[emerg]" in out and "krj_snapshot" in out, \
+        "the message names krj_snapshot: %s" % out
+
+
+def test_health_needs_no_snapshot(tmp_path):
+    n = Nginx(tmp_path / "nginx", "server { listen 127.0.0.1:%d; "
+              "location = /health { krj_status health; } }"
+              % krjenv.free_port())
+    rc, out = n.test_config()
+    assert rc == 0, "krj_status health alone needs no snapshot: %s" % out
+
+
+def test_relative_snapshot_path(make_krj):
+    # README: a relative krj_snapshot path is taken from nginx's prefix
+    k = make_krj(files=["KRJ_signals_latest_week_DRC_2026-01-09.csv"],
+                 start=False)
+    (k.nginx.prefix / "data").symlink_to(k.out)
+    k.nginx.write_conf(http_conf=k.nginx.http_conf.replace(
+        "krj_snapshot %s;" % k.snapshot, "krj_snapshot data/krj.snapshot;"))
+    assert "krj_snapshot data/krj.snapshot;" in k.nginx.conf_text()
+    k.start()
+    r = k.get("/api/v1/signals/drc.csv")
+    assert r.status == 200 and r.body == (k.out / "latest_drc.csv"
+                                          ).read_bytes(), \
+        "served from <prefix>/data/krj.snapshot"

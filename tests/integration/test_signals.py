@@ -113,3 +113,34 @@ def test_unknown_category_message_names_it(krj):
     err = assert_error(krj.get("/api/v1/signals/sp400"), 404,
                        "unknown_category")
     assert "sp400" in err["message"], "message names the category"
+
+
+def test_cell_typing_edges(make_krj):
+    # README: text that is a valid JSON number is that number byte for
+    # byte; a number too large for a double stays a string; empty is null;
+    # anything else (leading +, leading zero, hex, nan, spaces) a string.
+    cells = ["0", "-0", "1.0", "1e5", "1E+5", "-1.5e-7", "1e308", "1e999",
+             "-1e999", "1e-999", "123456789012345678901234567890", "+1",
+             "01", ".5", "5.", "0x10", "nan", "Infinity", " 1", "1 ", "",
+             "-", "1e", "\u00e9t\u00e9", 'say "hi"', "back\\slash",
+             "tab\there", "1,5"]
+    lines = ["ticker,v"]
+    for i, c in enumerate(cells):
+        q = '"%s"' % c.replace('"', '""') if any(x in c for x in ',"') \
+            else c
+        lines.append("T%d,%s" % (i, q))
+    k = make_krj(files=[], publish=False, start=False)
+    k.add_file("KRJ_signals_latest_week_Typing_2026-01-09.csv",
+               ("\n".join(lines) + "\n").encode())
+    k.publish()
+    k.start()
+    m = krjdata.newest(k.data)["typing"]
+    assert [r[1] for r in m.rows] == cells, "the model parsed the file"
+    raw, resp = get_raw_json(k, "/api/v1/signals/typing")
+    for r, cell in zip(raw["rows"], cells):
+        assert krjdata.typed_value(r["v"]) == krjdata.typed(cell), \
+            "cell %r typed per README" % cell
+    # and in the pre-rendered /tickers answer
+    raw, _ = get_raw_json(k, "/api/v1/tickers/T7")
+    assert krjdata.typed_value(raw["results"][0]["row"]["v"]) == \
+        ("str", "1e999"), "1e999 is a string in /tickers too"
