@@ -5,6 +5,7 @@ latest_{slug}.csv; its sha256 is the one /categories lists."""
 import hashlib
 
 import krjdata
+import krjenv
 from krjassert import assert_security_headers, get_json
 
 BOM = b"\xef\xbb\xbf"
@@ -34,7 +35,6 @@ def test_csv_sha256_in_categories(krj, model):
 
 
 def test_bom_dropped(make_krj):
-    import krjenv
     name = "KRJ_signals_latest_week_DRC_2026-01-09.csv"
     orig = (krjenv.DATA / name).read_bytes()
     k = make_krj(files=[], publish=False, start=False)

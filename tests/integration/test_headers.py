@@ -6,9 +6,12 @@ import email.utils
 import datetime
 import gzip
 
+import socket
+
 import pytest
 
-from krjenv import raw_http
+import krjdata
+from krjenv import parse_response, raw_http
 
 from krjassert import assert_error, assert_security_headers, get_json
 
@@ -176,7 +179,6 @@ def test_pipelined_requests(krj):
            b"HEAD /api/v1/categories HTTP/1.1\r\nHost: x\r\n\r\n"
            b"GET /api/v1/signals/drc.csv?limit=1 HTTP/1.1\r\nHost: x\r\n"
            b"Connection: close\r\n\r\n")
-    import socket
     with socket.create_connection(("127.0.0.1", krj.port), timeout=10) as s:
         s.sendall(req)
         data = b""
@@ -185,11 +187,10 @@ def test_pipelined_requests(krj):
             if not b:
                 break
             data += b
-    from krjenv import parse_response
     r1 = parse_response(data)
     rest = data[data.index(b"\r\n\r\n") + 4 + len(r1.body):]
     assert r1.status == 200 and get_json(krj, "/api/v1/signals/drc")[0] == \
-        __import__("krjdata").loads(r1.body), "first answer complete"
+        krjdata.loads(r1.body), "first answer complete"
     head, _, rest = rest.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), "HEAD answered, no body"
     r3 = parse_response(rest)
