@@ -13,6 +13,7 @@
 #include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_api.h"
+#include "ngx_http_krj_auth.h"
 
 
 #define NGX_HTTP_KRJ_CATEGORIES  1
@@ -81,6 +82,15 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
         return ngx_http_krj_send_error(r, NGX_HTTP_BAD_REQUEST,
                                        "unknown_parameter",
                                        "this path takes no parameters");
+    }
+
+    /* krj_auth scopes: a restricted principal sees its categories only */
+
+    if ((route == NGX_HTTP_KRJ_CATEGORIES || route == NGX_HTTP_KRJ_SUMMARY)
+        && ngx_http_krj_auth_restricted(r))
+    {
+        return ngx_http_krj_auth_send_list(r, snapshot,
+                                           route == NGX_HTTP_KRJ_SUMMARY);
     }
 
     switch (route) {
@@ -231,6 +241,12 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
                                        "no category \"%V\"", &slug);
     }
 
+    if (!ngx_http_krj_auth_allows(r, slug.data, slug.len)) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_FORBIDDEN, "forbidden",
+                                       "no access to category \"%V\"",
+                                       &slug);
+    }
+
     /* for $krj_category: the mapping outlives the request's log phase */
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
@@ -324,6 +340,10 @@ ngx_http_krj_ticker(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
         return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
                                        "unknown_ticker",
                                        "no ticker \"%V\"", name);
+    }
+
+    if (ngx_http_krj_auth_restricted(r)) {
+        return ngx_http_krj_auth_send_ticker(r, snapshot, ticker);
     }
 
     ngx_memzero(&b, sizeof(ngx_http_krj_body_t));

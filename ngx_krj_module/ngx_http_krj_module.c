@@ -443,6 +443,8 @@ ngx_http_krj_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         ctx->sh = octx->sh;
         ctx->shpool = octx->shpool;
 
+        ngx_http_krj_limit_rebind(&ctx->sh->limit);
+
         return NGX_OK;
     }
 
@@ -453,6 +455,8 @@ ngx_http_krj_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
         ctx->sh = ctx->shpool->data;
 
+        ngx_http_krj_limit_rebind(&ctx->sh->limit);
+
         return NGX_OK;
     }
 
@@ -462,6 +466,8 @@ ngx_http_krj_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     ngx_memzero(ctx->sh, sizeof(ngx_http_krj_shctx_t));
+
+    ngx_http_krj_limit_init_zone(ctx->shpool, &ctx->sh->limit);
 
     ctx->shpool->data = ctx->sh;
 

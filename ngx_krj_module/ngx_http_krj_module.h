@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "krj_snapshot.h"
+#include "ngx_http_krj_limit.h"
 
 
 #define NGX_HTTP_KRJ_STATUS_HEALTH   1
@@ -59,6 +60,9 @@ typedef struct {
     /* the last refused file, so that one worker logs it, not all */
     ngx_http_krj_ident_t         refused;
     ngx_uint_t                   refused_err;
+
+    /* krj_limit, krj_auth_fail_limit and the Basic cache */
+    ngx_http_krj_limit_sh_t      limit;
 } ngx_http_krj_shctx_t;
 
 
