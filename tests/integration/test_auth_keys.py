@@ -1,0 +1,249 @@
+"""krj_auth key: API keys from krj_key_file (Bearer or X-API-Key), every
+credential shape good and bad, expiry, revocation without a restart,
+scopes on every endpoint, `off` in a nested location, variables."""
+
+import base64
+import hashlib
+import json
+import os
+import time
+
+import pytest
+
+import krjdata
+
+GOOD = "krj_" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+SP500 = "krj_" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+OLD = "krj_" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+LATER = "krj_" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+UNKNOWN = "krj_" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+
+def digest(key):
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+KEY_FILE = (
+    "# krj keys\n"
+    "\n"
+    "ci-bot:%s:*:created=2026-01-01\n"
+    "sp500-only:%s:sp500\n"
+    "old:%s:*:expires=2020-01-01\n"
+    "later:%s:*:expires=2099-01-01,rate=600r/m\n"
+    "broken line without fields\n"
+) % (digest(GOOD), digest(SP500), digest(OLD), digest(LATER))
+
+
+LOCATIONS = """
+        location /api/v1/ {
+            krj_auth key;
+            krj_api;
+            access_log %(log)s krjauth;
+        }
+        location /open/ {
+            krj_auth key;
+            krj_api;
+
+            location /open/v1/ {
+                krj_auth off;
+                krj_api;
+            }
+        }
+        location = /health { krj_status health; }
+        location = /ready  { krj_status ready; }
+"""
+
+
+@pytest.fixture(scope="module")
+def k(tmp_path_factory):
+    from conftest import _Factory
+    f = _Factory(tmp_path_factory)
+    tmp = tmp_path_factory.mktemp("keys")
+    keys = tmp / "keys"
+    keys.write_text(KEY_FILE)
+    log = tmp / "auth.log"
+    krj = f(http_extra="    krj_key_file %s;\n"
+                       "    krj_auth_fail_limit rate=1000r/s burst=1000;\n"
+                       "    log_format krjauth '$krj_principal "
+                       "$krj_auth_method $status';\n" % keys,
+            locations=LOCATIONS % {"log": log}, start=False)
+    krj.key_file = keys
+    krj.auth_log = log
+    # the broken line is logged, naming file and line, and skipped
+    krj.allow_log = []
+    krj.start()
+    yield krj
+    f.finish()
+
+
+def bearer(key):
+    return {"Authorization": "Bearer " + key}
+
+
+def assert_401(resp, what):
+    assert resp.status == 401, "%s: 401, got %d" % (what, resp.status)
+    doc = json.loads(resp.body)
+    assert doc["error"]["status"] == 401, what
+    assert doc["error"]["code"] == "unauthorized", what
+    assert doc["error"]["message"] == "valid credentials are required", \
+        "%s: one message for every failure" % what
+    assert resp.headers.get("www-authenticate") == 'Bearer realm="krj"', \
+        "%s: challenge, got %r" % (what, resp.headers.get("www-authenticate"))
+    assert resp.headers.get("x-content-type-options") == "nosniff", \
+        "%s: security headers on a 401" % what
+
+
+def test_malformed_line_logged(k):
+    log = k.nginx.error_log()
+    assert "on line 7, the line is skipped" in log and str(k.key_file) in log
+
+
+def test_missing_header(k):
+    assert_401(k.get("/api/v1/categories"), "no header")
+
+
+@pytest.mark.parametrize("headers", [
+    {"Authorization": "Basic " + base64.b64encode(b"a:b").decode()},
+    {"Authorization": "Token " + "x" * 47},
+    {"Authorization": "Bearer"},
+    {"Authorization": "Bearer "},
+    {"X-API-Key": ""},
+    {"Authorization": "Bearer " + UNKNOWN},
+    {"X-API-Key": UNKNOWN},
+    {"Authorization": "Bearer " + GOOD[:-1]},
+    {"Authorization": "Bearer " + GOOD + "x"},
+    {"Authorization": "Bearer " + OLD},
+], ids=["basic-scheme", "other-scheme", "bearer-nothing", "bearer-empty",
+        "x-api-key-empty", "unknown", "unknown-x-api-key", "truncated",
+        "extended", "expired"])
+def test_bad_credentials(k, headers):
+    assert_401(k.get("/api/v1/categories", headers=headers), repr(headers))
+
+
+def test_good_key_bearer_and_header(k):
+    for h in (bearer(GOOD), {"X-API-Key": GOOD},
+              {"Authorization": "bearer " + GOOD}, bearer(LATER)):
+        resp = k.get("/api/v1/categories", headers=h)
+        assert resp.status == 200, "%r: 200" % h
+        assert "www-authenticate" not in resp.headers
+
+
+def test_head_401(k):
+    resp = k.get("/api/v1/categories", method="HEAD")
+    assert resp.status == 401 and resp.body == b""
+
+
+def test_off_in_nested_location_and_health_open(k):
+    assert k.get("/open/v1/summary").status == 200
+    assert k.get("/open/summary").status == 401
+    assert k.get("/health").status == 200
+    assert k.get("/api/v1/signals/sp500").status == 401
+
+
+def slugs(resp):
+    return [c["slug"] for c in json.loads(resp.body)["categories"]]
+
+
+def test_scope_signals(k):
+    allslugs = slugs(k.get("/api/v1/categories", headers=bearer(GOOD)))
+    assert "sp500" in allslugs and len(allslugs) > 1
+    for s in allslugs:
+        for suffix in ("", ".csv"):
+            resp = k.get("/api/v1/signals/" + s + suffix,
+                         headers=bearer(SP500))
+            if s == "sp500":
+                assert resp.status == 200, s + suffix
+            else:
+                assert resp.status == 403, s + suffix
+                doc = json.loads(resp.body)
+                assert doc["error"]["code"] == "forbidden"
+                assert resp.headers.get("x-frame-options") == "DENY"
+    # the same bytes as a full key sees
+    assert (k.get("/api/v1/signals/sp500", headers=bearer(SP500)).body
+            == k.get("/api/v1/signals/sp500", headers=bearer(GOOD)).body)
+    # an unknown category stays a 404
+    assert k.get("/api/v1/signals/nope",
+                 headers=bearer(SP500)).status == 404
+
+
+def test_scope_lists(k):
+    full = json.loads(k.get("/api/v1/categories", headers=bearer(GOOD)).body)
+    resp = k.get("/api/v1/categories", headers=bearer(SP500))
+    assert resp.status == 200
+    doc = json.loads(resp.body)
+    assert doc["generated_at"] == full["generated_at"]
+    assert [c["slug"] for c in doc["categories"]] == ["sp500"]
+    assert doc["categories"][0] == [c for c in full["categories"]
+                                    if c["slug"] == "sp500"][0]
+    resp = k.get("/api/v1/summary", headers=bearer(SP500))
+    assert resp.status == 200
+    assert [c["category"] for c in json.loads(resp.body)["categories"]] \
+        == ["sp500"]
+    fulls = json.loads(k.get("/api/v1/summary", headers=bearer(GOOD)).body)
+    assert json.loads(resp.body)["categories"][0] == \
+        [c for c in fulls["categories"] if c["category"] == "sp500"][0]
+    # krj_auth off: everything
+    resp = k.get("/open/v1/summary", headers=bearer(SP500))
+    assert len(json.loads(resp.body)["categories"]) == len(full["categories"])
+
+
+def test_scope_tickers(k):
+    full = json.loads(k.get("/api/v1/tickers/AAPL", headers=bearer(GOOD)).body)
+    assert len({r["category"] for r in full["results"]}) > 1
+    resp = k.get("/api/v1/tickers/AAPL", headers=bearer(SP500))
+    assert resp.status == 200
+    doc = json.loads(resp.body)
+    want = [r for r in full["results"] if r["category"] == "sp500"]
+    assert doc["results"] == want and doc["count"] == len(want)
+    assert doc["ticker"] == full["ticker"]
+    # a ticker that no sp500 row holds is unknown to this key
+    found = False
+    for t in ("c:EURUSD", "KVYO", "BMNR", "LLY"):
+        doc = json.loads(k.get("/api/v1/tickers/" + t,
+                               headers=bearer(GOOD)).body)
+        if all(r["category"] != "sp500" for r in doc["results"]):
+            resp = k.get("/api/v1/tickers/" + t, headers=bearer(SP500))
+            assert resp.status == 404, t
+            assert json.loads(resp.body)["error"]["code"] == "unknown_ticker"
+            found = True
+    assert found, "the fixture holds a ticker outside sp500"
+
+
+def test_variables(k):
+    k.get("/api/v1/categories", headers=bearer(GOOD))
+    k.get("/api/v1/categories")
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        text = k.auth_log.read_text() if k.auth_log.exists() else ""
+        if "key:ci-bot key 200" in text and "- - 401" in text:
+            break
+        time.sleep(0.1)
+    assert "key:ci-bot key 200" in text
+    assert "- - 401" in text
+
+
+def test_revocation_without_restart(k):
+    pid = k.nginx.pid
+    assert k.get("/api/v1/categories", headers=bearer(LATER)).status == 200
+    lines = [l for l in KEY_FILE.splitlines(True) if not l.startswith("later:")]
+    tmp = k.key_file.with_suffix(".new")
+    tmp.write_text("".join(lines))
+    os.rename(tmp, k.key_file)
+    deadline = time.time() + 5
+    status = None
+    while time.time() < deadline:
+        status = k.get("/api/v1/categories", headers=bearer(LATER)).status
+        if status == 401:
+            break
+        time.sleep(0.2)
+    assert status == 401, "revoked within a reload interval"
+    assert k.get("/api/v1/categories", headers=bearer(GOOD)).status == 200
+    assert k.nginx.pid == pid
+
+
+def test_missing_file_fails_config(make_krj, tmp_path):
+    k = make_krj(http_extra="    krj_key_file %s/none;\n" % tmp_path,
+                 start=False)
+    k.allow_log = [r"\[emerg\].*/none"]
+    rc, out = k.nginx.test_config()
+    assert rc != 0 and "[emerg]" in out and "none" in out
