@@ -118,6 +118,9 @@ def test_switch_weeks_under_load(make_krj):
             "old week served under load"
         for f in NEW:
             k.add_file(f)
+        # generated_at has one-second resolution: publish in a later second
+        # than the old week, so the two generations are told apart by it
+        time.sleep(1.1)
         k.publish()
         assert load.wait_until(
             lambda s: sum(1 for x in s if x[1] == 1) >= 40, 15), \
