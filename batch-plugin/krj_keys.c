@@ -412,62 +412,23 @@ krj_keys_list(const char *path)
 static int
 krj_keys_revoke(const char *path, const char *id)
 {
-    int           status;
-    char          err[KRJ_PUBLISH_ERRLEN];
-    unsigned      n;
-    krj_buf_t     out;
-    krj_span_t    name;
-    krj_pfile_t   pf;
-    krj_pline_t   l;
+    int       status;
+    unsigned  n;
 
     if (id[0] == '\0') {
         fprintf(stderr, "krj-batch: empty key id\n");
         return KRJ_EXIT_USAGE;
     }
 
-    if (krj_pfile_open(&pf, path, 1, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        return KRJ_EXIT_FAILED;
+    status = krj_pfile_remove(path, id, &n);
+
+    if (status == KRJ_EXIT_USAGE) {
+        fprintf(stderr, "krj-batch: no key \"%s\" in %s\n", id,
+                path);
     }
 
-    krj_buf_init(&out);
-    status = KRJ_EXIT_FAILED;
-    n = 0;
-
-    l.next = 0;
-    l.number = 0;
-
-    /*
-     * every line naming the id goes, a malformed one or a duplicate too:
-     * after a revocation nothing may be left that a fix would revive
-     */
-    while (krj_pfile_next_line(&pf, &l)) {
-        name = krj_line_name((char *) pf.data + l.start, l.len);
-
-        if (name.data != NULL && name.len == strlen(id)
-            && memcmp(name.data, id, name.len) == 0)
-        {
-            n++;
-            continue;
-        }
-
-        krj_buf_append(&out, pf.data + l.start, l.next - l.start);
-    }
-
-    if (n == 0) {
-        fprintf(stderr, "krj-batch: no key \"%s\" in %s\n", id, path);
-        status = KRJ_EXIT_USAGE;
-        goto cleanup;
-    }
-
-    if (out.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
-        goto cleanup;
-    }
-
-    if (krj_pfile_write(&pf, out.data, out.len, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        goto cleanup;
+    if (status != KRJ_EXIT_OK) {
+        return status;
     }
 
     printf("revoked key \"%s\" in %s", id, path);
@@ -478,14 +439,7 @@ krj_keys_revoke(const char *path, const char *id)
 
     printf("\nnginx stops accepting it within krj_reload_interval\n");
 
-    status = KRJ_EXIT_OK;
-
-cleanup:
-
-    krj_buf_free(&out);
-    krj_pfile_close(&pf);
-
-    return status;
+    return KRJ_EXIT_OK;
 }
 
 

@@ -442,59 +442,23 @@ krj_users_list(const char *path)
 static int
 krj_users_remove(const char *path, const char *user)
 {
-    int           status;
-    char          err[KRJ_PUBLISH_ERRLEN];
-    unsigned      n;
-    krj_buf_t     out;
-    krj_span_t    name;
-    krj_pfile_t   pf;
-    krj_pline_t   l;
+    int       status;
+    unsigned  n;
 
     if (user[0] == '\0') {
         fprintf(stderr, "krj-batch: empty user name\n");
         return KRJ_EXIT_USAGE;
     }
 
-    if (krj_pfile_open(&pf, path, 1, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        return KRJ_EXIT_FAILED;
+    status = krj_pfile_remove(path, user, &n);
+
+    if (status == KRJ_EXIT_USAGE) {
+        fprintf(stderr, "krj-batch: no user \"%s\" in %s\n", user,
+                path);
     }
 
-    krj_buf_init(&out);
-    status = KRJ_EXIT_FAILED;
-    n = 0;
-
-    l.next = 0;
-    l.number = 0;
-
-    /* every line of the user goes, malformed ones and duplicates too */
-    while (krj_pfile_next_line(&pf, &l)) {
-        name = krj_line_name((char *) pf.data + l.start, l.len);
-
-        if (name.data != NULL && name.len == strlen(user)
-            && memcmp(name.data, user, name.len) == 0)
-        {
-            n++;
-            continue;
-        }
-
-        krj_buf_append(&out, pf.data + l.start, l.next - l.start);
-    }
-
-    if (n == 0) {
-        fprintf(stderr, "krj-batch: no user \"%s\" in %s\n", user, path);
-        status = KRJ_EXIT_USAGE;
-        goto cleanup;
-    }
-
-    if (out.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
-        goto cleanup;
-    }
-
-    if (krj_pfile_write(&pf, out.data, out.len, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        goto cleanup;
+    if (status != KRJ_EXIT_OK) {
+        return status;
     }
 
     printf("removed user \"%s\" from %s", user, path);
@@ -505,18 +469,7 @@ krj_users_remove(const char *path, const char *user)
 
     printf("\n");
 
-    status = KRJ_EXIT_OK;
-
-cleanup:
-
-    if (out.data != NULL) {
-        explicit_bzero(out.data, out.len);
-    }
-
-    krj_buf_free(&out);
-    krj_pfile_close(&pf);
-
-    return status;
+    return KRJ_EXIT_OK;
 }
 
 
