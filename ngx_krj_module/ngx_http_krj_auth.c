@@ -120,6 +120,7 @@ static ngx_int_t ngx_http_krj_auth_too_many(ngx_http_request_t *r,
     ngx_http_krj_limit_t *limit, ngx_uint_t excess);
 static ngx_int_t ngx_http_krj_auth_finish(ngx_http_request_t *r,
     ngx_int_t rc);
+static ngx_int_t ngx_http_krj_auth_discard(ngx_http_request_t *r);
 static ngx_int_t ngx_http_krj_auth_rate_headers(ngx_http_request_t *r,
     ngx_http_krj_limit_t *limit, ngx_uint_t remaining, ngx_uint_t reset);
 static ngx_int_t ngx_http_krj_auth_push_header(ngx_http_request_t *r,
@@ -276,9 +277,10 @@ static ngx_str_t  ngx_http_krj_methods[] = {
 
 /*
  * The access phase: who is asking (a key, a user, or an address), then
- * whether they ask too fast.  Three outcomes like auth_basic's: on, a
- * JSON 401 with the challenges, or a JSON 429 once an address has failed
- * too often.
+ * whether they ask too fast.  NGX_DECLINED where krj_auth and krj_limit
+ * do not apply, NGX_OK to let the request on, NGX_AGAIN while a request
+ * within the burst waits, or NGX_DONE after a JSON 401, 429 or 503 was
+ * sent (see ngx_http_krj_auth_finish()).
  */
 
 static ngx_int_t
@@ -582,6 +584,26 @@ ngx_http_krj_auth_basic(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "user \"%V\" was not found in \"%V\"",
                       &r->headers_in.user, &alcf->users->path);
+
+        /* as slow as a wrong password, so timing tells no user names */
+
+        if (alcf->users->entries->nelts) {
+            p = ngx_pnalloc(r->pool, r->headers_in.passwd.len + 1);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_cpystrn(p, r->headers_in.passwd.data,
+                        r->headers_in.passwd.len + 1);
+
+            (void) ngx_crypt(r->pool, p, u[0].hash.data, &encrypted);
+
+            ngx_explicit_memzero(p, r->headers_in.passwd.len);
+        }
+
+        ngx_explicit_memzero(r->headers_in.passwd.data,
+                             r->headers_in.passwd.len);
+
         return NGX_DECLINED;
     }
 
@@ -709,6 +731,10 @@ ngx_http_krj_auth_limit(ngx_http_request_t *r, ngx_http_krj_auth_ctx_t *ctx,
                       "could not allocate node in krj zone \"%V\"",
                       &kmcf->shm_zone->shm.name);
 
+        if (ngx_http_krj_auth_discard(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         return ngx_http_krj_auth_finish(r,
                    ngx_http_krj_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                            "unavailable",
@@ -817,6 +843,10 @@ ngx_http_krj_auth_fail(ngx_http_request_t *r,
                       "could not allocate node in krj zone \"%V\"",
                       &kmcf->shm_zone->shm.name);
 
+        if (ngx_http_krj_auth_discard(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         return ngx_http_krj_auth_finish(r,
                    ngx_http_krj_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                            "unavailable",
@@ -848,6 +878,10 @@ ngx_http_krj_auth_too_many(ngx_http_request_t *r, ngx_http_krj_limit_t *limit,
 
     if (wait == 0) {
         wait = 1;
+    }
+
+    if (ngx_http_krj_auth_discard(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     value.data = buf;
@@ -935,6 +969,10 @@ static ngx_int_t
 ngx_http_krj_auth_deny(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf, ngx_uint_t status)
 {
+    if (ngx_http_krj_auth_discard(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if ((alcf->auth & NGX_HTTP_KRJ_AUTH_BASIC)
         && ngx_http_krj_auth_push_header(r, "WWW-Authenticate", &alcf->basic)
            != NGX_OK)
@@ -958,7 +996,11 @@ ngx_http_krj_auth_deny(ngx_http_request_t *r,
 }
 
 
-/* an answer sent from the access phase ends the phases here */
+/*
+ * An answer sent from the access phase ends the phases here: the JSON
+ * body is ours, so the handler finalizes the request itself and tells
+ * the phase engine NGX_DONE instead of returning the status.
+ */
 
 static ngx_int_t
 ngx_http_krj_auth_finish(ngx_http_request_t *r, ngx_int_t rc)
@@ -966,6 +1008,19 @@ ngx_http_krj_auth_finish(ngx_http_request_t *r, ngx_int_t rc)
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;
+}
+
+
+/* before a refusal, so that a kept-alive connection reads no body */
+
+static ngx_int_t
+ngx_http_krj_auth_discard(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+
+    return (rc == NGX_OK) ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -1217,7 +1272,7 @@ ngx_http_krj_parse_key(ngx_str_t *line, ngx_http_krj_key_t *k)
     u_char     *p, *last, *colon, *comma;
     ngx_int_t   hi, lo;
     ngx_str_t   v;
-    ngx_uint_t  i;
+    ngx_uint_t  i, created;
 
     ngx_memzero(k, sizeof(ngx_http_krj_key_t));
 
@@ -1287,17 +1342,26 @@ ngx_http_krj_parse_key(ngx_str_t *line, ngx_http_krj_key_t *k)
 
     p = colon + 1;
 
+    created = 0;
+
     while (p < last) {
         comma = ngx_strlchr(p, last, ',');
 
         if (comma == NULL) {
             comma = last;
+
+        } else if (comma + 1 == last) {
+            return "empty option";
         }
 
         v.data = p;
         v.len = comma - p;
 
         if (v.len > 5 && ngx_strncmp(v.data, "rate=", 5) == 0) {
+            if (k->limit.rate) {
+                return "duplicate rate= option";
+            }
+
             v.data += 5;
             v.len -= 5;
 
@@ -1306,6 +1370,10 @@ ngx_http_krj_parse_key(ngx_str_t *line, ngx_http_krj_key_t *k)
             }
 
         } else if (v.len > 8 && ngx_strncmp(v.data, "expires=", 8) == 0) {
+            if (k->expires) {
+                return "duplicate expires= option";
+            }
+
             k->expires = ngx_http_krj_parse_date(v.data + 8, v.len - 8);
 
             if (k->expires == NGX_ERROR) {
@@ -1313,6 +1381,10 @@ ngx_http_krj_parse_key(ngx_str_t *line, ngx_http_krj_key_t *k)
             }
 
         } else if (v.len > 8 && ngx_strncmp(v.data, "created=", 8) == 0) {
+            if (created++) {
+                return "duplicate created= option";
+            }
+
             if (ngx_http_krj_parse_date(v.data + 8, v.len - 8) == NGX_ERROR) {
                 return "invalid created= option, it must be YYYY-MM-DD";
             }
@@ -1394,7 +1466,7 @@ ngx_http_krj_parse_scopes(ngx_str_t *value, ngx_http_krj_scopes_t *scopes)
 
         if (p < last && *p != ',') {
             if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
-                  || *p == '_' || *p == '-' || *p == '*'))
+                  || *p == '_' || *p == '*'))
             {
                 return "invalid scope";
             }
@@ -1449,7 +1521,7 @@ ngx_http_krj_valid_name(ngx_str_t *name, ngx_uint_t at)
 }
 
 
-/* YYYY-MM-DD, midnight UTC; NGX_ERROR if not a date */
+/* YYYY-MM-DD, midnight UTC, 2000 or later; NGX_ERROR if not a date */
 
 static time_t
 ngx_http_krj_parse_date(u_char *p, size_t len)
@@ -1464,11 +1536,13 @@ ngx_http_krj_parse_date(u_char *p, size_t len)
     m = ngx_atoi(p + 5, 2);
     d = ngx_atoi(p + 8, 2);
 
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31) {
+    /* from 2000 on: 0 means "never" to the callers */
+
+    if (y < 2000 || m < 1 || m > 12 || d < 1 || d > 31) {
         return NGX_ERROR;
     }
 
-    /* days from the civil date (H. Hinnant's algorithm), y >= 1970 */
+    /* days from the civil date (H. Hinnant's algorithm) */
 
     y -= (m <= 2);
     era = y / 400;

@@ -247,3 +247,76 @@ def test_missing_file_fails_config(make_krj, tmp_path):
     k.allow_log = [r"\[emerg\].*/none"]
     rc, out = k.nginx.test_config()
     assert rc != 0 and "[emerg]" in out and "none" in out
+
+
+def test_bad_lines_skipped_rest_loads(make_krj, tmp_path):
+    good = GOOD
+    bad_lines = [
+        "dup:%s:*:rate=1r/s,rate=2r/s" % digest(OLD),
+        "trail:%s:*:rate=1r/s," % digest(OLD),
+        "date:%s:*:expires=2027-13-01" % digest(OLD),
+        "upper:%s:*" % digest(OLD).upper().replace("SHA256", "sha256"),
+        "short:sha256:abcd:*",
+        "scope:%s:SP500" % digest(OLD),
+        "noscope:%s" % digest(OLD),
+        "bad id!:%s:*" % digest(OLD),
+        "opt:%s:*:expire=2099-01-01" % digest(OLD),
+    ]
+    keys = tmp_path / "keys"
+    keys.write_text("\n".join(bad_lines + ["ok:%s:*" % digest(good)]) + "\n")
+    k = make_krj(http_extra="    krj_key_file %s;\n"
+                            "    krj_auth_fail_limit rate=1000r/s "
+                            "burst=1000;\n" % keys,
+                 locations="location /api/v1/ { krj_auth key; krj_api; }")
+    log = k.nginx.error_log()
+    for n in range(1, len(bad_lines) + 1):
+        assert "\"%s\" on line %d, the line is skipped" % (keys, n) in log, n
+    assert "on line %d," % (len(bad_lines) + 1) not in log
+    assert k.get("/api/v1/categories", headers=bearer(good)).status == 200
+    assert_401(k.get("/api/v1/categories", headers=bearer(OLD)), "skipped")
+
+
+def test_unreadable_file_keeps_contents(make_krj, tmp_path):
+    keys = tmp_path / "keys"
+    keys.write_text("ok:%s:*\n" % digest(GOOD))
+    k = make_krj(http_extra="    krj_key_file %s;\n" % keys,
+                 locations="location /api/v1/ { krj_auth key; krj_api; }")
+    k.allow_log = [r"\[crit\].*could not read .*previous contents are kept",
+                   r"\[crit\].*pread\(\) .* failed \(21: "]
+    assert k.get("/api/v1/categories", headers=bearer(GOOD)).status == 200
+    keys.unlink()
+    keys.mkdir()                 # open() works, read() fails (root ignores
+    deadline = time.time() + 5   # permissions, so no chmod here)
+    while time.time() < deadline:
+        if "could not read" in k.nginx.error_log():
+            break
+        time.sleep(0.1)
+    log = k.nginx.error_log()
+    assert "[crit]" in log and "could not read \"%s\"" % keys in log
+    assert log.count("could not read") == 1, "logged once, not every tick"
+    assert k.get("/api/v1/categories", headers=bearer(GOOD)).status == 200
+
+
+def test_refusal_with_body_keeps_connection_sane(make_krj, tmp_path):
+    keys = tmp_path / "keys"
+    keys.write_text("ok:%s:*\n" % digest(GOOD))
+    k = make_krj(http_extra="    krj_key_file %s;\n" % keys,
+                 locations="location /api/v1/ { krj_auth key; krj_api; }")
+    body = b"x" * 100
+    req = (b"POST /api/v1/categories HTTP/1.1\r\nHost: a\r\n"
+           b"Content-Length: 100\r\n\r\n" + body +
+           b"GET /api/v1/categories HTTP/1.1\r\nHost: a\r\n"
+           b"Authorization: Bearer " + GOOD.encode() + b"\r\n"
+           b"Connection: close\r\n\r\n")
+    import socket
+    with socket.create_connection(("127.0.0.1", k.port), timeout=10) as s:
+        s.sendall(req)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 401 ")
+    assert data.count(b"HTTP/1.1 ") == 2
+    assert b"HTTP/1.1 200 OK" in data
