@@ -26,6 +26,13 @@ mkdir -p "$dir/data" "$dir/out" "$dir/static"
 cp "$repo"/tests/data/*.csv "$dir/data/"
 "$repo/build/krj-batch" run --quiet --input "$dir/data" --output "$dir/out"
 
+# one bcrypt (cost 10) user and one key, made by krj-batch itself
+echo "bench-password" | "$repo/build/krj-batch" users add bench --cost 10 \
+    --user-file "$dir/users" > /dev/null
+key=$("$repo/build/krj-batch" keys add bench --scopes '*' \
+      --key-file "$dir/keys" | tail -1)
+basic=$(printf 'bench:bench-password' | base64)
+
 cat > "$dir/nginx.conf" <<CONF
 load_module $repo/build/ngx_http_krj_module.so;
 user root;
@@ -43,9 +50,24 @@ http {
     default_type application/json;
     krj_snapshot $dir/out/krj.snapshot;
     krj_zone krj 1m;
+    krj_user_file $dir/users;
+    krj_key_file $dir/keys;
     server {
         listen 127.0.0.1:$port;
         location /api/v1/ { krj_api; }
+        location /basic/ { krj_auth basic; krj_api; }
+        location /stock/ {
+            auth_basic "bench";
+            auth_basic_user_file $dir/users;
+            krj_api;
+        }
+        # a limit far above what wrk reaches: the cost of counting, not
+        # of being limited
+        location /key/ {
+            krj_auth key;
+            krj_limit rate=1000000r/s burst=1000000 nodelay;
+            krj_api;
+        }
         location /static/ { root $dir; }
         # static at its best, for an honest comparison
         location /tuned/ {
@@ -70,13 +92,15 @@ curl -fs "$base/api/v1/signals/sp500?ticker=AAPL" -o "$dir/static/aapl.json"
 
 # wrk --latency prints "99%  1.23ms"; normalise to microseconds.
 run() {
-    local out rps p99
-    out=$(wrk -t"$threads" -c"$conns" -d"$dur" --latency "$1")
+    local out rps p99 url=$1
+    shift
+    out=$(wrk -t"$threads" -c"$conns" -d"$dur" --latency "$@" "$url")
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<< "$out")
-    p99=$(awk '$1 == "99%" { v = $2;
-              if (v ~ /us$/) { sub(/us$/, "", v); print v }
-              else if (v ~ /ms$/) { sub(/ms$/, "", v); print v * 1000 }
-              else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000000 } }' \
+    p99=$(awk '$1 == "99%" { v = $2; m = 1;
+              if (v ~ /us$/) { sub(/us$/, "", v) }
+              else if (v ~ /ms$/) { sub(/ms$/, "", v); m = 1000 }
+              else if (v ~ /s$/) { sub(/s$/, "", v); m = 1000000 }
+              printf "%.0f\n", v * m }' \
           <<< "$out")
     echo "$rps $p99"
 }
@@ -86,8 +110,11 @@ printf '%-36s %12s %12s %10s\n' "case" "req/s" "p99 (us)" "bytes"
 # row NAME URL BYTES: prints a table row, leaves "rps p99" in $result
 result=
 row() {
-    result=$(run "$2")
-    printf '%-36s %12s %12s %10s\n' "$1" "${result% *}" "${result#* }" "$3"
+    local name=$1 url=$2 bytes=$3
+    shift 3
+    result=$(run "$url" "$@")
+    printf '%-36s %12s %12s %10s\n' "$name" "${result% *}" "${result#* }" \
+        "$bytes"
 }
 
 ratio() {
@@ -112,6 +139,20 @@ echo "ratio krj/static, /signals/sp500:             $(ratio "${m1% *}" "${f1% *}
      "($(ratio "${m1% *}" "${t1% *}") x against tuned static)"
 echo "ratio krj/static, /signals/sp500?ticker=AAPL:  $(ratio "${m2% *}" "${f2% *}") x throughput" \
      "($(ratio "${m2% *}" "${t2% *}") x against tuned static)"
+echo
+echo "Authentication, GET /summary (${dur}, ${conns} connections):"
+s3=$(curl -fs "$base/api/v1/summary" | wc -c)
+row "no auth (krj_auth off)" "$base/api/v1/summary" "$s3"; a0=$result
+row "key + krj_limit" "$base/key/summary" "$s3" \
+    -H "Authorization: Bearer $key"; a1=$result
+row "Basic bcrypt-10, krj (cached)" "$base/basic/summary" "$s3" \
+    -H "Authorization: Basic $basic"; a2=$result
+row "Basic bcrypt-10, stock auth_basic" "$base/stock/summary" "$s3" \
+    -H "Authorization: Basic $basic"; a3=$result
+
+echo
+echo "key auth + limiting keeps $(ratio "${a1% *}" "${a0% *}") x of krj_auth off's throughput"
+echo "Basic: krj with its cache $(ratio "${a2% *}" "${a3% *}") x stock auth_basic"
 if grep -E '\[(alert|emerg|crit)\]' "$dir/error.log"; then
     echo "bench: the error log has alerts" >&2
     exit 1
