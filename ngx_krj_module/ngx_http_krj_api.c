@@ -87,7 +87,7 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
     /* krj_auth scopes: a restricted principal sees its categories only */
 
     if ((route == NGX_HTTP_KRJ_CATEGORIES || route == NGX_HTTP_KRJ_SUMMARY)
-        && ngx_http_krj_auth_restricted(r))
+        && ngx_http_krj_auth_restricted(r) != NULL)
     {
         return ngx_http_krj_auth_send_list(r, snapshot,
                                            route == NGX_HTTP_KRJ_SUMMARY);
@@ -342,7 +342,7 @@ ngx_http_krj_ticker(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
                                        "no ticker \"%V\"", name);
     }
 
-    if (ngx_http_krj_auth_restricted(r)) {
+    if (ngx_http_krj_auth_restricted(r) != NULL) {
         return ngx_http_krj_auth_send_ticker(r, snapshot, ticker);
     }
 

@@ -1057,14 +1057,18 @@ ngx_http_krj_auth_allows(ngx_http_request_t *r, u_char *slug, size_t len)
 }
 
 
-ngx_uint_t
+ngx_str_t *
 ngx_http_krj_auth_restricted(ngx_http_request_t *r)
 {
     ngx_http_krj_auth_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_auth_module);
 
-    return ctx != NULL && !ctx->scopes.all;
+    if (ctx == NULL || ctx->scopes.all) {
+        return NULL;
+    }
+
+    return &ctx->scopes.list;
 }
 
 

@@ -22,8 +22,11 @@
 ngx_uint_t ngx_http_krj_auth_allows(ngx_http_request_t *r, u_char *slug,
     size_t len);
 
-/* 1 when the principal sees only some categories */
-ngx_uint_t ngx_http_krj_auth_restricted(ngx_http_request_t *r);
+/*
+ * The scope list of a principal that sees only some categories, NULL when
+ * it sees them all: the answers about several categories differ by it.
+ */
+ngx_str_t *ngx_http_krj_auth_restricted(ngx_http_request_t *r);
 
 /* /categories, /summary (summary == 1) and /tickers/{t}, restricted */
 ngx_int_t ngx_http_krj_auth_send_list(ngx_http_request_t *r,

@@ -9,6 +9,7 @@
 #include <ngx_http.h>
 
 #include "krj_query.h"
+#include "ngx_http_krj_auth.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_response.h"
 
@@ -73,8 +74,11 @@ static ngx_str_t  ngx_http_krj_allow = ngx_string("GET, HEAD");
 
 /*
  * A data answer: the ETag names the generation (checksum prefix) and the
- * variant (URI, arguments, encoding), so that it changes exactly when the
- * bytes could; nginx's not_modified filter then turns a matching
+ * variant (URI, arguments, encoding, and the scopes of a principal that
+ * sees only some categories, since /categories, /summary and /tickers
+ * differ by them), so that it changes exactly when the bytes could; a
+ * client switching principals never gets a 304 for the other's answer.
+ * nginx's not_modified filter then turns a matching
  * If-None-Match or If-Modified-Since into a 304 with these same headers.
  */
 
@@ -84,7 +88,7 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
 {
     u_char           *p;
     uint32_t          crc;
-    ngx_str_t         etag;
+    ngx_str_t         etag, *scopes;
     ngx_table_elt_t  *h;
 
     if (ngx_http_krj_security_headers(r) != NGX_OK) {
@@ -98,6 +102,13 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
 
     if (body->gzip) {
         ngx_crc32_update(&crc, (u_char *) "+gzip", 5);
+    }
+
+    scopes = ngx_http_krj_auth_restricted(r);
+
+    if (scopes != NULL) {
+        ngx_crc32_update(&crc, (u_char *) "+scopes=", 8);
+        ngx_crc32_update(&crc, scopes->data, scopes->len);
     }
 
     ngx_crc32_final(crc);

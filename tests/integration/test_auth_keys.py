@@ -187,6 +187,24 @@ def test_scope_lists(k):
     assert len(json.loads(resp.body)["categories"]) == len(full["categories"])
 
 
+
+@pytest.mark.parametrize("path", ["/api/v1/categories", "/api/v1/summary",
+                                  "/api/v1/tickers/AAPL"])
+def test_scoped_answer_has_its_own_etag(k, path):
+    full = k.get(path, headers=bearer(GOOD))
+    part = k.get(path, headers=bearer(SP500))
+    assert full.status == 200 and part.status == 200, path
+    assert full.body != part.body, "%s: the scoped answer differs" % path
+    assert full.headers["etag"] != part.headers["etag"], \
+        "%s: so does its ETag" % path
+    h = dict(bearer(SP500), **{"If-None-Match": full.headers["etag"]})
+    resp = k.get(path, headers=h)
+    assert resp.status == 200 and resp.body == part.body, \
+        "%s: the full answer's ETag is no 304 for the scoped principal" % path
+    h = dict(bearer(SP500), **{"If-None-Match": part.headers["etag"]})
+    assert k.get(path, headers=h).status == 304, \
+        "%s: its own ETag is a 304" % path
+
 def test_scope_tickers(k):
     full = json.loads(k.get("/api/v1/tickers/AAPL", headers=bearer(GOOD)).body)
     assert len({r["category"] for r in full["results"]}) > 1
