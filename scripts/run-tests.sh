@@ -4,9 +4,10 @@
 #
 #   N passed, N failed[, N skipped]
 #
-# Stages: unit tests (Check), integration tests with the module, and the
-# integration tests again with the ASan/UBSan module (KRJ_ASAN=1).  Exits
-# non-zero when a test failed, a stage broke, or a stage ran no test.
+# Stages: unit tests (Check), the same built with ASan/UBSan, integration
+# tests with the module, and the integration tests again with the
+# ASan/UBSan module (KRJ_ASAN=1).  Exits non-zero when a test failed, a
+# stage broke, or a stage ran no test.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +73,8 @@ stage() {
 
 stage unit unit make --no-print-directory -C tests/unit \
     BUILD="$repo/build" run
+stage unit-asan unit make --no-print-directory -C tests/unit \
+    BUILD="$repo/build" ASAN=1 run
 stage integration pytest "$PYTHON" -m pytest -q -p no:cacheprovider \
     tests/integration
 stage integration-asan pytest env KRJ_ASAN=1 "$PYTHON" -m pytest -q \
