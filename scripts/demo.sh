@@ -5,7 +5,8 @@
 #
 # State lives in build/demo/ (KRJ_DEMO_DIR overrides): output/ (what
 # krj-batch publishes), tls/ (the certificate, made on the first run by
-# certbot/bootstrap-selfsigned.sh), logs/, and links to conf/demo.conf, the
+# certbot/bootstrap-selfsigned.sh), auth/ (the demo's API key and Basic
+# user, made on the first run and kept), logs/, and links to conf/demo.conf, the
 # shared snippets and the module, so that demo.conf's relative paths all
 # resolve in it.
 set -euo pipefail
@@ -71,10 +72,46 @@ esac
 
 KRJ_TLS_DIR=$state/tls "$repo/certbot/bootstrap-selfsigned.sh" localhost
 
+# The API asks for credentials (krj_auth any in krj-locations.conf).  On the
+# first run: an API key "demo" for every category and a Basic user "demo"
+# with a random password, in auth/api-keys and auth/users.htpasswd (which
+# hold only a digest and a bcrypt hash).  The key and the password
+# themselves are kept in auth/demo-credentials (mode 0600) so that every run
+# can print them.  Delete auth/ for new ones.
+auth=$state/auth
+creds=$auth/demo-credentials
+mkdir -p "$auth"
+if [ ! -s "$creds" ] || [ ! -s "$auth/api-keys" ] \
+        || [ ! -s "$auth/users.htpasswd" ]; then
+    rm -f "$creds" "$auth/api-keys" "$auth/users.htpasswd"
+    echo "demo: making the demo API key and Basic user"
+    demo_key=$("$build/krj-batch" keys add demo --scopes '*' \
+        --key-file "$auth/api-keys" | tail -1)
+    [[ $demo_key == krj_* ]] || die "krj-batch keys add printed no key"
+    demo_password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+    printf '%s\n' "$demo_password" \
+        | "$build/krj-batch" users add demo --user-file "$auth/users.htpasswd" \
+            >/dev/null || die "krj-batch users add failed"
+    (umask 077
+     printf 'KRJ_DEMO_KEY=%s\nKRJ_DEMO_USER=demo\nKRJ_DEMO_PASSWORD=%s\n' \
+         "$demo_key" "$demo_password" >"$creds.tmp")
+    mv -f "$creds.tmp" "$creds"
+fi
+demo_key=$(sed -n 's/^KRJ_DEMO_KEY=//p' "$creds")
+demo_password=$(sed -n 's/^KRJ_DEMO_PASSWORD=//p' "$creds")
+if [ -z "$demo_key" ] || [ -z "$demo_password" ]; then
+    die "$creds is damaged: delete $auth for new credentials"
+fi
+chmod 600 "$creds"
+chmod 750 "$auth"
+chmod 640 "$auth/api-keys" "$auth/users.htpasswd"
+
 nginx_args=(-p "$state/" -c demo.conf -e stderr)
 if [ "$as_root" -eq 1 ]; then
     chmod -R a+rX "$state/output"
     chmod a+rx "$state"
+    # the workers read the key and user files through their group
+    chgrp "$worker_user" "$auth" "$auth/api-keys" "$auth/users.htpasswd"
     nginx_args+=(-g "user $worker_user; daemon off;")
 else
     nginx_args+=(-g "daemon off;")
@@ -134,7 +171,15 @@ the browser).  State: $state
   $base/health
   $base/ready
 
-  curl -k $base/api/v1/summary
+The API asks for credentials (/health and /ready do not).  Demo
+credentials, made on the first run and kept in $auth:
+
+  API key:    $demo_key
+  Basic user: demo
+  Password:   $demo_password
+
+  curl -k -H "Authorization: Bearer $demo_key" $base/api/v1/summary
+  curl -k -u demo:$demo_password $base/api/v1/summary
 
 Logs: $state/logs/access.log (JSON), $state/logs/error.log
 Ctrl-C stops it.

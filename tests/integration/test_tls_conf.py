@@ -1,10 +1,14 @@
 """The production nginx.conf (conf/nginx.conf with only paths and ports
 replaced, see tlsenv.render_production) on loopback: port 80 serves the
 ACME challenge and redirects everything else to HTTPS; port 443 speaks
-HTTP/2 and Mozilla's intermediate TLS with HSTS; and the demo config
-shares its snippets."""
+HTTP/2 and Mozilla's intermediate TLS with HSTS; the API asks for an API
+key or a Basic user made by krj-batch, /health and /ready do not; and the
+demo config shares its snippets."""
 
+import base64
+import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -30,7 +34,11 @@ def prod(tmp_path_factory):
     (webroot / ".well-known" / "acme-challenge").mkdir(parents=True)
     snapshot = tlsenv.publish_fixtures(d / "output")
     ng = tlsenv.ProdNginx(d / "nginx", tls_dir, webroot, snapshot,
-                          free_port(), free_port())
+                          free_port(), free_port(), auth=True)
+    # as README "Deploying" does it, before nginx starts
+    ng.key = ng.add_key("ops-test", "*")
+    ng.user, ng.password = "alice", "correct horse battery"
+    ng.add_user(ng.user, ng.password)
     ng.start()
     yield ng
     ng.stop()
@@ -41,6 +49,27 @@ def prod(tmp_path_factory):
 def https(ng, path, **kw):
     return http("GET", "https://127.0.0.1:%d%s" % (ng.https_port, path),
                 **kw)
+
+
+def bearer(key):
+    return {"Authorization": "Bearer " + key}
+
+
+def basic(user, password):
+    return {"Authorization": "Basic " + base64.b64encode(
+        ("%s:%s" % (user, password)).encode()).decode()}
+
+
+def log_record(ng, needle, timeout=10):
+    """The access log record of the request whose line contains needle
+    (nginx logs after the response is sent: wait for it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in ng.access_log_path.read_text().splitlines():
+            if needle in line:
+                return json.loads(line)
+        time.sleep(0.05)
+    raise AssertionError("no access log line with %r" % needle)
 
 
 def plain(ng, path, method="GET", host="krj.test"):
@@ -119,7 +148,7 @@ def test_hsts_exactly_once_over_tls(prod, path):
 
 def test_krj_locations_over_tls(prod):
     assert https(prod, "/health").status == 200, "/health over TLS"
-    r = https(prod, "/api/v1/categories")
+    r = https(prod, "/api/v1/categories", headers=bearer(prod.key))
     assert r.status == 200, "/api/v1/categories over TLS"
     assert https(prod, "/").status == 404, "nothing else is served"
     assert "server" not in r.headers or "/" not in r.headers["server"], \
@@ -127,23 +156,88 @@ def test_krj_locations_over_tls(prod):
 
 
 def test_access_log_is_json(prod):
-    import json
     path = "/api/v1/signals/drc?offset=0&limit=7"   # no other test asks this
-    https(prod, path)
-    # nginx logs after the response is sent: wait for this request's line
-    rec = None
-    deadline = time.monotonic() + 10
-    while rec is None and time.monotonic() < deadline:
-        for line in prod.access_log_path.read_text().splitlines():
-            if path in line:
-                rec = json.loads(line)
-        if rec is None:
-            time.sleep(0.05)
-    assert rec is not None, "access log line written for the request"
+    assert https(prod, path, headers=bearer(prod.key)).status == 200
+    rec = log_record(prod, path)
     for k in ("time", "remote_addr", "request", "status", "request_time",
-              "snapshot", "category", "tls"):
+              "snapshot", "category", "tls", "principal", "auth"):
         assert k in rec, "access log field %s" % k
     assert rec["status"] == 200 and isinstance(rec["status"], int)
+
+
+# --- authentication (krj_auth any on /api/v1/) -------------------------------
+
+@pytest.mark.parametrize("path", ["/api/v1/summary", "/api/v1/categories",
+                                  "/api/v1/signals/sp500.csv"])
+def test_api_without_credentials_is_401(prod, path):
+    r = https(prod, path)
+    assert r.status == 401, "%s needs credentials" % path
+    assert r.headers["content-type"].startswith("application/json")
+    assert json.loads(r.body)["error"]["status"] == 401, "a JSON error"
+    challenges = [v for k, v in r.header_list if k == "www-authenticate"]
+    assert any(c.startswith("Basic realm=") for c in challenges) and \
+        any(c.startswith("Bearer realm=") for c in challenges), \
+        "krj_auth any challenges for Basic and Bearer: %r" % challenges
+
+
+@pytest.mark.parametrize("headers", [
+    {"Authorization": "Bearer krj_" + "A" * 43},
+    {"Authorization": "Basic " + base64.b64encode(b"alice:wrong").decode()},
+], ids=["unknown-key", "wrong-password"])
+def test_api_with_bad_credentials_is_401(prod, headers):
+    # two failures from 127.0.0.1: well within the failed-login burst of 5
+    r = https(prod, "/api/v1/summary", headers=headers)
+    assert r.status == 401, "bad credentials are refused"
+    assert b"sp500" not in r.body
+
+
+@pytest.mark.parametrize("how", ["bearer", "x-api-key"])
+def test_api_with_key(prod, how):
+    h = bearer(prod.key) if how == "bearer" else {"X-API-Key": prod.key}
+    r = https(prod, "/api/v1/summary", headers=h)
+    assert r.status == 200, "a key from krj-batch keys add is accepted"
+    assert b"sp500" in r.body, "scope * sees sp500"
+    assert re.search(r"q=100;\s*w=60", r.headers["ratelimit-policy"]), \
+        "RateLimit-Policy is krj_limit's 100 a minute: %s" \
+        % r.headers["ratelimit-policy"]
+    assert "r=" in r.headers["ratelimit"], "RateLimit sent on a 200"
+
+
+def test_api_with_basic_user(prod):
+    r = https(prod, "/api/v1/summary", headers=basic(prod.user,
+                                                      prod.password))
+    assert r.status == 200, "a user from krj-batch users add is accepted"
+    assert "ratelimit-policy" in r.headers and "ratelimit" in r.headers
+
+
+@pytest.mark.parametrize("path", ["/health", "/ready"])
+def test_health_and_ready_stay_open(prod, path):
+    r = https(prod, path)
+    assert r.status == 200, "%s needs no credentials" % path
+    assert "www-authenticate" not in r.headers
+
+
+def test_access_log_principal_and_auth(prod):
+    cases = [("/api/v1/signals/sp100?limit=3", bearer(prod.key),
+              "key:ops-test", "key"),
+             ("/api/v1/signals/sp100?limit=4",
+              basic(prod.user, prod.password), "user:alice", "basic"),
+             ("/api/v1/signals/sp100?limit=5", {}, None, None)]
+    for path, headers, principal, method in cases:
+        r = https(prod, path, headers=headers)
+        assert r.status == (200 if method else 401), path
+        rec = log_record(prod, path)
+        if method:
+            assert rec["principal"] == principal, \
+                "%s: principal %r logged" % (path, rec["principal"])
+            assert rec["auth"] == method, "%s: auth %r" % (path, rec["auth"])
+        else:
+            # refused: no key or user is named (the module's variables may
+            # say empty or the client address, and "none" or empty)
+            assert rec["principal"] in ("", "addr:127.0.0.1"), \
+                "no credentials: principal %r" % rec["principal"]
+            assert rec["auth"] in ("", "none"), "no credentials: auth %r" \
+                % rec["auth"]
 
 
 def test_request_body_limit(prod):
@@ -242,6 +336,9 @@ def test_demo_conf_passes_nginx_t(tmp_path):
     (d / "logs").mkdir()
     (d / "tmp").mkdir()
     (d / "output").mkdir()
+    (d / "auth").mkdir()
+    (d / "auth" / "api-keys").touch()
+    (d / "auth" / "users.htpasswd").touch()
     (d / "modules" / "ngx_http_krj_module.so").symlink_to(krjenv.MODULE)
     for name in tlsenv.SNIPPETS + ("demo.conf",):
         (d / name).symlink_to(tlsenv.CONF / name)
@@ -303,12 +400,40 @@ def test_demo_script_serves_and_stops_on_ctrl_c(tmp_path):
         text = out.read_text(errors="replace")
         assert "Ctrl-C stops it" in text, "demo came up:\n" + text
         assert "State: %s" % state in text, "demo used the given state dir"
+        m = re.search(r'curl -k -H "Authorization: Bearer (krj_[A-Za-z0-9_-]+)"'
+                      r' https://127.0.0.1:8443/api/v1/summary\n', text)
+        assert m, "demo prints a curl line with its API key:\n" + text
+        key = m.group(1)
+        m = re.search(r"curl -k -u demo:(\S+) "
+                      r"https://127.0.0.1:8443/api/v1/summary\n", text)
+        assert m, "demo prints a curl line with its Basic user:\n" + text
+        password = m.group(1)
         for path in ("/api/v1/categories", "/api/v1/signals/sp500",
                      "/api/v1/summary", "/health", "/ready"):
             assert "https://127.0.0.1:8443" + path in text, \
                 "demo prints %s" % path
-            r = http("GET", "https://127.0.0.1:8443" + path)
-            assert r.status == 200, "demo serves %s" % path
+            url = "https://127.0.0.1:8443" + path
+            if path.startswith("/api/"):
+                assert http("GET", url).status == 401, \
+                    "the demo API asks for credentials: %s" % path
+                for h in (bearer(key), basic("demo", password)):
+                    r = http("GET", url, headers=h)
+                    assert r.status == 200, "demo serves %s with %s" % (
+                        path, h["Authorization"].split()[0])
+            else:
+                r = http("GET", url)
+                assert r.status == 200, "demo serves %s openly" % path
+        auth = state / "auth"
+        assert (auth / "demo-credentials").stat().st_mode & 0o077 == 0, \
+            "the plain key and password are for the demo's owner only"
+        if os.getuid() == 0:
+            import grp
+            for f in ("api-keys", "users.htpasswd"):
+                st = (auth / f).stat()
+                assert grp.getgrgid(st.st_gid).gr_name in ("www-data",
+                                                           "nobody") \
+                    and st.st_mode & 0o777 == 0o640, \
+                    "%s: mode 0640, the workers' group" % f
         assert _nginx_pids_under(state), "nginx runs from the state dir"
         os.killpg(proc.pid, signal.SIGINT)          # what Ctrl-C sends
         rc = proc.wait(timeout=30)

@@ -5,7 +5,14 @@ DNS responder for the TLS and ACME tests.  Stdlib only; builds on krjenv.
         conf/nginx.conf itself, with only its per-install paths and ports
         replaced (every replaced string must occur exactly as listed, so a
         change of nginx.conf cannot silently leave a test on an old copy);
-        the shared snippets are linked beside it.
+        the shared snippets are linked beside it.  Its key and user files
+        are prefix/auth/api-keys and prefix/auth/users.htpasswd, made empty
+        before the start (nginx -t fails on a missing one); add_key() and
+        add_user() fill them with krj-batch.  auth=False runs a copy of
+        krj-locations.conf with its krj_auth and krj_limit lines turned off
+        (for tests about TLS and certificates whose clients send no
+        credentials, such as test_acme's renewal client); auth=True runs the
+        real one.
     make_ca(dir, name), make_cert(dir, ca, names) -> paths (openssl)
     cert_lineage(dir, ca, names): a certbot-like lineage directory
     served_cert(port, servername) -> PEM of the leaf nginx serves
@@ -69,7 +76,7 @@ def wait_port(port, timeout=20, host="127.0.0.1", proc=None):
 
 def render_production(text, *, module, pid, error_log, access_log, temp,
                       snapshot, http_port, https_port, webroot, tls_dir,
-                      workers):
+                      workers, key_file, user_file):
     """conf/nginx.conf with its per-install paths and ports replaced."""
     subs = [
         ("user www-data;", "user root;", 1),
@@ -86,6 +93,10 @@ def render_production(text, *, module, pid, error_log, access_log, temp,
                              "scgi")), 1),
         ("krj_snapshot /var/lib/krj/output/krj.snapshot;",
          "krj_snapshot %s;" % snapshot, 1),
+        ("krj_key_file /etc/krj/api-keys;", "krj_key_file %s;" % key_file,
+         1),
+        ("krj_user_file /etc/krj/users.htpasswd;",
+         "krj_user_file %s;" % user_file, 1),
         ("listen 80 default_server;",
          "listen 127.0.0.1:%d default_server;" % http_port, 1),
         ("listen [::]:80 default_server;", "# (no IPv6 in tests)", 1),
@@ -96,33 +107,73 @@ def render_production(text, *, module, pid, error_log, access_log, temp,
         ("root /var/www/letsencrypt;", "root %s;" % webroot, 1),
         ("/etc/krj/tls/live/", "%s/live/" % tls_dir, 3),
     ]
+    return _substitute("conf/nginx.conf", text, subs)
+
+
+def _substitute(name, text, subs):
     for old, new, count in subs:
         n = text.count(old)
-        assert n == count, ("conf/nginx.conf: expected %r %d time(s), found "
-                            "%d: update tlsenv.render_production" %
-                            (old, count, n))
+        assert n == count, ("%s: expected %r %d time(s), found %d: update "
+                            "tlsenv" % (name, old, count, n))
         text = text.replace(old, new)
     return text
+
+
+# What auth=False changes in krj-locations.conf.
+OPEN_API = [
+    ("krj_auth any;", "krj_auth off;", 1),
+    ("krj_limit rate=100r/m burst=20 nodelay;", "krj_limit off;", 1),
+]
 
 
 class ProdNginx(Nginx):
     """krjenv.Nginx running the production nginx.conf."""
 
     def __init__(self, prefix_dir, tls_dir, webroot, snapshot, http_port,
-                 https_port, workers=1):
+                 https_port, workers=1, auth=False):
         self.tls_dir = Path(tls_dir)
         self.webroot = Path(webroot)
         self.snapshot = Path(snapshot)
         self.http_port = http_port
         self.https_port = https_port
+        self.auth = auth
         prefix = Path(prefix_dir).resolve()
         prefix.mkdir(parents=True, exist_ok=True)
         for name in SNIPPETS:
             link = prefix / name
-            if not link.exists():
+            if link.exists() or link.is_symlink():
+                link.unlink()
+            if name == "krj-locations.conf" and not auth:
+                link.write_text(_substitute(
+                    "conf/" + name, (CONF / name).read_text(), OPEN_API))
+            else:
                 link.symlink_to(CONF / name)
         (prefix / "temp").mkdir(exist_ok=True)
+        self.key_file = prefix / "auth" / "api-keys"
+        self.user_file = prefix / "auth" / "users.htpasswd"
+        self.key_file.parent.mkdir(exist_ok=True)
+        for f in (self.key_file, self.user_file):
+            f.touch(mode=0o640)
         super().__init__(prefix, "", workers=workers)
+
+    def add_key(self, name, scopes="*", *extra):
+        """krj-batch keys add into this nginx's key file; the key."""
+        r = run([krjenv.BATCH, "keys", "add", name, "--scopes", scopes,
+                 "--key-file", self.key_file] + list(extra))
+        key = r.stdout.splitlines()[-1]
+        assert key.startswith("krj_"), "keys add prints the key last:\n" \
+            + r.stdout
+        return key
+
+    def add_user(self, name, password, *extra):
+        """krj-batch users add into this nginx's user file (cost 4)."""
+        r = subprocess.run(
+            [str(krjenv.BATCH), "users", "add", name, "--cost", "4",
+             "--user-file", str(self.user_file)] + list(extra),
+            input=password + "\n", capture_output=True, text=True,
+            timeout=60)
+        assert r.returncode == 0, "users add failed:\n%s%s" % (r.stdout,
+                                                               r.stderr)
 
     def render_conf(self):
         return render_production(
@@ -131,7 +182,8 @@ class ProdNginx(Nginx):
             access_log=self.access_log_path, temp=self.prefix / "temp",
             snapshot=self.snapshot, http_port=self.http_port,
             https_port=self.https_port, webroot=self.webroot,
-            tls_dir=self.tls_dir, workers=self.workers)
+            tls_dir=self.tls_dir, workers=self.workers,
+            key_file=self.key_file, user_file=self.user_file)
 
     def hook_env(self, **extra):
         """Environment for certbot/deploy-hook.sh driving this nginx."""
