@@ -33,6 +33,10 @@
 #define NGX_HTTP_KRJ_METHOD_KEY   1
 #define NGX_HTTP_KRJ_METHOD_BASIC 2
 
+#define NGX_HTTP_KRJ_IDENT_NONE   0     /* no credentials */
+#define NGX_HTTP_KRJ_IDENT_OK     1
+#define NGX_HTTP_KRJ_IDENT_FAILED 2
+
 #define NGX_HTTP_KRJ_SECRET_LEN   32
 #define NGX_HTTP_KRJ_NAME_MAX     64
 #define NGX_HTTP_KRJ_DIGEST_HEX   64
@@ -96,24 +100,42 @@ typedef struct {
 } ngx_http_krj_auth_loc_conf_t;
 
 
+/*
+ * Of the main request.  The credentials are verified once, by the first
+ * of the access handler and the variables to need them: limit_req keys
+ * on $krj_principal in the preaccess phase, before the access handler.
+ */
 typedef struct {
+    ngx_uint_t                   outcome;   /* NGX_HTTP_KRJ_IDENT_* */
     ngx_uint_t                   method;    /* NGX_HTTP_KRJ_METHOD_* */
-    ngx_uint_t                   done;
     ngx_str_t                    principal;
     ngx_http_krj_scopes_t        scopes;
+    ngx_http_krj_limit_t         limit;     /* a key's own, rate 0: none */
+    unsigned                     identified:1;
+    unsigned                     done:1;
 } ngx_http_krj_auth_ctx_t;
 
 
 static ngx_int_t ngx_http_krj_auth_handler(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_krj_auth_applies(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf);
+static ngx_int_t ngx_http_krj_auth_identify(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx);
+static ngx_int_t ngx_http_krj_auth_credentials(ngx_http_request_t *r,
+    ngx_str_t *key);
+static ngx_int_t ngx_http_krj_auth_address(ngx_http_request_t *r,
+    ngx_http_krj_auth_ctx_t *ctx);
 static ngx_int_t ngx_http_krj_auth_key(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx,
-    ngx_str_t *key, ngx_http_krj_limit_t **limit);
+    ngx_str_t *key);
 static ngx_int_t ngx_http_krj_auth_basic(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx);
 static ngx_int_t ngx_http_krj_auth_limit(ngx_http_request_t *r,
     ngx_http_krj_auth_ctx_t *ctx, ngx_http_krj_limit_t *limit);
 static ngx_int_t ngx_http_krj_auth_fail(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf, ngx_uint_t commit);
+static ngx_uint_t ngx_http_krj_auth_locked_out(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf);
 static ngx_int_t ngx_http_krj_auth_deny(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf, ngx_uint_t status);
 static ngx_int_t ngx_http_krj_auth_too_many(ngx_http_request_t *r,
@@ -142,6 +164,8 @@ static ngx_uint_t ngx_http_krj_valid_name(ngx_str_t *name, ngx_uint_t at);
 static time_t ngx_http_krj_parse_date(u_char *p, size_t len);
 
 static ngx_int_t ngx_http_krj_auth_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_krj_auth_variable_ctx(ngx_http_request_t *r,
+    ngx_http_krj_auth_ctx_t **ctxp);
 static ngx_int_t ngx_http_krj_principal_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_krj_method_variable(ngx_http_request_t *r,
@@ -287,11 +311,8 @@ static ngx_int_t
 ngx_http_krj_auth_handler(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
-    ngx_str_t                      key, *value;
-    ngx_table_elt_t               *h;
     ngx_http_krj_limit_t          *limit;
     ngx_http_krj_auth_ctx_t       *ctx;
-    ngx_http_krj_loc_conf_t       *klcf;
     ngx_http_krj_auth_loc_conf_t  *alcf;
 
     if (r != r->main) {
@@ -307,15 +328,7 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_auth_module);
 
-    if (alcf->auth == NGX_HTTP_KRJ_AUTH_OFF && alcf->limit.rate == 0) {
-        return NGX_DECLINED;
-    }
-
-    /* /health and /ready stay open unless their location asks for auth */
-
-    klcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_module);
-
-    if (klcf->status != NGX_CONF_UNSET_UINT && !alcf->explicit) {
+    if (!ngx_http_krj_auth_applies(r, alcf)) {
         return NGX_DECLINED;
     }
 
@@ -328,54 +341,117 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
         ngx_http_set_ctx(r, ctx, ngx_http_krj_auth_module);
     }
 
-    limit = &alcf->limit;
-
-    if (alcf->auth == NGX_HTTP_KRJ_AUTH_OFF) {
-        goto anonymous;
-    }
-
-    h = r->headers_in.authorization;
-    key.len = 0;
-
-    if (h == NULL) {
-        h = ngx_http_krj_auth_api_key(r);
-
-        if (h == NULL) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "no credentials were provided");
-
-            return ngx_http_krj_auth_deny(r, alcf, NGX_HTTP_UNAUTHORIZED);
-        }
-
-        key = h->value;
-
-    } else {
-        value = &h->value;
-
-        if (value->len > sizeof("Bearer ") - 1
-            && ngx_strncasecmp(value->data, (u_char *) "Bearer ",
-                               sizeof("Bearer ") - 1)
-               == 0)
-        {
-            key.data = value->data + sizeof("Bearer ") - 1;
-            key.len = value->len - (sizeof("Bearer ") - 1);
-
-            while (key.len && key.data[0] == ' ') {
-                key.data++;
-                key.len--;
-            }
-        }
-    }
-
     /* an address that failed too often is not even verified */
 
-    rc = ngx_http_krj_auth_fail(r, alcf, 0);
-    if (rc != NGX_OK) {
-        return rc;
+    if (alcf->auth != NGX_HTTP_KRJ_AUTH_OFF
+        && ngx_http_krj_auth_credentials(r, NULL) == NGX_OK)
+    {
+        rc = ngx_http_krj_auth_fail(r, alcf, 0);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    if (ngx_http_krj_auth_identify(r, alcf, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->outcome == NGX_HTTP_KRJ_IDENT_FAILED) {
+        rc = ngx_http_krj_auth_fail(r, alcf, 1);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_krj_auth_deny(r, alcf, NGX_HTTP_UNAUTHORIZED);
+    }
+
+    if (ctx->outcome == NGX_HTTP_KRJ_IDENT_NONE
+        && alcf->auth != NGX_HTTP_KRJ_AUTH_OFF)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "no credentials were provided");
+
+        return ngx_http_krj_auth_deny(r, alcf, NGX_HTTP_UNAUTHORIZED);
+    }
+
+    limit = &alcf->limit;
+
+    if (ctx->limit.rate && alcf->limit.rate) {
+        limit = ngx_palloc(r->pool, sizeof(ngx_http_krj_limit_t));
+        if (limit == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        *limit = alcf->limit;
+        limit->rate = ctx->limit.rate;
+        limit->quota = ctx->limit.quota;
+        limit->window = ctx->limit.window;
+    }
+
+    return ngx_http_krj_auth_limit(r, ctx, limit);
+}
+
+
+/* whether krj_auth or krj_limit applies to the request's location */
+
+static ngx_uint_t
+ngx_http_krj_auth_applies(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf)
+{
+    ngx_http_krj_loc_conf_t  *klcf;
+
+    if (alcf->auth == NGX_HTTP_KRJ_AUTH_OFF && alcf->limit.rate == 0) {
+        return 0;
+    }
+
+    /* /health and /ready stay open unless their location asks for auth */
+
+    klcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_module);
+
+    if (klcf->status != NGX_CONF_UNSET_UINT && !alcf->explicit) {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/*
+ * Who is asking: reads and verifies the credentials once per request and
+ * keeps the outcome in ctx: NGX_HTTP_KRJ_IDENT_OK with the principal, the
+ * method and the scopes, NGX_HTTP_KRJ_IDENT_NONE (no credentials, or
+ * krj_auth off) or NGX_HTTP_KRJ_IDENT_FAILED (the reason is logged here),
+ * both with the client address as the principal.  A later call returns
+ * what the first found.  Sends nothing, counts nothing: the decision is
+ * the access handler's.  NGX_OK, or NGX_ERROR when out of memory.
+ */
+
+static ngx_int_t
+ngx_http_krj_auth_identify(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+    ngx_str_t  key;
+
+    if (ctx->identified) {
+        return NGX_OK;
+    }
+
+    if (alcf->auth == NGX_HTTP_KRJ_AUTH_OFF) {
+        ctx->scopes.all = 1;
+        rc = NGX_DECLINED;
+        ctx->outcome = NGX_HTTP_KRJ_IDENT_NONE;
+        goto address;
+    }
+
+    if (ngx_http_krj_auth_credentials(r, &key) == NGX_DECLINED) {
+        rc = NGX_DECLINED;
+        ctx->outcome = NGX_HTTP_KRJ_IDENT_NONE;
+        goto address;
     }
 
     if (key.len && (alcf->auth & NGX_HTTP_KRJ_AUTH_KEY)) {
-        rc = ngx_http_krj_auth_key(r, alcf, ctx, &key, &limit);
+        rc = ngx_http_krj_auth_key(r, alcf, ctx, &key);
 
     } else if (key.len == 0 && (alcf->auth & NGX_HTTP_KRJ_AUTH_BASIC)) {
         rc = ngx_http_krj_auth_basic(r, alcf, ctx);
@@ -387,34 +463,91 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
     }
 
     if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
-    if (rc == NGX_DECLINED) {
-        rc = ngx_http_krj_auth_fail(r, alcf, 1);
-        if (rc != NGX_OK) {
-            return rc;
+    ctx->outcome = (rc == NGX_OK) ? NGX_HTTP_KRJ_IDENT_OK
+                                  : NGX_HTTP_KRJ_IDENT_FAILED;
+
+address:
+
+    if (rc != NGX_OK && ngx_http_krj_auth_address(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->identified = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * NGX_OK when the request carries credentials: an Authorization header,
+ * or else an X-API-Key header.  key, when not NULL, gets the key of an
+ * X-API-Key or a Bearer header; it is empty for any other scheme.
+ * NGX_DECLINED when there are none.
+ */
+
+static ngx_int_t
+ngx_http_krj_auth_credentials(ngx_http_request_t *r, ngx_str_t *key)
+{
+    ngx_str_t         k, *value;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.authorization;
+    ngx_str_null(&k);
+
+    if (h == NULL) {
+        h = ngx_http_krj_auth_api_key(r);
+
+        if (h == NULL) {
+            return NGX_DECLINED;
         }
 
-        return ngx_http_krj_auth_deny(r, alcf, NGX_HTTP_UNAUTHORIZED);
+        k = h->value;
+
+    } else {
+        value = &h->value;
+
+        if (value->len > sizeof("Bearer ") - 1
+            && ngx_strncasecmp(value->data, (u_char *) "Bearer ",
+                               sizeof("Bearer ") - 1)
+               == 0)
+        {
+            k.data = value->data + sizeof("Bearer ") - 1;
+            k.len = value->len - (sizeof("Bearer ") - 1);
+
+            while (k.len && k.data[0] == ' ') {
+                k.data++;
+                k.len--;
+            }
+        }
     }
 
-    return ngx_http_krj_auth_limit(r, ctx, limit);
+    if (key) {
+        *key = k;
+    }
 
-anonymous:
+    return NGX_OK;
+}
 
+
+/* the principal of a request without verified credentials */
+
+static ngx_int_t
+ngx_http_krj_auth_address(ngx_http_request_t *r, ngx_http_krj_auth_ctx_t *ctx)
+{
     ctx->method = NGX_HTTP_KRJ_METHOD_NONE;
-    ctx->scopes.all = 1;
 
     ctx->principal.len = sizeof("addr:") - 1 + r->connection->addr_text.len;
     ctx->principal.data = ngx_pnalloc(r->pool, ctx->principal.len);
     if (ctx->principal.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     ngx_sprintf(ctx->principal.data, "addr:%V", &r->connection->addr_text);
 
-    return ngx_http_krj_auth_limit(r, ctx, limit);
+    return NGX_OK;
 }
 
 
@@ -453,12 +586,12 @@ ngx_http_krj_auth_api_key(ngx_http_request_t *r)
 }
 
 
-/* NGX_OK: a known key, not expired; NGX_DECLINED: refused */
+/* NGX_OK: a known key, not expired; NGX_DECLINED: refused, logged */
 
 static ngx_int_t
 ngx_http_krj_auth_key(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx,
-    ngx_str_t *key, ngx_http_krj_limit_t **limit)
+    ngx_str_t *key)
 {
     u_char               digest[32];
     ngx_uint_t           i;
@@ -515,17 +648,7 @@ ngx_http_krj_auth_key(ngx_http_request_t *r,
 
     ngx_sprintf(ctx->principal.data, "key:%V", &found->id);
 
-    if (found->limit.rate && alcf->limit.rate) {
-        *limit = ngx_palloc(r->pool, sizeof(ngx_http_krj_limit_t));
-        if (*limit == NULL) {
-            return NGX_ERROR;
-        }
-
-        **limit = alcf->limit;
-        (*limit)->rate = found->limit.rate;
-        (*limit)->quota = found->limit.quota;
-        (*limit)->window = found->limit.window;
-    }
+    ctx->limit = found->limit;
 
     return NGX_OK;
 }
@@ -858,6 +981,28 @@ ngx_http_krj_auth_fail(ngx_http_request_t *r,
                   &r->connection->addr_text);
 
     return ngx_http_krj_auth_too_many(r, &alcf->fail, excess);
+}
+
+
+/* read-only: whether krj_auth_fail_limit has locked the address out */
+
+static ngx_uint_t
+ngx_http_krj_auth_locked_out(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf)
+{
+    ngx_uint_t                 excess;
+    ngx_http_krj_main_conf_t  *kmcf;
+
+    kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
+
+    if (kmcf->shm_zone == NULL || alcf->fail.rate == 0) {
+        return 0;
+    }
+
+    return ngx_http_krj_limit_account(kmcf->shm_zone, NGX_HTTP_KRJ_NODE_FAIL,
+                                      &r->connection->addr_text, &alcf->fail,
+                                      0, &excess)
+           == NGX_BUSY;
 }
 
 
@@ -1577,13 +1722,69 @@ ngx_http_krj_auth_add_variables(ngx_conf_t *cf)
 }
 
 
+/*
+ * The variables: identify the main request when krj_auth or krj_limit
+ * applies to its location, so that they are right in every phase from
+ * preaccess on (limit_req_zone $krj_principal); elsewhere they have a
+ * value only when the access handler has set one.
+ */
+
+static ngx_int_t
+ngx_http_krj_auth_variable_ctx(ngx_http_request_t *r,
+    ngx_http_krj_auth_ctx_t **ctxp)
+{
+    ngx_http_krj_auth_ctx_t       *ctx;
+    ngx_http_krj_auth_loc_conf_t  *alcf;
+
+    r = r->main;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_auth_module);
+    *ctxp = ctx;
+
+    if (ctx && ctx->identified) {
+        return NGX_OK;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_auth_module);
+
+    if (!ngx_http_krj_auth_applies(r, alcf)) {
+        return NGX_OK;
+    }
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_krj_auth_ctx_t));
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_krj_auth_module);
+        *ctxp = ctx;
+    }
+
+    /*
+     * the variables grant nothing, but a locked out guesser must not get
+     * a verification through them either: the access handler answers 429
+     */
+
+    if (alcf->auth != NGX_HTTP_KRJ_AUTH_OFF
+        && ngx_http_krj_auth_locked_out(r, alcf))
+    {
+        return ngx_http_krj_auth_address(r, ctx);
+    }
+
+    return ngx_http_krj_auth_identify(r, alcf, ctx);
+}
+
+
 static ngx_int_t
 ngx_http_krj_principal_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     ngx_http_krj_auth_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_auth_module);
+    if (ngx_http_krj_auth_variable_ctx(r, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (ctx == NULL || ctx->principal.len == 0) {
         v->not_found = 1;
@@ -1606,7 +1807,9 @@ ngx_http_krj_method_variable(ngx_http_request_t *r,
 {
     ngx_http_krj_auth_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_auth_module);
+    if (ngx_http_krj_auth_variable_ctx(r, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (ctx == NULL || ctx->principal.len == 0) {
         v->not_found = 1;
