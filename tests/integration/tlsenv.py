@@ -8,11 +8,8 @@ DNS responder for the TLS and ACME tests.  Stdlib only; builds on krjenv.
         the shared snippets are linked beside it.  Its key and user files
         are prefix/auth/api-keys and prefix/auth/users.htpasswd, made empty
         before the start (nginx -t fails on a missing one); add_key() and
-        add_user() fill them with krj-batch.  auth=False runs a copy of
-        krj-locations.conf with its krj_auth and krj_limit lines turned off
-        (for tests about TLS and certificates whose clients send no
-        credentials, such as test_acme's renewal client); auth=True runs the
-        real one.
+        add_user() fill them with krj-batch.  The API requires credentials,
+        as in production: clients take a key from add_key().
     make_ca(dir, name), make_cert(dir, ca, names) -> paths (openssl)
     cert_lineage(dir, ca, names): a certbot-like lineage directory
     served_cert(port, servername) -> PEM of the leaf nginx serves
@@ -119,35 +116,23 @@ def _substitute(name, text, subs):
     return text
 
 
-# What auth=False changes in krj-locations.conf.
-OPEN_API = [
-    ("krj_auth any;", "krj_auth off;", 1),
-    ("krj_limit rate=100r/m burst=20 nodelay;", "krj_limit off;", 1),
-]
-
-
 class ProdNginx(Nginx):
     """krjenv.Nginx running the production nginx.conf."""
 
     def __init__(self, prefix_dir, tls_dir, webroot, snapshot, http_port,
-                 https_port, workers=1, auth=False):
+                 https_port, workers=1):
         self.tls_dir = Path(tls_dir)
         self.webroot = Path(webroot)
         self.snapshot = Path(snapshot)
         self.http_port = http_port
         self.https_port = https_port
-        self.auth = auth
         prefix = Path(prefix_dir).resolve()
         prefix.mkdir(parents=True, exist_ok=True)
         for name in SNIPPETS:
             link = prefix / name
             if link.exists() or link.is_symlink():
                 link.unlink()
-            if name == "krj-locations.conf" and not auth:
-                link.write_text(_substitute(
-                    "conf/" + name, (CONF / name).read_text(), OPEN_API))
-            else:
-                link.symlink_to(CONF / name)
+            link.symlink_to(CONF / name)
         (prefix / "temp").mkdir(exist_ok=True)
         self.key_file = prefix / "auth" / "api-keys"
         self.user_file = prefix / "auth" / "users.htpasswd"
