@@ -173,12 +173,12 @@ ngx_http_krj_limit_alloc(ngx_http_krj_zone_ctx_t *ctx, ngx_uint_t kind,
            + offsetof(ngx_http_krj_limit_node_t, data)
            + len;
 
-    ngx_http_krj_limit_expire(ctx, 0);
+    ngx_http_krj_limit_expire(ctx, 1);
 
     node = ngx_slab_alloc_locked(ctx->shpool, size);
 
     if (node == NULL) {
-        ngx_http_krj_limit_expire(ctx, 1);
+        ngx_http_krj_limit_expire(ctx, 0);
 
         node = ngx_slab_alloc_locked(ctx->shpool, size);
         if (node == NULL) {
@@ -205,8 +205,11 @@ ngx_http_krj_limit_alloc(ngx_http_krj_zone_ctx_t *ctx, ngx_uint_t kind,
 
 
 /*
- * Called with the zone locked.  n == 0: frees up to two nodes that no
- * longer hold anything; n == 1: also frees the least recently used one.
+ * Called with the zone locked.  n == 1: frees up to two of the least
+ * recently used nodes that no longer hold anything (a bucket idle for a
+ * minute and drained, an expired cache entry); n == 0, when the zone is
+ * full: frees the least recently used node whatever it holds, then up to
+ * two more that hold nothing.
  */
 
 static void

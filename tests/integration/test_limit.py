@@ -136,6 +136,48 @@ def test_per_principal_and_key_rate(make_krj, tmp_path):
     assert int(get(slow).headers["retry-after"]) > 30
 
 
+
+@pytest.mark.parametrize("size,evicted", [("32k", True), ("1m", False)])
+def test_zone_evicts_least_recently_used_only_when_full(make_krj, tmp_path,
+                                                        size, evicted):
+    # the smallest zone holds far fewer than 600 buckets: each new
+    # principal must evict the least recently used one, as limit_req does,
+    # and never answer 503 or log an alert (the fixture checks the log);
+    # a zone with room keeps every bucket, or a client could reset its
+    # own limit by asking with a few other keys in between
+    n = 600
+    keys = [key() for _ in range(n)]
+    path = tmp_path / "keys"
+    path.write_text("".join("k%d:%s:*\n" % (i, digest(x))
+                            for i, x in enumerate(keys)))
+    k = make_krj(zone="krj_zone krj %s;" % size,
+                 http_extra="    krj_key_file %s;\n" % path,
+                 locations="""
+        location /api/v1/ {
+            krj_auth key;
+            krj_limit rate=1r/m burst=0 nodelay;
+            krj_api;
+        }
+""")
+
+    def get(x):
+        return k.get("/api/v1/categories",
+                     headers={"Authorization": "Bearer " + x})
+
+    assert get(keys[0]).status == 200, "first key, first request"
+    assert get(keys[0]).status == 429, "first key, at once again: limited"
+    statuses = [get(x).status for x in keys[1:]]
+    assert statuses == [200] * (n - 1), \
+        "every new principal gets a bucket: %s" % sorted(set(statuses))
+    assert get(keys[-1]).status == 429, \
+        "the most recently used bucket is still there"
+    if evicted:
+        assert get(keys[0]).status == 200, \
+            "%s: the least recently used bucket was evicted" % size
+    else:
+        assert get(keys[0]).status == 429, \
+            "%s: with room, the first key's bucket is kept" % size
+
 def test_fail_limit_locks_out_guesser_not_others(make_krj, tmp_path):
     users = tmp_path / "users"
     users.write_text("alice:{SHA}%s\n" % base64.b64encode(
