@@ -780,7 +780,9 @@ ngx_http_krj_auth_basic(ngx_http_request_t *r,
         goto cleanup;
     }
 
-    if (ngx_strcmp(encrypted, found->hash.data) != 0) {
+    if (ngx_strlen(encrypted) != found->hash.len
+        || CRYPTO_memcmp(encrypted, found->hash.data, found->hash.len) != 0)
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "user \"%V\": password mismatch", &found->name);
         rc = NGX_DECLINED;
