@@ -119,6 +119,7 @@ typedef struct {
 static ngx_int_t ngx_http_krj_auth_handler(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_krj_auth_applies(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf);
+static ngx_http_krj_auth_ctx_t *ngx_http_krj_auth_ctx(ngx_http_request_t *r);
 static ngx_int_t ngx_http_krj_auth_identify(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx);
 static ngx_int_t ngx_http_krj_auth_credentials(ngx_http_request_t *r,
@@ -332,13 +333,9 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    ctx = ngx_http_krj_auth_ctx(r);
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_krj_auth_ctx_t));
-        if (ctx == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_krj_auth_module);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* an address that failed too often is not even verified */
@@ -413,6 +410,28 @@ ngx_http_krj_auth_applies(ngx_http_request_t *r,
     }
 
     return 1;
+}
+
+
+/* the main request's ctx, made on first use; NULL when out of memory */
+
+static ngx_http_krj_auth_ctx_t *
+ngx_http_krj_auth_ctx(ngx_http_request_t *r)
+{
+    ngx_http_krj_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_auth_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_krj_auth_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_krj_auth_module);
+    }
+
+    return ctx;
 }
 
 
@@ -1753,15 +1772,12 @@ ngx_http_krj_auth_variable_ctx(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    ctx = ngx_http_krj_auth_ctx(r);
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_krj_auth_ctx_t));
-        if (ctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_krj_auth_module);
-        *ctxp = ctx;
+        return NGX_ERROR;
     }
+
+    *ctxp = ctx;
 
     /*
      * the variables grant nothing, but a locked out guesser must not get
