@@ -13,8 +13,8 @@ BUILD        := build
 export NGINX_SRC
 
 MODULE_SRCS  := config $(wildcard ngx_krj_module/*.[ch])
-BATCH_SRCS   := $(wildcard batch-plugin/*.[ch]) ngx_krj_module/krj_snapshot.c \
-                ngx_krj_module/krj_snapshot.h
+BATCH_SRCS   := $(wildcard batch-plugin/*.[ch]) \
+                $(wildcard ngx_krj_module/krj_*.[ch])
 
 ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "krj_buf.h"
+#include "krj_out.h"
 
 
 void
@@ -126,6 +127,32 @@ krj_buf_printf(krj_buf_t *b, const char *fmt, ...)
     va_end(args);
 
     b->len += n;
+}
+
+
+void
+krj_buf_fmt(krj_buf_t *b, const char *fmt, ...)
+{
+    va_list    args;
+    krj_out_t  o;
+
+    krj_out_init(&o, NULL);
+
+    va_start(args, fmt);
+    krj_out_vfmt(&o, fmt, args);
+    va_end(args);
+
+    if (krj_buf_grow(b, o.len) != 0) {
+        return;
+    }
+
+    krj_out_init(&o, b->data + b->len);
+
+    va_start(args, fmt);
+    krj_out_vfmt(&o, fmt, args);
+    va_end(args);
+
+    b->len += o.len;
 }
 
 

@@ -37,6 +37,8 @@ void krj_buf_printf(krj_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* a format of krj_layout.h, as krj_out_fmt() writes it */
+void krj_buf_fmt(krj_buf_t *b, const char *fmt, ...);
 /* appends zero bytes up to the next multiple of align */
 void krj_buf_align(krj_buf_t *b, size_t align);
 /* appends n zero bytes and returns the offset of the first */

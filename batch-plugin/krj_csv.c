@@ -18,7 +18,7 @@
 #include <csv.h>
 
 #include "krj_csv.h"
-#include "../ngx_krj_module/krj_snapshot.h"
+#include "krj_snapshot.h"
 
 
 typedef struct {

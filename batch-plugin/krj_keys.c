@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "krj_buf.h"
+#include "krj_keygen.h"
 #include "krj_keys.h"
 #include "krj_log.h"
 #include "krj_pfile.h"

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "krj_date.h"
 #include "krj_log.h"
 
 
@@ -43,7 +44,7 @@ krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, args);
     va_end(args);
 
-    krj_log_iso_time((long long) time(NULL), ts);
+    krj_date_iso((int64_t) time(NULL), ts);
 
     if (krj_log_format == KRJ_LOG_TEXT) {
         if (file != NULL && line != 0) {
@@ -91,14 +92,3 @@ krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
     json_decref(obj);
 }
 
-
-void
-krj_log_iso_time(long long t, char *buf)
-{
-    time_t     tt;
-    struct tm  tm;
-
-    tt = (time_t) t;
-    gmtime_r(&tt, &tm);
-    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}

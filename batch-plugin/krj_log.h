@@ -31,8 +31,5 @@ void krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
 #endif
     ;
 
-/* "2026-01-09T18:00:00Z", buf of at least 21 bytes */
-void krj_log_iso_time(long long t, char *buf);
-
 
 #endif /* _KRJ_LOG_H_INCLUDED_ */

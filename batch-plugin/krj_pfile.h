@@ -13,11 +13,12 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "krj_principal.h"
 #include "krj_publish.h"
 
 
 /* a key or user file larger than this is not one krj-batch wrote */
-#define KRJ_PFILE_MAX       (16 * 1024 * 1024)
+#define KRJ_PFILE_MAX       KRJ_PRINCIPAL_FILE_MAX
 
 /* the module's workers read it through the group; nobody else may */
 #define KRJ_PFILE_MODE      0640

@@ -22,12 +22,13 @@
 #include <openssl/evp.h>
 
 #include "krj_csv.h"
+#include "krj_date.h"
 #include "krj_log.h"
 #include "krj_publish.h"
 #include "krj_run.h"
 #include "krj_scan.h"
 #include "krj_snapshot_write.h"
-#include "../ngx_krj_module/krj_snapshot.h"
+#include "krj_snapshot.h"
 
 
 typedef struct {
@@ -411,7 +412,7 @@ krj_run_publish(const krj_conf_t *conf, const int *from_input,
     }
 
     now = (int64_t) time(NULL);
-    krj_log_iso_time(now, iso);
+    krj_date_iso(now, iso);
 
     if (krj_snap_write(&snap, in, n, now, digest, err) != 0) {
         krj_log(KRJ_LOG_ERROR, NULL, 0, "cannot build the snapshot: %s", err);

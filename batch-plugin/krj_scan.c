@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "krj_date.h"
 #include "krj_log.h"
 #include "krj_scan.h"
 
@@ -87,7 +88,7 @@ krj_scan_parse_name(const char *name, char *category, size_t size,
     m = (p[5] - '0') * 10 + (p[6] - '0');
     d = (p[8] - '0') * 10 + (p[9] - '0');
 
-    if (!krj_scan_date_valid(y, m, d)) {
+    if (!krj_date_valid(y, m, d)) {
         return KRJ_SCAN_BAD_DATE;
     }
 
@@ -97,22 +98,6 @@ krj_scan_parse_name(const char *name, char *category, size_t size,
     date[KRJ_SCAN_DATE_LEN] = '\0';
 
     return KRJ_SCAN_OK;
-}
-
-
-int
-krj_scan_date_valid(int year, int month, int day)
-{
-    int         leap;
-    static int  days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-    if (year < 1 || month < 1 || month > 12 || day < 1) {
-        return 0;
-    }
-
-    leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-    return day <= days[month - 1] + (month == 2 && leap);
 }
 
 

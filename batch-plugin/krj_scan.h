@@ -37,7 +37,6 @@ typedef struct {
  */
 int krj_scan_parse_name(const char *name, char *category, size_t size,
     char *date);
-int krj_scan_date_valid(int year, int month, int day);
 void krj_scan_slug(const char *category, char *slug, size_t size);
 void krj_scan_label(const char *category, const char *slug, char *label,
     size_t size);

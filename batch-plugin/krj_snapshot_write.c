@@ -13,6 +13,10 @@
  * Many refs share bytes: a cell's JSON points into its row's JSON, which
  * points into the category's /signals body; a cell's CSV points into its
  * row's CSV, and its raw text too when the field needed no quotes.
+ *
+ * What the module also renders (the envelopes, the lists, the summaries)
+ * is written by the renderers of krj_render.c over the snapshot built so
+ * far, so a pre-rendered body and a filtered one cannot differ in layout.
  */
 
 
@@ -22,11 +26,14 @@
 
 #include <openssl/evp.h>
 
+#include "krj_cells.h"
+#include "krj_date.h"
 #include "krj_gzip.h"
+#include "krj_layout.h"
 #include "krj_log.h"
 #include "krj_render.h"
+#include "krj_snapshot.h"
 #include "krj_snapshot_write.h"
-#include "../ngx_krj_module/krj_snapshot.h"
 
 
 typedef struct {
@@ -38,13 +45,28 @@ typedef struct {
 } krj_snap_tkey_t;
 
 
+typedef void (*krj_snap_render_pt)(krj_out_t *o, const krj_snap_t *view,
+    const void *arg);
+
+
 static int krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
-    krj_snap_category_t *cat, const char *iso, char *err);
+    krj_snap_category_t *cat, const krj_snap_header_t *h, const char *iso,
+    char *err);
+static void krj_snap_write_body(krj_buf_t *out, const krj_snap_input_t *in,
+    krj_snap_category_t *cat, krj_snap_column_t *cols, krj_snap_row_t *rows,
+    krj_snap_cell_t *cells, const krj_snap_header_t *h);
 static int krj_snap_write_tickers(krj_buf_t *out, const krj_snap_input_t *in,
     uint32_t n, krj_snap_header_t *h, char *err);
 static void krj_snap_write_lists(krj_buf_t *out, const krj_snap_input_t *in,
-    krj_snap_category_t *cats, uint32_t n, krj_snap_header_t *h,
-    const char *iso);
+    krj_snap_category_t *cats, uint32_t n, krj_snap_header_t *h);
+static krj_snap_ref_t krj_snap_render(krj_buf_t *out, krj_snap_t *view,
+    krj_snap_render_pt render, const void *arg);
+static void krj_snap_render_head(krj_out_t *o, const krj_snap_t *view,
+    const void *arg);
+static void krj_snap_render_summary(krj_out_t *o, const krj_snap_t *view,
+    const void *arg);
+static void krj_snap_render_list(krj_out_t *o, const krj_snap_t *view,
+    const void *arg);
 static krj_snap_ref_t krj_snap_str(krj_buf_t *out, const char *s,
     size_t len);
 static krj_snap_ref_t krj_snap_since(krj_buf_t *out, size_t start);
@@ -59,7 +81,7 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     int64_t generated_at, const uint8_t input_digest[32], char *err)
 {
     int                   rc;
-    char                  iso[32];
+    char                  iso[KRJ_DATE_ISO_LEN + 1];
     size_t                cats_off;
     uint32_t              i;
     unsigned int          mdlen;
@@ -89,11 +111,13 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     h.categories.off = (uint32_t) cats_off;
     h.categories.len = (uint32_t) (n * sizeof(krj_snap_category_t));
 
-    krj_log_iso_time(generated_at, iso);
+    krj_date_iso(generated_at, iso);
     h.generated_at_iso = krj_snap_str(out, iso, strlen(iso));
 
     for (i = 0; i < n; i++) {
-        if (krj_snap_write_category(out, &in[i], &cats[i], iso, err) != 0) {
+        if (krj_snap_write_category(out, &in[i], &cats[i], &h, iso, err)
+            != 0)
+        {
             goto cleanup;
         }
     }
@@ -102,7 +126,7 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
         goto cleanup;
     }
 
-    krj_snap_write_lists(out, in, cats, n, &h, iso);
+    krj_snap_write_lists(out, in, cats, n, &h);
 
     if (krj_snap_gzip(out, h.categories_json, &h.categories_json_gz) != 0
         || krj_snap_gzip(out, h.summary_json, &h.summary_json_gz) != 0)
@@ -150,7 +174,8 @@ cleanup:
 
 static int
 krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
-    krj_snap_category_t *cat, const char *iso, char *err)
+    krj_snap_category_t *cat, const krj_snap_header_t *h, const char *iso,
+    char *err)
 {
     int                 rc;
     size_t              cols_off, rows_off, cells_off, start, cs, ncells;
@@ -210,7 +235,7 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
         }
 
         cs = out->len;
-        krj_render_csv_field(out, krj_csv_text(t, 0, c), krj_csv_len(t, 0, c));
+        krj_cell_csv_field(out, krj_csv_text(t, 0, c), krj_csv_len(t, 0, c));
         cols[c].csv_name = krj_snap_since(out, cs);
     }
 
@@ -221,7 +246,7 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
         s = krj_csv_text(t, 0, c);
         len = krj_csv_len(t, 0, c);
 
-        if (krj_render_csv_needs_quotes(s, len)) {
+        if (krj_cell_csv_needs_quotes(s, len)) {
             cols[c].name = krj_snap_str(out, s, len);
 
         } else {
@@ -242,8 +267,8 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
 
             cell = &cells[(size_t) r * t->ncolumns + c];
             cs = out->len;
-            krj_render_csv_field(out, krj_csv_text(t, r + 1, c),
-                                 krj_csv_len(t, r + 1, c));
+            krj_cell_csv_field(out, krj_csv_text(t, r + 1, c),
+                               krj_csv_len(t, r + 1, c));
             cell->csv = krj_snap_since(out, cs);
             cell->raw = cell->csv;
         }
@@ -268,84 +293,26 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
             s = krj_csv_text(t, r + 1, c);
             len = krj_csv_len(t, r + 1, c);
 
-            if (krj_render_csv_needs_quotes(s, len)) {
+            if (krj_cell_csv_needs_quotes(s, len)) {
                 cells[(size_t) r * t->ncolumns + c].raw =
                                                   krj_snap_str(out, s, len);
             }
         }
     }
 
-    /* the unfiltered GET /signals/{slug} body */
-    start = out->len;
-    krj_buf_byte(out, '{');
-
-    cs = out->len;
-    krj_buf_str(out, "\"category\":");
-    krj_render_json_string(out, in->slug, strlen(in->slug));
-    krj_buf_str(out, ",\"label\":");
-    krj_render_json_string(out, in->label, strlen(in->label));
-    krj_buf_printf(out, ",\"signal_date\":\"%s\",\"generated_at\":\"%s\"",
-                   in->signal_date, iso);
-    cat->json_meta = krj_snap_since(out, cs);
-
-    krj_buf_str(out, ",\"columns\":[");
-
     for (c = 0; c < t->ncolumns; c++) {
-        if (c) {
-            krj_buf_byte(out, ',');
-        }
-
         cs = out->len;
-        krj_render_json_string(out, krj_csv_text(t, 0, c),
-                               krj_csv_len(t, 0, c));
+        krj_cell_json_string(out, krj_csv_text(t, 0, c), krj_csv_len(t, 0, c));
         cols[c].json_name = krj_snap_since(out, cs);
     }
 
-    krj_buf_printf(out, "],\"count\":%u,\"matched\":%u,\"summary\":",
-                   t->nrows, t->nrows);
-
     cs = out->len;
-    krj_render_summary(out, t->nrows, (const uint32_t (*)[3]) cat->counts);
-    cat->summary = krj_snap_since(out, cs);
+    krj_buf_fmt(out, KRJ_FMT_SIGNALS_META, in->slug, strlen(in->slug),
+                in->label, strlen(in->label), in->signal_date,
+                strlen(in->signal_date), iso, strlen(iso));
+    cat->json_meta = krj_snap_since(out, cs);
 
-    krj_buf_str(out, ",\"rows\":[");
-
-    for (r = 0; r < t->nrows; r++) {
-        if (r) {
-            krj_buf_byte(out, ',');
-        }
-
-        cs = out->len;
-        krj_buf_byte(out, '{');
-
-        for (c = 0; c < t->ncolumns; c++) {
-            if (c) {
-                krj_buf_byte(out, ',');
-            }
-
-            cell = &cells[(size_t) r * t->ncolumns + c];
-
-            krj_render_json_string(out, krj_csv_text(t, 0, c),
-                                   krj_csv_len(t, 0, c));
-            krj_buf_byte(out, ':');
-
-            len = out->len;
-            cell->type = krj_render_cell(out, krj_csv_text(t, r + 1, c),
-                                         krj_csv_len(t, r + 1, c),
-                                         &cell->num);
-            cell->json = krj_snap_since(out, len);
-
-            if (cell->type == KRJ_SNAP_STRING) {
-                cols[c].numeric = 0;
-            }
-        }
-
-        krj_buf_byte(out, '}');
-        rows[r].json = krj_snap_since(out, cs);
-    }
-
-    krj_buf_str(out, "]}");
-    cat->json = krj_snap_since(out, start);
+    krj_snap_write_body(out, in, cat, cols, rows, cells, h);
 
     cat->csv = krj_snap_str(out, (const char *) t->data, t->len);
 
@@ -374,6 +341,74 @@ cleanup:
     free(cells);
 
     return rc;
+}
+
+
+/*
+ * The unfiltered GET /signals/{slug} body: the head as krj_render.c writes
+ * it for every answer, then each row, whose cells' JSON stays where it is
+ * for the filtered answers to copy.
+ */
+static void
+krj_snap_write_body(krj_buf_t *out, const krj_snap_input_t *in,
+    krj_snap_category_t *cat, krj_snap_column_t *cols, krj_snap_row_t *rows,
+    krj_snap_cell_t *cells, const krj_snap_header_t *h)
+{
+    size_t            start, cs, len;
+    uint32_t          r, c;
+    krj_snap_t        view;
+    krj_snap_cell_t  *cell;
+    const krj_csv_t  *t;
+
+    t = in->csv;
+
+    /* the head reads the column names where the module will read them */
+    if (!out->failed) {
+        memcpy(out->data + cat->columns.off, cols,
+               t->ncolumns * sizeof(krj_snap_column_t));
+    }
+
+    memset(&view, 0, sizeof(krj_snap_t));
+    view.hdr = h;
+
+    start = out->len;
+    (void) krj_snap_render(out, &view, krj_snap_render_head, cat);
+
+    for (r = 0; r < t->nrows; r++) {
+        if (r) {
+            krj_buf_str(out, KRJ_FMT_SEP);
+        }
+
+        cs = out->len;
+        krj_buf_str(out, KRJ_FMT_ROW_OPEN);
+
+        for (c = 0; c < t->ncolumns; c++) {
+            if (c) {
+                krj_buf_str(out, KRJ_FMT_SEP);
+            }
+
+            cell = &cells[(size_t) r * t->ncolumns + c];
+
+            krj_cell_json_string(out, krj_csv_text(t, 0, c),
+                                 krj_csv_len(t, 0, c));
+            krj_buf_byte(out, ':');
+
+            len = out->len;
+            cell->type = krj_cell_json(out, krj_csv_text(t, r + 1, c),
+                                       krj_csv_len(t, r + 1, c), &cell->num);
+            cell->json = krj_snap_since(out, len);
+
+            if (cell->type == KRJ_SNAP_STRING) {
+                cols[c].numeric = 0;
+            }
+        }
+
+        krj_buf_str(out, KRJ_FMT_ROW_CLOSE);
+        rows[r].json = krj_snap_since(out, cs);
+    }
+
+    krj_buf_str(out, KRJ_FMT_SIGNALS_TAIL);
+    cat->json = krj_snap_since(out, start);
 }
 
 
@@ -497,74 +532,126 @@ cleanup:
 /* the GET /categories and GET /summary bodies, with their items */
 static void
 krj_snap_write_lists(krj_buf_t *out, const krj_snap_input_t *in,
-    krj_snap_category_t *cats, uint32_t n, krj_snap_header_t *h,
-    const char *iso)
+    krj_snap_category_t *cats, uint32_t n, krj_snap_header_t *h)
 {
-    size_t              start, cs;
+    int                 kind;
+    size_t              cs;
     uint32_t            i, c;
+    krj_snap_t          view;
     const krj_csv_t    *t;
-
-    start = out->len;
-    krj_buf_printf(out, "{\"generated_at\":\"%s\",\"categories\":[", iso);
 
     for (i = 0; i < n; i++) {
         t = in[i].csv;
 
-        if (i) {
-            krj_buf_byte(out, ',');
-        }
-
         cs = out->len;
-        krj_buf_str(out, "{\"slug\":");
-        krj_render_json_string(out, in[i].slug, strlen(in[i].slug));
-        krj_buf_str(out, ",\"label\":");
-        krj_render_json_string(out, in[i].label, strlen(in[i].label));
-        krj_buf_printf(out, ",\"signal_date\":\"%s\",\"rows\":%u,"
-                       "\"columns\":[", in[i].signal_date, t->nrows);
+        krj_buf_fmt(out, KRJ_FMT_CATEGORY_HEAD, in[i].slug, strlen(in[i].slug),
+                    in[i].label, strlen(in[i].label), in[i].signal_date,
+                    strlen(in[i].signal_date), (unsigned) t->nrows);
 
         for (c = 0; c < t->ncolumns; c++) {
             if (c) {
-                krj_buf_byte(out, ',');
+                krj_buf_str(out, KRJ_FMT_SEP);
             }
 
-            krj_render_json_string(out, krj_csv_text(t, 0, c),
-                                   krj_csv_len(t, 0, c));
+            krj_buf_fmt(out, KRJ_FMT_NAME, krj_csv_text(t, 0, c),
+                        krj_csv_len(t, 0, c));
         }
 
-        krj_buf_printf(out, "],\"sha256\":\"%s\",\"source_file\":",
-                       in[i].sha256);
-        krj_render_json_string(out, in[i].source_file,
-                               strlen(in[i].source_file));
-        krj_buf_byte(out, '}');
+        krj_buf_fmt(out, KRJ_FMT_CATEGORY_TAIL, in[i].sha256, (size_t) 64,
+                    in[i].source_file, strlen(in[i].source_file));
         cats[i].categories_item = krj_snap_since(out, cs);
-    }
-
-    krj_buf_str(out, "]}");
-    h->categories_json = krj_snap_since(out, start);
-
-    start = out->len;
-    krj_buf_printf(out, "{\"generated_at\":\"%s\",\"categories\":[", iso);
-
-    for (i = 0; i < n; i++) {
-        if (i) {
-            krj_buf_byte(out, ',');
-        }
 
         cs = out->len;
-        krj_buf_str(out, "{\"category\":");
-        krj_render_json_string(out, in[i].slug, strlen(in[i].slug));
-        krj_buf_str(out, ",\"label\":");
-        krj_render_json_string(out, in[i].label, strlen(in[i].label));
-        krj_buf_printf(out, ",\"signal_date\":\"%s\",\"summary\":",
-                       in[i].signal_date);
-        krj_render_summary(out, in[i].csv->nrows,
-                           (const uint32_t (*)[3]) cats[i].counts);
-        krj_buf_byte(out, '}');
+        krj_buf_fmt(out, KRJ_FMT_SUMMARY_HEAD, in[i].slug, strlen(in[i].slug),
+                    in[i].label, strlen(in[i].label), in[i].signal_date,
+                    strlen(in[i].signal_date));
+        cats[i].summary = krj_snap_render(out, NULL,
+                                          krj_snap_render_summary, &cats[i]);
+        krj_buf_str(out, KRJ_FMT_SUMMARY_TAIL);
         cats[i].summary_item = krj_snap_since(out, cs);
     }
 
-    krj_buf_str(out, "]}");
-    h->summary_json = krj_snap_since(out, start);
+    memset(&view, 0, sizeof(krj_snap_t));
+    view.hdr = h;
+    view.categories = cats;
+
+    kind = KRJ_LIST_CATEGORIES;
+    h->categories_json = krj_snap_render(out, &view, krj_snap_render_list,
+                                         &kind);
+
+    kind = KRJ_LIST_SUMMARY;
+    h->summary_json = krj_snap_render(out, &view, krj_snap_render_list,
+                                      &kind);
+}
+
+
+/*
+ * Appends what render writes over the snapshot built so far.  It reads
+ * the pieces it composes from out itself, and out moves when it grows:
+ * so it measures first, grows once, then writes from the new place.
+ */
+static krj_snap_ref_t
+krj_snap_render(krj_buf_t *out, krj_snap_t *view, krj_snap_render_pt render,
+    const void *arg)
+{
+    size_t     start;
+    krj_out_t  o;
+
+    start = out->len;
+
+    if (view != NULL) {
+        view->base = out->data;
+        view->len = out->len;
+    }
+
+    krj_out_init(&o, NULL);
+    render(&o, view, arg);
+
+    if (krj_buf_grow(out, o.len) != 0) {
+        return krj_snap_since(out, start);
+    }
+
+    if (view != NULL) {
+        view->base = out->data;
+    }
+
+    krj_out_init(&o, out->data + out->len);
+    render(&o, view, arg);
+    out->len += o.len;
+
+    return krj_snap_since(out, start);
+}
+
+
+static void
+krj_snap_render_head(krj_out_t *o, const krj_snap_t *view, const void *arg)
+{
+    const krj_snap_category_t  *cat = arg;
+
+    krj_render_signals_head(o, view, cat, NULL, cat->nrows, cat->nrows,
+                            (const uint32_t (*)[3]) cat->counts);
+}
+
+
+static void
+krj_snap_render_summary(krj_out_t *o, const krj_snap_t *view,
+    const void *arg)
+{
+    const krj_snap_category_t  *cat = arg;
+
+    /* the counts are in cat, not in the snapshot yet */
+    (void) view;
+
+    krj_render_summary(o, cat->nrows, (const uint32_t (*)[3]) cat->counts);
+}
+
+
+static void
+krj_snap_render_list(krj_out_t *o, const krj_snap_t *view, const void *arg)
+{
+    const int  *kind = arg;
+
+    krj_render_list(o, view, *kind, NULL, NULL);
 }
 
 

@@ -23,12 +23,6 @@
 
 
 typedef struct {
-    char                       *p;          /* NULL: measure only */
-    size_t                      len;
-} krj_out_t;
-
-
-typedef struct {
     const krj_snap_t           *snap;
     const krj_snap_category_t  *cat;
     uint32_t                    col;
@@ -43,8 +37,8 @@ static int krj_query_param(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *name, size_t nlen,
     char *value, size_t vlen, krj_alloc_pt alloc, void *data);
 static int krj_query_split(krj_query_t *q, const char *name, char *value,
-    size_t vlen, krj_str_t **items, uint32_t *n, krj_alloc_pt alloc,
-    void *data);
+    size_t vlen, int trim, krj_str_t **items, uint32_t *n,
+    krj_alloc_pt alloc, void *data);
 static int krj_query_signals(krj_query_t *q, const char *name,
     krj_str_t *items, uint32_t n, unsigned *mask);
 static int krj_query_number(krj_query_t *q, const char *name,
@@ -55,20 +49,9 @@ static int krj_query_error(krj_query_t *q, int code, const char *fmt,
     const char *name, const char *value, size_t vlen);
 static int krj_query_match(const krj_snap_t *snap,
     const krj_snap_category_t *cat, const krj_query_t *q, uint32_t i);
-static int krj_strcaseeq(const char *a, size_t alen, const char *b,
-    size_t blen);
 static int krj_sort_cmp(const krj_sort_ctx_t *ctx, uint32_t a, uint32_t b);
 static void krj_sort(const krj_sort_ctx_t *ctx, uint32_t *v, uint32_t *tmp,
     uint32_t n);
-static void krj_put(krj_out_t *o, const char *s, size_t len);
-static void krj_put_ref(krj_out_t *o, const krj_snap_t *snap,
-    krj_snap_ref_t ref);
-static void krj_put_int(krj_out_t *o, int64_t v);
-static void krj_put_jstr(krj_out_t *o, const char *p, size_t len);
-static void krj_put_summary(krj_out_t *o, const uint32_t counts[2][3],
-    uint32_t total);
-static void krj_put_row_json(krj_out_t *o, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const krj_query_t *q, uint32_t row);
 
 
 int
@@ -277,7 +260,7 @@ krj_query_param(krj_query_t *q, const krj_snap_t *snap,
     switch (param) {
 
     case KRJ_PARAM_TICKER:
-        return krj_query_split(q, name, value, vlen, &q->tickers,
+        return krj_query_split(q, name, value, vlen, 1, &q->tickers,
                                &q->ntickers, alloc, data);
 
     case KRJ_PARAM_SIGNAL:
@@ -292,7 +275,8 @@ krj_query_param(krj_query_t *q, const krj_snap_t *snap,
                                    NULL, 0);
         }
 
-        if (krj_query_split(q, name, value, vlen, &items, &n, alloc, data)
+        if (krj_query_split(q, name, value, vlen, 1, &items, &n, alloc,
+                            data)
             != KRJ_QUERY_OK)
         {
             return q->error;
@@ -330,7 +314,8 @@ krj_query_param(krj_query_t *q, const krj_snap_t *snap,
                                "not \"%.*s\"", name, value, vlen);
 
     case KRJ_PARAM_FIELDS:
-        if (krj_query_split(q, name, value, vlen, &items, &n, alloc, data)
+        if (krj_query_split(q, name, value, vlen, 0, &items, &n, alloc,
+                            data)
             != KRJ_QUERY_OK)
         {
             return q->error;
@@ -413,13 +398,17 @@ krj_query_param(krj_query_t *q, const krj_snap_t *snap,
 }
 
 
-/* splits a comma-separated list in place; empty items are malformed */
+/*
+ * Splits a comma-separated list in place; empty items are malformed.
+ * With trim, spaces and tabs around an item go ("AAPL, MSFT"): they can
+ * be part of no ticker or signal, but a column name may hold them.
+ */
 
 static int
 krj_query_split(krj_query_t *q, const char *name, char *value, size_t vlen,
-    krj_str_t **items, uint32_t *n, krj_alloc_pt alloc, void *data)
+    int trim, krj_str_t **items, uint32_t *n, krj_alloc_pt alloc, void *data)
 {
-    char       *p, *end, *comma;
+    char       *p, *end, *comma, *last;
     uint32_t    i, count;
     krj_str_t  *v;
 
@@ -445,13 +434,23 @@ krj_query_split(krj_query_t *q, const char *name, char *value, size_t vlen,
             comma = end;
         }
 
-        if (comma == p) {
+        last = comma;
+
+        while (trim && p < last && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        while (trim && last > p && (last[-1] == ' ' || last[-1] == '\t')) {
+            last--;
+        }
+
+        if (last == p) {
             return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                                    "empty value in \"%s\"", name, NULL, 0);
         }
 
         v[i].data = p;
-        v[i].len = comma - p;
+        v[i].len = last - p;
         p = comma + 1;
     }
 
@@ -723,32 +722,6 @@ krj_query_match(const krj_snap_t *snap, const krj_snap_category_t *cat,
 }
 
 
-static int
-krj_strcaseeq(const char *a, size_t alen, const char *b, size_t blen)
-{
-    size_t         i;
-    unsigned char  ca, cb;
-
-    if (alen != blen) {
-        return 0;
-    }
-
-    for (i = 0; i < alen; i++) {
-        ca = (unsigned char) a[i];
-        cb = (unsigned char) b[i];
-
-        ca = (ca >= 'A' && ca <= 'Z') ? ca | 0x20 : ca;
-        cb = (cb >= 'A' && cb <= 'Z') ? cb | 0x20 : cb;
-
-        if (ca != cb) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 /*
  * Ascending: numbers by value, then texts by bytes; descending reverses
  * that order, but empty cells stay last and ties keep file order (the
@@ -827,400 +800,4 @@ krj_sort(const krj_sort_ctx_t *ctx, uint32_t *v, uint32_t *tmp, uint32_t n)
     while (i < mid) {
         v[k++] = tmp[i++];
     }
-}
-
-
-size_t
-krj_render_signals_json(char *out, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const krj_query_t *q,
-    const krj_select_t *sel)
-{
-    uint32_t                  i, n;
-    krj_out_t                 o;
-    const krj_snap_column_t  *cols;
-
-    o.p = out;
-    o.len = 0;
-
-    cols = krj_snap_columns(snap, cat);
-    n = q->nfields ? q->nfields : cat->ncolumns;
-
-    krj_put(&o, "{", 1);
-    krj_put_ref(&o, snap, cat->json_meta);
-    krj_put(&o, ",\"columns\":[", sizeof(",\"columns\":[") - 1);
-
-    for (i = 0; i < n; i++) {
-        if (i) {
-            krj_put(&o, ",", 1);
-        }
-
-        krj_put_ref(&o, snap, cols[q->nfields ? q->fields[i] : i].json_name);
-    }
-
-    krj_put(&o, "],\"count\":", sizeof("],\"count\":") - 1);
-    krj_put_int(&o, sel->nrows);
-    krj_put(&o, ",\"matched\":", sizeof(",\"matched\":") - 1);
-    krj_put_int(&o, sel->matched);
-    krj_put(&o, ",\"summary\":", sizeof(",\"summary\":") - 1);
-    krj_put_summary(&o, sel->counts, sel->matched);
-    krj_put(&o, ",\"rows\":[", sizeof(",\"rows\":[") - 1);
-
-    for (i = 0; i < sel->nrows; i++) {
-        if (i) {
-            krj_put(&o, ",", 1);
-        }
-
-        krj_put_row_json(&o, snap, cat, q, sel->rows[i]);
-    }
-
-    krj_put(&o, "]}", 2);
-
-    return o.len;
-}
-
-
-size_t
-krj_render_signals_csv(char *out, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const krj_query_t *q,
-    const krj_select_t *sel)
-{
-    uint32_t                  i, k;
-    krj_out_t                 o;
-    const krj_snap_row_t     *rows;
-    const krj_snap_column_t  *cols;
-
-    o.p = out;
-    o.len = 0;
-
-    cols = krj_snap_columns(snap, cat);
-    rows = krj_snap_rows(snap, cat);
-
-    if (q->nfields == 0) {
-        krj_put_ref(&o, snap, cat->csv_header);
-
-        for (i = 0; i < sel->nrows; i++) {
-            krj_put_ref(&o, snap, rows[sel->rows[i]].csv);
-        }
-
-        return o.len;
-    }
-
-    for (k = 0; k < q->nfields; k++) {
-        if (k) {
-            krj_put(&o, ",", 1);
-        }
-
-        krj_put_ref(&o, snap, cols[q->fields[k]].csv_name);
-    }
-
-    krj_put(&o, "\n", 1);
-
-    for (i = 0; i < sel->nrows; i++) {
-        for (k = 0; k < q->nfields; k++) {
-            if (k) {
-                krj_put(&o, ",", 1);
-            }
-
-            krj_put_ref(&o, snap,
-                        krj_snap_cell(snap, cat, sel->rows[i],
-                                      q->fields[k])->csv);
-        }
-
-        krj_put(&o, "\n", 1);
-    }
-
-    return o.len;
-}
-
-
-size_t
-krj_render_ticker_json(char *out, const krj_snap_t *snap,
-    const krj_snap_ticker_t *ticker)
-{
-    uint32_t                    i;
-    krj_out_t                   o;
-    const krj_snap_rowref_t    *ref;
-    const krj_snap_category_t  *cat;
-
-    o.p = out;
-    o.len = 0;
-
-    krj_put(&o, "{\"ticker\":", sizeof("{\"ticker\":") - 1);
-    krj_put_jstr(&o, krj_snap_ptr(snap, ticker->ticker), ticker->ticker.len);
-    krj_put(&o, ",\"generated_at\":", sizeof(",\"generated_at\":") - 1);
-    krj_put_jstr(&o, krj_snap_ptr(snap, snap->hdr->generated_at_iso),
-                 snap->hdr->generated_at_iso.len);
-    krj_put(&o, ",\"count\":", sizeof(",\"count\":") - 1);
-    krj_put_int(&o, ticker->count);
-    krj_put(&o, ",\"results\":[", sizeof(",\"results\":[") - 1);
-
-    for (i = 0; i < ticker->count; i++) {
-        ref = &snap->ticker_rows[ticker->first + i];
-        cat = &snap->categories[ref->category];
-
-        krj_put(&o, i ? ",{\"category\":" : "{\"category\":",
-                i ? sizeof(",{\"category\":") - 1
-                  : sizeof("{\"category\":") - 1);
-        krj_put_jstr(&o, krj_snap_ptr(snap, cat->slug), cat->slug.len);
-        krj_put(&o, ",\"label\":", sizeof(",\"label\":") - 1);
-        krj_put_jstr(&o, krj_snap_ptr(snap, cat->label), cat->label.len);
-        krj_put(&o, ",\"signal_date\":", sizeof(",\"signal_date\":") - 1);
-        krj_put_jstr(&o, krj_snap_ptr(snap, cat->signal_date),
-                     cat->signal_date.len);
-        krj_put(&o, ",\"row\":", sizeof(",\"row\":") - 1);
-        krj_put_ref(&o, snap, krj_snap_rows(snap, cat)[ref->row].json);
-        krj_put(&o, "}", 1);
-    }
-
-    krj_put(&o, "]}", 2);
-
-    return o.len;
-}
-
-
-size_t
-krj_json_escape(char *out, const char *p, size_t len)
-{
-    size_t               i, n;
-    unsigned char        c;
-    static const char    hex[] = "0123456789abcdef";
-
-    n = 0;
-
-    for (i = 0; i < len; i++) {
-        c = (unsigned char) p[i];
-
-        if (c == '"' || c == '\\') {
-            if (out) {
-                out[n] = '\\';
-                out[n + 1] = (char) c;
-            }
-
-            n += 2;
-
-        } else if (c < 0x20) {
-            if (out) {
-                memcpy(out + n, "\\u00", 4);
-                out[n + 4] = hex[c >> 4];
-                out[n + 5] = hex[c & 0xf];
-            }
-
-            n += 6;
-
-        } else {
-            if (out) {
-                out[n] = (char) c;
-            }
-
-            n++;
-        }
-    }
-
-    return n;
-}
-
-
-/*
- * RFC 9110 section 12.5.3: "gzip" or "x-gzip" with q > 0, or "*" with
- * q > 0 when gzip is not named.  A q of 0, 0.0, 0.00 or 0.000 refuses.
- */
-
-int
-krj_accept_gzip(const char *p, size_t len)
-{
-    int          star, gzip, q;
-    const char  *end, *tok, *tend, *s;
-
-    star = -1;
-    gzip = -1;
-    end = p + len;
-
-    while (p < end) {
-
-        while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) {
-            p++;
-        }
-
-        tok = p;
-
-        while (p < end && *p != ',' && *p != ';' && *p != ' '
-               && *p != '\t')
-        {
-            p++;
-        }
-
-        tend = p;
-        q = 1;
-
-        /* parameters: only q matters */
-
-        while (p < end && *p != ',') {
-            if (*p != ';') {
-                p++;
-                continue;
-            }
-
-            p++;
-
-            while (p < end && (*p == ' ' || *p == '\t')) {
-                p++;
-            }
-
-            if (end - p >= 2 && (p[0] | 0x20) == 'q' && p[1] == '=') {
-                s = p + 2;
-
-                if (s < end && *s == '0') {
-                    s++;
-
-                    if (s < end && *s == '.') {
-                        s++;
-
-                        while (s < end && *s == '0') {
-                            s++;
-                        }
-                    }
-
-                    q = (s < end && *s >= '1' && *s <= '9');
-
-                } else if (s < end && *s == '1') {
-                    q = 1;
-
-                } else {
-                    q = 0;
-                }
-
-                p = s;
-            }
-        }
-
-        if (krj_strcaseeq(tok, tend - tok, "gzip", 4)
-            || krj_strcaseeq(tok, tend - tok, "x-gzip", 6))
-        {
-            if (gzip != 1) {
-                gzip = q;
-            }
-
-        } else if (tend - tok == 1 && *tok == '*') {
-            star = q;
-        }
-    }
-
-    if (gzip != -1) {
-        return gzip;
-    }
-
-    return star == 1;
-}
-
-
-static void
-krj_put(krj_out_t *o, const char *s, size_t len)
-{
-    if (o->p) {
-        memcpy(o->p + o->len, s, len);
-    }
-
-    o->len += len;
-}
-
-
-static void
-krj_put_ref(krj_out_t *o, const krj_snap_t *snap, krj_snap_ref_t ref)
-{
-    krj_put(o, krj_snap_ptr(snap, ref), ref.len);
-}
-
-
-static void
-krj_put_int(krj_out_t *o, int64_t v)
-{
-    int   n;
-    char  buf[24];
-
-    n = snprintf(buf, sizeof(buf), "%lld", (long long) v);
-
-    krj_put(o, buf, (size_t) n);
-}
-
-
-static void
-krj_put_jstr(krj_out_t *o, const char *p, size_t len)
-{
-    krj_put(o, "\"", 1);
-
-    o->len += krj_json_escape(o->p ? o->p + o->len : NULL, p, len);
-
-    krj_put(o, "\"", 1);
-}
-
-
-/*
- * {"total":T,"long":L,"neutral":N,"short":S,"prior":{...},"delta":{...}}:
- * the member order of krj-batch's pre-rendered summaries.
- */
-
-static void
-krj_put_summary(krj_out_t *o, const uint32_t counts[2][3], uint32_t total)
-{
-    int                 k;
-    static const char  *names[] = {
-        ",\"long\":", ",\"neutral\":", ",\"short\":"
-    };
-
-    krj_put(o, "{\"total\":", sizeof("{\"total\":") - 1);
-    krj_put_int(o, total);
-
-    for (k = 0; k < 3; k++) {
-        krj_put(o, names[k], strlen(names[k]));
-        krj_put_int(o, counts[KRJ_WEEK_THIS][k]);
-    }
-
-    krj_put(o, ",\"prior\":{", sizeof(",\"prior\":{") - 1);
-
-    for (k = 0; k < 3; k++) {
-        /* the first member of an object has no comma before it */
-        krj_put(o, names[k] + (k == 0), strlen(names[k]) - (k == 0));
-        krj_put_int(o, counts[KRJ_WEEK_PRIOR][k]);
-    }
-
-    krj_put(o, "},\"delta\":{", sizeof("},\"delta\":{") - 1);
-
-    for (k = 0; k < 3; k++) {
-        krj_put(o, names[k] + (k == 0), strlen(names[k]) - (k == 0));
-        krj_put_int(o, (int64_t) counts[KRJ_WEEK_THIS][k]
-                       - (int64_t) counts[KRJ_WEEK_PRIOR][k]);
-    }
-
-    krj_put(o, "}}", 2);
-}
-
-
-static void
-krj_put_row_json(krj_out_t *o, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const krj_query_t *q, uint32_t row)
-{
-    uint32_t                  k;
-    const krj_snap_column_t  *cols;
-
-    if (q->nfields == 0) {
-        krj_put_ref(o, snap, krj_snap_rows(snap, cat)[row].json);
-        return;
-    }
-
-    cols = krj_snap_columns(snap, cat);
-
-    krj_put(o, "{", 1);
-
-    for (k = 0; k < q->nfields; k++) {
-        if (k) {
-            krj_put(o, ",", 1);
-        }
-
-        krj_put_ref(o, snap, cols[q->fields[k]].json_name);
-        krj_put(o, ":", 1);
-        krj_put_ref(o, snap,
-                    krj_snap_cell(snap, cat, row, q->fields[k])->json);
-    }
-
-    krj_put(o, "}", 1);
 }

@@ -9,13 +9,10 @@
 
 
 /*
- * Query parameters of /signals/{slug}, row selection and rendering of the
- * answers that are not pre-rendered in the snapshot.  Plain C, nothing of
- * nginx, so that it can be unit-tested: memory comes from the caller's
- * allocator (a request pool in nginx) and is never freed here.
- *
- * Every renderer works in two passes with the same code: called with
- * out == NULL it only measures, then it writes exactly that many bytes.
+ * Query parameters of /signals/{slug} and the selection of rows they ask
+ * for; krj_render.h turns a selection into an answer.  Plain C, nothing of
+ * nginx, so that it can be unit-tested and fuzzed: memory comes from the
+ * caller's allocator (a request pool in nginx) and is never freed here.
  */
 
 
@@ -23,6 +20,7 @@
 #include <stdint.h>
 
 #include "krj_snapshot.h"
+#include "krj_str.h"
 
 
 #define KRJ_QUERY_OK                  0
@@ -41,12 +39,6 @@
 
 
 typedef void *(*krj_alloc_pt)(void *data, size_t size);
-
-
-typedef struct {
-    const char                 *data;
-    size_t                      len;
-} krj_str_t;
 
 
 typedef struct {
@@ -95,21 +87,6 @@ int krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
 int krj_query_select(krj_select_t *sel, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const krj_query_t *q,
     krj_alloc_pt alloc, void *data);
-
-size_t krj_render_signals_json(char *out, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const krj_query_t *q,
-    const krj_select_t *sel);
-size_t krj_render_signals_csv(char *out, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const krj_query_t *q,
-    const krj_select_t *sel);
-size_t krj_render_ticker_json(char *out, const krj_snap_t *snap,
-    const krj_snap_ticker_t *ticker);
-
-/* JSON string contents of [p, p + len) without quotes; NULL out measures */
-size_t krj_json_escape(char *out, const char *p, size_t len);
-
-/* 1 when an Accept-Encoding value accepts gzip (q > 0), else 0 */
-int krj_accept_gzip(const char *p, size_t len);
 
 
 #endif /* _KRJ_QUERY_H_INCLUDED_ */

@@ -9,17 +9,33 @@
 #include <ngx_http.h>
 
 #include "krj_query.h"
+#include "krj_render.h"
 #include "ngx_http_krj_module.h"
-#include "ngx_http_krj_snapshot.h"
-#include "ngx_http_krj_response.h"
 #include "ngx_http_krj_api.h"
-#include "ngx_http_krj_auth.h"
+#include "ngx_http_krj_response.h"
+#include "ngx_http_krj_snapshot.h"
+#include "ngx_http_krj_zone.h"
 
 
 #define NGX_HTTP_KRJ_CATEGORIES  1
 #define NGX_HTTP_KRJ_SUMMARY     2
 #define NGX_HTTP_KRJ_SIGNALS     3
 #define NGX_HTTP_KRJ_TICKER      4
+
+
+/* an answer krj_render.c writes, measured first, then into the pool */
+typedef struct {
+    ngx_uint_t                   route;
+    ngx_uint_t                   csv;
+    const krj_snap_t            *snap;
+    const krj_snap_category_t   *cat;
+    const krj_query_t           *q;
+    const krj_select_t          *sel;
+    const krj_snap_ticker_t     *ticker;
+    ngx_http_krj_scopes_t       *scopes;
+    ngx_str_t                    name;      /* of the ticker asked for */
+    uint32_t                     results;
+} ngx_http_krj_answer_t;
 
 
 static ngx_uint_t ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg);
@@ -30,6 +46,11 @@ static ngx_int_t ngx_http_krj_signals(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
 static ngx_int_t ngx_http_krj_ticker(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
+static ngx_int_t ngx_http_krj_render(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_answer_t *a);
+static void ngx_http_krj_render_answer(krj_out_t *o,
+    ngx_http_krj_answer_t *a);
+static int ngx_http_krj_visible(void *data, const char *slug, size_t len);
 static void *ngx_http_krj_alloc(void *data, size_t size);
 
 
@@ -39,6 +60,8 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
     ngx_int_t                  rc;
     ngx_str_t                  arg;
     ngx_uint_t                 route;
+    ngx_http_krj_answer_t      a;
+    ngx_http_krj_scopes_t     *scopes;
     ngx_http_krj_snapshot_t   *snapshot;
     ngx_http_krj_main_conf_t  *kmcf;
 
@@ -68,7 +91,7 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
                                        "no such path \"%V\"", &r->uri);
     }
 
-    if (ngx_http_krj_snapshot_acquire(r, kmcf, &snapshot) != NGX_OK) {
+    if (ngx_http_krj_snapshot_acquire(r, &snapshot) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -86,11 +109,18 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 
     /* krj_auth scopes: a restricted principal sees its categories only */
 
+    scopes = ngx_http_krj_scopes(r);
+
     if ((route == NGX_HTTP_KRJ_CATEGORIES || route == NGX_HTTP_KRJ_SUMMARY)
-        && ngx_http_krj_auth_restricted(r) != NULL)
+        && scopes != NULL && !scopes->all)
     {
-        return ngx_http_krj_auth_send_list(r, snapshot,
-                                           route == NGX_HTTP_KRJ_SUMMARY);
+        ngx_memzero(&a, sizeof(ngx_http_krj_answer_t));
+
+        a.route = route;
+        a.snap = &snapshot->snap;
+        a.scopes = scopes;
+
+        return ngx_http_krj_render(r, snapshot, &a);
     }
 
     switch (route) {
@@ -211,15 +241,14 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     ngx_str_t *name)
 {
     int                         rc;
-    size_t                      len;
     ngx_str_t                   slug;
-    ngx_uint_t                  csv, status;
+    ngx_uint_t                  csv;
     const char                 *code;
     krj_query_t                 q;
     krj_select_t                sel;
     const krj_snap_t           *snap;
     ngx_http_krj_ctx_t         *ctx;
-    ngx_http_krj_body_t         b;
+    ngx_http_krj_answer_t       a;
     const krj_snap_category_t  *cat;
 
     snap = &snapshot->snap;
@@ -241,7 +270,9 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
                                        "no category \"%V\"", &slug);
     }
 
-    if (!ngx_http_krj_auth_allows(r, slug.data, slug.len)) {
+    if (!ngx_http_krj_scopes_allow(ngx_http_krj_scopes(r), slug.data,
+                                   slug.len))
+    {
         return ngx_http_krj_send_error(r, NGX_HTTP_FORBIDDEN, "forbidden",
                                        "no access to category \"%V\"",
                                        &slug);
@@ -249,7 +280,7 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 
     /* for $krj_category: the mapping outlives the request's log phase */
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+    ctx = ngx_http_krj_ctx(r);
     ctx->category.data = (u_char *) krj_snap_ptr(snap, cat->slug);
     ctx->category.len = cat->slug.len;
 
@@ -264,7 +295,6 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
                          r->args.len, ngx_http_krj_alloc, r->pool);
 
     if (rc != KRJ_QUERY_OK) {
-        status = NGX_HTTP_BAD_REQUEST;
 
         switch (rc) {
 
@@ -284,7 +314,8 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_krj_send_error(r, status, code, "%s", q.err);
+        return ngx_http_krj_send_error(r, NGX_HTTP_BAD_REQUEST, code, "%s",
+                                       q.err);
     }
 
     if (krj_query_select(&sel, snap, cat, &q, ngx_http_krj_alloc, r->pool)
@@ -293,35 +324,16 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memzero(&b, sizeof(ngx_http_krj_body_t));
+    ngx_memzero(&a, sizeof(ngx_http_krj_answer_t));
 
-    b.type = csv ? NGX_HTTP_KRJ_CSV : NGX_HTTP_KRJ_JSON;
-    b.in_pool = 1;
+    a.route = NGX_HTTP_KRJ_SIGNALS;
+    a.csv = csv;
+    a.snap = snap;
+    a.cat = cat;
+    a.q = &q;
+    a.sel = &sel;
 
-    /* measure, allocate once, fill; HEAD needs only the length */
-
-    len = csv ? krj_render_signals_csv(NULL, snap, cat, &q, &sel)
-              : krj_render_signals_json(NULL, snap, cat, &q, &sel);
-
-    if (r->method != NGX_HTTP_HEAD) {
-        b.data = ngx_pnalloc(r->pool, len ? len : 1);
-        if (b.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (csv) {
-            (void) krj_render_signals_csv((char *) b.data, snap, cat, &q,
-                                          &sel);
-
-        } else {
-            (void) krj_render_signals_json((char *) b.data, snap, cat, &q,
-                                           &sel);
-        }
-    }
-
-    b.len = len;
-
-    return ngx_http_krj_send_data(r, snapshot, &b);
+    return ngx_http_krj_render(r, snapshot, &a);
 }
 
 
@@ -329,43 +341,107 @@ static ngx_int_t
 ngx_http_krj_ticker(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     ngx_str_t *name)
 {
-    size_t                    len;
-    ngx_http_krj_body_t       b;
+    ngx_http_krj_answer_t     a;
     const krj_snap_ticker_t  *ticker;
 
     ticker = krj_snap_find_ticker(&snapshot->snap, (const char *) name->data,
                                   name->len);
 
-    if (ticker == NULL) {
-        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
-                                       "unknown_ticker",
-                                       "no ticker \"%V\"", name);
+    ngx_memzero(&a, sizeof(ngx_http_krj_answer_t));
+
+    a.route = NGX_HTTP_KRJ_TICKER;
+    a.snap = &snapshot->snap;
+    a.ticker = ticker;
+    a.scopes = ngx_http_krj_scopes(r);
+    a.name = *name;
+
+    if (ticker != NULL) {
+        a.name.data = (u_char *) krj_snap_ptr(a.snap, ticker->ticker);
+        a.name.len = ticker->ticker.len;
     }
 
-    if (ngx_http_krj_auth_restricted(r) != NULL) {
-        return ngx_http_krj_auth_send_ticker(r, snapshot, ticker);
+    return ngx_http_krj_render(r, snapshot, &a);
+}
+
+
+/*
+ * Measures the answer, allocates it once and writes it; HEAD needs only
+ * the length.  A ticker none of whose categories the principal may read
+ * is as unknown as a ticker of no category.
+ */
+
+static ngx_int_t
+ngx_http_krj_render(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
+    ngx_http_krj_answer_t *a)
+{
+    krj_out_t            o;
+    ngx_http_krj_body_t  b;
+
+    krj_out_init(&o, NULL);
+
+    if (a->route != NGX_HTTP_KRJ_TICKER || a->ticker != NULL) {
+        ngx_http_krj_render_answer(&o, a);
+    }
+
+    if (a->route == NGX_HTTP_KRJ_TICKER && a->results == 0) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
+                                       "unknown_ticker", "no ticker \"%V\"",
+                                       &a->name);
     }
 
     ngx_memzero(&b, sizeof(ngx_http_krj_body_t));
 
-    b.type = NGX_HTTP_KRJ_JSON;
+    b.type = a->csv ? NGX_HTTP_KRJ_CSV : NGX_HTTP_KRJ_JSON;
     b.in_pool = 1;
-
-    len = krj_render_ticker_json(NULL, &snapshot->snap, ticker);
+    b.len = o.len;
 
     if (r->method != NGX_HTTP_HEAD) {
-        b.data = ngx_pnalloc(r->pool, len);
+        b.data = ngx_pnalloc(r->pool, o.len ? o.len : 1);
         if (b.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        (void) krj_render_ticker_json((char *) b.data, &snapshot->snap,
-                                      ticker);
+        krj_out_init(&o, b.data);
+        ngx_http_krj_render_answer(&o, a);
     }
 
-    b.len = len;
-
     return ngx_http_krj_send_data(r, snapshot, &b);
+}
+
+
+static void
+ngx_http_krj_render_answer(krj_out_t *o, ngx_http_krj_answer_t *a)
+{
+    switch (a->route) {
+
+    case NGX_HTTP_KRJ_CATEGORIES:
+    case NGX_HTTP_KRJ_SUMMARY:
+        krj_render_list(o, a->snap, a->route == NGX_HTTP_KRJ_SUMMARY
+                                    ? KRJ_LIST_SUMMARY : KRJ_LIST_CATEGORIES,
+                        ngx_http_krj_visible, a->scopes);
+        break;
+
+    case NGX_HTTP_KRJ_TICKER:
+        a->results = krj_render_ticker(o, a->snap, a->ticker,
+                                       ngx_http_krj_visible, a->scopes);
+        break;
+
+    default: /* NGX_HTTP_KRJ_SIGNALS */
+
+        if (a->csv) {
+            krj_render_signals_csv(o, a->snap, a->cat, a->q, a->sel);
+
+        } else {
+            krj_render_signals_json(o, a->snap, a->cat, a->q, a->sel);
+        }
+    }
+}
+
+
+static int
+ngx_http_krj_visible(void *data, const char *slug, size_t len)
+{
+    return ngx_http_krj_scopes_allow(data, (const u_char *) slug, len);
 }
 
 

@@ -10,323 +10,286 @@
 
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_limit.h"
+#include "ngx_http_krj_response.h"
+#include "ngx_http_krj_zone.h"
 
 
-/*
- * Leaky buckets and the Basic cache share one tree in krj_zone, like
- * limit_req's: excess is kept in thousandths of a request, the least
- * recently used nodes are at the tail of the queue.
- */
-
-typedef struct {
-    u_char                       color;
-    u_char                       kind;
-    u_char                       len;
-    u_char                       dummy;
-    ngx_queue_t                  queue;
-    ngx_msec_t                   last;      /* for a cache node: expiry */
-    ngx_uint_t                   excess;
-    ngx_uint_t                   rate;
-    u_char                       data[1];
-} ngx_http_krj_limit_node_t;
+/* a bucket idle this long and drained holds nothing worth keeping */
+#define NGX_HTTP_KRJ_LIMIT_IDLE  60000
 
 
-#define NGX_HTTP_KRJ_LIMIT_KEY_LEN  255
+static ngx_int_t ngx_http_krj_limit_account(ngx_http_krj_zone_t *zone,
+    ngx_uint_t kind, ngx_str_t *key, ngx_http_krj_limit_t *limit,
+    ngx_uint_t commit, ngx_uint_t *excess);
+static ngx_int_t ngx_http_krj_limit_refuse(ngx_http_request_t *r,
+    ngx_uint_t kind, ngx_str_t *key, ngx_http_krj_limit_t *limit,
+    ngx_uint_t excess);
+static ngx_int_t ngx_http_krj_limit_headers(ngx_http_request_t *r,
+    ngx_http_krj_limit_t *limit, ngx_uint_t remaining, ngx_uint_t reset,
+    ngx_uint_t refusal);
+static void ngx_http_krj_limit_delay(ngx_http_request_t *r);
 
 
-static void ngx_http_krj_limit_rbtree_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static ngx_http_krj_limit_node_t *ngx_http_krj_limit_lookup(
-    ngx_http_krj_limit_sh_t *sh, ngx_uint_t kind, ngx_uint_t hash,
-    u_char *data, size_t len);
-static ngx_http_krj_limit_node_t *ngx_http_krj_limit_alloc(
-    ngx_http_krj_zone_ctx_t *ctx, ngx_uint_t kind, ngx_uint_t hash,
-    u_char *data, size_t len);
-static void ngx_http_krj_limit_expire(ngx_http_krj_zone_ctx_t *ctx,
-    ngx_uint_t n);
-
-
-void
-ngx_http_krj_limit_init_zone(ngx_slab_pool_t *shpool,
-    ngx_http_krj_limit_sh_t *sh)
+char *
+ngx_http_krj_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_rbtree_init(&sh->rbtree, &sh->sentinel,
-                    ngx_http_krj_limit_rbtree_insert_value);
+    char  *p = conf;
 
-    ngx_queue_init(&sh->queue);
+    char                  *rv;
+    ngx_int_t              burst;
+    ngx_str_t             *value, s;
+    ngx_uint_t             i, failures;
+    ngx_http_krj_limit_t  *limit;
 
-    /* a full zone is reported once, naming the zone, by the caller */
-    shpool->log_nomem = 0;
-}
+    limit = (ngx_http_krj_limit_t *) (p + cmd->offset);
+    failures = (cmd->post == (void *) NGX_HTTP_KRJ_LIMIT_FAILURES);
 
-
-/* a reloaded module may be mapped elsewhere: the tree keeps its nodes */
-
-void
-ngx_http_krj_limit_rebind(ngx_http_krj_limit_sh_t *sh)
-{
-    sh->rbtree.insert = ngx_http_krj_limit_rbtree_insert_value;
-}
-
-
-static void
-ngx_http_krj_limit_rbtree_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t          **p;
-    ngx_http_krj_limit_node_t   *kn, *knt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-
-            p = &temp->right;
-
-        } else { /* node->key == temp->key */
-
-            kn = (ngx_http_krj_limit_node_t *) &node->color;
-            knt = (ngx_http_krj_limit_node_t *) &temp->color;
-
-            p = (kn->kind < knt->kind
-                 || (kn->kind == knt->kind
-                     && ngx_memn2cmp(kn->data, knt->data, kn->len, knt->len)
-                        < 0))
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
+    if (limit->rate != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
     }
 
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
-}
+    value = cf->args->elts;
 
+    ngx_memzero(limit, sizeof(ngx_http_krj_limit_t));
 
-/* called with the zone locked */
-
-static ngx_http_krj_limit_node_t *
-ngx_http_krj_limit_lookup(ngx_http_krj_limit_sh_t *sh, ngx_uint_t kind,
-    ngx_uint_t hash, u_char *data, size_t len)
-{
-    ngx_int_t                   rc;
-    ngx_rbtree_node_t          *node, *sentinel;
-    ngx_http_krj_limit_node_t  *kn;
-
-    node = sh->rbtree.root;
-    sentinel = sh->rbtree.sentinel;
-
-    while (node != sentinel) {
-
-        if (hash < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if (hash > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        /* hash == node->key */
-
-        kn = (ngx_http_krj_limit_node_t *) &node->color;
-
-        rc = (ngx_int_t) kind - (ngx_int_t) kn->kind;
-
-        if (rc == 0) {
-            rc = ngx_memn2cmp(data, kn->data, len, (size_t) kn->len);
-        }
-
-        if (rc == 0) {
-            return kn;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+        return NGX_CONF_OK;
     }
 
-    return NULL;
-}
+    for (i = 1; i < cf->args->nelts; i++) {
 
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
 
-/* called with the zone locked; NULL when even an eviction left no room */
-
-static ngx_http_krj_limit_node_t *
-ngx_http_krj_limit_alloc(ngx_http_krj_zone_ctx_t *ctx, ngx_uint_t kind,
-    ngx_uint_t hash, u_char *data, size_t len)
-{
-    size_t                      size;
-    ngx_rbtree_node_t          *node;
-    ngx_http_krj_limit_node_t  *kn;
-
-    size = offsetof(ngx_rbtree_node_t, color)
-           + offsetof(ngx_http_krj_limit_node_t, data)
-           + len;
-
-    ngx_http_krj_limit_expire(ctx, 1);
-
-    node = ngx_slab_alloc_locked(ctx->shpool, size);
-
-    if (node == NULL) {
-        ngx_http_krj_limit_expire(ctx, 0);
-
-        node = ngx_slab_alloc_locked(ctx->shpool, size);
-        if (node == NULL) {
-            return NULL;
-        }
-    }
-
-    node->key = hash;
-
-    kn = (ngx_http_krj_limit_node_t *) &node->color;
-
-    kn->kind = (u_char) kind;
-    kn->len = (u_char) len;
-    kn->excess = 0;
-    kn->rate = 0;
-    ngx_memcpy(kn->data, data, len);
-
-    ngx_rbtree_insert(&ctx->sh->limit.rbtree, node);
-
-    ngx_queue_insert_head(&ctx->sh->limit.queue, &kn->queue);
-
-    return kn;
-}
-
-
-/*
- * Called with the zone locked.  n == 1: frees up to two of the least
- * recently used nodes that no longer hold anything (a bucket idle for a
- * minute and drained, an expired cache entry); n == 0, when the zone is
- * full: frees the least recently used node whatever it holds, then up to
- * two more that hold nothing.
- */
-
-static void
-ngx_http_krj_limit_expire(ngx_http_krj_zone_ctx_t *ctx, ngx_uint_t n)
-{
-    ngx_int_t                   excess;
-    ngx_msec_t                  now;
-    ngx_queue_t                *q;
-    ngx_msec_int_t              ms;
-    ngx_rbtree_node_t          *node;
-    ngx_http_krj_limit_node_t  *kn;
-
-    now = ngx_current_msec;
-
-    while (n < 3) {
-
-        if (ngx_queue_empty(&ctx->sh->limit.queue)) {
-            return;
-        }
-
-        q = ngx_queue_last(&ctx->sh->limit.queue);
-
-        kn = ngx_queue_data(q, ngx_http_krj_limit_node_t, queue);
-
-        if (n++ != 0) {
-
-            ms = (ngx_msec_int_t) (now - kn->last);
-
-            if (kn->kind == NGX_HTTP_KRJ_NODE_CACHE) {
-                if (ms < 0) {
-                    return;
-                }
-
-            } else {
-                ms = ngx_abs(ms);
-
-                if (ms < 60000) {
-                    return;
-                }
-
-                excess = kn->excess - kn->rate * ms / 1000;
-
-                if (excess > 0) {
-                    return;
-                }
+            rv = ngx_http_krj_limit_parse_rate(&s, limit);
+            if (rv != NGX_CONF_OK) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\" %s", &cmd->name, rv);
+                return NGX_CONF_ERROR;
             }
+
+            continue;
         }
 
-        ngx_queue_remove(q);
+        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            burst = ngx_atoi(value[i].data + 6, value[i].len - 6);
 
-        node = (ngx_rbtree_node_t *)
-                   ((u_char *) kn - offsetof(ngx_rbtree_node_t, color));
+            if (burst < 0 || burst > 1000000) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid burst value \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
 
-        ngx_rbtree_delete(&ctx->sh->limit.rbtree, node);
+            limit->burst = burst * 1000;
+            continue;
+        }
 
-        ngx_slab_free_locked(ctx->shpool, node);
+        if (ngx_strcmp(value[i].data, "nodelay") == 0 && !failures) {
+            limit->nodelay = 1;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
     }
+
+    if (limit->rate == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have \"rate\" parameter",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    /* failures are never delayed, only refused */
+
+    if (failures) {
+        limit->nodelay = 1;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
-/*
- * One request for key in a leaky bucket.  commit == 0 only looks: the
- * bucket is not changed.  A rejected request is never counted.
- * Returns NGX_OK with the excess after this request, NGX_BUSY with the
- * excess as it is, or NGX_ERROR when the zone is full.
- */
+char *
+ngx_http_krj_limit_parse_rate(ngx_str_t *value, ngx_http_krj_limit_t *limit)
+{
+    size_t     len;
+    u_char    *p;
+    ngx_int_t  n;
+
+    len = value->len;
+    p = value->data + len - 3;
+
+    if (len <= 3
+        || (ngx_strncmp(p, "r/s", 3) != 0 && ngx_strncmp(p, "r/m", 3) != 0))
+    {
+        return "has an invalid rate, it must look like 10r/s or 600r/m";
+    }
+
+    n = ngx_atoi(value->data, len - 3);
+
+    if (n <= 0 || n > 1000000) {
+        return "has an invalid rate, it must look like 10r/s or 600r/m";
+    }
+
+    ngx_http_krj_limit_set_rate(limit, n, p[2]);
+
+    if (limit->rate == 0) {
+        return "has a rate below one request a minute";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+void
+ngx_http_krj_limit_set_rate(ngx_http_krj_limit_t *limit, ngx_uint_t rate,
+    u_char unit)
+{
+    ngx_uint_t  scale;
+
+    scale = (unit == 'm') ? 60 : 1;
+
+    limit->rate = rate * 1000 / scale;
+    limit->quota = rate;
+    limit->window = scale;
+}
+
 
 ngx_int_t
-ngx_http_krj_limit_account(ngx_shm_zone_t *shm_zone, ngx_uint_t kind,
+ngx_http_krj_limit(ngx_http_request_t *r, ngx_uint_t kind, ngx_str_t *key,
+    ngx_http_krj_limit_t *limit, ngx_uint_t commit)
+{
+    ngx_int_t             rc;
+    ngx_uint_t            excess, remaining;
+    ngx_msec_t            delay;
+    ngx_http_krj_zone_t  *zone;
+
+    zone = ngx_http_krj_zone(r);
+
+    if (zone == NULL || limit->rate == 0) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_krj_limit_account(zone, kind, key, limit, commit, &excess);
+
+    if (rc == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "krj: could not allocate node in krj zone \"%V\"",
+                      &zone->name);
+
+        return ngx_http_krj_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                   "unavailable", "the limits zone is full");
+    }
+
+    if (rc == NGX_BUSY) {
+        return ngx_http_krj_limit_refuse(r, kind, key, limit, excess);
+    }
+
+    if (!commit || kind != NGX_HTTP_KRJ_NODE_PRINCIPAL) {
+        return NGX_OK;
+    }
+
+    remaining = (limit->burst - excess) / 1000;
+
+    if (ngx_http_krj_limit_headers(r, limit, remaining,
+                                   (excess * 1000 / limit->rate + 999) / 1000,
+                                   0)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (excess == 0 || limit->nodelay) {
+        return NGX_OK;
+    }
+
+    delay = excess * 1000 / limit->rate;
+
+    if (delay == 0) {
+        return NGX_OK;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "krj limit delaying \"%V\" %M ms", key, delay);
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_krj_limit_delay;
+
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, delay);
+
+    return NGX_AGAIN;
+}
+
+
+ngx_uint_t
+ngx_http_krj_limit_over(ngx_http_request_t *r, ngx_uint_t kind,
+    ngx_str_t *key, ngx_http_krj_limit_t *limit)
+{
+    ngx_uint_t            excess;
+    ngx_http_krj_zone_t  *zone;
+
+    zone = ngx_http_krj_zone(r);
+
+    if (zone == NULL || limit->rate == 0) {
+        return 0;
+    }
+
+    return ngx_http_krj_limit_account(zone, kind, key, limit, 0, &excess)
+           == NGX_BUSY;
+}
+
+
+/*
+ * The bucket arithmetic of limit_req: excess is kept in thousandths of a
+ * request and leaks at rate; a rejected request is never counted.
+ * NGX_OK with the excess after this request, NGX_BUSY with the excess as
+ * it is, or NGX_ERROR when the zone is full.
+ */
+
+static ngx_int_t
+ngx_http_krj_limit_account(ngx_http_krj_zone_t *zone, ngx_uint_t kind,
     ngx_str_t *key, ngx_http_krj_limit_t *limit, ngx_uint_t commit,
     ngx_uint_t *excessp)
 {
-    size_t                      len;
-    uint32_t                    hash;
-    ngx_int_t                   excess;
-    ngx_msec_t                  now;
-    ngx_msec_int_t              ms;
-    ngx_http_krj_zone_ctx_t    *ctx;
-    ngx_http_krj_limit_node_t  *kn;
+    ngx_int_t             excess;
+    ngx_msec_t            now, drain;
+    ngx_msec_int_t        ms;
+    ngx_http_krj_node_t  *kn;
 
-    ctx = shm_zone->data;
-
-    len = ngx_min(key->len, NGX_HTTP_KRJ_LIMIT_KEY_LEN);
-    hash = ngx_crc32_short(key->data, len);
     now = ngx_current_msec;
 
-    ngx_shmtx_lock(&ctx->shpool->mutex);
+    ngx_http_krj_zone_lock(zone);
 
-    kn = ngx_http_krj_limit_lookup(&ctx->sh->limit, kind, hash, key->data,
-                                   len);
+    kn = ngx_http_krj_zone_find_locked(zone, kind, key->data, key->len);
 
     if (kn == NULL) {
 
         if (!commit) {
-            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            ngx_http_krj_zone_unlock(zone);
             *excessp = 0;
             return NGX_OK;
         }
 
-        kn = ngx_http_krj_limit_alloc(ctx, kind, hash, key->data, len);
+        kn = ngx_http_krj_zone_alloc_locked(zone, kind, key->data, key->len);
 
         if (kn == NULL) {
-            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            ngx_http_krj_zone_unlock(zone);
             return NGX_ERROR;
         }
 
         kn->last = now;
         kn->rate = limit->rate;
+        kn->expire = now + NGX_HTTP_KRJ_LIMIT_IDLE;
 
-        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        ngx_http_krj_zone_unlock(zone);
 
         *excessp = 0;
         return NGX_OK;
     }
-
-    ngx_queue_remove(&kn->queue);
-    ngx_queue_insert_head(&ctx->sh->limit.queue, &kn->queue);
 
     ms = (ngx_msec_int_t) (now - kn->last);
 
@@ -345,7 +308,7 @@ ngx_http_krj_limit_account(ngx_shm_zone_t *shm_zone, ngx_uint_t kind,
 
     if ((ngx_uint_t) excess > limit->burst) {
         excess -= 1000;
-        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        ngx_http_krj_zone_unlock(zone);
 
         *excessp = excess > 0 ? excess : 0;
         return NGX_BUSY;
@@ -355,117 +318,127 @@ ngx_http_krj_limit_account(ngx_shm_zone_t *shm_zone, ngx_uint_t kind,
         kn->excess = excess;
         kn->last = now;
         kn->rate = limit->rate;
+
+        /* freed once idle and drained: its excess has leaked away */
+        drain = excess * 1000 / limit->rate;
+        kn->expire = now + ngx_max(drain, NGX_HTTP_KRJ_LIMIT_IDLE);
     }
 
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
+    ngx_http_krj_zone_unlock(zone);
 
     *excessp = excess;
     return NGX_OK;
 }
 
 
-/* a successful Basic verification, by its keyed digest, still fresh */
-
-ngx_int_t
-ngx_http_krj_limit_cache_find(ngx_shm_zone_t *shm_zone, u_char *digest,
-    size_t len)
+static ngx_int_t
+ngx_http_krj_limit_refuse(ngx_http_request_t *r, ngx_uint_t kind,
+    ngx_str_t *key, ngx_http_krj_limit_t *limit, ngx_uint_t excess)
 {
-    uint32_t                    hash;
-    ngx_int_t                   found;
-    ngx_http_krj_zone_ctx_t    *ctx;
-    ngx_http_krj_limit_node_t  *kn;
+    ngx_uint_t  wait;
+    ngx_str_t   value;
+    u_char      buf[NGX_INT_T_LEN];
 
-    ctx = shm_zone->data;
-    hash = ngx_crc32_short(digest, len);
+    if (kind == NGX_HTTP_KRJ_NODE_PRINCIPAL) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "krj: limiting requests of \"%V\", excess: %ui.%03ui",
+                      key, excess / 1000, excess % 1000);
 
-    ngx_shmtx_lock(&ctx->shpool->mutex);
+    } else {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "krj: too many failed authentications from %V", key);
+    }
 
-    kn = ngx_http_krj_limit_lookup(&ctx->sh->limit, NGX_HTTP_KRJ_NODE_CACHE,
-                                   hash, digest, len);
+    /* seconds until one more request fits under the burst */
 
-    found = (kn != NULL
-             && (ngx_msec_int_t) (kn->last - ngx_current_msec) > 0);
+    wait = excess + 1000 > limit->burst
+           ? ((excess + 1000 - limit->burst) * 1000 / limit->rate + 999)
+             / 1000
+           : 1;
 
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
+    if (wait == 0) {
+        wait = 1;
+    }
 
-    return found;
+    value.data = buf;
+    value.len = ngx_sprintf(buf, "%ui", wait) - buf;
+
+    if (ngx_http_krj_refusal_header(r, "Retry-After", &value) != NGX_OK
+        || ngx_http_krj_limit_headers(r, limit, 0, wait, 1) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_krj_refuse(r, NGX_HTTP_TOO_MANY_REQUESTS, "rate_limited",
+                               "too many requests, retry in %ui seconds",
+                               wait);
 }
 
 
-ngx_int_t
-ngx_http_krj_limit_cache_store(ngx_shm_zone_t *shm_zone, u_char *digest,
-    size_t len, ngx_msec_t ttl)
+/*
+ * RateLimit-Policy and RateLimit as in draft-ietf-httpapi-ratelimit-
+ * headers-08 (structured field lists of named policies):
+ *
+ *     RateLimit-Policy: "krj";q=100;w=60
+ *     RateLimit: "krj";r=42;t=5
+ *
+ * q and w are the configured rate, r what can be sent right now without
+ * a rejection, t the seconds until the bucket is empty again.
+ */
+
+static ngx_int_t
+ngx_http_krj_limit_headers(ngx_http_request_t *r, ngx_http_krj_limit_t *limit,
+    ngx_uint_t remaining, ngx_uint_t reset, ngx_uint_t refusal)
 {
-    uint32_t                    hash;
-    ngx_http_krj_zone_ctx_t    *ctx;
-    ngx_http_krj_limit_node_t  *kn;
+    ngx_int_t  rc;
+    ngx_str_t  value;
+    u_char     buf[sizeof("\"krj\";q=;w=") + 2 * NGX_INT_T_LEN];
 
-    ctx = shm_zone->data;
-    hash = ngx_crc32_short(digest, len);
+    value.data = buf;
+    value.len = ngx_sprintf(buf, "\"krj\";q=%ui;w=%ui", limit->quota,
+                            limit->window)
+                - buf;
 
-    ngx_shmtx_lock(&ctx->shpool->mutex);
+    rc = refusal ? ngx_http_krj_refusal_header(r, "RateLimit-Policy", &value)
+                 : ngx_http_krj_push_header(r, "RateLimit-Policy", &value);
 
-    kn = ngx_http_krj_limit_lookup(&ctx->sh->limit, NGX_HTTP_KRJ_NODE_CACHE,
-                                   hash, digest, len);
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
 
-    if (kn == NULL) {
-        kn = ngx_http_krj_limit_alloc(ctx, NGX_HTTP_KRJ_NODE_CACHE, hash,
-                                      digest, len);
-        if (kn == NULL) {
-            ngx_shmtx_unlock(&ctx->shpool->mutex);
-            return NGX_ERROR;
+    value.len = ngx_sprintf(buf, "\"krj\";r=%ui;t=%ui", remaining, reset)
+                - buf;
+
+    return refusal ? ngx_http_krj_refusal_header(r, "RateLimit", &value)
+                   : ngx_http_krj_push_header(r, "RateLimit", &value);
+}
+
+
+/* as limit_req's: a write event before the timer is not the end of it */
+
+static void
+ngx_http_krj_limit_delay(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         }
 
-    } else {
-        ngx_queue_remove(&kn->queue);
-        ngx_queue_insert_head(&ctx->sh->limit.queue, &kn->queue);
+        return;
     }
 
-    kn->last = ngx_current_msec + ttl;
-
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-
-    return NGX_OK;
-}
-
-
-/* "100r/m" or "10r/s" */
-
-char *
-ngx_http_krj_limit_parse_rate(ngx_str_t *value, ngx_http_krj_limit_t *limit)
-{
-    size_t     len;
-    u_char    *p;
-    ngx_int_t  n, scale;
-
-    len = value->len;
-    p = value->data + len - 3;
-    scale = 1;
-
-    if (len > 3 && ngx_strncmp(p, "r/s", 3) == 0) {
-        len -= 3;
-
-    } else if (len > 3 && ngx_strncmp(p, "r/m", 3) == 0) {
-        scale = 60;
-        len -= 3;
-
-    } else {
-        return "has an invalid rate, it must look like 10r/s or 600r/m";
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
     }
 
-    n = ngx_atoi(value->data, len);
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
 
-    if (n <= 0 || n > 1000000) {
-        return "has an invalid rate, it must look like 10r/s or 600r/m";
-    }
-
-    limit->rate = n * 1000 / scale;
-    limit->quota = n;
-    limit->window = scale;
-
-    if (limit->rate == 0) {
-        return "has a rate below one request a minute";
-    }
-
-    return NGX_CONF_OK;
+    ngx_http_core_run_phases(r);
 }

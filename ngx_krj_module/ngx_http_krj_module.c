@@ -9,9 +9,11 @@
 #include <ngx_http.h>
 
 #include "ngx_http_krj_module.h"
-#include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_api.h"
+#include "ngx_http_krj_response.h"
+#include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_status.h"
+#include "ngx_http_krj_zone.h"
 
 
 #define NGX_HTTP_KRJ_MIN_INTERVAL  100
@@ -32,10 +34,6 @@ static char *ngx_http_krj_check_interval(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_krj_max_age(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_krj_zone(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static ngx_int_t ngx_http_krj_init_zone(ngx_shm_zone_t *shm_zone,
-    void *data);
 static char *ngx_http_krj_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_krj_status(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -82,7 +80,7 @@ static ngx_command_t  ngx_http_krj_commands[] = {
 
     { ngx_string("krj_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
-      ngx_http_krj_zone,
+      ngx_http_krj_zone_directive,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -107,7 +105,7 @@ static ngx_command_t  ngx_http_krj_commands[] = {
 
 static ngx_http_module_t  ngx_http_krj_module_ctx = {
     ngx_http_krj_add_variables,            /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_krj_response_init,            /* postconfiguration */
 
     ngx_http_krj_create_main_conf,         /* create main configuration */
     ngx_http_krj_init_main_conf,           /* init main configuration */
@@ -215,6 +213,68 @@ ngx_http_krj_category_variable(ngx_http_request_t *r,
 }
 
 
+ngx_http_krj_ctx_t *
+ngx_http_krj_ctx(ngx_http_request_t *r)
+{
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_krj_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_krj_module);
+    }
+
+    return ctx;
+}
+
+
+ngx_http_krj_scopes_t *
+ngx_http_krj_scopes(ngx_http_request_t *r)
+{
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_module);
+
+    return ctx ? ctx->scopes : NULL;
+}
+
+
+ngx_uint_t
+ngx_http_krj_scopes_allow(ngx_http_krj_scopes_t *scopes, const u_char *slug,
+    size_t len)
+{
+    u_char  *p, *last, *comma;
+
+    if (scopes == NULL || scopes->all) {
+        return 1;
+    }
+
+    p = scopes->list.data;
+    last = p + scopes->list.len;
+
+    while (p < last) {
+        comma = ngx_strlchr(p, last, ',');
+
+        if (comma == NULL) {
+            comma = last;
+        }
+
+        if ((size_t) (comma - p) == len && ngx_strncmp(p, slug, len) == 0) {
+            return 1;
+        }
+
+        p = comma + 1;
+    }
+
+    return 0;
+}
+
+
 static void *
 ngx_http_krj_create_main_conf(ngx_conf_t *cf)
 {
@@ -309,6 +369,8 @@ ngx_http_krj_snapshot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    kmcf->file.path = kmcf->snapshot;
+
     return NGX_CONF_OK;
 }
 
@@ -363,208 +425,6 @@ ngx_http_krj_max_age(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     kmcf->max_age = age;
 
     return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_krj_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_krj_main_conf_t *kmcf = conf;
-
-    ssize_t                   size;
-    ngx_str_t                *value;
-    ngx_http_krj_zone_ctx_t  *ctx;
-
-    if (kmcf->shm_zone) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (value[1].len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "empty zone name in \"%V\" directive",
-                           &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    size = ngx_parse_size(&value[2]);
-
-    if (size == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone size \"%V\"", &value[2]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (size < (ssize_t) (8 * ngx_pagesize)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" is too small", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_krj_zone_ctx_t));
-    if (ctx == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    kmcf->shm_zone = ngx_shared_memory_add(cf, &value[1], size,
-                                           &ngx_http_krj_module);
-    if (kmcf->shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (kmcf->shm_zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%V \"%V\" is already bound",
-                           &cmd->name, &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    kmcf->shm_zone->init = ngx_http_krj_init_zone;
-    kmcf->shm_zone->data = ctx;
-
-    return NGX_CONF_OK;
-}
-
-
-static ngx_int_t
-ngx_http_krj_init_zone(ngx_shm_zone_t *shm_zone, void *data)
-{
-    ngx_http_krj_zone_ctx_t  *octx = data;
-
-    size_t                    len;
-    ngx_http_krj_zone_ctx_t  *ctx;
-
-    ctx = shm_zone->data;
-
-    if (octx) {
-        /* nginx -s reload: the zone of the old cycle, counters kept */
-
-        ctx->sh = octx->sh;
-        ctx->shpool = octx->shpool;
-
-        ngx_http_krj_limit_rebind(&ctx->sh->limit);
-
-        return NGX_OK;
-    }
-
-    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        /* a mapping inherited by a new binary (Windows, or upgrade) */
-
-        ctx->sh = ctx->shpool->data;
-
-        ngx_http_krj_limit_rebind(&ctx->sh->limit);
-
-        return NGX_OK;
-    }
-
-    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_krj_shctx_t));
-    if (ctx->sh == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memzero(ctx->sh, sizeof(ngx_http_krj_shctx_t));
-
-    ngx_http_krj_limit_init_zone(ctx->shpool, &ctx->sh->limit);
-
-    ctx->shpool->data = ctx->sh;
-
-    len = sizeof(" in krj zone \"\"") + shm_zone->shm.name.len;
-
-    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
-    if (ctx->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(ctx->shpool->log_ctx, " in krj zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_krj_zone_count_request(ngx_http_krj_main_conf_t *kmcf)
-{
-    ngx_http_krj_zone_ctx_t  *ctx;
-
-    if (kmcf->shm_zone == NULL) {
-        return;
-    }
-
-    ctx = kmcf->shm_zone->data;
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-    ctx->sh->requests++;
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-}
-
-
-void
-ngx_http_krj_zone_count_load(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_snapshot_t *snapshot)
-{
-    ngx_http_krj_zone_ctx_t  *ctx;
-
-    if (kmcf->shm_zone == NULL) {
-        return;
-    }
-
-    ctx = kmcf->shm_zone->data;
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-
-    /* every worker maps every generation; count each generation once */
-
-    if (ngx_memcmp(ctx->sh->generation, snapshot->gen,
-                   NGX_HTTP_KRJ_GENERATION_LEN)
-        != 0)
-    {
-        ctx->sh->loads++;
-        ctx->sh->generated_at = snapshot->snap.hdr->generated_at;
-        ngx_memcpy(ctx->sh->generation, snapshot->gen,
-                   NGX_HTTP_KRJ_GENERATION_LEN);
-        ngx_memzero(&ctx->sh->refused, sizeof(ngx_http_krj_ident_t));
-        ctx->sh->refused_err = 0;
-    }
-
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-}
-
-
-/* returns 1 when this worker is the first to refuse this file state */
-
-ngx_uint_t
-ngx_http_krj_zone_count_refusal(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_ident_t *ident, ngx_err_t err)
-{
-    ngx_uint_t                first;
-    ngx_http_krj_zone_ctx_t  *ctx;
-
-    if (kmcf->shm_zone == NULL) {
-        return 1;
-    }
-
-    ctx = kmcf->shm_zone->data;
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-
-    first = (ctx->sh->refused_err != (ngx_uint_t) err
-             || ngx_memcmp(&ctx->sh->refused, ident,
-                           sizeof(ngx_http_krj_ident_t))
-                != 0);
-
-    if (first) {
-        ctx->sh->refusals++;
-        ctx->sh->refused = *ident;
-        ctx->sh->refused_err = err;
-    }
-
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-
-    return first;
 }
 
 

@@ -8,12 +8,20 @@
 #define _NGX_HTTP_KRJ_MODULE_H_INCLUDED_
 
 
+/*
+ * The core of ngx_http_krj_module: its configuration and the request's
+ * view of krj.  The core files (module, zone, file, snapshot, api, status,
+ * response) never include the auth files; the access phase tells the core
+ * what it decided through ngx_http_krj_ctx_t.
+ */
+
+
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
 
 #include "krj_snapshot.h"
-#include "ngx_http_krj_limit.h"
+#include "ngx_http_krj_file.h"
 
 
 #define NGX_HTTP_KRJ_STATUS_HEALTH   1
@@ -25,66 +33,27 @@
 #define NGX_HTTP_KRJ_GENERATION_LEN  16
 
 
-/* what identifies a snapshot file on disk: a rename changes the inode */
-typedef struct {
-    dev_t                        dev;
-    ino_t                        ino;
-    off_t                        size;
-    time_t                       mtime;
-    long                         mtime_nsec;
-} ngx_http_krj_ident_t;
-
-
 typedef struct ngx_http_krj_snapshot_s  ngx_http_krj_snapshot_t;
 
-struct ngx_http_krj_snapshot_s {
-    ngx_uint_t                   refcount;  /* requests + 1 while current */
-    u_char                      *base;
-    size_t                       len;
-    krj_snap_t                   snap;
-    ngx_http_krj_ident_t         ident;
-    ngx_str_t                    generation;
-    u_char                       gen[NGX_HTTP_KRJ_GENERATION_LEN];
-    ngx_log_t                   *log;
-};
 
-
-/* the part of krj_zone in shared memory */
+/* the categories a principal may read */
 typedef struct {
-    uint64_t                     requests;
-    uint64_t                     loads;
-    uint64_t                     refusals;
-    int64_t                      generated_at;  /* of the last load */
-    u_char                       generation[NGX_HTTP_KRJ_GENERATION_LEN];
-
-    /* the last refused file, so that one worker logs it, not all */
-    ngx_http_krj_ident_t         refused;
-    ngx_uint_t                   refused_err;
-
-    /* krj_limit, krj_auth_fail_limit and the Basic cache */
-    ngx_http_krj_limit_sh_t      limit;
-} ngx_http_krj_shctx_t;
-
-
-typedef struct {
-    ngx_http_krj_shctx_t        *sh;
-    ngx_slab_pool_t             *shpool;
-} ngx_http_krj_zone_ctx_t;
+    ngx_str_t                    list;      /* slugs, comma separated */
+    unsigned                     all:1;
+} ngx_http_krj_scopes_t;
 
 
 typedef struct {
     ngx_str_t                    snapshot;
     ngx_msec_t                   reload_interval;
     time_t                       max_age;       /* 0: off */
-    ngx_shm_zone_t              *shm_zone;
+    ngx_shm_zone_t              *shm_zone;      /* krj_zone, or NULL */
     ngx_uint_t                   used;          /* a location serves data */
 
     /* per worker process */
     ngx_http_krj_snapshot_t     *current;
     ngx_event_t                  reload_event;
-    ngx_http_krj_ident_t         refused;
-    ngx_err_t                    refused_err;
-    ngx_uint_t                   has_refused;
+    ngx_http_krj_file_t          file;
     size_t                       reason_len;    /* why current is NULL */
     u_char                       reason[NGX_HTTP_KRJ_REASON_LEN];
 } ngx_http_krj_main_conf_t;
@@ -96,18 +65,42 @@ typedef struct {
 } ngx_http_krj_loc_conf_t;
 
 
-/* the request's view: one generation for the whole answer */
+/*
+ * What the access phase decided, for the answer: a refusal's status and
+ * JSON error, and the headers that go with it only (a challenge must not
+ * stay on an answer that satisfy any let through).
+ */
+typedef struct {
+    ngx_uint_t                   status;        /* 0: none */
+    const char                  *code;
+    ngx_str_t                    message;
+    ngx_array_t                 *headers;       /* ngx_table_elt_t * */
+} ngx_http_krj_refusal_t;
+
+
+/*
+ * The request's view: one generation for the whole answer, the category
+ * it names, and, on the main request, the scopes of its principal and
+ * any refusal of the access phase.
+ */
 typedef struct {
     ngx_http_krj_snapshot_t     *snapshot;
     ngx_str_t                    category;
+    ngx_http_krj_scopes_t       *scopes;        /* NULL: every category */
+    ngx_http_krj_refusal_t       refusal;
+    unsigned                     replace_body:1;
 } ngx_http_krj_ctx_t;
 
 
-void ngx_http_krj_zone_count_request(ngx_http_krj_main_conf_t *kmcf);
-void ngx_http_krj_zone_count_load(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_snapshot_t *snapshot);
-ngx_uint_t ngx_http_krj_zone_count_refusal(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_ident_t *ident, ngx_err_t err);
+/* the request's ctx, made on first use; NULL when out of memory */
+ngx_http_krj_ctx_t *ngx_http_krj_ctx(ngx_http_request_t *r);
+
+/* the scopes of the principal of the main request, NULL: every category */
+ngx_http_krj_scopes_t *ngx_http_krj_scopes(ngx_http_request_t *r);
+
+/* whether scopes (NULL: all) allow the category slug */
+ngx_uint_t ngx_http_krj_scopes_allow(ngx_http_krj_scopes_t *scopes,
+    const u_char *slug, size_t len);
 
 
 extern ngx_module_t  ngx_http_krj_module;

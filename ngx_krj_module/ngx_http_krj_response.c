@@ -8,25 +8,38 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "krj_query.h"
-#include "ngx_http_krj_auth.h"
+#include "krj_encoding.h"
+#include "krj_layout.h"
+#include "krj_out.h"
+#include "krj_str.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_response.h"
+#include "ngx_http_krj_snapshot.h"
 
 
+/* an error message, cut on a character boundary */
 #define NGX_HTTP_KRJ_MESSAGE_LEN  512
 
-/* the layout of every error body */
-#define NGX_HTTP_KRJ_ERROR_FMT                                                \
-    "{\"error\":{\"status\":%ui,\"code\":\"%s\",\"message\":\""
-#define NGX_HTTP_KRJ_ERROR_END    "\"}}"
 
-
+static ngx_int_t ngx_http_krj_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_krj_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static size_t ngx_http_krj_message(u_char *buf, const char *fmt,
+    va_list args);
+static u_char *ngx_http_krj_error_body(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, u_char *msg, size_t mlen,
+    size_t *len);
+static ngx_table_elt_t *ngx_http_krj_push(ngx_http_request_t *r, char *key,
+    ngx_str_t *value);
 static ngx_int_t ngx_http_krj_security_headers(ngx_http_request_t *r);
 static ngx_table_elt_t *ngx_http_krj_add_header(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
 static ngx_int_t ngx_http_krj_send(ngx_http_request_t *r, u_char *data,
     size_t len, ngx_uint_t in_pool);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
 static ngx_str_t  ngx_http_krj_json_type =
@@ -87,9 +100,10 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body)
 {
     u_char           *p;
-    uint32_t          crc;
-    ngx_str_t         etag, *scopes;
-    ngx_table_elt_t  *h;
+    uint32_t                crc;
+    ngx_str_t               etag;
+    ngx_table_elt_t        *h;
+    ngx_http_krj_scopes_t  *scopes;
 
     if (ngx_http_krj_security_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -104,11 +118,11 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
         ngx_crc32_update(&crc, (u_char *) "+gzip", 5);
     }
 
-    scopes = ngx_http_krj_auth_restricted(r);
+    scopes = ngx_http_krj_scopes(r);
 
-    if (scopes != NULL) {
+    if (scopes != NULL && !scopes->all) {
         ngx_crc32_update(&crc, (u_char *) "+scopes=", 8);
-        ngx_crc32_update(&crc, scopes->data, scopes->len);
+        ngx_crc32_update(&crc, scopes->list.data, scopes->list.len);
     }
 
     ngx_crc32_final(crc);
@@ -187,31 +201,19 @@ ngx_int_t
 ngx_http_krj_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *fmt, ...)
 {
-    u_char   *p, *body, *last;
+    u_char   *body;
     size_t    len, mlen;
     va_list   args;
     u_char    msg[NGX_HTTP_KRJ_MESSAGE_LEN];
 
     va_start(args, fmt);
-    last = ngx_vslprintf(msg, msg + sizeof(msg), fmt, args);
+    mlen = ngx_http_krj_message(msg, fmt, args);
     va_end(args);
 
-    mlen = last - msg;
-
-    len = sizeof(NGX_HTTP_KRJ_ERROR_FMT) - 1 + NGX_INT_T_LEN
-          + ngx_strlen(code)
-          + mlen + ngx_escape_json(NULL, msg, mlen)
-          + sizeof(NGX_HTTP_KRJ_ERROR_END) - 1;
-
-    body = ngx_pnalloc(r->pool, len);
+    body = ngx_http_krj_error_body(r, status, code, msg, mlen, &len);
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    p = ngx_sprintf(body, NGX_HTTP_KRJ_ERROR_FMT, status, code);
-    p = (u_char *) ngx_escape_json(p, msg, mlen);
-    p = ngx_cpymem(p, NGX_HTTP_KRJ_ERROR_END,
-                   sizeof(NGX_HTTP_KRJ_ERROR_END) - 1);
 
     if (status == NGX_HTTP_NOT_ALLOWED
         && ngx_http_krj_add_header(r, &ngx_http_krj_allow_key,
@@ -232,7 +234,96 @@ ngx_http_krj_send_error(ngx_http_request_t *r, ngx_uint_t status,
     /* an error is about this request only: no validators */
     r->headers_out.last_modified_time = -1;
 
-    return ngx_http_krj_send(r, body, p - body, 1);
+    return ngx_http_krj_send(r, body, len, 1);
+}
+
+
+ngx_int_t
+ngx_http_krj_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *fmt, ...)
+{
+    va_list              args;
+    ngx_http_krj_ctx_t  *ctx;
+    u_char               msg[NGX_HTTP_KRJ_MESSAGE_LEN];
+
+    ctx = ngx_http_krj_ctx(r->main);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    va_start(args, fmt);
+    ctx->refusal.message.len = ngx_http_krj_message(msg, fmt, args);
+    va_end(args);
+
+    ctx->refusal.message.data = ngx_pnalloc(r->pool,
+                                            ctx->refusal.message.len);
+    if (ctx->refusal.message.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ctx->refusal.message.data, msg, ctx->refusal.message.len);
+
+    ctx->refusal.status = status;
+    ctx->refusal.code = code;
+
+    return status;
+}
+
+
+ngx_int_t
+ngx_http_krj_refusal_header(ngx_http_request_t *r, char *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t     **hp;
+    ngx_http_krj_ctx_t   *ctx;
+
+    ctx = ngx_http_krj_ctx(r->main);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->refusal.headers == NULL) {
+        ctx->refusal.headers = ngx_array_create(r->pool, 4,
+                                                sizeof(ngx_table_elt_t *));
+        if (ctx->refusal.headers == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    hp = ngx_array_push(ctx->refusal.headers);
+    if (hp == NULL) {
+        return NGX_ERROR;
+    }
+
+    *hp = ngx_http_krj_push(r, key, value);
+
+    return (*hp != NULL) ? NGX_OK : NGX_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_krj_push_header(ngx_http_request_t *r, char *key, ngx_str_t *value)
+{
+    return ngx_http_krj_push(r, key, value) ? NGX_OK : NGX_ERROR;
+}
+
+
+static ngx_table_elt_t *
+ngx_http_krj_push(ngx_http_request_t *r, char *key, ngx_str_t *value)
+{
+    ngx_str_t  k, v;
+
+    k.data = (u_char *) key;
+    k.len = ngx_strlen(key);
+
+    v.data = ngx_pstrdup(r->pool, value);
+    if (v.data == NULL) {
+        return NULL;
+    }
+
+    v.len = value->len;
+
+    return ngx_http_krj_add_header(r, &k, &v);
 }
 
 
@@ -270,6 +361,182 @@ ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
     }
 
     return 0;
+}
+
+
+/*
+ * The printed message of an error, cut to NGX_HTTP_KRJ_MESSAGE_LEN bytes
+ * on a character boundary: it may quote what the client sent.
+ */
+
+static size_t
+ngx_http_krj_message(u_char *buf, const char *fmt, va_list args)
+{
+    u_char  *last;
+
+    last = ngx_vslprintf(buf, buf + NGX_HTTP_KRJ_MESSAGE_LEN, fmt, args);
+
+    return krj_utf8_cut((char *) buf, last - buf,
+                        NGX_HTTP_KRJ_MESSAGE_LEN - 1);
+}
+
+
+/* KRJ_FMT_ERROR in the request pool; invalid UTF-8 becomes U+FFFD */
+
+static u_char *
+ngx_http_krj_error_body(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, u_char *msg, size_t mlen, size_t *len)
+{
+    u_char     *body;
+    krj_out_t   o;
+
+    krj_out_init(&o, NULL);
+    krj_out_fmt(&o, KRJ_FMT_ERROR, (unsigned) status, code, msg, mlen);
+
+    body = ngx_pnalloc(r->pool, o.len);
+    if (body == NULL) {
+        return NULL;
+    }
+
+    *len = o.len;
+
+    krj_out_init(&o, body);
+    krj_out_fmt(&o, KRJ_FMT_ERROR, (unsigned) status, code, msg, mlen);
+
+    return body;
+}
+
+
+ngx_int_t
+ngx_http_krj_response_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_krj_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_krj_body_filter;
+
+    return NGX_OK;
+}
+
+
+/*
+ * nginx answers a refusal of the access phase with its own page for the
+ * status (err_status is set only there).  Unless an error_page took it
+ * elsewhere (an internal redirect clears the ctx, a redirect changes the
+ * status), that page becomes the JSON error.  When the request went on
+ * instead (satisfy any), the headers of the refusal are dropped.
+ */
+
+static ngx_int_t
+ngx_http_krj_header_filter(ngx_http_request_t *r)
+{
+    u_char               *body;
+    size_t                len;
+    ngx_uint_t            i;
+    ngx_table_elt_t     **h;
+    ngx_http_krj_ctx_t   *ctx;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+
+    if (ctx == NULL || ctx->refusal.status == 0) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.status != ctx->refusal.status
+        || r->err_status != ctx->refusal.status)
+    {
+        if (ctx->refusal.headers) {
+            h = ctx->refusal.headers->elts;
+
+            for (i = 0; i < ctx->refusal.headers->nelts; i++) {
+                h[i]->hash = 0;
+            }
+        }
+
+        ctx->refusal.status = 0;
+
+        return ngx_http_next_header_filter(r);
+    }
+
+    body = ngx_http_krj_error_body(r, ctx->refusal.status, ctx->refusal.code,
+                                   ctx->refusal.message.data,
+                                   ctx->refusal.message.len, &len);
+    if (body == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_krj_security_headers(r) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->refusal.message.data = body;
+    ctx->refusal.message.len = len;
+    ctx->replace_body = 1;
+
+    r->headers_out.content_type = ngx_http_krj_json_type;
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = len;
+
+    if (r->headers_out.content_length) {
+        r->headers_out.content_length->hash = 0;
+        r->headers_out.content_length = NULL;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_krj_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_buf_t           *b;
+    ngx_chain_t         *cl, out;
+    ngx_http_krj_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+
+    if (ctx == NULL || !ctx->replace_body) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    /* nginx's page is static memory: consumed here, never sent */
+
+    for (cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+    }
+
+    if (ctx->refusal.status == 0) {
+        /* the JSON went out with the first part of the page */
+        return NGX_OK;
+    }
+
+    ctx->refusal.status = 0;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = ctx->refusal.message.data;
+    b->last = b->pos + ctx->refusal.message.len;
+    b->temporary = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_next_body_filter(r, &out);
 }
 
 

@@ -8,6 +8,13 @@
 #define _NGX_HTTP_KRJ_RESPONSE_H_INCLUDED_
 
 
+/*
+ * The one place that sends krj's answers: data bodies with their
+ * validators, JSON status bodies, JSON errors, and the JSON body of a
+ * refusal decided in the access phase, with the security headers on all.
+ */
+
+
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
@@ -29,12 +36,32 @@ typedef struct {
 } ngx_http_krj_body_t;
 
 
+/* postconfiguration: the filters that give refusals their JSON bodies */
+ngx_int_t ngx_http_krj_response_init(ngx_conf_t *cf);
+
 ngx_int_t ngx_http_krj_send_data(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body);
 ngx_int_t ngx_http_krj_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *data, size_t len);
 ngx_int_t ngx_http_krj_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *fmt, ...);
+
+/*
+ * A refusal of the access phase: returns status for the phase handler to
+ * return, as auth_basic does, so that satisfy any and error_page apply.
+ * When nginx then answers with its own page for that status, the page is
+ * the JSON error instead; headers added with ngx_http_krj_refusal_header()
+ * are sent with the refusal only.
+ */
+ngx_int_t ngx_http_krj_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *fmt, ...);
+ngx_int_t ngx_http_krj_refusal_header(ngx_http_request_t *r, char *key,
+    ngx_str_t *value);
+
+/* a response header; the value is copied into the request pool */
+ngx_int_t ngx_http_krj_push_header(ngx_http_request_t *r, char *key,
+    ngx_str_t *value);
+
 ngx_uint_t ngx_http_krj_accepts_gzip(ngx_http_request_t *r);
 
 

@@ -12,24 +12,21 @@
 
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_snapshot.h"
+#include "ngx_http_krj_zone.h"
 
 
 static ngx_http_krj_snapshot_t *ngx_http_krj_snapshot_map(
     ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd, ngx_file_info_t *fi,
     ngx_log_t *log);
 static void ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_snapshot_t *snapshot, ngx_log_t *log);
+    ngx_http_krj_snapshot_t *snapshot, ngx_file_info_t *fi, ngx_log_t *log);
 static void ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_ident_t *ident, ngx_err_t err, u_char *reason,
-    size_t len, ngx_log_t *log);
+    ngx_file_info_t *fi, ngx_err_t err, u_char *reason, size_t len,
+    ngx_log_t *log);
 static size_t ngx_http_krj_snapshot_syserr(u_char *buf, size_t size,
     const char *call, ngx_str_t *name, ngx_err_t err);
 static void ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot);
 static void ngx_http_krj_snapshot_cleanup(void *data);
-static void ngx_http_krj_snapshot_ident(ngx_http_krj_ident_t *ident,
-    ngx_file_info_t *fi);
-static ngx_uint_t ngx_http_krj_snapshot_same(ngx_http_krj_ident_t *a,
-    ngx_http_krj_ident_t *b);
 
 
 /*
@@ -46,60 +43,31 @@ ngx_http_krj_snapshot_check(ngx_http_krj_main_conf_t *kmcf, ngx_log_t *log)
     ngx_fd_t                  fd;
     ngx_err_t                 err;
     ngx_file_info_t           fi;
-    ngx_http_krj_ident_t      ident;
     ngx_http_krj_snapshot_t  *snapshot;
     u_char                    reason[NGX_HTTP_KRJ_REASON_LEN];
 
-    ngx_memzero(&ident, sizeof(ngx_http_krj_ident_t));
+    switch (ngx_http_krj_file_look(&kmcf->file, &fd, &fi, &err, log)) {
 
-    fd = ngx_open_file(kmcf->snapshot.data, NGX_FILE_RDONLY, NGX_FILE_OPEN,
-                       0);
+    case NGX_HTTP_KRJ_FILE_CHANGED:
+        break;
 
-    if (fd == NGX_INVALID_FILE) {
-        err = ngx_errno;
+    case NGX_HTTP_KRJ_FILE_FAILED:
         n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
                                          ngx_open_file_n, &kmcf->snapshot,
                                          err);
-        ngx_http_krj_snapshot_refuse(kmcf, &ident, err, reason, n, log);
+        ngx_http_krj_snapshot_refuse(kmcf, NULL, err, reason, n, log);
         return;
-    }
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        err = ngx_errno;
-        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
-                                         ngx_fd_info_n, &kmcf->snapshot,
-                                         err);
-        ngx_http_krj_snapshot_refuse(kmcf, &ident, err, reason, n, log);
-        goto close;
-    }
-
-    ngx_http_krj_snapshot_ident(&ident, &fi);
-
-    if (kmcf->current
-        && ngx_http_krj_snapshot_same(&ident, &kmcf->current->ident))
-    {
-        kmcf->has_refused = 0;
-        goto close;
-    }
-
-    if (kmcf->has_refused && kmcf->refused_err == 0
-        && ngx_http_krj_snapshot_same(&ident, &kmcf->refused))
-    {
-        /* refused and logged already */
-        goto close;
+    default: /* NGX_HTTP_KRJ_FILE_SAME, NGX_HTTP_KRJ_FILE_REFUSED */
+        return;
     }
 
     snapshot = ngx_http_krj_snapshot_map(kmcf, fd, &fi, log);
 
+    ngx_http_krj_file_close(&kmcf->file, fd, log);
+
     if (snapshot != NULL) {
-        ngx_http_krj_snapshot_swap(kmcf, snapshot, log);
-    }
-
-close:
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
-                      ngx_close_file_n " \"%V\" failed", &kmcf->snapshot);
+        ngx_http_krj_snapshot_swap(kmcf, snapshot, &fi, log);
     }
 }
 
@@ -111,19 +79,23 @@ ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
     size_t                    n, len;
     u_char                   *base;
     ngx_err_t                 err;
-    ngx_http_krj_ident_t      ident;
     ngx_http_krj_snapshot_t  *snapshot;
     char                      err_text[KRJ_SNAP_ERRLEN];
     u_char                    reason[NGX_HTTP_KRJ_REASON_LEN];
 
-    ngx_http_krj_snapshot_ident(&ident, fi);
+    if (!ngx_is_file(fi)) {
+        n = ngx_snprintf(reason, sizeof(reason), "not a regular file")
+            - reason;
+        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
+        return NULL;
+    }
 
     if (ngx_file_size(fi) < (off_t) sizeof(krj_snap_header_t)) {
         n = ngx_snprintf(reason, sizeof(reason),
                          "file is %O bytes, shorter than a header",
                          ngx_file_size(fi))
             - reason;
-        ngx_http_krj_snapshot_refuse(kmcf, &ident, 0, reason, n, log);
+        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
         return NULL;
     }
 
@@ -133,7 +105,7 @@ ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
         n = ngx_snprintf(reason, sizeof(reason), "file is too large (%O)",
                          ngx_file_size(fi))
             - reason;
-        ngx_http_krj_snapshot_refuse(kmcf, &ident, 0, reason, n, log);
+        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
         return NULL;
     }
 
@@ -151,7 +123,7 @@ ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
         err = ngx_errno;
         n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason), "mmap()",
                                          &kmcf->snapshot, err);
-        ngx_http_krj_snapshot_refuse(kmcf, &ident, 0, reason, n, log);
+        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
         return NULL;
     }
 
@@ -166,15 +138,14 @@ ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
 
     if (krj_snap_open(&snapshot->snap, base, len, err_text) != 0) {
         n = ngx_strnlen((u_char *) err_text, sizeof(err_text));
-        ngx_http_krj_snapshot_refuse(kmcf, &ident, 0, (u_char *) err_text,
-                                     n, log);
+        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, (u_char *) err_text, n,
+                                     log);
         ngx_free(snapshot);
         goto failed;
     }
 
     snapshot->base = base;
     snapshot->len = len;
-    snapshot->ident = ident;
     snapshot->log = ngx_cycle->log;
     snapshot->refcount = 1;
 
@@ -200,7 +171,7 @@ failed:
 
 static void
 ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_snapshot_t *snapshot, ngx_log_t *log)
+    ngx_http_krj_snapshot_t *snapshot, ngx_file_info_t *fi, ngx_log_t *log)
 {
     ngx_str_t                 iso;
     ngx_http_krj_snapshot_t  *old;
@@ -208,8 +179,9 @@ ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
     old = kmcf->current;
 
     kmcf->current = snapshot;
-    kmcf->has_refused = 0;
     kmcf->reason_len = 0;
+
+    ngx_http_krj_file_loaded(&kmcf->file, fi);
 
     iso.len = snapshot->snap.hdr->generated_at_iso.len;
     iso.data = (u_char *) krj_snap_ptr(&snapshot->snap,
@@ -221,7 +193,8 @@ ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
                   &kmcf->snapshot, &snapshot->generation,
                   snapshot->snap.hdr->ncategories, &iso);
 
-    ngx_http_krj_zone_count_load(kmcf, snapshot);
+    ngx_http_krj_zone_count_load(kmcf, snapshot->gen,
+                                 snapshot->snap.hdr->generated_at);
 
     if (old) {
         /* in-flight requests keep it mapped until their pools go */
@@ -231,32 +204,40 @@ ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
 
 
 /*
- * One error-log line per refused file: the identity (or, for a file that
- * cannot be opened, the errno) is remembered here and, with krj_zone, in
- * shared memory, so neither the next tick nor the other workers repeat it.
+ * One error-log line per refused file: the file watcher remembers the
+ * content (or, for a file that cannot be opened, the errno) in this
+ * worker, and krj_zone across workers, so neither the next tick nor the
+ * other workers repeat it.
  */
 
 static void
 ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_ident_t *ident, ngx_err_t err, u_char *reason, size_t len,
+    ngx_file_info_t *fi, ngx_err_t err, u_char *reason, size_t len,
     ngx_log_t *log)
 {
-    if (kmcf->has_refused && kmcf->refused_err == err
-        && ngx_http_krj_snapshot_same(ident, &kmcf->refused))
-    {
-        return;
+    ngx_uint_t            first;
+    ngx_http_krj_ident_t  ident;
+
+    ngx_memzero(&ident, sizeof(ngx_http_krj_ident_t));
+
+    if (fi != NULL) {
+        ngx_http_krj_file_ident(&ident, fi);
+        first = ngx_http_krj_file_refused(&kmcf->file, fi);
+
+    } else {
+        first = ngx_http_krj_file_failed(&kmcf->file, err);
     }
 
-    kmcf->has_refused = 1;
-    kmcf->refused = *ident;
-    kmcf->refused_err = err;
+    if (!first) {
+        return;
+    }
 
     if (kmcf->current == NULL) {
         kmcf->reason_len = ngx_min(len, NGX_HTTP_KRJ_REASON_LEN);
         ngx_memcpy(kmcf->reason, reason, kmcf->reason_len);
     }
 
-    if (!ngx_http_krj_zone_count_refusal(kmcf, ident, err)) {
+    if (!ngx_http_krj_zone_count_refusal(kmcf, &ident, err)) {
         return;
     }
 
@@ -298,21 +279,18 @@ ngx_http_krj_snapshot_syserr(u_char *buf, size_t size, const char *call,
 
 ngx_int_t
 ngx_http_krj_snapshot_acquire(ngx_http_request_t *r,
-    ngx_http_krj_main_conf_t *kmcf, ngx_http_krj_snapshot_t **snapshot)
+    ngx_http_krj_snapshot_t **snapshot)
 {
-    ngx_pool_cleanup_t  *cln;
-    ngx_http_krj_ctx_t  *ctx;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_krj_ctx_t        *ctx;
+    ngx_http_krj_main_conf_t  *kmcf;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
-
+    ctx = ngx_http_krj_ctx(r);
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_krj_ctx_t));
-        if (ctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_krj_module);
+        return NGX_ERROR;
     }
+
+    kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
 
     if (ctx->snapshot == NULL && kmcf->current != NULL) {
 
@@ -368,25 +346,4 @@ ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot)
     }
 
     ngx_free(snapshot);
-}
-
-
-static void
-ngx_http_krj_snapshot_ident(ngx_http_krj_ident_t *ident, ngx_file_info_t *fi)
-{
-    ngx_memzero(ident, sizeof(ngx_http_krj_ident_t));
-
-    ident->dev = fi->st_dev;
-    ident->ino = fi->st_ino;
-    ident->size = fi->st_size;
-    ident->mtime = fi->st_mtim.tv_sec;
-    ident->mtime_nsec = fi->st_mtim.tv_nsec;
-}
-
-
-static ngx_uint_t
-ngx_http_krj_snapshot_same(ngx_http_krj_ident_t *a, ngx_http_krj_ident_t *b)
-{
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size
-           && a->mtime == b->mtime && a->mtime_nsec == b->mtime_nsec;
 }

@@ -8,23 +8,17 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "krj_layout.h"
+#include "krj_out.h"
 #include "ngx_http_krj_module.h"
-#include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_response.h"
+#include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_status.h"
 
 
-#define NGX_HTTP_KRJ_HEALTH     "{\"status\":\"ok\"}"
-#define NGX_HTTP_KRJ_READY                                                    \
-    "{\"status\":\"ready\",\"generated_at\":\"%V\",\"age\":%T,"            \
-    "\"categories\":%uD}"
-#define NGX_HTTP_KRJ_NOT_READY  "{\"status\":\"not_ready\",\"reason\":\""
-#define NGX_HTTP_KRJ_REASON_END "\"}"
-
-
 static ngx_int_t ngx_http_krj_ready(ngx_http_request_t *r);
-static ngx_int_t ngx_http_krj_not_ready(ngx_http_request_t *r,
-    u_char *reason, size_t len);
+static ngx_int_t ngx_http_krj_send_status(ngx_http_request_t *r,
+    ngx_uint_t status, const char *fmt, ...);
 
 
 ngx_int_t
@@ -54,31 +48,31 @@ ngx_http_krj_status_handler(ngx_http_request_t *r)
         return ngx_http_krj_ready(r);
     }
 
-    return ngx_http_krj_send_json(r, NGX_HTTP_OK,
-                                  (u_char *) NGX_HTTP_KRJ_HEALTH,
-                                  sizeof(NGX_HTTP_KRJ_HEALTH) - 1);
+    return ngx_http_krj_send_json(r, NGX_HTTP_OK, (u_char *) KRJ_FMT_HEALTH,
+                                  sizeof(KRJ_FMT_HEALTH) - 1);
 }
 
 
 static ngx_int_t
 ngx_http_krj_ready(ngx_http_request_t *r)
 {
-    u_char                    *p, *body, *src;
-    size_t                     len;
+    u_char                    *p;
     time_t                     age;
-    ngx_str_t                  iso;
+    krj_snap_ref_t             iso;
     ngx_http_krj_snapshot_t   *snapshot;
     ngx_http_krj_main_conf_t  *kmcf;
     u_char                     reason[NGX_HTTP_KRJ_REASON_LEN];
 
     kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
 
-    if (ngx_http_krj_snapshot_acquire(r, kmcf, &snapshot) != NGX_OK) {
+    if (ngx_http_krj_snapshot_acquire(r, &snapshot) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (snapshot == NULL) {
-        return ngx_http_krj_not_ready(r, kmcf->reason, kmcf->reason_len);
+        return ngx_http_krj_send_status(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                        KRJ_FMT_NOT_READY, kmcf->reason,
+                                        kmcf->reason_len);
     }
 
     /* a clock set back makes a snapshot from the future: call it new */
@@ -91,57 +85,46 @@ ngx_http_krj_ready(ngx_http_request_t *r)
                          "snapshot is %T s old, krj_max_age is %T s",
                          age, kmcf->max_age);
 
-        return ngx_http_krj_not_ready(r, reason, p - reason);
+        return ngx_http_krj_send_status(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                        KRJ_FMT_NOT_READY, reason,
+                                        (size_t) (p - reason));
     }
 
-    src = (u_char *) krj_snap_ptr(&snapshot->snap,
-                                  snapshot->snap.hdr->generated_at_iso);
-    len = snapshot->snap.hdr->generated_at_iso.len;
+    iso = snapshot->snap.hdr->generated_at_iso;
 
-    iso.len = len + ngx_escape_json(NULL, src, len);
-    iso.data = ngx_pnalloc(r->pool, iso.len);
-    if (iso.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    (void) ngx_escape_json(iso.data, src, len);
-
-    len = sizeof(NGX_HTTP_KRJ_READY) - 1 + iso.len + NGX_TIME_T_LEN
-          + NGX_INT32_LEN;
-
-    body = ngx_pnalloc(r->pool, len);
-    if (body == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_snprintf(body, len, NGX_HTTP_KRJ_READY, &iso, age,
-                     snapshot->snap.hdr->ncategories);
-
-    return ngx_http_krj_send_json(r, NGX_HTTP_OK, body, p - body);
+    return ngx_http_krj_send_status(r, NGX_HTTP_OK, KRJ_FMT_READY,
+                                    krj_snap_ptr(&snapshot->snap, iso),
+                                    (size_t) iso.len, (int64_t) age,
+                                    (unsigned) snapshot->snap.hdr->ncategories);
 }
 
 
+/* a KRJ_FMT_* status body, measured, then written into the pool */
+
 static ngx_int_t
-ngx_http_krj_not_ready(ngx_http_request_t *r, u_char *reason, size_t len)
+ngx_http_krj_send_status(ngx_http_request_t *r, ngx_uint_t status,
+    const char *fmt, ...)
 {
-    u_char  *p, *body;
-    size_t   size;
+    u_char     *body;
+    va_list     args;
+    krj_out_t   o;
 
-    size = sizeof(NGX_HTTP_KRJ_NOT_READY) - 1 + len
-           + ngx_escape_json(NULL, reason, len)
-           + sizeof(NGX_HTTP_KRJ_REASON_END) - 1;
+    krj_out_init(&o, NULL);
 
-    body = ngx_pnalloc(r->pool, size);
+    va_start(args, fmt);
+    krj_out_vfmt(&o, fmt, args);
+    va_end(args);
+
+    body = ngx_pnalloc(r->pool, o.len);
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(body, NGX_HTTP_KRJ_NOT_READY,
-                   sizeof(NGX_HTTP_KRJ_NOT_READY) - 1);
-    p = (u_char *) ngx_escape_json(p, reason, len);
-    p = ngx_cpymem(p, NGX_HTTP_KRJ_REASON_END,
-                   sizeof(NGX_HTTP_KRJ_REASON_END) - 1);
+    krj_out_init(&o, body);
 
-    return ngx_http_krj_send_json(r, NGX_HTTP_SERVICE_UNAVAILABLE, body,
-                                  p - body);
+    va_start(args, fmt);
+    krj_out_vfmt(&o, fmt, args);
+    va_end(args);
+
+    return ngx_http_krj_send_json(r, status, body, o.len);
 }

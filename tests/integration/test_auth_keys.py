@@ -296,24 +296,39 @@ def test_bad_lines_skipped_rest_loads(make_krj, tmp_path):
     assert_401(k.get("/api/v1/categories", headers=bearer(OLD)), "skipped")
 
 
-def test_unreadable_file_keeps_contents(make_krj, tmp_path):
+def test_file_that_is_no_file_refuses_every_key(make_krj, tmp_path):
+    # the key file replaced by something that is not a file (a directory:
+    # root reads every file, so no chmod) fails closed, logged once; the
+    # file back in place is loaded again
     keys = tmp_path / "keys"
     keys.write_text("ok:%s:*\n" % digest(GOOD))
-    k = make_krj(http_extra="    krj_key_file %s;\n" % keys,
+    k = make_krj(http_extra="    krj_key_file %s;\n"
+                            "    krj_auth_fail_limit rate=1000r/s "
+                            "burst=1000;\n" % keys,
                  locations="location /api/v1/ { krj_auth key; krj_api; }")
-    k.allow_log = [r"\[crit\].*could not read .*previous contents are kept",
-                   r"\[crit\].*pread\(\) .* failed \(21: "]
+    k.allow_log = [r"\[crit\].*is not a regular file .*every key of it is "
+                   r"refused"]
     assert k.get("/api/v1/categories", headers=bearer(GOOD)).status == 200
     keys.unlink()
-    keys.mkdir()                 # open() works, read() fails (root ignores
-    deadline = time.time() + 5   # permissions, so no chmod here)
+    keys.mkdir()
+    deadline = time.time() + 5
     while time.time() < deadline:
-        if "could not read" in k.nginx.error_log():
+        if "is not a regular file" in k.nginx.error_log():
             break
         time.sleep(0.1)
+    time.sleep(1.5)
     log = k.nginx.error_log()
-    assert "[crit]" in log and "could not read \"%s\"" % keys in log
-    assert log.count("could not read") == 1, "logged once, not every tick"
+    assert "[crit]" in log and "\"%s\" is not a regular file" % keys in log
+    assert log.count("is not a regular file") == 1, "logged once, not every tick"
+    assert_401(k.get("/api/v1/categories", headers=bearer(GOOD)),
+               "a directory in place of the key file")
+    keys.rmdir()
+    keys.write_text("ok:%s:*\n" % digest(GOOD))
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        if k.get("/api/v1/categories", headers=bearer(GOOD)).status == 200:
+            break
+        time.sleep(0.1)
     assert k.get("/api/v1/categories", headers=bearer(GOOD)).status == 200
 
 

@@ -10,6 +10,7 @@
 #include <openssl/sha.h>
 
 #include "krj_test.h"
+#include "krj_keygen.h"
 #include "krj_principal.h"
 
 

@@ -4,163 +4,346 @@
  */
 
 
-#include <string.h>
+/*
+ * The renderers of krj_render.c: the module answers with them, krj-batch
+ * pre-renders with them.  Over the small snapshot of krj_test_snap.h and
+ * over the real fixtures, what the module renders for an unfiltered
+ * request must be byte for byte what krj-batch pre-rendered.
+ */
 
-#include "krj_test.h"
+
+#include <jansson.h>
+
+#include "krj_test_snap.h"
+#include "krj_layout.h"
+#include "krj_publish.h"
 #include "krj_render.h"
-#include "krj_snapshot.h"
+#include "krj_scan.h"
 
 
-static krj_buf_t  b;
+#define REAL_MAX  16
+
+
+static krj_csv_t          real_csv[REAL_MAX];
+static krj_snap_input_t   real_in[REAL_MAX];
+static krj_scan_entry_t  *real_entries;
+static uint8_t           *real_data[REAL_MAX];
+static uint32_t           real_n;
+static krj_buf_t          real_out;
+static krj_snap_t         real;
+
+
+/* renders twice: the measured length must be the written length */
+
+static char *
+render(const krj_snap_t *s, const krj_snap_category_t *cat,
+    const krj_query_t *qq, const krj_select_t *ss, int as_csv)
+{
+    char       *p;
+    size_t      len;
+    krj_out_t   o;
+
+    krj_out_init(&o, NULL);
+
+    if (as_csv) {
+        krj_render_signals_csv(&o, s, cat, qq, ss);
+
+    } else {
+        krj_render_signals_json(&o, s, cat, qq, ss);
+    }
+
+    len = o.len;
+    p = test_alloc(NULL, len + 1);
+    ck_assert_ptr_nonnull(p);
+
+    krj_out_init(&o, p);
+
+    if (as_csv) {
+        krj_render_signals_csv(&o, s, cat, qq, ss);
+
+    } else {
+        krj_render_signals_json(&o, s, cat, qq, ss);
+    }
+
+    ck_assert_uint_eq(o.len, len);
+    p[len] = '\0';
+
+    return p;
+}
+
+
+static int
+only_sig(void *data, const char *slug, size_t len)
+{
+    (void) data;
+
+    return len == 3 && memcmp(slug, "sig", 3) == 0;
+}
+
+
+static int
+none(void *data, const char *slug, size_t len)
+{
+    (void) data;
+    (void) slug;
+    (void) len;
+
+    return 0;
+}
+
+
+static char *
+render_list(const krj_snap_t *s, int kind, krj_visible_pt visible)
+{
+    char       *p;
+    size_t      len;
+    krj_out_t   o;
+
+    krj_out_init(&o, NULL);
+    krj_render_list(&o, s, kind, visible, NULL);
+    len = o.len;
+
+    p = test_alloc(NULL, len + 1);
+    ck_assert_ptr_nonnull(p);
+
+    krj_out_init(&o, p);
+    krj_render_list(&o, s, kind, visible, NULL);
+    ck_assert_uint_eq(o.len, len);
+    p[len] = '\0';
+
+    return p;
+}
+
+
+static char *
+render_ticker(const krj_snap_t *s, const krj_snap_ticker_t *t,
+    krj_visible_pt visible, uint32_t *n)
+{
+    char       *p;
+    size_t      len;
+    krj_out_t   o;
+
+    krj_out_init(&o, NULL);
+    *n = krj_render_ticker(&o, s, t, visible, NULL);
+    len = o.len;
+
+    p = test_alloc(NULL, len + 1);
+    ck_assert_ptr_nonnull(p);
+
+    krj_out_init(&o, p);
+    ck_assert_uint_eq(krj_render_ticker(&o, s, t, visible, NULL), *n);
+    ck_assert_uint_eq(o.len, len);
+    p[len] = '\0';
+
+    return p;
+}
 
 
 static void
-setup(void)
+assert_json(const char *text)
 {
-    krj_buf_init(&b);
+    json_t        *j;
+    json_error_t   e;
+
+    j = json_loads(text, 0, &e);
+    ck_assert_msg(j != NULL, "invalid JSON (%s): %.200s", e.text, text);
+    json_decref(j);
 }
 
 
 static void
-teardown(void)
+assert_ref_eq(const krj_snap_t *s, krj_snap_ref_t ref, const char *text)
 {
-    krj_buf_free(&b);
+    ck_assert_uint_eq(strlen(text), ref.len);
+    ck_assert(memcmp(text, krj_snap_ptr(s, ref), ref.len) == 0);
 }
 
 
-static const char *
-text(void)
+/* the newest file of every category in tests/data, as krj-batch runs */
+
+static void
+real_setup(void)
 {
-    krj_buf_byte(&b, '\0');
-    b.len--;
+    int       i, n;
+    char      path[1024], err[KRJ_PUBLISH_ERRLEN];
+    size_t    len;
+    uint8_t   digest[32];
 
-    return (const char *) b.data;
-}
+    n = krj_scan_dir(KRJ_TEST_DATA, &real_entries);
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_le(n, REAL_MAX);
 
+    memset(real_in, 0, sizeof(real_in));
+    memset(digest, 0, sizeof(digest));
 
-static uint32_t
-cell(const char *s)
-{
-    double  num;
+    for (i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/%s", KRJ_TEST_DATA,
+                 real_entries[i].file);
 
-    krj_buf_reset(&b);
+        ck_assert_int_eq(krj_file_read(path, 1 << 24, &real_data[i], &len,
+                                       err), 0);
+        ck_assert_int_eq(krj_csv_parse(&real_csv[i], real_data[i], len,
+                                       1 << 24, NULL, NULL), 0);
 
-    return krj_render_cell(&b, s, strlen(s), &num);
-}
-
-
-START_TEST(test_number_grammar)
-{
-    static const char  *good[] = {
-        "0", "-0", "1", "148.52", "-0.02487192855199929", "1e5", "1E+5",
-        "2.5e-3", "0.0", "10", "1e999", "-1.5E-07"
-    };
-    static const char  *bad[] = {
-        "", "-", "01", "1.", ".5", "+1", "1e", "1e+", "NaN", "nan", "inf",
-        "-inf", "Infinity", "0x10", " 1", "1 ", "1,5", "1.5.2", "--1",
-        "1e5.0", "abc"
-    };
-    size_t  i;
-
-    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        ck_assert_msg(krj_render_is_json_number(good[i], strlen(good[i])),
-                      "%s should be a number", good[i]);
+        real_in[i].slug = real_entries[i].slug;
+        real_in[i].label = real_entries[i].label;
+        real_in[i].signal_date = real_entries[i].date;
+        real_in[i].source_file = real_entries[i].file;
+        real_in[i].csv = &real_csv[i];
+        ck_assert_int_eq(krj_sha256_hex(real_csv[i].data, real_csv[i].len,
+                                        real_in[i].sha256), 0);
     }
 
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        ck_assert_msg(!krj_render_is_json_number(bad[i], strlen(bad[i])),
-                      "%s should not be a number", bad[i]);
+    real_n = (uint32_t) n;
+
+    krj_buf_init(&real_out);
+    ck_assert_msg(krj_snap_write(&real_out, real_in, real_n, 1767981600,
+                                 digest, err) == 0, "%s", err);
+    ck_assert_msg(krj_snap_open(&real, real_out.data, real_out.len, err)
+                  == 0, "%s", err);
+
+    nallocs = 0;
+}
+
+
+static void
+real_teardown(void)
+{
+    uint32_t  i;
+
+    while (nallocs) {
+        free(allocs[--nallocs]);
+    }
+
+    for (i = 0; i < real_n; i++) {
+        krj_csv_free(&real_csv[i]);
+        free(real_data[i]);
+    }
+
+    krj_buf_free(&real_out);
+    free(real_entries);
+}
+
+
+START_TEST(test_unfiltered_equals_prerendered)
+{
+    const krj_snap_category_t  *cats[2];
+    int                         i;
+
+    cats[0] = sig;
+    cats[1] = plain;
+
+    for (i = 0; i < 2; i++) {
+        (void) selected(cats[i], "");
+
+        assert_ref_eq(&snap, cats[i]->json, render(&snap, cats[i], &q, &sel,
+                                                   0));
+        assert_ref_eq(&snap, cats[i]->csv, render(&snap, cats[i], &q, &sel,
+                                                  1));
     }
 }
 END_TEST
 
 
-START_TEST(test_cell_typing)
+START_TEST(test_fields)
 {
-    double  num;
+    const char  *json;
 
-    ck_assert_uint_eq(cell("148.52"), KRJ_SNAP_NUMBER);
-    ck_assert_str_eq(text(), "148.52");
+    (void) selected(sig, "fields=name,ticker&ticker=D,B&sort=ticker");
 
-    /* byte for byte, not reformatted by printf */
-    ck_assert_uint_eq(cell("25.0000000000000001"), KRJ_SNAP_NUMBER);
-    ck_assert_str_eq(text(), "25.0000000000000001");
-    ck_assert_uint_eq(cell("1E+02"), KRJ_SNAP_NUMBER);
-    ck_assert_str_eq(text(), "1E+02");
+    ck_assert_str_eq(render(&snap, sig, &q, &sel, 1),
+                     "name,ticker\n,B\n\"q,r\",D\n");
 
-    ck_assert_uint_eq(cell(""), KRJ_SNAP_NULL);
-    ck_assert_str_eq(text(), "null");
+    json = render(&snap, sig, &q, &sel, 0);
+    assert_json(json);
 
-    ck_assert_uint_eq(cell("NaN"), KRJ_SNAP_STRING);
-    ck_assert_str_eq(text(), "\"NaN\"");
-    ck_assert_uint_eq(cell("01"), KRJ_SNAP_STRING);
-    ck_assert_str_eq(text(), "\"01\"");
-
-    /* grammar-valid but beyond a double: a string, num stays finite */
-    ck_assert_uint_eq(cell("1e999"), KRJ_SNAP_STRING);
-    ck_assert_str_eq(text(), "\"1e999\"");
-
-    krj_buf_reset(&b);
-    ck_assert_uint_eq(krj_render_cell(&b, "-2.5e-3", 7, &num),
-                      KRJ_SNAP_NUMBER);
-    ck_assert(num == -0.0025);
+    ck_assert_msg(strstr(json, "\"columns\":[\"name\",\"ticker\"],"
+                               "\"count\":2,\"matched\":2,") != NULL,
+                  "%s", json);
+    ck_assert_msg(strstr(json, "\"summary\":{\"total\":2,\"long\":1,"
+                               "\"neutral\":0,\"short\":1,"
+                               "\"prior\":{\"long\":1,\"neutral\":1,"
+                               "\"short\":0},"
+                               "\"delta\":{\"long\":0,\"neutral\":-1,"
+                               "\"short\":1}}") != NULL,
+                  "%s", json);
+    ck_assert_msg(strstr(json, "\"rows\":[{\"name\":null,\"ticker\":\"B\"},"
+                               "{\"name\":\"q,r\",\"ticker\":\"D\"}]}")
+                  != NULL, "%s", json);
 }
 END_TEST
 
 
-START_TEST(test_json_escape)
+START_TEST(test_ticker)
 {
-    const char  s[] = "a\"b\\c\n\r\t\x01\x1f\x7f d\xc3\xa9";
+    char                     *p;
+    uint32_t                  n;
+    const krj_snap_ticker_t  *t;
 
-    krj_render_json_string(&b, s, sizeof(s) - 1);
-    ck_assert_str_eq(text(), "\"a\\\"b\\\\c\\u000a\\u000d\\u0009\\u0001"
-                             "\\u001f\x7f d\xc3\xa9\"");
+    t = krj_snap_find_ticker(&snap, "a", 1);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(t->count, 2);
 
-    krj_buf_reset(&b);
-    krj_render_json_string(&b, "", 0);
-    ck_assert_str_eq(text(), "\"\"");
+    p = render_ticker(&snap, t, NULL, &n);
+    ck_assert_uint_eq(n, 2);
+    assert_json(p);
 
-    krj_buf_reset(&b);
-    krj_render_json_string(&b, "x/y", 3);
-    ck_assert_str_eq(text(), "\"x/y\"");
+    ck_assert_msg(strncmp(p, "{\"ticker\":\"A\",\"generated_at\":\"", 30)
+                  == 0, "%s", p);
+    ck_assert_msg(strstr(p, "\"count\":2,\"results\":[{\"category\":\"plain\","
+                            "\"label\":\"Plain\",\"signal_date\":"
+                            "\"2026-01-02\",\"row\":{\"ticker\":\"a\","
+                            "\"price\":10}},{\"category\":\"sig\","
+                            "\"label\":\"Sig \\\"quoted\\\"\"")
+                  != NULL, "%s", p);
+
+    /* a principal that reads only "sig" sees its row, counted alone */
+    p = render_ticker(&snap, t, only_sig, &n);
+    ck_assert_uint_eq(n, 1);
+    assert_json(p);
+    ck_assert_msg(strstr(p, "\"count\":1,\"results\":[{\"category\":\"sig\"")
+                  != NULL, "%s", p);
+    ck_assert_msg(strstr(p, "plain") == NULL, "%s", p);
+
+    /* none visible: nothing written, the module answers 404 */
+    p = render_ticker(&snap, t, none, &n);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_str_eq(p, "");
 }
 END_TEST
 
 
-START_TEST(test_csv_quoting)
+START_TEST(test_lists)
 {
-    krj_render_csv_field(&b, "plain text", 10);
-    ck_assert_str_eq(text(), "plain text");
+    char  *p;
 
-    krj_buf_reset(&b);
-    krj_render_csv_field(&b, "a,b", 3);
-    ck_assert_str_eq(text(), "\"a,b\"");
+    assert_ref_eq(&snap, snap.hdr->categories_json,
+                  render_list(&snap, KRJ_LIST_CATEGORIES, NULL));
+    assert_ref_eq(&snap, snap.hdr->summary_json,
+                  render_list(&snap, KRJ_LIST_SUMMARY, NULL));
 
-    krj_buf_reset(&b);
-    krj_render_csv_field(&b, "say \"hi\"", 8);
-    ck_assert_str_eq(text(), "\"say \"\"hi\"\"\"");
+    p = render_list(&snap, KRJ_LIST_CATEGORIES, only_sig);
+    assert_json(p);
+    ck_assert_msg(strstr(p, "\"slug\":\"sig\"") != NULL, "%s", p);
+    ck_assert_msg(strstr(p, "plain") == NULL, "%s", p);
 
-    krj_buf_reset(&b);
-    krj_render_csv_field(&b, "a\nb", 3);
-    ck_assert_str_eq(text(), "\"a\nb\"");
-
-    krj_buf_reset(&b);
-    krj_render_csv_field(&b, "a\rb", 3);
-    ck_assert_str_eq(text(), "\"a\rb\"");
-
-    krj_buf_reset(&b);
-    krj_render_csv_field(&b, "", 0);
-    ck_assert_uint_eq(b.len, 0);
+    p = render_list(&snap, KRJ_LIST_SUMMARY, none);
+    ck_assert_msg(strstr(p, "\"categories\":[]}") != NULL, "%s", p);
 }
 END_TEST
 
 
-START_TEST(test_summary)
+START_TEST(test_summary_layout)
 {
-    uint32_t  counts[2][3] = { { 18, 423, 62 }, { 17, 419, 67 } };
+    char       buf[256];
+    krj_out_t  o;
+    uint32_t   counts[2][3] = { { 18, 423, 62 }, { 17, 419, 67 } };
 
-    krj_render_summary(&b, 503, (const uint32_t (*)[3]) counts);
-    ck_assert_str_eq(text(), "{\"total\":503,\"long\":18,\"neutral\":423,"
+    krj_out_init(&o, buf);
+    krj_render_summary(&o, 503, (const uint32_t (*)[3]) counts);
+    buf[o.len] = '\0';
+
+    ck_assert_str_eq(buf, "{\"total\":503,\"long\":18,\"neutral\":423,"
                      "\"short\":62,\"prior\":{\"long\":17,\"neutral\":419,"
                      "\"short\":67},\"delta\":{\"long\":1,\"neutral\":4,"
                      "\"short\":-5}}");
@@ -168,20 +351,121 @@ START_TEST(test_summary)
 END_TEST
 
 
+/* over the real data: every body, every row, every ticker */
+
+START_TEST(test_real_bodies)
+{
+    uint32_t                    i;
+    const krj_snap_category_t  *cat;
+
+    for (i = 0; i < real.hdr->ncategories; i++) {
+        cat = &real.categories[i];
+
+        ck_assert_int_eq(krj_query_parse(&q, &real, cat, "", 0, test_alloc,
+                                         NULL), KRJ_QUERY_OK);
+        ck_assert_int_eq(krj_query_select(&sel, &real, cat, &q, test_alloc,
+                                          NULL), KRJ_QUERY_OK);
+
+        assert_ref_eq(&real, cat->json, render(&real, cat, &q, &sel, 0));
+        assert_ref_eq(&real, cat->csv, render(&real, cat, &q, &sel, 1));
+        assert_json(render(&real, cat, &q, &sel, 0));
+    }
+
+    assert_ref_eq(&real, real.hdr->categories_json,
+                  render_list(&real, KRJ_LIST_CATEGORIES, NULL));
+    assert_ref_eq(&real, real.hdr->summary_json,
+                  render_list(&real, KRJ_LIST_SUMMARY, NULL));
+    assert_json(render_list(&real, KRJ_LIST_CATEGORIES, NULL));
+    assert_json(render_list(&real, KRJ_LIST_SUMMARY, NULL));
+}
+END_TEST
+
+
+START_TEST(test_real_rows)
+{
+    char                       *p;
+    uint32_t                    i, r, c;
+    krj_out_t                   o;
+    krj_query_t                 all;
+    const krj_snap_row_t       *rows;
+    const krj_snap_category_t  *cat;
+
+    for (i = 0; i < real.hdr->ncategories; i++) {
+        cat = &real.categories[i];
+        rows = krj_snap_rows(&real, cat);
+
+        /* every column named, in file order, is the pre-rendered row */
+        memset(&all, 0, sizeof(krj_query_t));
+        all.nfields = cat->ncolumns;
+        all.fields = test_alloc(NULL, cat->ncolumns * sizeof(uint32_t));
+
+        for (c = 0; c < cat->ncolumns; c++) {
+            all.fields[c] = c;
+        }
+
+        for (r = 0; r < cat->nrows; r++) {
+            krj_out_init(&o, NULL);
+            krj_render_row_json(&o, &real, cat, &all, r);
+
+            p = test_alloc(NULL, o.len + 1);
+            krj_out_init(&o, p);
+            krj_render_row_json(&o, &real, cat, &all, r);
+            p[o.len] = '\0';
+
+            assert_ref_eq(&real, rows[r].json, p);
+        }
+    }
+}
+END_TEST
+
+
+START_TEST(test_real_tickers)
+{
+    char                     *p;
+    uint32_t                  i, n;
+    json_t                   *j;
+    json_error_t              e;
+    const krj_snap_ticker_t  *t;
+
+    for (i = 0; i < real.hdr->ntickers; i++) {
+        t = &real.tickers[i];
+        p = render_ticker(&real, t, NULL, &n);
+        ck_assert_uint_eq(n, t->count);
+
+        j = json_loads(p, 0, &e);
+        ck_assert_msg(j != NULL, "%s: %s", e.text, p);
+        ck_assert_uint_eq(json_integer_value(json_object_get(j, "count")),
+                          t->count);
+        ck_assert_uint_eq(json_array_size(json_object_get(j, "results")),
+                          t->count);
+        json_decref(j);
+    }
+}
+END_TEST
+
+
 static Suite *
 render_suite(void)
 {
-    Suite  *s;
     TCase  *tc;
+    Suite  *s;
 
     s = suite_create("render");
-    tc = tcase_create("render");
+
+    tc = tcase_create("small");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_number_grammar);
-    tcase_add_test(tc, test_cell_typing);
-    tcase_add_test(tc, test_json_escape);
-    tcase_add_test(tc, test_csv_quoting);
-    tcase_add_test(tc, test_summary);
+    tcase_add_test(tc, test_unfiltered_equals_prerendered);
+    tcase_add_test(tc, test_fields);
+    tcase_add_test(tc, test_ticker);
+    tcase_add_test(tc, test_lists);
+    tcase_add_test(tc, test_summary_layout);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("real");
+    tcase_add_checked_fixture(tc, real_setup, real_teardown);
+    tcase_add_test(tc, test_real_bodies);
+    tcase_add_test(tc, test_real_rows);
+    tcase_add_test(tc, test_real_tickers);
     suite_add_tcase(s, tc);
 
     return s;

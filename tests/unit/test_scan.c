@@ -64,22 +64,6 @@ START_TEST(test_label)
 END_TEST
 
 
-START_TEST(test_dates)
-{
-    ck_assert_int_eq(krj_scan_date_valid(2024, 2, 29), 1);
-    ck_assert_int_eq(krj_scan_date_valid(2025, 2, 29), 0);
-    ck_assert_int_eq(krj_scan_date_valid(2026, 2, 30), 0);
-    ck_assert_int_eq(krj_scan_date_valid(2000, 2, 29), 1);
-    ck_assert_int_eq(krj_scan_date_valid(1900, 2, 29), 0);
-    ck_assert_int_eq(krj_scan_date_valid(2026, 4, 31), 0);
-    ck_assert_int_eq(krj_scan_date_valid(2026, 12, 31), 1);
-    ck_assert_int_eq(krj_scan_date_valid(2026, 13, 1), 0);
-    ck_assert_int_eq(krj_scan_date_valid(2026, 0, 1), 0);
-    ck_assert_int_eq(krj_scan_date_valid(2026, 1, 0), 0);
-}
-END_TEST
-
-
 START_TEST(test_names)
 {
     char  cat[KRJ_SCAN_NAME_MAX], date[KRJ_SCAN_DATE_LEN + 1];
@@ -175,7 +159,6 @@ scan_suite(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_slug);
     tcase_add_test(tc, test_label);
-    tcase_add_test(tc, test_dates);
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_newest);
     suite_add_tcase(s, tc);

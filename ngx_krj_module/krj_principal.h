@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "krj_date.h"
+
 
 /*
  * The two files the module reads to know its principals, parsed one line
@@ -18,11 +20,16 @@
  *   key file:   id:sha256:HEX64:scopes[:name=value,...]
  *   user file:  user:hash[:scopes]
  *
- * A line whose first byte is '#' is a comment; a line of only spaces, tabs
- * and a carriage return is blank.  Both are KRJ_LINE_SKIP.
+ * Lines end with '\n'; one '\r' before it is dropped (CRLF files).  A line
+ * whose first byte is '#' is a comment; a line of only spaces, tabs and
+ * carriage returns is blank.  Both are KRJ_LINE_SKIP.  Dates are those of
+ * krj_date.h, 1970 to 9999.
  */
 
 #define KRJ_PRINCIPAL_ERRLEN    160
+
+/* a key or user file larger than this is refused whole, by both programs */
+#define KRJ_PRINCIPAL_FILE_MAX  (16 * 1024 * 1024)
 
 #define KRJ_NAME_MAX            64
 
@@ -90,17 +97,6 @@ int krj_name_check(const char *p, size_t len, int kind, char *err);
 int krj_scopes_check(const char *p, size_t len, char *err);
 int krj_rate_parse(const char *p, size_t len, unsigned *rate, char *unit,
     char *err);
-int krj_date_parse(const char *p, size_t len, long *days, char *err);
-
-/* today in UTC, as days since 1970-01-01 */
-long krj_date_today(void);
-/* "YYYY-MM-DD" and a NUL into buf of 11 bytes */
-void krj_date_format(long days, char *buf);
-
-/* a new key into key, KRJ_KEY_LEN + 1 bytes; 0, or -1 without entropy */
-int krj_key_generate(char *key);
-/* "sha256:" and the hex digest of key, KRJ_DIGEST_LEN + 1 bytes */
-int krj_key_digest(const char *key, size_t len, char *digest);
 
 
 #endif /* _KRJ_PRINCIPAL_H_INCLUDED_ */

@@ -4,18 +4,17 @@
  */
 
 
+/*
+ * The grammar of the key and user files, the one both programs use: what
+ * krj-batch writes and lists is exactly what the module accepts, with the
+ * same reason for every line it refuses.
+ */
+
+
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "krj_principal.h"
-#include "krj_publish.h"
-
-
-#define KRJ_SECONDS_PER_DAY  86400
 
 
 static int krj_options_parse(const char *p, size_t len, krj_key_entry_t *e,
@@ -439,134 +438,6 @@ invalid:
              "with N from 1 to %d", (int) len, p, KRJ_RATE_MAX);
 
     return -1;
-}
-
-
-int
-krj_date_parse(const char *p, size_t len, long *days, char *err)
-{
-    long      y, era;
-    size_t    i;
-    unsigned  m, d, mdays, yoe, doy, doe;
-
-    for (i = 0; i < len; i++) {
-        if (i == 4 || i == 7) {
-            if (p[i] != '-') {
-                goto invalid;
-            }
-
-        } else if (p[i] < '0' || p[i] > '9') {
-            goto invalid;
-        }
-    }
-
-    if (len != 10) {
-        goto invalid;
-    }
-
-    y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10
-        + (p[3] - '0');
-    m = (p[5] - '0') * 10 + (p[6] - '0');
-    d = (p[8] - '0') * 10 + (p[9] - '0');
-
-    if (y < 1970 || m < 1 || m > 12 || d < 1) {
-        goto invalid;
-    }
-
-    mdays = (m == 2) ? ((y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-                        ? 29 : 28)
-                     : (m == 4 || m == 6 || m == 9 || m == 11) ? 30 : 31;
-
-    if (d > mdays) {
-        goto invalid;
-    }
-
-    /* days from the civil date, H. Hinnant's algorithm; March starts */
-    if (m <= 2) {
-        y--;
-    }
-
-    era = y / 400;
-    yoe = (unsigned) (y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    *days = era * 146097 + (long) doe - 719468;
-
-    return 0;
-
-invalid:
-
-    snprintf(err, KRJ_PRINCIPAL_ERRLEN, "date \"%.*s\" is not a real "
-             "YYYY-MM-DD date from 1970 on", (int) len, p);
-
-    return -1;
-}
-
-
-long
-krj_date_today(void)
-{
-    return (long) (time(NULL) / KRJ_SECONDS_PER_DAY);
-}
-
-
-void
-krj_date_format(long days, char *buf)
-{
-    time_t     t;
-    struct tm  tm;
-
-    t = (time_t) days * KRJ_SECONDS_PER_DAY;
-    gmtime_r(&t, &tm);
-    strftime(buf, 11, "%Y-%m-%d", &tm);
-}
-
-
-int
-krj_key_generate(char *key)
-{
-    int            rc;
-    size_t         i;
-    unsigned char  raw[KRJ_KEY_RANDOM_BYTES];
-    unsigned char  b64[4 * ((KRJ_KEY_RANDOM_BYTES + 2) / 3) + 1];
-
-    rc = -1;
-
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
-        goto cleanup;
-    }
-
-    /* 44 characters, the last one '=' padding */
-    EVP_EncodeBlock(b64, raw, sizeof(raw));
-
-    memcpy(key, KRJ_KEY_PREFIX, sizeof(KRJ_KEY_PREFIX) - 1);
-
-    for (i = 0; i < KRJ_KEY_LEN - (sizeof(KRJ_KEY_PREFIX) - 1); i++) {
-        key[sizeof(KRJ_KEY_PREFIX) - 1 + i] = (b64[i] == '+') ? '-'
-                                              : (b64[i] == '/') ? '_'
-                                              : (char) b64[i];
-    }
-
-    key[KRJ_KEY_LEN] = '\0';
-    rc = 0;
-
-cleanup:
-
-    explicit_bzero(raw, sizeof(raw));
-    explicit_bzero(b64, sizeof(b64));
-
-    return rc;
-}
-
-
-int
-krj_key_digest(const char *key, size_t len, char *digest)
-{
-    memcpy(digest, KRJ_DIGEST_PREFIX, sizeof(KRJ_DIGEST_PREFIX) - 1);
-
-    return krj_sha256_hex((const uint8_t *) key, len,
-                          digest + sizeof(KRJ_DIGEST_PREFIX) - 1);
 }
 
 

@@ -1,0 +1,97 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#ifndef _KRJ_LAYOUT_H_INCLUDED_
+#define _KRJ_LAYOUT_H_INCLUDED_
+
+
+/*
+ * Every JSON answer of the API, in one place, as krj_out_fmt() formats
+ * (%j: JSON string contents, %r: raw bytes, %u/%U/%d: numbers; see
+ * krj_out.h).  krj-batch pre-renders with them, the module renders the
+ * filtered and restricted answers with them, so the two cannot drift.
+ * The member order is part of the API: clients diff these bodies.
+ */
+
+
+/* every error: {"error":{"status":404,"code":"...","message":"..."}} */
+#define KRJ_FMT_ERROR                                                         \
+    "{\"error\":{\"status\":%u,\"code\":\"%s\",\"message\":\"%j\"}}"
+
+/* GET /health, GET /ready */
+#define KRJ_FMT_HEALTH                                                        \
+    "{\"status\":\"ok\"}"
+#define KRJ_FMT_READY                                                         \
+    "{\"status\":\"ready\",\"generated_at\":\"%j\",\"age\":%d,"              \
+    "\"categories\":%u}"
+#define KRJ_FMT_NOT_READY                                                     \
+    "{\"status\":\"not_ready\",\"reason\":\"%j\"}"
+
+/*
+ * The counts of one category, or of the rows a filter matched:
+ * counts[week][kind] of krj_snapshot.h, the delta this week minus prior.
+ */
+#define KRJ_FMT_SUMMARY                                                       \
+    "{\"total\":%u,\"long\":%u,\"neutral\":%u,\"short\":%u,"                 \
+    "\"prior\":{\"long\":%u,\"neutral\":%u,\"short\":%u},"                   \
+    "\"delta\":{\"long\":%d,\"neutral\":%d,\"short\":%d}}"
+
+/*
+ * GET /categories and GET /summary: the items of the categories the
+ * principal may read, comma separated, between head and tail.
+ */
+#define KRJ_FMT_LIST_HEAD                                                     \
+    "{\"generated_at\":\"%j\",\"categories\":["
+#define KRJ_FMT_LIST_TAIL       "]}"
+
+/* an item of GET /categories: the column names go between the two */
+#define KRJ_FMT_CATEGORY_HEAD                                                 \
+    "{\"slug\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","              \
+    "\"rows\":%u,\"columns\":["
+#define KRJ_FMT_CATEGORY_TAIL                                                 \
+    "],\"sha256\":\"%j\",\"source_file\":\"%j\"}"
+
+/* an item of GET /summary: KRJ_FMT_SUMMARY goes between the two */
+#define KRJ_FMT_SUMMARY_HEAD                                                  \
+    "{\"category\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","          \
+    "\"summary\":"
+#define KRJ_FMT_SUMMARY_TAIL    "}"
+
+/* a column name, in "columns" arrays */
+#define KRJ_FMT_NAME            "\"%j\""
+
+/*
+ * GET /signals/{slug}: the members every answer about a category shares,
+ * then the columns shown, the counts, the summary of the matched rows and
+ * the rows, comma separated.
+ */
+#define KRJ_FMT_SIGNALS_META                                                  \
+    "\"category\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","           \
+    "\"generated_at\":\"%j\""
+#define KRJ_FMT_SIGNALS_HEAD    "{%r,\"columns\":["
+#define KRJ_FMT_SIGNALS_COUNTS  "],\"count\":%u,\"matched\":%u,\"summary\":"
+#define KRJ_FMT_SIGNALS_ROWS    ",\"rows\":["
+#define KRJ_FMT_SIGNALS_TAIL    "]}"
+
+/* a row with some of the columns: {"name":value,...} */
+#define KRJ_FMT_ROW_OPEN        "{"
+#define KRJ_FMT_ROW_MEMBER      "%r:%r"
+#define KRJ_FMT_ROW_CLOSE       "}"
+
+/* GET /tickers/{ticker}: one item per row of the ticker, in any category */
+#define KRJ_FMT_TICKER_HEAD                                                   \
+    "{\"ticker\":\"%j\",\"generated_at\":\"%j\",\"count\":%u,"               \
+    "\"results\":["
+#define KRJ_FMT_TICKER_ITEM                                                   \
+    "{\"category\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","          \
+    "\"row\":%r}"
+#define KRJ_FMT_TICKER_TAIL     "]}"
+
+/* between the items of every list */
+#define KRJ_FMT_SEP             ","
+
+
+#endif /* _KRJ_LAYOUT_H_INCLUDED_ */

@@ -1,0 +1,426 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <ngx_crypt.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "ngx_http_krj_module.h"
+#include "ngx_http_krj_credentials.h"
+#include "ngx_http_krj_zone.h"
+
+
+static ngx_table_elt_t *ngx_http_krj_credentials_api_key(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_krj_credentials_verify(ngx_http_request_t *r,
+    ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user);
+static ngx_int_t ngx_http_krj_credentials_identity(ngx_http_request_t *r,
+    ngx_http_krj_identity_t *id, ngx_uint_t method, const char *prefix,
+    ngx_str_t *name, ngx_http_krj_scopes_t *scopes);
+static ngx_uint_t ngx_http_krj_cache_find(ngx_http_krj_zone_t *zone,
+    u_char *digest, size_t len);
+static ngx_int_t ngx_http_krj_cache_store(ngx_http_krj_zone_t *zone,
+    u_char *digest, size_t len, ngx_msec_t ttl);
+
+
+void
+ngx_http_krj_credentials_read(ngx_http_request_t *r,
+    ngx_http_krj_credentials_t *c)
+{
+    ngx_str_t        *value;
+    ngx_table_elt_t  *h;
+
+    ngx_memzero(c, sizeof(ngx_http_krj_credentials_t));
+
+    h = r->headers_in.authorization;
+
+    if (h == NULL) {
+        h = ngx_http_krj_credentials_api_key(r);
+
+        if (h != NULL) {
+            c->kind = NGX_HTTP_KRJ_CRED_KEY;
+            c->key = h->value;
+        }
+
+        return;
+    }
+
+    value = &h->value;
+
+    if (value->len > sizeof("Bearer ") - 1
+        && ngx_strncasecmp(value->data, (u_char *) "Bearer ",
+                           sizeof("Bearer ") - 1)
+           == 0)
+    {
+        c->kind = NGX_HTTP_KRJ_CRED_KEY;
+        c->key.data = value->data + sizeof("Bearer ") - 1;
+        c->key.len = value->len - (sizeof("Bearer ") - 1);
+
+        while (c->key.len && c->key.data[0] == ' ') {
+            c->key.data++;
+            c->key.len--;
+        }
+
+        return;
+    }
+
+    if (value->len >= sizeof("Basic ") - 1
+        && ngx_strncasecmp(value->data, (u_char *) "Basic ",
+                           sizeof("Basic ") - 1)
+           == 0)
+    {
+        c->kind = NGX_HTTP_KRJ_CRED_BASIC;
+        return;
+    }
+
+    c->kind = NGX_HTTP_KRJ_CRED_OTHER;
+}
+
+
+static ngx_table_elt_t *
+ngx_http_krj_credentials_api_key(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("X-API-Key") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-API-Key",
+                               sizeof("X-API-Key") - 1)
+               == 0)
+        {
+            return &h[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_http_krj_credentials_key(ngx_http_request_t *r,
+    ngx_http_krj_principals_t *keys, ngx_str_t *key,
+    ngx_http_krj_identity_t *id)
+{
+    u_char               digest[32];
+    unsigned int         len;
+    ngx_http_krj_key_t  *found;
+
+    if (keys == NULL || keys->entries == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: no keys are loaded, key refused");
+        return NGX_DECLINED;
+    }
+
+    if (EVP_Digest(key->data, key->len, digest, &len, EVP_sha256(), NULL)
+        != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    found = ngx_http_krj_principals_key(keys, digest);
+
+    if (found == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: unknown key, not in \"%V\"", &keys->file.path);
+        return NGX_DECLINED;
+    }
+
+    if (found->expires && ngx_time() >= found->expires) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: key \"%V\" has expired", &found->id);
+        return NGX_DECLINED;
+    }
+
+    id->limit = found->limit;
+
+    return ngx_http_krj_credentials_identity(r, id, NGX_HTTP_KRJ_METHOD_KEY,
+                                             "key:", &found->id,
+                                             &found->scopes);
+}
+
+
+ngx_int_t
+ngx_http_krj_credentials_basic(ngx_http_request_t *r,
+    ngx_http_krj_basic_t *basic, ngx_http_krj_identity_t *id)
+{
+    u_char               *p, *encrypted;
+    ngx_int_t             rc;
+    ngx_http_krj_user_t  *u, *found;
+
+    rc = ngx_http_auth_basic_user(r);
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: credentials of a scheme that is not accepted "
+                      "here");
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: malformed Basic credentials");
+        return NGX_DECLINED;
+    }
+
+    if (basic->users == NULL || basic->users->entries == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: no users are loaded, user \"%V\" refused",
+                      &r->headers_in.user);
+        return NGX_DECLINED;
+    }
+
+    found = ngx_http_krj_principals_user(basic->users, &r->headers_in.user);
+
+    if (found == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: user \"%V\" was not found in \"%V\"",
+                      &r->headers_in.user, &basic->users->file.path);
+
+        /* as slow as a wrong password, so timing tells no user names */
+
+        if (basic->users->entries->nelts) {
+            u = basic->users->entries->elts;
+
+            p = ngx_pnalloc(r->pool, r->headers_in.passwd.len + 1);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_cpystrn(p, r->headers_in.passwd.data,
+                        r->headers_in.passwd.len + 1);
+
+            (void) ngx_crypt(r->pool, p, u[0].hash.data, &encrypted);
+
+            ngx_explicit_memzero(p, r->headers_in.passwd.len);
+        }
+
+        ngx_explicit_memzero(r->headers_in.passwd.data,
+                             r->headers_in.passwd.len);
+
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_krj_credentials_verify(r, basic, found);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_krj_credentials_identity(r, id, NGX_HTTP_KRJ_METHOD_BASIC,
+                                             "user:", &found->name,
+                                             &found->scopes);
+}
+
+
+/*
+ * The password of r against user's hash, through the cache: its key is
+ * an HMAC under a secret of this configuration over user, password and
+ * hash, so a new hash ends the cached verdicts at once.
+ */
+
+static ngx_int_t
+ngx_http_krj_credentials_verify(ngx_http_request_t *r,
+    ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user)
+{
+    size_t                len;
+    u_char               *buf, *p, *encrypted;
+    ngx_int_t             rc;
+    unsigned int          dlen;
+    ngx_http_krj_zone_t  *zone;
+    u_char                digest[EVP_MAX_MD_SIZE];
+
+    /* user NUL password NUL hash */
+
+    len = user->name.len + 1 + r->headers_in.passwd.len + 1 + user->hash.len;
+
+    buf = ngx_pnalloc(r->pool, len);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(buf, user->name.data, user->name.len);
+    *p++ = '\0';
+    p = ngx_cpymem(p, r->headers_in.passwd.data, r->headers_in.passwd.len);
+    *p++ = '\0';
+    ngx_memcpy(p, user->hash.data, user->hash.len);
+
+    zone = basic->cache_time ? ngx_http_krj_zone(r) : NULL;
+
+    rc = NGX_DECLINED;
+
+    if (HMAC(EVP_sha256(), basic->secret, NGX_HTTP_KRJ_SECRET_LEN, buf, len,
+             digest, &dlen)
+        == NULL)
+    {
+        rc = NGX_ERROR;
+        goto cleanup;
+    }
+
+    if (zone && ngx_http_krj_cache_find(zone, digest, dlen)) {
+        rc = NGX_OK;
+        goto cleanup;
+    }
+
+    /* the password, NUL-terminated for ngx_crypt(), in place */
+
+    p = buf + user->name.len + 1;
+
+    if (ngx_crypt(r->pool, p, user->hash.data, &encrypted) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: user \"%V\": the hash in \"%V\" is of an "
+                      "unknown scheme", &user->name,
+                      &basic->users->file.path);
+        goto cleanup;
+    }
+
+    if (ngx_strlen(encrypted) != user->hash.len
+        || CRYPTO_memcmp(encrypted, user->hash.data, user->hash.len) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: user \"%V\": password mismatch", &user->name);
+        goto cleanup;
+    }
+
+    if (zone
+        && ngx_http_krj_cache_store(zone, digest, dlen, basic->cache_time)
+           != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "krj: could not cache a verification in krj zone "
+                      "\"%V\"", &zone->name);
+    }
+
+    rc = NGX_OK;
+
+cleanup:
+
+    ngx_explicit_memzero(buf, len);
+    ngx_explicit_memzero(r->headers_in.passwd.data,
+                         r->headers_in.passwd.len);
+
+    return rc;
+}
+
+
+/* the request may outlive a re-read of the file: copies */
+
+static ngx_int_t
+ngx_http_krj_credentials_identity(ngx_http_request_t *r,
+    ngx_http_krj_identity_t *id, ngx_uint_t method, const char *prefix,
+    ngx_str_t *name, ngx_http_krj_scopes_t *scopes)
+{
+    size_t  plen;
+
+    plen = ngx_strlen(prefix);
+
+    id->method = method;
+    id->scopes = *scopes;
+
+    id->scopes.list.data = ngx_pstrdup(r->pool, &scopes->list);
+    id->principal.len = plen + name->len;
+    id->principal.data = ngx_pnalloc(r->pool, id->principal.len);
+
+    if ((id->scopes.list.len && id->scopes.list.data == NULL)
+        || id->principal.data == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ngx_cpymem(id->principal.data, prefix, plen), name->data,
+               name->len);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_krj_credentials_address(ngx_http_request_t *r,
+    ngx_http_krj_identity_t *id)
+{
+    id->method = NGX_HTTP_KRJ_METHOD_NONE;
+
+    id->principal.len = sizeof("addr:") - 1 + r->connection->addr_text.len;
+    id->principal.data = ngx_pnalloc(r->pool, id->principal.len);
+    if (id->principal.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(id->principal.data, "addr:%V", &r->connection->addr_text);
+
+    return NGX_OK;
+}
+
+
+/* a successful Basic verification, by its keyed digest, still fresh */
+
+static ngx_uint_t
+ngx_http_krj_cache_find(ngx_http_krj_zone_t *zone, u_char *digest,
+    size_t len)
+{
+    ngx_uint_t            found;
+    ngx_http_krj_node_t  *kn;
+
+    ngx_http_krj_zone_lock(zone);
+
+    kn = ngx_http_krj_zone_find_locked(zone, NGX_HTTP_KRJ_NODE_CACHE, digest,
+                                       len);
+
+    found = (kn != NULL
+             && (ngx_msec_int_t) (kn->expire - ngx_current_msec) > 0);
+
+    ngx_http_krj_zone_unlock(zone);
+
+    return found;
+}
+
+
+static ngx_int_t
+ngx_http_krj_cache_store(ngx_http_krj_zone_t *zone, u_char *digest,
+    size_t len, ngx_msec_t ttl)
+{
+    ngx_http_krj_node_t  *kn;
+
+    ngx_http_krj_zone_lock(zone);
+
+    kn = ngx_http_krj_zone_find_locked(zone, NGX_HTTP_KRJ_NODE_CACHE, digest,
+                                       len);
+
+    if (kn == NULL) {
+        kn = ngx_http_krj_zone_alloc_locked(zone, NGX_HTTP_KRJ_NODE_CACHE,
+                                            digest, len);
+        if (kn == NULL) {
+            ngx_http_krj_zone_unlock(zone);
+            return NGX_ERROR;
+        }
+    }
+
+    kn->expire = ngx_current_msec + ttl;
+
+    ngx_http_krj_zone_unlock(zone);
+
+    return NGX_OK;
+}

@@ -1,0 +1,84 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+#ifndef _NGX_HTTP_KRJ_CREDENTIALS_H_INCLUDED_
+#define _NGX_HTTP_KRJ_CREDENTIALS_H_INCLUDED_
+
+
+/*
+ * What a request presents and whether it is valid: the Authorization and
+ * X-API-Key headers, an API key against the key file, a Basic user against
+ * the user file, with the cache of verified Basic credentials in krj_zone.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_krj_module.h"
+#include "ngx_http_krj_limit.h"
+#include "ngx_http_krj_principals.h"
+
+
+#define NGX_HTTP_KRJ_CRED_NONE       0
+#define NGX_HTTP_KRJ_CRED_KEY        1      /* Bearer or X-API-Key */
+#define NGX_HTTP_KRJ_CRED_BASIC      2
+#define NGX_HTTP_KRJ_CRED_OTHER      3      /* a scheme krj does not know */
+
+#define NGX_HTTP_KRJ_METHOD_NONE     0
+#define NGX_HTTP_KRJ_METHOD_KEY      1
+#define NGX_HTTP_KRJ_METHOD_BASIC    2
+
+#define NGX_HTTP_KRJ_SECRET_LEN      32
+
+
+typedef struct {
+    ngx_uint_t                   kind;      /* NGX_HTTP_KRJ_CRED_* */
+    ngx_str_t                    key;
+} ngx_http_krj_credentials_t;
+
+
+/* who a verified request is; copies that outlive a reload of the file */
+typedef struct {
+    ngx_uint_t                   method;    /* NGX_HTTP_KRJ_METHOD_* */
+    ngx_str_t                    principal; /* key:ID, user:NAME, addr:IP */
+    ngx_http_krj_scopes_t        scopes;
+    ngx_http_krj_limit_t         limit;     /* a key's own, rate 0: none */
+} ngx_http_krj_identity_t;
+
+
+/* the verification of Basic credentials, from the configuration */
+typedef struct {
+    ngx_http_krj_principals_t   *users;
+    ngx_msec_t                   cache_time;
+    u_char                      *secret;    /* NGX_HTTP_KRJ_SECRET_LEN */
+} ngx_http_krj_basic_t;
+
+
+/*
+ * The credentials of r: an Authorization header, or else an X-API-Key
+ * header.  c->key is the key of a Bearer or X-API-Key header.
+ */
+void ngx_http_krj_credentials_read(ngx_http_request_t *r,
+    ngx_http_krj_credentials_t *c);
+
+/*
+ * NGX_OK with id filled in, NGX_DECLINED when refused (the reason is
+ * logged), NGX_ERROR without memory.
+ */
+ngx_int_t ngx_http_krj_credentials_key(ngx_http_request_t *r,
+    ngx_http_krj_principals_t *keys, ngx_str_t *key,
+    ngx_http_krj_identity_t *id);
+ngx_int_t ngx_http_krj_credentials_basic(ngx_http_request_t *r,
+    ngx_http_krj_basic_t *basic, ngx_http_krj_identity_t *id);
+
+/* a request without verified credentials: addr:IP */
+ngx_int_t ngx_http_krj_credentials_address(ngx_http_request_t *r,
+    ngx_http_krj_identity_t *id);
+
+
+#endif /* _NGX_HTTP_KRJ_CREDENTIALS_H_INCLUDED_ */
