@@ -4,13 +4,18 @@
  */
 
 
+/*
+ * The query parameters of /signals/{slug}: strict, as the README says.
+ * Every parameter is known, given at most once, and checked against the
+ * category (its columns, whether it has signals) before any row is read.
+ */
+
+
 #include <stdio.h>
 #include <string.h>
 
 #include "krj_query.h"
 
-
-#define KRJ_SIGNAL_BIT(s)  (1u << (s))
 
 #define KRJ_PARAM_TICKER   0x01
 #define KRJ_PARAM_SIGNAL   0x02
@@ -22,36 +27,62 @@
 #define KRJ_PARAM_OFFSET   0x80
 
 
+/* one name=value pair, decoded, for the parameter's handler */
 typedef struct {
     const krj_snap_t           *snap;
     const krj_snap_category_t  *cat;
-    uint32_t                    col;
-    int                         desc;
-} krj_sort_ctx_t;
+    const char                 *name;       /* NUL-terminated */
+    char                       *value;      /* NUL-terminated */
+    size_t                      vlen;
+    unsigned                    param;      /* KRJ_PARAM_* */
+    krj_alloc_pt                alloc;
+    void                       *data;
+} krj_param_t;
+
+
+typedef struct {
+    const char                 *name;
+    unsigned                    param;
+    int                       (*handler)(krj_query_t *q, krj_param_t *a);
+} krj_param_handler_t;
 
 
 static int krj_query_decode(krj_query_t *q, const char *p, size_t len,
     char *dst, size_t *n);
 static int krj_hex(char c);
-static int krj_query_param(krj_query_t *q, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const char *name, size_t nlen,
-    char *value, size_t vlen, krj_alloc_pt alloc, void *data);
-static int krj_query_split(krj_query_t *q, const char *name, char *value,
-    size_t vlen, int trim, krj_str_t **items, uint32_t *n,
-    krj_alloc_pt alloc, void *data);
+static int krj_query_param(krj_query_t *q, krj_param_t *a, size_t nlen);
+static int krj_query_ticker(krj_query_t *q, krj_param_t *a);
+static int krj_query_signal(krj_query_t *q, krj_param_t *a);
+static int krj_query_changed(krj_query_t *q, krj_param_t *a);
+static int krj_query_fields(krj_query_t *q, krj_param_t *a);
+static int krj_query_sort(krj_query_t *q, krj_param_t *a);
+static int krj_query_limit(krj_query_t *q, krj_param_t *a);
+static int krj_query_offset(krj_query_t *q, krj_param_t *a);
+static int krj_query_split(krj_query_t *q, krj_param_t *a, int trim,
+    krj_str_t **items, uint32_t *n);
 static int krj_query_signals(krj_query_t *q, const char *name,
     krj_str_t *items, uint32_t n, unsigned *mask);
 static int krj_query_number(krj_query_t *q, const char *name,
     const char *p, size_t len, uint64_t *value);
 static int krj_query_column(const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *p, size_t len);
+static int krj_query_has_signals(krj_query_t *q,
+    const krj_snap_category_t *cat, unsigned need);
 static int krj_query_error(krj_query_t *q, int code, const char *fmt,
     const char *name, const char *value, size_t vlen);
-static int krj_query_match(const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const krj_query_t *q, uint32_t i);
-static int krj_sort_cmp(const krj_sort_ctx_t *ctx, uint32_t a, uint32_t b);
-static void krj_sort(const krj_sort_ctx_t *ctx, uint32_t *v, uint32_t *tmp,
-    uint32_t n);
+
+
+static const krj_param_handler_t  krj_query_params[] = {
+    { "ticker", KRJ_PARAM_TICKER, krj_query_ticker },
+    { "signal", KRJ_PARAM_SIGNAL, krj_query_signal },
+    { "prior", KRJ_PARAM_PRIOR, krj_query_signal },
+    { "changed", KRJ_PARAM_CHANGED, krj_query_changed },
+    { "fields", KRJ_PARAM_FIELDS, krj_query_fields },
+    { "sort", KRJ_PARAM_SORT, krj_query_sort },
+    { "limit", KRJ_PARAM_LIMIT, krj_query_limit },
+    { "offset", KRJ_PARAM_OFFSET, krj_query_offset },
+    { NULL, 0, NULL }
+};
 
 
 int
@@ -59,10 +90,11 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data)
 {
-    int          rc;
-    char        *buf, *name, *value;
-    size_t       nlen, vlen;
-    const char  *p, *end, *amp, *eq;
+    int           rc;
+    char         *buf, *name;
+    size_t        nlen;
+    const char   *p, *end, *amp, *eq;
+    krj_param_t   a;
 
     memset(q, 0, sizeof(krj_query_t));
     q->changed = KRJ_CHANGED_ANY;
@@ -80,6 +112,11 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
         q->error = KRJ_QUERY_NOMEM;
         return q->error;
     }
+
+    a.snap = snap;
+    a.cat = cat;
+    a.alloc = alloc;
+    a.data = data;
 
     p = args;
     end = args + len;
@@ -107,15 +144,16 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
             return q->error;
         }
 
-        value = name + nlen + 1;
-        if (krj_query_decode(q, eq + 1, amp - eq - 1, value, &vlen)
+        a.name = name;
+        a.value = name + nlen + 1;
+
+        if (krj_query_decode(q, eq + 1, amp - eq - 1, a.value, &a.vlen)
             != KRJ_QUERY_OK)
         {
             return q->error;
         }
 
-        rc = krj_query_param(q, snap, cat, name, nlen, value, vlen,
-                             alloc, data);
+        rc = krj_query_param(q, &a, nlen);
         if (rc != KRJ_QUERY_OK) {
             return rc;
         }
@@ -123,7 +161,7 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
         q->nparams++;
 
         /* the next pair is decoded after this one: the tickers stay */
-        buf = value + vlen + 1;
+        buf = a.value + a.vlen + 1;
         p = amp + 1;
     }
 
@@ -204,197 +242,214 @@ krj_hex(char c)
 
 
 static int
-krj_query_param(krj_query_t *q, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const char *name, size_t nlen,
-    char *value, size_t vlen, krj_alloc_pt alloc, void *data)
+krj_query_param(krj_query_t *q, krj_param_t *a, size_t nlen)
 {
-    int          col;
-    size_t       len;
-    uint32_t     i, j, n;
-    unsigned     param;
-    krj_str_t   *items;
-    const char  *p;
+    const krj_param_handler_t  *h;
 
-#define krj_is(s)  (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
-
-    if (krj_is("ticker")) {
-        param = KRJ_PARAM_TICKER;
-
-    } else if (krj_is("signal")) {
-        param = KRJ_PARAM_SIGNAL;
-
-    } else if (krj_is("prior")) {
-        param = KRJ_PARAM_PRIOR;
-
-    } else if (krj_is("changed")) {
-        param = KRJ_PARAM_CHANGED;
-
-    } else if (krj_is("fields")) {
-        param = KRJ_PARAM_FIELDS;
-
-    } else if (krj_is("sort")) {
-        param = KRJ_PARAM_SORT;
-
-    } else if (krj_is("limit")) {
-        param = KRJ_PARAM_LIMIT;
-
-    } else if (krj_is("offset")) {
-        param = KRJ_PARAM_OFFSET;
-
-    } else {
-        return krj_query_error(q, KRJ_QUERY_UNKNOWN_PARAMETER,
-                               "unknown parameter \"%.*s\"", NULL,
-                               name, nlen);
+    for (h = krj_query_params; h->name; h++) {
+        if (strlen(h->name) == nlen && memcmp(h->name, a->name, nlen) == 0) {
+            break;
+        }
     }
 
-#undef krj_is
+    if (h->name == NULL) {
+        return krj_query_error(q, KRJ_QUERY_UNKNOWN_PARAMETER,
+                               "unknown parameter \"%.*s\"", NULL,
+                               a->name, nlen);
+    }
 
-    if (q->seen & param) {
+    if (q->seen & h->param) {
         return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                               "parameter \"%s\" given twice", name,
+                               "parameter \"%s\" given twice", a->name,
                                NULL, 0);
     }
 
-    q->seen |= param;
+    q->seen |= h->param;
+    a->param = h->param;
 
-    switch (param) {
+    return h->handler(q, a);
+}
 
-    case KRJ_PARAM_TICKER:
-        return krj_query_split(q, name, value, vlen, 1, &q->tickers,
-                               &q->ntickers, alloc, data);
 
-    case KRJ_PARAM_SIGNAL:
-    case KRJ_PARAM_PRIOR:
-        col = (param == KRJ_PARAM_SIGNAL) ? cat->signal_col : cat->prior_col;
+static int
+krj_query_ticker(krj_query_t *q, krj_param_t *a)
+{
+    return krj_query_split(q, a, 1, &q->tickers, &q->ntickers);
+}
 
+
+/* signal= and prior=: words of a column the category must have */
+
+static int
+krj_query_signal(krj_query_t *q, krj_param_t *a)
+{
+    uint32_t    n;
+    krj_str_t  *items;
+
+    if (krj_query_has_signals(q, a->cat, a->param) != KRJ_QUERY_OK) {
+        return q->error;
+    }
+
+    if (krj_query_split(q, a, 1, &items, &n) != KRJ_QUERY_OK) {
+        return q->error;
+    }
+
+    return krj_query_signals(q, a->name, items, n,
+                             a->param == KRJ_PARAM_SIGNAL
+                             ? &q->signals : &q->priors);
+}
+
+
+static int
+krj_query_changed(krj_query_t *q, krj_param_t *a)
+{
+    if (krj_query_has_signals(q, a->cat, KRJ_PARAM_SIGNAL|KRJ_PARAM_PRIOR)
+        != KRJ_QUERY_OK)
+    {
+        return q->error;
+    }
+
+    if ((a->vlen == 1 && a->value[0] == '1')
+        || krj_strcaseeq(a->value, a->vlen, "true", 4))
+    {
+        q->changed = KRJ_CHANGED_YES;
+        return KRJ_QUERY_OK;
+    }
+
+    if ((a->vlen == 1 && a->value[0] == '0')
+        || krj_strcaseeq(a->value, a->vlen, "false", 5))
+    {
+        q->changed = KRJ_CHANGED_NO;
+        return KRJ_QUERY_OK;
+    }
+
+    return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
+                           "\"%s\" must be 1, true, 0 or false, "
+                           "not \"%.*s\"", a->name, a->value, a->vlen);
+}
+
+
+static int
+krj_query_fields(krj_query_t *q, krj_param_t *a)
+{
+    int         col;
+    uint32_t    i, j, n;
+    krj_str_t  *items;
+
+    if (krj_query_split(q, a, 0, &items, &n) != KRJ_QUERY_OK) {
+        return q->error;
+    }
+
+    q->fields = a->alloc(a->data, (size_t) n * sizeof(uint32_t));
+    if (q->fields == NULL) {
+        q->error = KRJ_QUERY_NOMEM;
+        return q->error;
+    }
+
+    for (i = 0; i < n; i++) {
+        col = krj_query_column(a->snap, a->cat, items[i].data, items[i].len);
         if (col < 0) {
             return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
-                                   "category has no \"%s\" column",
-                                   param == KRJ_PARAM_SIGNAL
-                                   ? "signal" : "signal_status_prior_week",
-                                   NULL, 0);
+                                   "no column \"%.*s\"", NULL,
+                                   items[i].data, items[i].len);
         }
 
-        if (krj_query_split(q, name, value, vlen, 1, &items, &n, alloc,
-                            data)
-            != KRJ_QUERY_OK)
-        {
-            return q->error;
-        }
-
-        return krj_query_signals(q, name, items, n,
-                                 param == KRJ_PARAM_SIGNAL
-                                 ? &q->signals : &q->priors);
-
-    case KRJ_PARAM_CHANGED:
-        if (cat->signal_col < 0 || cat->prior_col < 0) {
-            return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
-                                   "category has no \"%s\" column",
-                                   cat->signal_col < 0
-                                   ? "signal" : "signal_status_prior_week",
-                                   NULL, 0);
-        }
-
-        if ((vlen == 1 && value[0] == '1')
-            || krj_strcaseeq(value, vlen, "true", 4))
-        {
-            q->changed = KRJ_CHANGED_YES;
-            return KRJ_QUERY_OK;
-        }
-
-        if ((vlen == 1 && value[0] == '0')
-            || krj_strcaseeq(value, vlen, "false", 5))
-        {
-            q->changed = KRJ_CHANGED_NO;
-            return KRJ_QUERY_OK;
-        }
-
-        return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                               "\"%s\" must be 1, true, 0 or false, "
-                               "not \"%.*s\"", name, value, vlen);
-
-    case KRJ_PARAM_FIELDS:
-        if (krj_query_split(q, name, value, vlen, 0, &items, &n, alloc,
-                            data)
-            != KRJ_QUERY_OK)
-        {
-            return q->error;
-        }
-
-        q->fields = alloc(data, (size_t) n * sizeof(uint32_t));
-        if (q->fields == NULL) {
-            q->error = KRJ_QUERY_NOMEM;
-            return q->error;
-        }
-
-        for (i = 0; i < n; i++) {
-            col = krj_query_column(snap, cat, items[i].data, items[i].len);
-            if (col < 0) {
-                return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
-                                       "no column \"%.*s\"", NULL,
+        for (j = 0; j < i; j++) {
+            if (q->fields[j] == (uint32_t) col) {
+                return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
+                                       "column \"%.*s\" named twice", NULL,
                                        items[i].data, items[i].len);
             }
-
-            for (j = 0; j < i; j++) {
-                if (q->fields[j] == (uint32_t) col) {
-                    return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                           "column \"%.*s\" named twice",
-                                           NULL, items[i].data,
-                                           items[i].len);
-                }
-            }
-
-            q->fields[i] = (uint32_t) col;
         }
 
-        q->nfields = n;
-
-        return KRJ_QUERY_OK;
-
-    case KRJ_PARAM_SORT:
-        p = value;
-        len = vlen;
-
-        if (len > 0 && p[0] == '-') {
-            q->sort_desc = 1;
-            p++;
-            len--;
-        }
-
-        if (len == 0) {
-            return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                   "\"%s\" needs a column name", name,
-                                   NULL, 0);
-        }
-
-        col = krj_query_column(snap, cat, p, len);
-        if (col < 0) {
-            return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
-                                   "no column \"%.*s\"", NULL, p, len);
-        }
-
-        q->sort_col = col;
-
-        return KRJ_QUERY_OK;
-
-    case KRJ_PARAM_LIMIT:
-        if (krj_query_number(q, name, value, vlen, &q->limit)
-            != KRJ_QUERY_OK)
-        {
-            return q->error;
-        }
-
-        if (q->limit > KRJ_QUERY_MAX_LIMIT) {
-            return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                   "\"%s\" must be between 0 and 1000000, "
-                                   "not \"%.*s\"", name, value, vlen);
-        }
-
-        return KRJ_QUERY_OK;
-
-    default: /* KRJ_PARAM_OFFSET */
-        return krj_query_number(q, name, value, vlen, &q->offset);
+        q->fields[i] = (uint32_t) col;
     }
+
+    q->nfields = n;
+
+    return KRJ_QUERY_OK;
+}
+
+
+static int
+krj_query_sort(krj_query_t *q, krj_param_t *a)
+{
+    int          col;
+    size_t       len;
+    const char  *p;
+
+    p = a->value;
+    len = a->vlen;
+
+    if (len > 0 && p[0] == '-') {
+        q->sort_desc = 1;
+        p++;
+        len--;
+    }
+
+    if (len == 0) {
+        return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
+                               "\"%s\" needs a column name", a->name,
+                               NULL, 0);
+    }
+
+    col = krj_query_column(a->snap, a->cat, p, len);
+    if (col < 0) {
+        return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
+                               "no column \"%.*s\"", NULL, p, len);
+    }
+
+    q->sort_col = col;
+
+    return KRJ_QUERY_OK;
+}
+
+
+static int
+krj_query_limit(krj_query_t *q, krj_param_t *a)
+{
+    if (krj_query_number(q, a->name, a->value, a->vlen, &q->limit)
+        != KRJ_QUERY_OK)
+    {
+        return q->error;
+    }
+
+    if (q->limit > KRJ_QUERY_MAX_LIMIT) {
+        return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
+                               "\"%s\" must be between 0 and 1000000, "
+                               "not \"%.*s\"", a->name, a->value, a->vlen);
+    }
+
+    return KRJ_QUERY_OK;
+}
+
+
+static int
+krj_query_offset(krj_query_t *q, krj_param_t *a)
+{
+    return krj_query_number(q, a->name, a->value, a->vlen, &q->offset);
+}
+
+
+/* the category has the signal columns a parameter filters on */
+
+static int
+krj_query_has_signals(krj_query_t *q, const krj_snap_category_t *cat,
+    unsigned need)
+{
+    if ((need & KRJ_PARAM_SIGNAL) && cat->signal_col < 0) {
+        return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
+                               "category has no \"%s\" column", "signal",
+                               NULL, 0);
+    }
+
+    if ((need & KRJ_PARAM_PRIOR) && cat->prior_col < 0) {
+        return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
+                               "category has no \"%s\" column",
+                               "signal_status_prior_week", NULL, 0);
+    }
+
+    return KRJ_QUERY_OK;
 }
 
 
@@ -405,28 +460,28 @@ krj_query_param(krj_query_t *q, const krj_snap_t *snap,
  */
 
 static int
-krj_query_split(krj_query_t *q, const char *name, char *value, size_t vlen,
-    int trim, krj_str_t **items, uint32_t *n, krj_alloc_pt alloc, void *data)
+krj_query_split(krj_query_t *q, krj_param_t *a, int trim, krj_str_t **items,
+    uint32_t *n)
 {
     char       *p, *end, *comma, *last;
     uint32_t    i, count;
     krj_str_t  *v;
 
     count = 1;
-    for (i = 0; i < vlen; i++) {
-        if (value[i] == ',') {
+    for (i = 0; i < a->vlen; i++) {
+        if (a->value[i] == ',') {
             count++;
         }
     }
 
-    v = alloc(data, count * sizeof(krj_str_t));
+    v = a->alloc(a->data, count * sizeof(krj_str_t));
     if (v == NULL) {
         q->error = KRJ_QUERY_NOMEM;
         return q->error;
     }
 
-    p = value;
-    end = value + vlen;
+    p = a->value;
+    end = a->value + a->vlen;
 
     for (i = 0; i < count; i++) {
         comma = memchr(p, ',', end - p);
@@ -446,7 +501,8 @@ krj_query_split(krj_query_t *q, const char *name, char *value, size_t vlen,
 
         if (last == p) {
             return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                   "empty value in \"%s\"", name, NULL, 0);
+                                   "empty value in \"%s\"", a->name, NULL,
+                                   0);
         }
 
         v[i].data = p;
@@ -469,13 +525,13 @@ krj_query_signals(krj_query_t *q, const char *name, krj_str_t *items,
 
     for (i = 0; i < n; i++) {
         if (krj_strcaseeq(items[i].data, items[i].len, "Long", 4)) {
-            *mask |= KRJ_SIGNAL_BIT(KRJ_SIGNAL_LONG);
+            *mask |= KRJ_QUERY_SIGNAL_BIT(KRJ_SIGNAL_LONG);
 
         } else if (krj_strcaseeq(items[i].data, items[i].len, "Neutral", 7)) {
-            *mask |= KRJ_SIGNAL_BIT(KRJ_SIGNAL_NEUTRAL);
+            *mask |= KRJ_QUERY_SIGNAL_BIT(KRJ_SIGNAL_NEUTRAL);
 
         } else if (krj_strcaseeq(items[i].data, items[i].len, "Short", 5)) {
-            *mask |= KRJ_SIGNAL_BIT(KRJ_SIGNAL_SHORT);
+            *mask |= KRJ_QUERY_SIGNAL_BIT(KRJ_SIGNAL_SHORT);
 
         } else {
             return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
@@ -592,212 +648,4 @@ krj_query_error(krj_query_t *q, int code, const char *fmt, const char *name,
     }
 
     return code;
-}
-
-
-int
-krj_query_select(krj_select_t *sel, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const krj_query_t *q,
-    krj_alloc_pt alloc, void *data)
-{
-    uint32_t               i, n, *rows, *tmp;
-    uint64_t               first, count;
-    krj_sort_ctx_t         ctx;
-    const krj_snap_row_t  *r;
-
-    memset(sel, 0, sizeof(krj_select_t));
-
-    rows = alloc(data, (size_t) (cat->nrows ? cat->nrows : 1)
-                       * sizeof(uint32_t));
-    if (rows == NULL) {
-        return KRJ_QUERY_NOMEM;
-    }
-
-    r = krj_snap_rows(snap, cat);
-    n = 0;
-
-    for (i = 0; i < cat->nrows; i++) {
-        if (!krj_query_match(snap, cat, q, i)) {
-            continue;
-        }
-
-        rows[n++] = i;
-
-        if (r[i].signal >= KRJ_SIGNAL_LONG && r[i].signal <= KRJ_SIGNAL_SHORT)
-        {
-            sel->counts[KRJ_WEEK_THIS][r[i].signal - KRJ_SIGNAL_LONG]++;
-        }
-
-        if (r[i].prior >= KRJ_SIGNAL_LONG && r[i].prior <= KRJ_SIGNAL_SHORT) {
-            sel->counts[KRJ_WEEK_PRIOR][r[i].prior - KRJ_SIGNAL_LONG]++;
-        }
-    }
-
-    if (q->sort_col >= 0 && n > 1) {
-        tmp = alloc(data, (size_t) n * sizeof(uint32_t));
-        if (tmp == NULL) {
-            return KRJ_QUERY_NOMEM;
-        }
-
-        ctx.snap = snap;
-        ctx.cat = cat;
-        ctx.col = (uint32_t) q->sort_col;
-        ctx.desc = q->sort_desc;
-
-        krj_sort(&ctx, rows, tmp, n);
-    }
-
-    sel->matched = n;
-
-    first = q->offset < n ? q->offset : n;
-    count = n - first;
-
-    if (count > q->limit) {
-        count = q->limit;
-    }
-
-    sel->rows = rows + first;
-    sel->nrows = (uint32_t) count;
-
-    return KRJ_QUERY_OK;
-}
-
-
-static int
-krj_query_match(const krj_snap_t *snap, const krj_snap_category_t *cat,
-    const krj_query_t *q, uint32_t i)
-{
-    int                     changed;
-    uint32_t                k;
-    krj_snap_ref_t          ref;
-    const krj_snap_row_t   *row;
-    const krj_snap_cell_t  *a, *b;
-
-    row = krj_snap_rows(snap, cat) + i;
-
-    if (q->signals && !(q->signals & KRJ_SIGNAL_BIT(row->signal))) {
-        return 0;
-    }
-
-    if (q->priors && !(q->priors & KRJ_SIGNAL_BIT(row->prior))) {
-        return 0;
-    }
-
-    if (q->changed != KRJ_CHANGED_ANY) {
-
-        if (row->signal != KRJ_SIGNAL_OTHER && row->prior != KRJ_SIGNAL_OTHER)
-        {
-            changed = row->signal != row->prior;
-
-        } else {
-            /* unknown words: compare the texts themselves */
-            a = krj_snap_cell(snap, cat, i, cat->signal_col);
-            b = krj_snap_cell(snap, cat, i, cat->prior_col);
-            changed = !krj_strcaseeq(krj_snap_ptr(snap, a->raw), a->raw.len,
-                                     krj_snap_ptr(snap, b->raw), b->raw.len);
-        }
-
-        if (changed != q->changed) {
-            return 0;
-        }
-    }
-
-    if (q->ntickers) {
-        ref = krj_snap_cell(snap, cat, i, cat->ticker_col)->raw;
-
-        for (k = 0; k < q->ntickers; k++) {
-            if (krj_strcaseeq(krj_snap_ptr(snap, ref), ref.len,
-                              q->tickers[k].data, q->tickers[k].len))
-            {
-                break;
-            }
-        }
-
-        if (k == q->ntickers) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-/*
- * Ascending: numbers by value, then texts by bytes; descending reverses
- * that order, but empty cells stay last and ties keep file order (the
- * merge sort is stable and the row index breaks nothing).
- */
-
-static int
-krj_sort_cmp(const krj_sort_ctx_t *ctx, uint32_t a, uint32_t b)
-{
-    int                     rc;
-    size_t                  len;
-    const krj_snap_cell_t  *ca, *cb;
-
-    ca = krj_snap_cell(ctx->snap, ctx->cat, a, ctx->col);
-    cb = krj_snap_cell(ctx->snap, ctx->cat, b, ctx->col);
-
-    if (ca->type == KRJ_SNAP_NULL || cb->type == KRJ_SNAP_NULL) {
-        return (ca->type == KRJ_SNAP_NULL) - (cb->type == KRJ_SNAP_NULL);
-    }
-
-    if (ca->type != cb->type) {
-        rc = ca->type == KRJ_SNAP_NUMBER ? -1 : 1;
-
-    } else if (ca->type == KRJ_SNAP_NUMBER) {
-        rc = (ca->num > cb->num) - (ca->num < cb->num);
-
-    } else {
-        len = ca->raw.len < cb->raw.len ? ca->raw.len : cb->raw.len;
-        rc = memcmp(krj_snap_ptr(ctx->snap, ca->raw),
-                    krj_snap_ptr(ctx->snap, cb->raw), len);
-
-        if (rc == 0) {
-            rc = (ca->raw.len > cb->raw.len) - (ca->raw.len < cb->raw.len);
-        }
-    }
-
-    return ctx->desc ? -rc : rc;
-}
-
-
-/* a stable merge sort: no qsort_r, which is not portable C */
-
-static void
-krj_sort(const krj_sort_ctx_t *ctx, uint32_t *v, uint32_t *tmp, uint32_t n)
-{
-    uint32_t  i, j, k, mid;
-
-    if (n < 2) {
-        return;
-    }
-
-    mid = n / 2;
-
-    krj_sort(ctx, v, tmp, mid);
-    krj_sort(ctx, v + mid, tmp, n - mid);
-
-    if (krj_sort_cmp(ctx, v[mid - 1], v[mid]) <= 0) {
-        return;
-    }
-
-    memcpy(tmp, v, mid * sizeof(uint32_t));
-
-    i = 0;
-    j = mid;
-    k = 0;
-
-    while (i < mid && j < n) {
-        if (krj_sort_cmp(ctx, v[j], tmp[i]) < 0) {
-            v[k++] = v[j++];
-
-        } else {
-            v[k++] = tmp[i++];
-        }
-    }
-
-    while (i < mid) {
-        v[k++] = tmp[i++];
-    }
 }

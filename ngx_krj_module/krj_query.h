@@ -32,6 +32,9 @@
 #define KRJ_QUERY_ERRLEN              256
 #define KRJ_QUERY_MAX_LIMIT           1000000
 
+/* a signal's bit in krj_query_t.signals and .priors */
+#define KRJ_QUERY_SIGNAL_BIT(s)       (1u << (s))
+
 /* krj_query_t.changed */
 #define KRJ_CHANGED_ANY               -1
 #define KRJ_CHANGED_NO                0
@@ -83,7 +86,7 @@ int krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data);
 
-/* Filters, sorts and pages; KRJ_QUERY_OK or KRJ_QUERY_NOMEM. */
+/* Filters, sorts and pages (krj_select.c); KRJ_QUERY_OK or _NOMEM. */
 int krj_query_select(krj_select_t *sel, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const krj_query_t *q,
     krj_alloc_pt alloc, void *data);

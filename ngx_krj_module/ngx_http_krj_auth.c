@@ -13,73 +13,16 @@
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_auth.h"
 #include "ngx_http_krj_credentials.h"
+#include "ngx_http_krj_identity.h"
 #include "ngx_http_krj_limit.h"
 #include "ngx_http_krj_principals.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_zone.h"
 
 
-#define NGX_HTTP_KRJ_AUTH_OFF     0
-#define NGX_HTTP_KRJ_AUTH_KEY     1
-#define NGX_HTTP_KRJ_AUTH_BASIC   2
-#define NGX_HTTP_KRJ_AUTH_ANY     3
-
-#define NGX_HTTP_KRJ_IDENT_NONE   0     /* no credentials */
-#define NGX_HTTP_KRJ_IDENT_OK     1
-#define NGX_HTTP_KRJ_IDENT_FAILED 2
-
-
-typedef struct {
-    ngx_array_t                  files;     /* ngx_http_krj_principals_t * */
-    u_char                       secret[NGX_HTTP_KRJ_SECRET_LEN];
-    ngx_event_t                  reload_event;
-    ngx_msec_t                   interval;
-} ngx_http_krj_auth_main_conf_t;
-
-
-typedef struct {
-    ngx_uint_t                   auth;
-    ngx_flag_t                   explicit;  /* krj_auth in this location */
-    ngx_str_t                    realm;
-    ngx_str_t                    basic;     /* WWW-Authenticate values */
-    ngx_str_t                    bearer;
-    ngx_http_krj_principals_t   *keys;
-    ngx_http_krj_principals_t   *users;
-    ngx_msec_t                   cache_time;
-    ngx_http_krj_limit_t         limit;     /* rate 0: no krj_limit */
-    ngx_http_krj_limit_t         fail;
-} ngx_http_krj_auth_loc_conf_t;
-
-
-/*
- * Of the main request.  The credentials are verified once, by the first
- * of the access handler and the variables to need them: limit_req keys
- * on $krj_principal in the preaccess phase, before the access handler.
- */
-typedef struct {
-    ngx_uint_t                   outcome;   /* NGX_HTTP_KRJ_IDENT_* */
-    ngx_http_krj_identity_t      id;
-    unsigned                     identified:1;
-    unsigned                     done:1;
-} ngx_http_krj_auth_ctx_t;
-
-
 static ngx_int_t ngx_http_krj_auth_handler(ngx_http_request_t *r);
-static ngx_uint_t ngx_http_krj_auth_applies(ngx_http_request_t *r,
-    ngx_http_krj_auth_loc_conf_t *alcf);
-static ngx_http_krj_auth_ctx_t *ngx_http_krj_auth_ctx(ngx_http_request_t *r);
-static ngx_int_t ngx_http_krj_auth_identify(ngx_http_request_t *r,
-    ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx);
 static ngx_int_t ngx_http_krj_auth_deny(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf);
-
-static ngx_int_t ngx_http_krj_auth_add_variables(ngx_conf_t *cf);
-static ngx_int_t ngx_http_krj_auth_variable_ctx(ngx_http_request_t *r,
-    ngx_http_krj_auth_ctx_t **ctxp);
-static ngx_int_t ngx_http_krj_principal_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_krj_method_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
 static void *ngx_http_krj_auth_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_krj_auth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_krj_auth_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -158,7 +101,7 @@ static ngx_command_t  ngx_http_krj_auth_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_krj_auth_module_ctx = {
-    ngx_http_krj_auth_add_variables,       /* preconfiguration */
+    ngx_http_krj_identity_add_variables,   /* preconfiguration */
     ngx_http_krj_auth_init,                /* postconfiguration */
 
     ngx_http_krj_auth_create_main_conf,    /* create main configuration */
@@ -185,25 +128,6 @@ ngx_module_t  ngx_http_krj_auth_module = {
     NULL,                                  /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
-};
-
-
-static ngx_http_variable_t  ngx_http_krj_auth_vars[] = {
-
-    { ngx_string("krj_principal"), NULL, ngx_http_krj_principal_variable,
-      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("krj_auth_method"), NULL, ngx_http_krj_method_variable,
-      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-      ngx_http_null_variable
-};
-
-
-static ngx_str_t  ngx_http_krj_methods[] = {
-    ngx_string("none"),
-    ngx_string("key"),
-    ngx_string("basic")
 };
 
 
@@ -238,11 +162,11 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_auth_module);
 
-    if (!ngx_http_krj_auth_applies(r, alcf)) {
+    if (!ngx_http_krj_identity_applies(r, alcf)) {
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_krj_auth_ctx(r);
+    ctx = ngx_http_krj_identity_ctx(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -262,7 +186,7 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
         }
     }
 
-    if (ngx_http_krj_auth_identify(r, alcf, ctx) != NGX_OK) {
+    if (ngx_http_krj_identify(r, alcf, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -304,140 +228,6 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
 }
 
 
-/* whether krj_auth or krj_limit applies to the request's location */
-
-static ngx_uint_t
-ngx_http_krj_auth_applies(ngx_http_request_t *r,
-    ngx_http_krj_auth_loc_conf_t *alcf)
-{
-    ngx_http_krj_loc_conf_t  *klcf;
-
-    if (alcf->auth == NGX_HTTP_KRJ_AUTH_OFF && alcf->limit.rate == 0) {
-        return 0;
-    }
-
-    /* /health and /ready stay open unless their location asks for auth */
-
-    klcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_module);
-
-    if (klcf->status != NGX_CONF_UNSET_UINT && !alcf->explicit) {
-        return 0;
-    }
-
-    return 1;
-}
-
-
-/* the main request's ctx, made on first use; NULL when out of memory */
-
-static ngx_http_krj_auth_ctx_t *
-ngx_http_krj_auth_ctx(ngx_http_request_t *r)
-{
-    ngx_http_krj_auth_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_auth_module);
-
-    if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_krj_auth_ctx_t));
-        if (ctx == NULL) {
-            return NULL;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_krj_auth_module);
-    }
-
-    return ctx;
-}
-
-
-/*
- * Who is asking: reads and verifies the credentials once per request and
- * keeps the outcome in ctx: NGX_HTTP_KRJ_IDENT_OK with the identity, whose
- * scopes the core then applies; NGX_HTTP_KRJ_IDENT_NONE (no credentials,
- * or krj_auth off) or NGX_HTTP_KRJ_IDENT_FAILED (the reason is logged),
- * both with the client address as the principal.  A later call returns
- * what the first found.  Sends nothing, counts nothing: the decision is
- * the access handler's.  NGX_OK, or NGX_ERROR when out of memory.
- */
-
-static ngx_int_t
-ngx_http_krj_auth_identify(ngx_http_request_t *r,
-    ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx)
-{
-    ngx_int_t                       rc;
-    ngx_http_krj_ctx_t             *kctx;
-    ngx_http_krj_basic_t            basic;
-    ngx_http_krj_credentials_t      cred;
-    ngx_http_krj_auth_main_conf_t  *amcf;
-
-    if (ctx->identified) {
-        return NGX_OK;
-    }
-
-    ngx_http_krj_credentials_read(r, &cred);
-
-    if (alcf->auth == NGX_HTTP_KRJ_AUTH_OFF
-        || cred.kind == NGX_HTTP_KRJ_CRED_NONE)
-    {
-        rc = NGX_DECLINED;
-        ctx->outcome = NGX_HTTP_KRJ_IDENT_NONE;
-        goto address;
-    }
-
-    if (cred.kind == NGX_HTTP_KRJ_CRED_KEY && cred.key.len
-        && (alcf->auth & NGX_HTTP_KRJ_AUTH_KEY))
-    {
-        rc = ngx_http_krj_credentials_key(r, alcf->keys, &cred.key,
-                                          &ctx->id);
-
-    } else if (cred.kind != NGX_HTTP_KRJ_CRED_OTHER
-               && (alcf->auth & NGX_HTTP_KRJ_AUTH_BASIC))
-    {
-        amcf = ngx_http_get_module_main_conf(r, ngx_http_krj_auth_module);
-
-        basic.users = alcf->users;
-        basic.cache_time = alcf->cache_time;
-        basic.secret = amcf->secret;
-
-        rc = ngx_http_krj_credentials_basic(r, &basic, &ctx->id);
-
-    } else {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "krj: credentials of a scheme that is not accepted "
-                      "here");
-        rc = NGX_DECLINED;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    ctx->outcome = (rc == NGX_OK) ? NGX_HTTP_KRJ_IDENT_OK
-                                  : NGX_HTTP_KRJ_IDENT_FAILED;
-
-address:
-
-    if (rc == NGX_OK && !ctx->id.scopes.all) {
-        kctx = ngx_http_krj_ctx(r);
-        if (kctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        kctx->scopes = &ctx->id.scopes;
-    }
-
-    if (rc != NGX_OK
-        && ngx_http_krj_credentials_address(r, &ctx->id) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    ctx->identified = 1;
-
-    return NGX_OK;
-}
-
-
 /* a 401 with the challenges of the schemes accepted here */
 
 static ngx_int_t
@@ -462,133 +252,6 @@ ngx_http_krj_auth_deny(ngx_http_request_t *r,
 
     return ngx_http_krj_refuse(r, NGX_HTTP_UNAUTHORIZED, "unauthorized",
                                "valid credentials are required");
-}
-
-
-static ngx_int_t
-ngx_http_krj_auth_add_variables(ngx_conf_t *cf)
-{
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_krj_auth_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The variables: identify the main request when krj_auth or krj_limit
- * applies to its location, so that they are right in every phase from
- * preaccess on (limit_req_zone $krj_principal); elsewhere they have a
- * value only when the access handler has set one.
- */
-
-static ngx_int_t
-ngx_http_krj_auth_variable_ctx(ngx_http_request_t *r,
-    ngx_http_krj_auth_ctx_t **ctxp)
-{
-    ngx_http_krj_auth_ctx_t       *ctx;
-    ngx_http_krj_credentials_t     cred;
-    ngx_http_krj_auth_loc_conf_t  *alcf;
-
-    r = r->main;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_auth_module);
-    *ctxp = ctx;
-
-    if (ctx && ctx->identified) {
-        return NGX_OK;
-    }
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_auth_module);
-
-    if (!ngx_http_krj_auth_applies(r, alcf)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_http_krj_auth_ctx(r);
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    *ctxp = ctx;
-
-    /*
-     * the variables grant nothing, but a locked out guesser must not get
-     * a verification through them either: the access handler answers 429
-     */
-
-    if (alcf->auth != NGX_HTTP_KRJ_AUTH_OFF) {
-        ngx_http_krj_credentials_read(r, &cred);
-
-        if (cred.kind != NGX_HTTP_KRJ_CRED_NONE
-            && ngx_http_krj_limit_over(r, NGX_HTTP_KRJ_NODE_FAIL,
-                                       &r->connection->addr_text,
-                                       &alcf->fail))
-        {
-            return ngx_http_krj_credentials_address(r, &ctx->id);
-        }
-    }
-
-    return ngx_http_krj_auth_identify(r, alcf, ctx);
-}
-
-
-static ngx_int_t
-ngx_http_krj_principal_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_http_krj_auth_ctx_t  *ctx;
-
-    if (ngx_http_krj_auth_variable_ctx(r, &ctx) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (ctx == NULL || ctx->id.principal.len == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->len = ctx->id.principal.len;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-    v->data = ctx->id.principal.data;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_krj_method_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_http_krj_auth_ctx_t  *ctx;
-
-    if (ngx_http_krj_auth_variable_ctx(r, &ctx) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (ctx == NULL || ctx->id.principal.len == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->len = ngx_http_krj_methods[ctx->id.method].len;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-    v->data = ngx_http_krj_methods[ctx->id.method].data;
-
-    return NGX_OK;
 }
 
 
