@@ -6,7 +6,6 @@
 
 #include <crypt.h>
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,170 +23,24 @@
 
 #define KRJ_PASSWORD_MAX        1024
 #define KRJ_BCRYPT_PREFIX       "$2b$"
-#define KRJ_BCRYPT_COST         10
-#define KRJ_BCRYPT_COST_MIN     4
-#define KRJ_BCRYPT_COST_MAX     15
 /* bcrypt ignores every byte of a password after the 72nd */
 #define KRJ_BCRYPT_MAX_BYTES    72
 
 
-typedef struct {
-    const char     *name;
-    const char     *scopes;
-    int             cost;
-} krj_user_add_t;
-
-
-static int krj_users_add(const char *path, const krj_user_add_t *add);
-static int krj_users_list(const char *path);
-static int krj_users_remove(const char *path, const char *name);
 static int krj_users_password(const char *name, char *pw, size_t *len);
 static int krj_users_read_line(char *buf, size_t *len);
 static void krj_users_interrupt(int signo);
 static int krj_users_hash(const char *pw, int cost, char *hash);
 static void krj_users_line(krj_buf_t *out, const char *name,
     const char *hash, krj_span_t scopes);
-static void krj_users_usage(FILE *f, const char *sub);
 
 
 static volatile sig_atomic_t  krj_users_interrupted;
 
-static const char  krj_users_help_file[] =
-    "  --user-file PATH     the user file (env KRJ_USER_FILE, default\n"
-    "                       " KRJ_DEFAULT_USER_FILE ")\n"
-    "  --help               this text\n";
-
-static const char  krj_users_help_exit[] =
-    "Exit status:\n"
-    "  0  done\n"
-    "  1  usage or validation error (bad option or value, unknown user,\n"
-    "     passwords that differ, an empty password); nothing was changed\n"
-    "  3  the user file could not be read or written; nothing was "
-    "replaced\n";
 
 
 int
-krj_users_main(int argc, char **argv)
-{
-    int              c;
-    char            *end;
-    long             cost;
-    const char      *sub, *path;
-    krj_user_add_t   add;
-    struct option    opts[] = {
-        { "scopes", required_argument, NULL, 's' },
-        { "cost", required_argument, NULL, 'c' },
-        { "user-file", required_argument, NULL, 'u' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-
-    if (argc < 2 || strcmp(argv[1], "--help") == 0
-        || strcmp(argv[1], "-h") == 0)
-    {
-        krj_users_usage(argc < 2 ? stderr : stdout, NULL);
-        return argc < 2 ? KRJ_EXIT_USAGE : KRJ_EXIT_OK;
-    }
-
-    sub = argv[1];
-
-    if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0
-        && strcmp(sub, "remove") != 0)
-    {
-        fprintf(stderr, "krj-batch: unknown users command \"%s\"\n", sub);
-        krj_users_usage(stderr, NULL);
-        return KRJ_EXIT_USAGE;
-    }
-
-    path = getenv("KRJ_USER_FILE");
-    if (path == NULL || path[0] == '\0') {
-        path = KRJ_DEFAULT_USER_FILE;
-    }
-
-    memset(&add, 0, sizeof(krj_user_add_t));
-    add.cost = -1;
-
-    /* getopt sees "add --scopes ..." with "add" in place of argv[0] */
-    argc--;
-    argv++;
-    optind = 1;
-
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-
-        case 's':
-            add.scopes = optarg;
-            break;
-
-        case 'c':
-            errno = 0;
-            cost = strtol(optarg, &end, 10);
-
-            if (errno != 0 || end == optarg || *end != '\0'
-                || cost < KRJ_BCRYPT_COST_MIN || cost > KRJ_BCRYPT_COST_MAX)
-            {
-                fprintf(stderr, "krj-batch: --cost is a number from %d to "
-                        "%d\n", KRJ_BCRYPT_COST_MIN, KRJ_BCRYPT_COST_MAX);
-                return KRJ_EXIT_USAGE;
-            }
-
-            add.cost = (int) cost;
-            break;
-
-        case 'u':
-            path = optarg;
-            break;
-
-        case 'h':
-            krj_users_usage(stdout, sub);
-            return KRJ_EXIT_OK;
-
-        default:
-            krj_users_usage(stderr, sub);
-            return KRJ_EXIT_USAGE;
-        }
-    }
-
-    if (strcmp(sub, "add") != 0 && (add.scopes != NULL || add.cost != -1)) {
-        fprintf(stderr, "krj-batch: --scopes and --cost are options of "
-                "\"users add\"\n");
-        return KRJ_EXIT_USAGE;
-    }
-
-    if (strcmp(sub, "list") == 0) {
-        if (optind != argc) {
-            fprintf(stderr, "krj-batch: unexpected argument \"%s\"\n",
-                    argv[optind]);
-            return KRJ_EXIT_USAGE;
-        }
-
-        return krj_users_list(path);
-    }
-
-    /* a password never comes as an argument: it would show in ps */
-    if (optind + 1 != argc) {
-        fprintf(stderr, "krj-batch: users %s takes one NAME (the password "
-                "is read from the terminal or stdin)\n", sub);
-        krj_users_usage(stderr, sub);
-        return KRJ_EXIT_USAGE;
-    }
-
-    if (strcmp(sub, "remove") == 0) {
-        return krj_users_remove(path, argv[optind]);
-    }
-
-    add.name = argv[optind];
-
-    if (add.cost == -1) {
-        add.cost = KRJ_BCRYPT_COST;
-    }
-
-    return krj_users_add(path, &add);
-}
-
-
-static int
-krj_users_add(const char *path, const krj_user_add_t *add)
+krj_users_add(const krj_conf_t *conf, const char *user)
 {
     int                rc, status;
     char               err[KRJ_PUBLISH_ERRLEN], pw[KRJ_PASSWORD_MAX];
@@ -198,24 +51,18 @@ krj_users_add(const char *path, const krj_user_add_t *add)
     krj_span_t         name, scopes;
     krj_pfile_t        pf;
     krj_pline_t        l;
+    const char        *path;
     krj_user_entry_t   e;
 
-    if (krj_name_check(add->name, strlen(add->name), KRJ_NAME_USER, err)
-        != 0)
-    {
+    path = conf->user_file;
+
+    if (krj_name_check(user, strlen(user), KRJ_NAME_USER, err) != 0) {
         fprintf(stderr, "krj-batch: %s\n", err);
         return KRJ_EXIT_USAGE;
     }
 
-    if (add->scopes != NULL
-        && krj_scopes_check(add->scopes, strlen(add->scopes), err) != 0)
-    {
-        fprintf(stderr, "krj-batch: --scopes: %s\n", err);
-        return KRJ_EXIT_USAGE;
-    }
-
     /* asked before the file is locked: a person may take a while */
-    if (krj_users_password(add->name, pw, &pwlen) != 0) {
+    if (krj_users_password(user, pw, &pwlen) != 0) {
         explicit_bzero(pw, sizeof(pw));
         return KRJ_EXIT_USAGE;
     }
@@ -225,7 +72,7 @@ krj_users_add(const char *path, const krj_user_add_t *add)
                 "uses only the first %d", pwlen, KRJ_BCRYPT_MAX_BYTES);
     }
 
-    rc = krj_users_hash(pw, add->cost, hash);
+    rc = krj_users_hash(pw, (int) conf->cost, hash);
 
     explicit_bzero(pw, sizeof(pw));
 
@@ -260,8 +107,8 @@ krj_users_add(const char *path, const krj_user_add_t *add)
 
         name = krj_line_name((char *) pf.data + l.start, l.len);
 
-        if (name.len != strlen(add->name)
-            || memcmp(name.data, add->name, name.len) != 0)
+        if (name.len != strlen(user)
+            || memcmp(name.data, user, name.len) != 0)
         {
             if (rc == KRJ_LINE_BAD) {
                 krj_log(KRJ_LOG_WARN, path, l.number, "%s; line kept as it "
@@ -274,7 +121,7 @@ krj_users_add(const char *path, const krj_user_add_t *add)
         if (rc == KRJ_LINE_BAD) {
             fprintf(stderr, "krj-batch: %s:%u: the line of user \"%s\" is "
                     "malformed (%s); fix or remove it first\n", path,
-                    l.number, add->name, err);
+                    l.number, user, err);
             status = KRJ_EXIT_USAGE;
             goto cleanup;
         }
@@ -282,7 +129,7 @@ krj_users_add(const char *path, const krj_user_add_t *add)
         if (found++) {
             fprintf(stderr, "krj-batch: user \"%s\" is on lines %u and %u "
                     "of %s; remove it (krj-batch users remove) and add it "
-                    "again\n", add->name, line, l.number, path);
+                    "again\n", user, line, l.number, path);
             status = KRJ_EXIT_USAGE;
             goto cleanup;
         }
@@ -292,9 +139,9 @@ krj_users_add(const char *path, const krj_user_add_t *add)
     }
 
     /* a new password keeps the user's scopes unless new ones are given */
-    if (add->scopes != NULL) {
-        scopes.data = add->scopes;
-        scopes.len = strlen(add->scopes);
+    if (conf->scopes != NULL) {
+        scopes.data = conf->scopes;
+        scopes.len = strlen(conf->scopes);
     }
 
     l.next = 0;
@@ -303,7 +150,7 @@ krj_users_add(const char *path, const krj_user_add_t *add)
     /* the user stays where it was; a new one goes last */
     while (krj_pfile_next_line(&pf, &l)) {
         if (l.number == line) {
-            krj_users_line(&out, add->name, hash, scopes);
+            krj_users_line(&out, user, hash, scopes);
 
         } else {
             krj_buf_append(&out, pf.data + l.start, l.next - l.start);
@@ -315,7 +162,7 @@ krj_users_add(const char *path, const krj_user_add_t *add)
             krj_buf_byte(&out, '\n');
         }
 
-        krj_users_line(&out, add->name, hash, scopes);
+        krj_users_line(&out, user, hash, scopes);
     }
 
     if (out.failed) {
@@ -329,8 +176,8 @@ krj_users_add(const char *path, const krj_user_add_t *add)
     }
 
     printf("%s user \"%s\" in %s (bcrypt, cost %d, scopes %.*s)\n",
-           found ? "replaced the password of" : "added", add->name, path,
-           add->cost, scopes.len ? (int) scopes.len : 1,
+           found ? "replaced the password of" : "added", user, path,
+           (int) conf->cost, scopes.len ? (int) scopes.len : 1,
            scopes.len ? scopes.data : "*");
 
     status = KRJ_EXIT_OK;
@@ -364,14 +211,18 @@ krj_users_line(krj_buf_t *out, const char *name, const char *hash,
 }
 
 
-static int
-krj_users_list(const char *path)
+int
+krj_users_list(const krj_conf_t *conf, const char *arg)
 {
     int                rc, pass, wname, wscheme, n;
     char               err[KRJ_PUBLISH_ERRLEN];
     krj_pfile_t        pf;
     krj_pline_t        l;
+    const char        *path;
     krj_user_entry_t   e;
+
+    (void) arg;
+    path = conf->user_file;
 
     if (krj_pfile_open(&pf, path, 0, err) != 0) {
         krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
@@ -439,11 +290,14 @@ krj_users_list(const char *path)
 }
 
 
-static int
-krj_users_remove(const char *path, const char *user)
+int
+krj_users_remove(const krj_conf_t *conf, const char *user)
 {
-    int       status;
-    unsigned  n;
+    int          status;
+    unsigned     n;
+    const char  *path;
+
+    path = conf->user_file;
 
     if (user[0] == '\0') {
         fprintf(stderr, "krj-batch: empty user name\n");
@@ -672,61 +526,4 @@ cleanup:
     free(cd);
 
     return rc;
-}
-
-
-static void
-krj_users_usage(FILE *f, const char *sub)
-{
-    if (sub != NULL && strcmp(sub, "add") == 0) {
-        fprintf(f, "Usage: krj-batch users add NAME [--scopes SCOPES] "
-                "[--cost N] [--user-file PATH]\n\n"
-                "Adds user NAME ([A-Za-z0-9_.@-], 1 to 64 characters) to "
-                "the user file,\nor replaces the password of an existing "
-                "user (keeping the user's\nscopes unless --scopes is "
-                "given).  The password is asked twice with\nthe echo off "
-                "when stdin is a terminal, else it is the first line of\n"
-                "stdin; it is never an argument.  Hashed with bcrypt ($2b$) "
-                "by the\nsystem's crypt.  The file is rewritten atomically, "
-                "mode 0640, owner\nand group kept, other lines byte for "
-                "byte.\n\n"
-                "Options:\n"
-                "  --scopes SCOPES      comma-separated category slugs, or "
-                "*, plus\n"
-                "                       metrics and admin (default: *, "
-                "every category)\n"
-                "  --cost N             bcrypt cost, 4 to 15 (default 10)\n"
-                "%s\n%s", krj_users_help_file, krj_users_help_exit);
-        return;
-    }
-
-    if (sub != NULL && strcmp(sub, "list") == 0) {
-        fprintf(f, "Usage: krj-batch users list [--user-file PATH]\n\n"
-                "Lists the users: name, hash scheme and scopes.  Hashes are "
-                "never shown.\nMalformed lines are reported as warnings "
-                "(file:line: reason) and\nskipped.\n\nOptions:\n%s\n%s",
-                krj_users_help_file, krj_users_help_exit);
-        return;
-    }
-
-    if (sub != NULL && strcmp(sub, "remove") == 0) {
-        fprintf(f, "Usage: krj-batch users remove NAME [--user-file PATH]"
-                "\n\nRemoves every line of user NAME from the user file, "
-                "rewritten\natomically; the other lines are kept byte for "
-                "byte.\n\nOptions:\n%s\n%s",
-                krj_users_help_file, krj_users_help_exit);
-        return;
-    }
-
-    fprintf(f, "Usage: krj-batch users add|list|remove [options]\n\n"
-            "Manages the Basic users in the htpasswd file the module reads\n"
-            "(krj_user_file).\n\n"
-            "  add NAME [--scopes SCOPES] [--cost N]\n"
-            "           add a user or replace a password (read from the\n"
-            "           terminal or stdin)\n"
-            "  list     the users, their hash schemes and scopes\n"
-            "  remove NAME\n"
-            "           remove a user\n\n"
-            "krj-batch users COMMAND --help describes a command.\n\n"
-            "Options:\n%s\n%s", krj_users_help_file, krj_users_help_exit);
 }
