@@ -58,14 +58,6 @@ int krj_pfile_next_line(const krj_pfile_t *pf, krj_pline_t *l);
 int krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len,
     char *err);
 void krj_pfile_close(krj_pfile_t *pf);
-/*
- * Rewrites the file without every line whose first field is name: a
- * malformed line or a duplicate too, so that nothing is left that a later
- * fix of the line would revive.  Returns KRJ_EXIT_OK with *removed set,
- * KRJ_EXIT_USAGE when no line names it (nothing written), KRJ_EXIT_FAILED
- * when the file cannot be read or replaced (logged; nothing replaced).
- */
-int krj_pfile_remove(const char *path, const char *name, unsigned *removed);
 
 
 #endif /* _KRJ_PFILE_H_INCLUDED_ */

@@ -15,10 +15,17 @@
 
 #include "krj_buf.h"
 #include "krj_log.h"
-#include "krj_pfile.h"
-#include "krj_principal.h"
+#include "krj_principals.h"
 #include "krj_run.h"
 #include "krj_users.h"
+
+
+/*
+ * What is particular to Basic users: the password is read from the
+ * terminal or stdin, never from argv, and hashed with bcrypt; an existing
+ * user's line is replaced in place.  The file handling is
+ * krj_principals.c's.
+ */
 
 
 #define KRJ_PASSWORD_MAX        1024
@@ -27,37 +34,50 @@
 #define KRJ_BCRYPT_MAX_BYTES    72
 
 
+typedef struct {
+    const krj_conf_t   *conf;
+    const char         *name;
+    char                hash[CRYPT_OUTPUT_SIZE];
+    krj_buf_t           scopes;         /* what the new line carries */
+} krj_users_new_t;
+
+
+static int krj_users_line(void *ctx, krj_buf_t *out,
+    const krj_principal_entry_t *old);
+static void krj_users_row(void *ctx, const krj_principal_entry_t *e,
+    krj_span_t *cells);
+static int krj_users_parse(const char *p, size_t len,
+    krj_principal_entry_t *e, char *err);
 static int krj_users_password(const char *name, char *pw, size_t *len);
 static int krj_users_read_line(char *buf, size_t *len);
 static void krj_users_interrupt(int signo);
 static int krj_users_hash(const char *pw, int cost, char *hash);
-static void krj_users_line(krj_buf_t *out, const char *name,
-    const char *hash, krj_span_t scopes);
 
+
+static const krj_principal_kind_t  krj_users_kind = {
+    "user", "users", "user name", "remove", KRJ_NAME_USER, 1,
+    krj_users_parse,
+    {
+        { "USER", 4 },
+        { "SCHEME", 6 },
+        { "SCOPES", 6 },
+        { NULL, 0 }
+    },
+    krj_users_row
+};
 
 static volatile sig_atomic_t  krj_users_interrupted;
-
 
 
 int
 krj_users_add(const krj_conf_t *conf, const char *user)
 {
-    int                rc, status;
-    char               err[KRJ_PUBLISH_ERRLEN], pw[KRJ_PASSWORD_MAX];
-    char               hash[CRYPT_OUTPUT_SIZE];
-    size_t             pwlen;
-    unsigned           found, line;
-    krj_buf_t          out;
-    krj_span_t         name, scopes;
-    krj_pfile_t        pf;
-    krj_pline_t        l;
-    const char        *path;
-    krj_user_entry_t   e;
+    int              rc, status, replaced;
+    char             pw[KRJ_PASSWORD_MAX];
+    size_t           pwlen;
+    krj_users_new_t  u;
 
-    path = conf->user_file;
-
-    if (krj_name_check(user, strlen(user), KRJ_NAME_USER, err) != 0) {
-        fprintf(stderr, "krj-batch: %s\n", err);
+    if (krj_principals_check_name(&krj_users_kind, user) != KRJ_EXIT_OK) {
         return KRJ_EXIT_USAGE;
     }
 
@@ -72,7 +92,12 @@ krj_users_add(const krj_conf_t *conf, const char *user)
                 "uses only the first %d", pwlen, KRJ_BCRYPT_MAX_BYTES);
     }
 
-    rc = krj_users_hash(pw, (int) conf->cost, hash);
+    memset(&u, 0, sizeof(krj_users_new_t));
+    u.conf = conf;
+    u.name = user;
+    krj_buf_init(&u.scopes);
+
+    rc = krj_users_hash(pw, (int) conf->cost, u.hash);
 
     explicit_bzero(pw, sizeof(pw));
 
@@ -82,240 +107,103 @@ krj_users_add(const krj_conf_t *conf, const char *user)
         return KRJ_EXIT_FAILED;
     }
 
-    if (krj_pfile_open(&pf, path, 1, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        return KRJ_EXIT_FAILED;
+    status = krj_principals_add(&krj_users_kind, conf->user_file, user,
+                                krj_users_line, &u, &replaced);
+
+    if (status == KRJ_EXIT_OK) {
+        printf("%s user \"%s\" in %s (bcrypt, cost %u, scopes %.*s)\n",
+               replaced ? "replaced the password of" : "added", user,
+               conf->user_file, conf->cost,
+               u.scopes.len ? (int) u.scopes.len : 1,
+               u.scopes.len ? (char *) u.scopes.data : "*");
     }
 
-    krj_buf_init(&out);
-    status = KRJ_EXIT_FAILED;
-    found = 0;
-    line = 0;
-    scopes.data = NULL;
-    scopes.len = 0;
-
-    l.next = 0;
-    l.number = 0;
-
-    /* the user's line must be one, and sound, to be replaced */
-    while (krj_pfile_next_line(&pf, &l)) {
-        rc = krj_user_line_parse((char *) pf.data + l.start, l.len, &e, err);
-
-        if (rc == KRJ_LINE_SKIP) {
-            continue;
-        }
-
-        name = krj_line_name((char *) pf.data + l.start, l.len);
-
-        if (name.len != strlen(user)
-            || memcmp(name.data, user, name.len) != 0)
-        {
-            if (rc == KRJ_LINE_BAD) {
-                krj_log(KRJ_LOG_WARN, path, l.number, "%s; line kept as it "
-                        "is", err);
-            }
-
-            continue;
-        }
-
-        if (rc == KRJ_LINE_BAD) {
-            fprintf(stderr, "krj-batch: %s:%u: the line of user \"%s\" is "
-                    "malformed (%s); fix or remove it first\n", path,
-                    l.number, user, err);
-            status = KRJ_EXIT_USAGE;
-            goto cleanup;
-        }
-
-        if (found++) {
-            fprintf(stderr, "krj-batch: user \"%s\" is on lines %u and %u "
-                    "of %s; remove it (krj-batch users remove) and add it "
-                    "again\n", user, line, l.number, path);
-            status = KRJ_EXIT_USAGE;
-            goto cleanup;
-        }
-
-        line = l.number;
-        scopes = e.scopes;
-    }
-
-    /* a new password keeps the user's scopes unless new ones are given */
-    if (conf->scopes != NULL) {
-        scopes.data = conf->scopes;
-        scopes.len = strlen(conf->scopes);
-    }
-
-    l.next = 0;
-    l.number = 0;
-
-    /* the user stays where it was; a new one goes last */
-    while (krj_pfile_next_line(&pf, &l)) {
-        if (l.number == line) {
-            krj_users_line(&out, user, hash, scopes);
-
-        } else {
-            krj_buf_append(&out, pf.data + l.start, l.next - l.start);
-        }
-    }
-
-    if (!found) {
-        if (out.len > 0 && out.data[out.len - 1] != '\n') {
-            krj_buf_byte(&out, '\n');
-        }
-
-        krj_users_line(&out, user, hash, scopes);
-    }
-
-    if (out.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
-        goto cleanup;
-    }
-
-    if (krj_pfile_write(&pf, out.data, out.len, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        goto cleanup;
-    }
-
-    printf("%s user \"%s\" in %s (bcrypt, cost %d, scopes %.*s)\n",
-           found ? "replaced the password of" : "added", user, path,
-           (int) conf->cost, scopes.len ? (int) scopes.len : 1,
-           scopes.len ? scopes.data : "*");
-
-    status = KRJ_EXIT_OK;
-
-cleanup:
-
-    explicit_bzero(hash, sizeof(hash));
-
-    if (out.data != NULL) {
-        explicit_bzero(out.data, out.len);
-    }
-
-    krj_buf_free(&out);
-    krj_pfile_close(&pf);
+    explicit_bzero(u.hash, sizeof(u.hash));
+    krj_buf_free(&u.scopes);
 
     return status;
 }
 
 
-static void
-krj_users_line(krj_buf_t *out, const char *name, const char *hash,
-    krj_span_t scopes)
+/* user:hash, and the scopes unless they are the default "*" */
+static int
+krj_users_line(void *ctx, krj_buf_t *out, const krj_principal_entry_t *old)
 {
-    krj_buf_printf(out, "%s:%s", name, hash);
+    krj_users_new_t  *u;
 
-    if (scopes.len > 0) {
-        krj_buf_printf(out, ":%.*s", (int) scopes.len, scopes.data);
+    u = ctx;
+
+    /* a new password keeps the user's scopes unless new ones are given */
+    if (u->conf->scopes != NULL) {
+        krj_buf_str(&u->scopes, u->conf->scopes);
+
+    } else if (old != NULL) {
+        krj_buf_append(&u->scopes, old->user.scopes.data,
+                       old->user.scopes.len);
+    }
+
+    if (u->scopes.failed) {
+        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        return -1;
+    }
+
+    krj_buf_printf(out, "%s:%s", u->name, u->hash);
+
+    if (u->scopes.len > 0) {
+        krj_buf_printf(out, ":%.*s", (int) u->scopes.len,
+                       (char *) u->scopes.data);
     }
 
     krj_buf_byte(out, '\n');
+
+    return 0;
 }
 
 
 int
 krj_users_list(const krj_conf_t *conf, const char *arg)
 {
-    int                rc, pass, wname, wscheme, n;
-    char               err[KRJ_PUBLISH_ERRLEN];
-    krj_pfile_t        pf;
-    krj_pline_t        l;
-    const char        *path;
-    krj_user_entry_t   e;
-
     (void) arg;
-    path = conf->user_file;
 
-    if (krj_pfile_open(&pf, path, 0, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
-        return KRJ_EXIT_FAILED;
+    return krj_principals_list(&krj_users_kind, conf->user_file, NULL);
+}
+
+
+static void
+krj_users_row(void *ctx, const krj_principal_entry_t *e, krj_span_t *cells)
+{
+    (void) ctx;
+
+    cells[0] = e->user.name;
+
+    /* the scheme, never the hash */
+    cells[1].data = e->user.scheme;
+    cells[1].len = strlen(e->user.scheme);
+
+    if (e->user.scopes.len > 0) {
+        cells[2] = e->user.scopes;
+
+    } else {
+        cells[2].data = "*";
+        cells[2].len = 1;
     }
-
-    if (!pf.exists) {
-        krj_log(KRJ_LOG_WARN, path, 0, "no such file: no users");
-    }
-
-    wname = 4;
-    wscheme = 6;
-    n = 0;
-
-    /* the first pass measures the columns and warns, the second prints */
-    for (pass = 0; pass < 2; pass++) {
-
-        if (pass == 1 && n > 0) {
-            printf("%-*s  %-*s  %s\n", wname, "USER", wscheme, "SCHEME",
-                   "SCOPES");
-        }
-
-        l.next = 0;
-        l.number = 0;
-
-        while (krj_pfile_next_line(&pf, &l)) {
-            rc = krj_user_line_parse((char *) pf.data + l.start, l.len, &e,
-                                     err);
-
-            if (rc == KRJ_LINE_SKIP) {
-                continue;
-            }
-
-            if (rc == KRJ_LINE_BAD) {
-                if (pass == 0) {
-                    krj_log(KRJ_LOG_WARN, path, l.number, "%s; line skipped",
-                            err);
-                }
-
-                continue;
-            }
-
-            if (pass == 0) {
-                n++;
-                wname = (int) e.name.len > wname ? (int) e.name.len : wname;
-                wscheme = (int) strlen(e.scheme) > wscheme
-                          ? (int) strlen(e.scheme) : wscheme;
-                continue;
-            }
-
-            printf("%-*.*s  %-*s  %.*s\n", wname, (int) e.name.len,
-                   e.name.data, wscheme, e.scheme,
-                   e.scopes.len ? (int) e.scopes.len : 1,
-                   e.scopes.len ? e.scopes.data : "*");
-        }
-    }
-
-    if (n == 0) {
-        printf("no users in %s\n", path);
-    }
-
-    krj_pfile_close(&pf);
-
-    return KRJ_EXIT_OK;
 }
 
 
 int
 krj_users_remove(const krj_conf_t *conf, const char *user)
 {
-    int          status;
-    unsigned     n;
-    const char  *path;
+    int       status;
+    unsigned  n;
 
-    path = conf->user_file;
-
-    if (user[0] == '\0') {
-        fprintf(stderr, "krj-batch: empty user name\n");
-        return KRJ_EXIT_USAGE;
-    }
-
-    status = krj_pfile_remove(path, user, &n);
-
-    if (status == KRJ_EXIT_USAGE) {
-        fprintf(stderr, "krj-batch: no user \"%s\" in %s\n", user,
-                path);
-    }
+    status = krj_principals_remove(&krj_users_kind, conf->user_file, user,
+                                   &n);
 
     if (status != KRJ_EXIT_OK) {
         return status;
     }
 
-    printf("removed user \"%s\" from %s", user, path);
+    printf("removed user \"%s\" from %s", user, conf->user_file);
 
     if (n > 1) {
         printf(" (%u lines)", n);
@@ -324,6 +212,14 @@ krj_users_remove(const krj_conf_t *conf, const char *user)
     printf("\n");
 
     return KRJ_EXIT_OK;
+}
+
+
+static int
+krj_users_parse(const char *p, size_t len, krj_principal_entry_t *e,
+    char *err)
+{
+    return krj_user_line_parse(p, len, &e->user, err);
 }
 
 
