@@ -14,6 +14,7 @@
 
 
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,13 @@ const krj_option_t  krj_options[] = {
       KRJ_CMD_USERS_ALL, offsetof(krj_conf_t, user_file), KRJ_OPT_RELOAD,
       0, NULL },
 
+    { "group", KRJ_OPT_GROUP, "NAME", NULL, "www-data",
+      "the group a new file gets, mode 0640, so that nginx's workers can "
+      "read it (an existing file keeps its owner and group); with no "
+      "www-data group, the default is krj-batch's own",
+      KRJ_CMD_KEYS_ADD | KRJ_CMD_USERS_ADD, offsetof(krj_conf_t, group),
+      KRJ_OPT_RELOAD, 0, NULL },
+
     { "help", KRJ_OPT_SET, NULL, NULL, NULL,
       "this text",
       KRJ_CMD_ALL, offsetof(krj_conf_t, action), KRJ_OPT_ARGV,
@@ -191,8 +199,10 @@ krj_conf_set(krj_conf_t *conf, const krj_option_t *opt, const char *value,
     char                 label[64], msg[KRJ_PRINCIPAL_ERRLEN];
     char                *field;
     long                 days;
+    struct group        *gr;
     unsigned long long   v;
     krj_conf_rate_t     *rate;
+    krj_conf_group_t    *group;
 
     field = krj_conf_field(conf, opt);
 
@@ -275,6 +285,27 @@ krj_conf_set(krj_conf_t *conf, const krj_option_t *opt, const char *value,
 
         return 0;
 
+    case KRJ_OPT_GROUP:
+        group = (krj_conf_group_t *) field;
+
+        gr = getgrnam(value);
+
+        if (gr != NULL) {
+            group->name = value;
+            group->gid = gr->gr_gid;
+            group->source = source;
+            return 0;
+        }
+
+        /* www-data is Debian's: elsewhere the default is no group */
+        if (source == KRJ_SRC_DEFAULT) {
+            group->name = NULL;
+            return 0;
+        }
+
+        snprintf(err, KRJ_CONF_ERRLEN, "%s: unknown group \"%.64s\"",
+                 label, value);
+        return -1;
     }
 
     snprintf(err, KRJ_CONF_ERRLEN, "%s: unknown kind %d", label, opt->kind);

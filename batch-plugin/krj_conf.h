@@ -9,6 +9,7 @@
 
 
 #include <stddef.h>
+#include <sys/types.h>
 
 
 #define KRJ_CONF_ERRLEN         320
@@ -42,6 +43,7 @@
 #define KRJ_OPT_DATE            6   /* YYYY-MM-DD */
 #define KRJ_OPT_SCOPES          7
 #define KRJ_OPT_RATE            8   /* Nr/s or Nr/m */
+#define KRJ_OPT_GROUP           9   /* a group name that exists */
 
 /* flags */
 #define KRJ_OPT_RELOAD          0x01    /* a SIGHUP reload may change it */
@@ -64,6 +66,13 @@ typedef struct {
 } krj_conf_rate_t;
 
 
+typedef struct {
+    const char     *name;               /* NULL: none */
+    gid_t           gid;
+    int             source;             /* KRJ_SRC_*: asked for, or not */
+} krj_conf_group_t;
+
+
 /*
  * Everything every command can be told.  Strings point into argv, the
  * environment or the option table: nothing here is allocated.
@@ -79,6 +88,7 @@ typedef struct {
 
     const char         *key_file;
     const char         *user_file;
+    krj_conf_group_t    group;          /* of a file that is created */
     const char         *scopes;         /* NULL: not given */
     krj_conf_rate_t     rate;
     long                expires;        /* days since 1970, 0: none */

@@ -89,8 +89,8 @@ krj_keys_add(const krj_conf_t *conf, const char *id)
         }
     }
 
-    status = krj_principals_add(&krj_keys_kind, conf->key_file, id,
-                                krj_keys_line, &k, &replaced);
+    status = krj_principals_add(&krj_keys_kind, conf->key_file, &conf->group,
+                                id, krj_keys_line, &k, &replaced);
 
     if (status == KRJ_EXIT_OK) {
         printf("added key \"%s\" to %s\n", id, conf->key_file);

@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "krj_log.h"
 #include "krj_pfile.h"
 
 
@@ -120,7 +121,8 @@ krj_pfile_next_line(const krj_pfile_t *pf, krj_pline_t *l)
 
 
 int
-krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len, char *err)
+krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len,
+    const krj_conf_group_t *group, char *err)
 {
     krj_stage_t  st;
 
@@ -142,6 +144,24 @@ krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len, char *err)
                  (unsigned) pf->st.st_gid, pf->path, strerror(errno));
         krj_stage_discard(&st);
         return -1;
+    }
+
+    /* a new file is nginx's to read from the start, without a chgrp */
+    if (!pf->exists && group != NULL && group->name != NULL
+        && chown(st.tmp, (uid_t) -1, group->gid) == -1)
+    {
+        /* only the group asked for must be had; the default is a help */
+        if (group->source != KRJ_SRC_DEFAULT) {
+            snprintf(err, KRJ_PUBLISH_ERRLEN, "%s: cannot give %s to group "
+                     "%s: %s", st.tmp, pf->path, group->name,
+                     strerror(errno));
+            krj_stage_discard(&st);
+            return -1;
+        }
+
+        krj_log(KRJ_LOG_WARN, pf->path, 0, "created in the group of "
+                "krj-batch, not %s (%s): chgrp it for nginx's workers to "
+                "read it", group->name, strerror(errno));
     }
 
     if (krj_stage_commit(&st, err) != 0) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "krj_conf.h"
 #include "krj_publish.h"
 
 
@@ -54,9 +55,12 @@ int krj_pfile_open(krj_pfile_t *pf, const char *path, int update,
     char *err);
 /* set l->next = 0 and number = 0 first; 0 after the last line */
 int krj_pfile_next_line(const krj_pfile_t *pf, krj_pline_t *l);
-/* replaces the file atomically, keeping its owner and group */
+/*
+ * Replaces the file atomically, keeping its owner and group; a file that
+ * is created gets group (which may be NULL or name none).
+ */
 int krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len,
-    char *err);
+    const krj_conf_group_t *group, char *err);
 void krj_pfile_close(krj_pfile_t *pf);
 
 

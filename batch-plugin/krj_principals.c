@@ -45,7 +45,8 @@ krj_principals_check_name(const krj_principal_kind_t *kind, const char *name)
 
 int
 krj_principals_add(const krj_principal_kind_t *kind, const char *path,
-    const char *name, krj_principal_line_pt line, void *ctx, int *replaced)
+    const krj_conf_group_t *group, const char *name,
+    krj_principal_line_pt line, void *ctx, int *replaced)
 {
     int                    status;
     char                   err[KRJ_PUBLISH_ERRLEN];
@@ -124,7 +125,7 @@ krj_principals_add(const krj_principal_kind_t *kind, const char *path,
         goto cleanup;
     }
 
-    if (krj_pfile_write(&pf, out.data, out.len, err) != 0) {
+    if (krj_pfile_write(&pf, out.data, out.len, group, err) != 0) {
         krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
         goto cleanup;
     }
@@ -357,7 +358,8 @@ krj_principals_remove(const krj_principal_kind_t *kind, const char *path,
         goto cleanup;
     }
 
-    if (krj_pfile_write(&pf, out.data, out.len, err) != 0) {
+    /* no line to remove: a file that does not exist is not made */
+    if (krj_pfile_write(&pf, out.data, out.len, NULL, err) != 0) {
         krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
         goto cleanup;
     }

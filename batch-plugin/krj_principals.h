@@ -9,6 +9,7 @@
 
 
 #include "krj_buf.h"
+#include "krj_conf.h"
 #include "krj_principal.h"
 
 
@@ -66,10 +67,12 @@ int krj_principals_check_name(const krj_principal_kind_t *kind,
  * Adds name: a kind that cannot replace refuses a name already on any
  * line, even a malformed one; one that can replaces its only, sound line
  * in place and refuses a malformed or repeated one.  Every other line is
- * kept byte for byte.  Returns a KRJ_EXIT_* status, with *replaced set.
+ * kept byte for byte; a file that is created gets group.  Returns a
+ * KRJ_EXIT_* status, with *replaced set.
  */
 int krj_principals_add(const krj_principal_kind_t *kind, const char *path,
-    const char *name, krj_principal_line_pt line, void *ctx, int *replaced);
+    const krj_conf_group_t *group, const char *name,
+    krj_principal_line_pt line, void *ctx, int *replaced);
 
 /* a table of the sound lines; malformed ones are warned about */
 int krj_principals_list(const krj_principal_kind_t *kind, const char *path,

@@ -107,8 +107,9 @@ krj_users_add(const krj_conf_t *conf, const char *user)
         return KRJ_EXIT_FAILED;
     }
 
-    status = krj_principals_add(&krj_users_kind, conf->user_file, user,
-                                krj_users_line, &u, &replaced);
+    status = krj_principals_add(&krj_users_kind, conf->user_file,
+                                &conf->group, user, krj_users_line, &u,
+                                &replaced);
 
     if (status == KRJ_EXIT_OK) {
         printf("%s user \"%s\" in %s (bcrypt, cost %u, scopes %.*s)\n",
