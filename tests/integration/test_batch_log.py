@@ -120,6 +120,7 @@ def test_long_file_name_cut(tmp_path):
     (line,) = text_lines(r)
     assert LINE.match(line), line
     name = line.split(": ", 1)[1].rsplit(": input directory: ", 1)[0]
-    assert name.endswith("\u00e9..."), name[-40:]
-    assert len(name.encode()) <= 1023, len(name.encode())
-    assert name[:-3] == str(d)[:len(name) - 3], "a prefix of the path"
+    assert name.endswith("..."), name[-40:]
+    assert 1000 < len(name.encode()) <= 1023, len(name.encode())
+    # stderr decoded as UTF-8 (strictly): the cut fell between characters
+    assert str(d).startswith(name[:-3]), "a prefix of the path"
