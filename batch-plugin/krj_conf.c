@@ -49,10 +49,21 @@ static const krj_conf_enum_t  krj_conf_log_levels[] = {
     { NULL, 0 }
 };
 
+static const krj_conf_enum_t  krj_conf_flags[] = {
+    { "on", 1 }, { "off", 0 },
+    { "yes", 1 }, { "no", 0 },
+    { "true", 1 }, { "false", 0 },
+    { "1", 1 }, { "0", 0 },
+    { NULL, 0 }
+};
+
 /* the snapshot format and 32-bit offsets leave room for 1 GiB of CSV */
 static const krj_conf_bounds_t  krj_conf_max_size_bounds = {
     1, 1024 * 1024 * 1024
 };
+
+/* ten years: a date beyond that is no protection, and stays 4 digits */
+static const krj_conf_bounds_t  krj_conf_max_future_bounds = { 0, 3650 };
 
 /* bcrypt's cost is a power of two: 15 is seconds per login already */
 static const krj_conf_bounds_t  krj_conf_cost_bounds = { 4, 15 };
@@ -75,6 +86,18 @@ const krj_option_t  krj_options[] = {
       "the largest input file accepted, k and m suffixes allowed",
       KRJ_CMD_RUN, offsetof(krj_conf_t, max_size), KRJ_OPT_RELOAD, 0,
       &krj_conf_max_size_bounds },
+
+    { "max-future", KRJ_OPT_NUMBER, "DAYS", NULL, "7",
+      "refuse a file dated more than DAYS days after today, UTC; the "
+      "category's newest earlier file is used",
+      KRJ_CMD_RUN, offsetof(krj_conf_t, max_future), KRJ_OPT_RELOAD, 0,
+      &krj_conf_max_future_bounds },
+
+    { "follow-symlinks", KRJ_OPT_FLAG, NULL, NULL, "off",
+      "follow a symbolic link whose target is a regular file inside the "
+      "input directory; without it every link is skipped",
+      KRJ_CMD_RUN, offsetof(krj_conf_t, follow_symlinks), KRJ_OPT_RELOAD,
+      0, krj_conf_flags },
 
     { "log-format", KRJ_OPT_ENUM, NULL, NULL, "text",
       "one line per event on stderr",

@@ -83,6 +83,8 @@ typedef struct {
     const char         *input;
     const char         *output;
     size_t              max_size;
+    unsigned            max_future;     /* days */
+    int                 follow_symlinks;
     int                 log_format;     /* KRJ_LOG_TEXT, KRJ_LOG_JSON */
     int                 log_level;      /* KRJ_LOG_DEBUG ... */
 

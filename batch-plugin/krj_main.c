@@ -122,7 +122,12 @@ static const krj_command_t  krj_commands[] = {
       "the\ninput directory, validates it, and publishes latest_{slug}.csv,"
       "\nkrj.snapshot and metadata.json in the output directory, each "
       "atomically.\nA category whose newest file is invalid keeps its "
-      "published data.\nUnchanged input writes nothing.\n",
+      "published data.\nUnchanged input writes nothing.  Only regular "
+      "files are read: a FIFO,\nsocket, device or directory with such a "
+      "name is skipped with a warning,\nand so is a symbolic link unless "
+      "--follow-symlinks is given; a file\ndated more than --max-future "
+      "days ahead is refused.  The category's\nnext newest file is used "
+      "instead.\n",
       krj_run_exit, krj_main_run },
 
     { "status", KRJ_CMD_STATUS, KRJ_CMD_MAIN, NULL,
