@@ -45,7 +45,14 @@
 #define KRJ_OPT_RATE            8   /* Nr/s or Nr/m */
 #define KRJ_OPT_GROUP           9   /* a group name that exists */
 
-/* flags */
+/*
+ * flags.  The configuration file of a later issue sets, by name, the
+ * entries without KRJ_OPT_ARGV, through krj_conf_set() with a source of
+ * its own, and owns the strings it stores.  A SIGHUP reload builds a new
+ * krj_conf_t from the defaults, the environment, the file and argv again,
+ * and keeps the old one when an entry without KRJ_OPT_RELOAD differs (or
+ * the file has an error).
+ */
 #define KRJ_OPT_RELOAD          0x01    /* a SIGHUP reload may change it */
 #define KRJ_OPT_ARGV            0x02    /* command line only, never in a
                                            configuration file */
