@@ -8,12 +8,13 @@
 #define _KRJ_KEYS_H_INCLUDED_
 
 
-/* the path conf/ gives krj_key_file */
-#define KRJ_DEFAULT_KEY_FILE    "/etc/krj/api-keys"
+#include "krj_conf.h"
 
 
-/* "krj-batch keys ...": argv[0] is "keys"; returns a KRJ_EXIT_* status */
-int krj_keys_main(int argc, char **argv);
+/* "krj-batch keys add|list|revoke": each returns a KRJ_EXIT_* status */
+int krj_keys_add(const krj_conf_t *conf, const char *id);
+int krj_keys_list(const krj_conf_t *conf, const char *arg);
+int krj_keys_revoke(const krj_conf_t *conf, const char *id);
 
 
 #endif /* _KRJ_KEYS_H_INCLUDED_ */

@@ -4,7 +4,14 @@
  */
 
 
-#include <errno.h>
+/*
+ * The commands of krj-batch and their command lines.  Which options a
+ * command takes, and its --help, come from the option table (krj_conf.c);
+ * only the prose about each command and its exit statuses are written
+ * here, once.
+ */
+
+
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +23,7 @@
 #include <openssl/opensslv.h>
 #include <zlib.h>
 
+#include "krj_conf.h"
 #include "krj_keys.h"
 #include "krj_log.h"
 #include "krj_run.h"
@@ -23,34 +31,53 @@
 
 
 #define KRJ_VERSION             "0.1.0"
-#define KRJ_DEFAULT_INPUT       "/var/lib/krj/data"
-#define KRJ_DEFAULT_OUTPUT      "/var/lib/krj/output"
-#define KRJ_DEFAULT_MAX_SIZE    (16 * 1024 * 1024)
 
-/* the snapshot format and 32-bit offsets leave room for 1 GiB of CSV */
-#define KRJ_MAX_MAX_SIZE        (1024 * 1024 * 1024)
+/* --help lines end before this column */
+#define KRJ_HELP_WIDTH          79
+/* where the help of an option starts */
+#define KRJ_HELP_COLUMN         23
+
+#define KRJ_MAIN_OPTIONS_MAX    64
+/* getopt_long() returns this plus the option's index in the table */
+#define KRJ_MAIN_OPT_BASE       256
 
 
-static void krj_usage(FILE *f, const char *command);
-static int krj_parse_size(const char *s, size_t *size);
+typedef int (*krj_command_pt)(const krj_conf_t *conf, const char *arg);
+
+typedef struct {
+    const char         *name;       /* "keys add" */
+    unsigned            id;         /* KRJ_CMD_* */
+    unsigned            parent;     /* the command it is listed under */
+    const char         *arg;        /* "NAME": takes one; NULL: none */
+    const char         *summary;    /* one line in its parent's --help */
+    const char         *about;      /* the prose of its --help */
+    const char         *exit;       /* its exit statuses */
+    krj_command_pt      handler;    /* NULL: only lists commands */
+} krj_command_t;
 
 
-static const char  krj_help_common[] =
-    "Options:\n"
-    "  --input DIR          input directory (env KRJ_DATA_DIR,\n"
-    "                       default " KRJ_DEFAULT_INPUT ")\n"
-    "  --output DIR         output directory (env KRJ_OUTPUT_DIR,\n"
-    "                       default " KRJ_DEFAULT_OUTPUT ";\n"
-    "                       created when missing)\n"
-    "  --max-size BYTES     largest accepted input file (default 16777216;\n"
-    "                       k, m suffixes accepted)\n"
-    "  --log-format FORMAT  text (default) or json, one line per event on\n"
-    "                       stderr\n"
-    "  --quiet              log warnings and errors only\n"
-    "  --verbose            log debug events too\n"
-    "  --help               this text\n";
+static const krj_command_t *krj_main_command(int argc, char **argv,
+    int *skip);
+static int krj_main_options(krj_conf_t *conf, const krj_command_t *cmd,
+    int argc, char **argv, const char **arg);
+static int krj_main_bad_option(const krj_command_t *cmd, const char *word);
+static int krj_main_usage_error(const krj_command_t *cmd);
+static void krj_main_help(FILE *f, const krj_command_t *cmd);
+static void krj_main_help_option(FILE *f, const krj_option_t *opt);
+static void krj_main_wrap(FILE *f, size_t col, const char *text);
+static int krj_main_run(const krj_conf_t *conf, const char *arg);
+static int krj_main_status(const krj_conf_t *conf, const char *arg);
 
-static const char  krj_help_exit[] =
+
+static const char  krj_main_exit[] =
+    "Exit status:\n"
+    "  0  done; for run: published, or the input is unchanged\n"
+    "  1  usage or configuration error (unknown command, bad option)\n"
+    "  2  run: published (or unchanged), but some input file was rejected\n"
+    "  3  nothing could be published, or a file could not be read or\n"
+    "     written; nothing already published was replaced\n";
+
+static const char  krj_run_exit[] =
     "Exit status:\n"
     "  0  published, or the input is unchanged (nothing written)\n"
     "  1  usage or configuration error (bad option, missing directory)\n"
@@ -59,220 +86,541 @@ static const char  krj_help_exit[] =
     "  3  nothing could be published: no valid input at all, or writing\n"
     "     an output failed; nothing already published was replaced\n";
 
+static const char  krj_status_exit[] =
+    "Exit status:\n"
+    "  0  the snapshot is valid\n"
+    "  1  usage error\n"
+    "  3  the snapshot is missing or invalid\n";
+
+static const char  krj_keys_exit[] =
+    "Exit status:\n"
+    "  0  done\n"
+    "  1  usage or validation error (bad option or value, duplicate or\n"
+    "     unknown id); nothing was changed\n"
+    "  3  the key file could not be read or written; nothing was replaced\n";
+
+static const char  krj_users_exit[] =
+    "Exit status:\n"
+    "  0  done\n"
+    "  1  usage or validation error (bad option or value, unknown user,\n"
+    "     passwords that differ, an empty password); nothing was changed\n"
+    "  3  the user file could not be read or written; nothing was "
+    "replaced\n";
+
+
+static const krj_command_t  krj_commands[] = {
+
+    { "", KRJ_CMD_MAIN, 0, NULL, NULL,
+      "Publishes the weekly KRJ signal files for the krj nginx module and\n"
+      "manages its API keys and Basic users.\n",
+      krj_main_exit, NULL },
+
+    { "run", KRJ_CMD_RUN, KRJ_CMD_MAIN, NULL,
+      "one ingest: validate the newest CSV per category and publish",
+      "One ingest: finds the newest\n"
+      "KRJ_signals_latest_week_{CATEGORY}_{YYYY-MM-DD}.csv per category in "
+      "the\ninput directory, validates it, and publishes latest_{slug}.csv,"
+      "\nkrj.snapshot and metadata.json in the output directory, each "
+      "atomically.\nA category whose newest file is invalid keeps its "
+      "published data.\nUnchanged input writes nothing.  Only regular "
+      "files are read: a FIFO,\nsocket, device or directory with such a "
+      "name is skipped with a warning,\nand so is a symbolic link unless "
+      "--follow-symlinks is given; a file\ndated more than --max-future "
+      "days ahead is refused.  The category's\nnext newest file is used "
+      "instead.\n",
+      krj_run_exit, krj_main_run },
+
+    { "status", KRJ_CMD_STATUS, KRJ_CMD_MAIN, NULL,
+      "validate and summarise the published snapshot",
+      "Validates the published krj.snapshot in the output directory as "
+      "the module\ndoes and prints its summary.\n",
+      krj_status_exit, krj_main_status },
+
+    { "keys", KRJ_CMD_KEYS, KRJ_CMD_MAIN, NULL,
+      "add, list or revoke API keys (krj-batch keys --help)",
+      "Manages the API keys in the key file the module reads "
+      "(krj_key_file).\n",
+      krj_keys_exit, NULL },
+
+    { "keys add", KRJ_CMD_KEYS_ADD, KRJ_CMD_KEYS, "NAME",
+      "create a key, print it once on the last line",
+      "Creates an API key with id NAME ([A-Za-z0-9_.-], 1 to 64 "
+      "characters),\nappends its SHA-256 digest to the key file "
+      "(rewritten atomically,\nmode 0640, owner and group kept; created "
+      "with its directory when\nmissing) and prints it, alone on the "
+      "last line of the output:\nthe key is shown only this once.\n",
+      krj_keys_exit, krj_keys_add },
+
+    { "keys list", KRJ_CMD_KEYS_LIST, KRJ_CMD_KEYS, NULL,
+      "the keys, their status, scopes and options",
+      "Lists the keys: id, status (active or expired), scopes and "
+      "options.\nKeys and digests are never shown.  Malformed lines "
+      "are reported as\nwarnings (file:line: reason) and skipped.\n",
+      krj_keys_exit, krj_keys_list },
+
+    { "keys revoke", KRJ_CMD_KEYS_REVOKE, KRJ_CMD_KEYS, "ID",
+      "remove a key",
+      "Removes every line of the key ID from the key file, rewritten\n"
+      "atomically; the other lines are kept byte for byte.  nginx "
+      "refuses\nthe key within krj_reload_interval, without a restart.\n",
+      krj_keys_exit, krj_keys_revoke },
+
+    { "users", KRJ_CMD_USERS, KRJ_CMD_MAIN, NULL,
+      "add, list or remove Basic users (krj-batch users --help)",
+      "Manages the Basic users in the htpasswd file the module reads\n"
+      "(krj_user_file).\n",
+      krj_users_exit, NULL },
+
+    { "users add", KRJ_CMD_USERS_ADD, KRJ_CMD_USERS, "NAME",
+      "add a user or replace a password (read from the terminal or stdin)",
+      "Adds user NAME ([A-Za-z0-9_.@-], 1 to 64 characters) to the user "
+      "file,\nor replaces the password of an existing user (keeping the "
+      "user's\nscopes unless --scopes is given).  The password is asked "
+      "twice with\nthe echo off when stdin is a terminal, else it is the "
+      "first line of\nstdin; it is never an argument.  Hashed with bcrypt "
+      "($2b$) by the\nsystem's crypt.  The file is rewritten atomically, "
+      "mode 0640, owner\nand group kept, other lines byte for byte.\n",
+      krj_users_exit, krj_users_add },
+
+    { "users list", KRJ_CMD_USERS_LIST, KRJ_CMD_USERS, NULL,
+      "the users, their hash schemes and scopes",
+      "Lists the users: name, hash scheme and scopes.  Hashes are never "
+      "shown.\nMalformed lines are reported as warnings (file:line: "
+      "reason) and\nskipped.\n",
+      krj_users_exit, krj_users_list },
+
+    { "users remove", KRJ_CMD_USERS_REMOVE, KRJ_CMD_USERS, "NAME",
+      "remove a user",
+      "Removes every line of user NAME from the user file, rewritten\n"
+      "atomically; the other lines are kept byte for byte.\n",
+      krj_users_exit, krj_users_remove },
+
+    { NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
+};
+
 
 int
 main(int argc, char **argv)
 {
-    int             c, level, format;
-    char           *command;
-    krj_conf_t      conf;
-    struct option   opts[] = {
-        { "input", required_argument, NULL, 'i' },
-        { "output", required_argument, NULL, 'o' },
-        { "max-size", required_argument, NULL, 's' },
-        { "log-format", required_argument, NULL, 'l' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 }
-    };
+    int                   skip, rc;
+    char                  err[KRJ_CONF_ERRLEN];
+    const char           *arg;
+    krj_conf_t            conf;
+    const krj_command_t  *cmd;
 
     /* a closed pipe on stderr must not kill a run half way */
     signal(SIGPIPE, SIG_IGN);
 
-    /* keys and users have commands and options of their own */
-    if (argc > 1 && strcmp(argv[1], "keys") == 0) {
-        return krj_keys_main(argc - 1, argv + 1);
+    cmd = krj_main_command(argc, argv, &skip);
+    if (cmd == NULL) {
+        return KRJ_EXIT_USAGE;
     }
 
-    if (argc > 1 && strcmp(argv[1], "users") == 0) {
-        return krj_users_main(argc - 1, argv + 1);
+    if (krj_conf_init(&conf, err) != 0) {
+        fprintf(stderr, "krj-batch: %s\n", err);
+        return KRJ_EXIT_USAGE;
     }
 
-    conf.input = getenv("KRJ_DATA_DIR");
-    conf.output = getenv("KRJ_OUTPUT_DIR");
-    conf.max_size = KRJ_DEFAULT_MAX_SIZE;
-
-    if (conf.input == NULL || conf.input[0] == '\0') {
-        conf.input = KRJ_DEFAULT_INPUT;
+    rc = krj_main_options(&conf, cmd, argc - skip, argv + skip, &arg);
+    if (rc != KRJ_EXIT_OK) {
+        return rc;
     }
 
-    if (conf.output == NULL || conf.output[0] == '\0') {
-        conf.output = KRJ_DEFAULT_OUTPUT;
+    if (conf.action == KRJ_ACTION_HELP) {
+        krj_main_help(stdout, cmd);
+        return KRJ_EXIT_OK;
     }
 
-    level = KRJ_LOG_INFO;
-    format = KRJ_LOG_TEXT;
-    command = NULL;
-
-    /* the command may come before or after the options */
-    if (argc > 1 && argv[1][0] != '-') {
-        command = argv[1];
-        argv++;
-        argc--;
+    if (conf.action == KRJ_ACTION_VERSION) {
+        printf("krj-batch %s (libcsv %d.%d.%d, jansson %s, zlib %s, %s)\n",
+               KRJ_VERSION, CSV_MAJOR, CSV_MINOR, CSV_RELEASE,
+               JANSSON_VERSION, zlibVersion(), OPENSSL_VERSION_TEXT);
+        return KRJ_EXIT_OK;
     }
 
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
+    /* "krj-batch" or "krj-batch keys" alone: what could have been said */
+    if (cmd->handler == NULL) {
+        krj_main_help(stderr, cmd);
+        return KRJ_EXIT_USAGE;
+    }
 
-        case 'i':
-            conf.input = optarg;
-            break;
+    krj_log_setup(conf.log_format, conf.log_level);
 
-        case 'o':
-            conf.output = optarg;
-            break;
+    return cmd->handler(&conf, arg);
+}
 
-        case 's':
-            if (krj_parse_size(optarg, &conf.max_size) != 0) {
-                fprintf(stderr, "krj-batch: invalid --max-size \"%s\"\n",
-                        optarg);
-                return KRJ_EXIT_USAGE;
+
+/*
+ * The command that argv names: "run", "keys add", or the main command
+ * when argv[1] is an option or missing.  *skip is the number of words
+ * before the command's options, the last of them standing for argv[0].
+ */
+static const krj_command_t *
+krj_main_command(int argc, char **argv, int *skip)
+{
+    size_t                len;
+    const char           *word;
+    const krj_command_t  *cmd, *c;
+
+    cmd = &krj_commands[0];
+    *skip = 0;
+
+    while (*skip + 1 < argc && argv[*skip + 1][0] != '-') {
+        word = argv[*skip + 1];
+        len = strlen(cmd->name);
+
+        for (c = krj_commands; c->name != NULL; c++) {
+            if (c->parent == cmd->id
+                && strncmp(c->name, cmd->name, len) == 0
+                && strcmp(c->name + len + (len ? 1 : 0), word) == 0)
+            {
+                break;
             }
+        }
 
-            break;
-
-        case 'l':
-            if (strcmp(optarg, "text") == 0) {
-                format = KRJ_LOG_TEXT;
-
-            } else if (strcmp(optarg, "json") == 0) {
-                format = KRJ_LOG_JSON;
+        if (c->name == NULL) {
+            if (cmd->id == KRJ_CMD_MAIN) {
+                fprintf(stderr, "krj-batch: unknown command \"%s\"\n",
+                        word);
 
             } else {
-                fprintf(stderr, "krj-batch: --log-format is text or json\n");
-                return KRJ_EXIT_USAGE;
+                fprintf(stderr, "krj-batch: unknown %s command \"%s\"\n",
+                        cmd->name, word);
             }
 
+            return NULL;
+        }
+
+        cmd = c;
+        (*skip)++;
+
+        /* a command that does something takes the rest as arguments */
+        if (cmd->handler != NULL) {
             break;
-
-        case 'q':
-            level = KRJ_LOG_WARN;
-            break;
-
-        case 'v':
-            level = KRJ_LOG_DEBUG;
-            break;
-
-        case 'h':
-            krj_usage(stdout, command);
-            return KRJ_EXIT_OK;
-
-        case 'V':
-            printf("krj-batch %s (libcsv %d.%d.%d, jansson %s, zlib %s, "
-                   "%s)\n", KRJ_VERSION, CSV_MAJOR, CSV_MINOR, CSV_RELEASE,
-                   JANSSON_VERSION, zlibVersion(), OPENSSL_VERSION_TEXT);
-            return KRJ_EXIT_OK;
-
-        default:
-            krj_usage(stderr, command);
-            return KRJ_EXIT_USAGE;
         }
     }
 
-    if (command == NULL && optind < argc) {
-        command = argv[optind++];
+    return cmd;
+}
+
+
+/*
+ * getopt_long() with the options of cmd from the table; *arg is the one
+ * argument of a command that takes one.  Returns KRJ_EXIT_OK or
+ * KRJ_EXIT_USAGE (said on stderr).
+ */
+static int
+krj_main_options(krj_conf_t *conf, const krj_command_t *cmd, int argc,
+    char **argv, const char **arg)
+{
+    int                  c, n, nargs;
+    char                 err[KRJ_CONF_ERRLEN];
+    const char          *extra;
+    struct option        longopts[KRJ_MAIN_OPTIONS_MAX + 1];
+    const krj_option_t  *opt;
+
+    n = 0;
+
+    for (opt = krj_options; opt->name != NULL; opt++) {
+        if (!(opt->commands & cmd->id)) {
+            continue;
+        }
+
+        if (n == KRJ_MAIN_OPTIONS_MAX) {
+            fprintf(stderr, "krj-batch: too many options\n");
+            return KRJ_EXIT_USAGE;
+        }
+
+        longopts[n].name = opt->name;
+        longopts[n].has_arg = (opt->kind == KRJ_OPT_SET
+                               || opt->kind == KRJ_OPT_FLAG)
+                              ? no_argument : required_argument;
+        longopts[n].flag = NULL;
+        longopts[n].val = KRJ_MAIN_OPT_BASE + (int) (opt - krj_options);
+        n++;
     }
 
-    if (optind < argc) {
-        fprintf(stderr, "krj-batch: unexpected argument \"%s\"\n",
-                argv[optind]);
-        return KRJ_EXIT_USAGE;
+    memset(&longopts[n], 0, sizeof(struct option));
+
+    *arg = NULL;
+    extra = NULL;
+    nargs = 0;
+    opterr = 0;
+    optind = 1;
+
+    /*
+     * "-": arguments come back in order as 1, so options may follow them
+     * even with POSIXLY_CORRECT; ":" tells a missing value from an
+     * unknown option
+     */
+    while ((c = getopt_long(argc, argv, "-:", longopts, NULL)) != -1) {
+
+        if (c == 1) {
+            if (nargs++ == 0) {
+                *arg = optarg;
+
+            } else if (extra == NULL) {
+                extra = optarg;
+            }
+
+            continue;
+        }
+
+        if (c == ':') {
+            opt = &krj_options[optopt - KRJ_MAIN_OPT_BASE];
+            fprintf(stderr, "krj-batch: --%s needs a value\n", opt->name);
+            return krj_main_usage_error(cmd);
+        }
+
+        if (c == '?') {
+            if (optopt >= KRJ_MAIN_OPT_BASE) {
+                opt = &krj_options[optopt - KRJ_MAIN_OPT_BASE];
+                fprintf(stderr, "krj-batch: --%s takes no value\n",
+                        opt->name);
+                return krj_main_usage_error(cmd);
+            }
+
+            if (optopt != 0) {
+                fprintf(stderr, "krj-batch: unknown option \"-%c\"\n",
+                        optopt);
+                return krj_main_usage_error(cmd);
+            }
+
+            return krj_main_bad_option(cmd, argv[optind - 1]);
+        }
+
+        opt = &krj_options[c - KRJ_MAIN_OPT_BASE];
+
+        if (krj_conf_set(conf, opt, optarg, KRJ_SRC_ARGV, err) != 0) {
+            fprintf(stderr, "krj-batch: %s\n", err);
+            return KRJ_EXIT_USAGE;
+        }
+
+        /* nothing after --help or --version is looked at */
+        if (conf->action != KRJ_ACTION_RUN) {
+            return KRJ_EXIT_OK;
+        }
     }
 
-    krj_log_setup(format, level);
+    for ( /* void */ ; optind < argc; optind++) {
+        if (nargs++ == 0) {
+            *arg = argv[optind];
 
-    if (command == NULL) {
-        krj_usage(stderr, NULL);
-        return KRJ_EXIT_USAGE;
+        } else if (extra == NULL) {
+            extra = argv[optind];
+        }
     }
 
-    if (strcmp(command, "run") == 0) {
-        return krj_run(&conf);
+    if (cmd->arg == NULL && nargs > 0) {
+        fprintf(stderr, "krj-batch: unexpected argument \"%s\"\n", *arg);
+        return krj_main_usage_error(cmd);
     }
 
-    if (strcmp(command, "status") == 0) {
-        return krj_status(&conf);
+    if (cmd->arg != NULL && nargs != 1) {
+        fprintf(stderr, "krj-batch: %s takes one %s\n", cmd->name,
+                cmd->arg);
+        return krj_main_usage_error(cmd);
     }
 
-    fprintf(stderr, "krj-batch: unknown command \"%s\"\n", command);
-    krj_usage(stderr, NULL);
+    return KRJ_EXIT_OK;
+}
+
+
+/* an option this command does not take: perhaps another one does */
+static int
+krj_main_bad_option(const krj_command_t *cmd, const char *word)
+{
+    size_t  len;
+
+    if (strncmp(word, "--", 2) == 0) {
+        len = strcspn(word + 2, "=");
+
+        if (len > 0 && krj_conf_find(word + 2, len, 0) != NULL) {
+            fprintf(stderr, "krj-batch: --%.*s is not an option of "
+                    "\"krj-batch%s%s\"\n", (int) len, word + 2,
+                    cmd->name[0] ? " " : "", cmd->name);
+            return krj_main_usage_error(cmd);
+        }
+    }
+
+    fprintf(stderr, "krj-batch: unknown option \"%s\"\n", word);
+
+    return krj_main_usage_error(cmd);
+}
+
+
+static int
+krj_main_usage_error(const krj_command_t *cmd)
+{
+    fprintf(stderr, "krj-batch: \"krj-batch%s%s --help\" lists its "
+            "options\n", cmd->name[0] ? " " : "", cmd->name);
 
     return KRJ_EXIT_USAGE;
 }
 
 
 static void
-krj_usage(FILE *f, const char *command)
+krj_main_help(FILE *f, const krj_command_t *cmd)
 {
-    if (command != NULL && strcmp(command, "run") == 0) {
-        fprintf(f, "Usage: krj-batch run [options]\n\n"
-                "One ingest: finds the newest KRJ_signals_latest_week_"
-                "{CATEGORY}_{YYYY-MM-DD}.csv\nper category in the input "
-                "directory, validates it, and publishes\nlatest_{slug}.csv, "
-                "krj.snapshot and metadata.json in the output directory,\n"
-                "each atomically.  A category whose newest file is invalid "
-                "keeps its\npublished data.  Unchanged input writes "
-                "nothing.\n\n%s\n%s", krj_help_common, krj_help_exit);
-        return;
+    int                   n, width;
+    char                  label[64];
+    size_t                skip;
+    const krj_option_t   *opt;
+    const krj_command_t  *c;
+
+    fprintf(f, "Usage: krj-batch%s%s%s%s%s [options]\n\n",
+            cmd->name[0] ? " " : "", cmd->name,
+            cmd->handler == NULL ? " COMMAND" : "",
+            cmd->arg != NULL ? " " : "", cmd->arg != NULL ? cmd->arg : "");
+
+    fprintf(f, "%s", cmd->about);
+
+    if (cmd->handler == NULL) {
+        /* "keys add" is listed under "keys" as "add NAME" */
+        skip = strlen(cmd->name) + (cmd->name[0] ? 1 : 0);
+        width = 0;
+
+        for (c = krj_commands; c->name != NULL; c++) {
+            if (c->parent == cmd->id) {
+                n = snprintf(label, sizeof(label), "%s%s%s", c->name + skip,
+                             c->arg ? " " : "", c->arg ? c->arg : "");
+                width = (n > width) ? n : width;
+            }
+        }
+
+        fprintf(f, "\nCommands:\n");
+
+        for (c = krj_commands; c->name != NULL; c++) {
+            if (c->parent == cmd->id) {
+                snprintf(label, sizeof(label), "%s%s%s", c->name + skip,
+                         c->arg ? " " : "", c->arg ? c->arg : "");
+                fprintf(f, "  %-*s  ", width, label);
+                krj_main_wrap(f, (size_t) width + 4, c->summary);
+            }
+        }
+
+        fprintf(f, "\n\"krj-batch %s%sCOMMAND --help\" describes a "
+                "command.\n", cmd->name, cmd->name[0] ? " " : "");
     }
 
-    if (command != NULL && strcmp(command, "status") == 0) {
-        fprintf(f, "Usage: krj-batch status [options]\n\n"
-                "Validates the published krj.snapshot in the output "
-                "directory and prints\nits summary.  Exit status 0 when it "
-                "is valid, 3 when it is missing or\ninvalid.\n\n%s",
-                krj_help_common);
-        return;
+    fprintf(f, "\nOptions:\n");
+
+    for (opt = krj_options; opt->name != NULL; opt++) {
+        if (opt->commands & cmd->id) {
+            krj_main_help_option(f, opt);
+        }
     }
 
-    fprintf(f, "Usage: krj-batch COMMAND [options]\n\n"
-            "Commands:\n"
-            "  run      one ingest: validate the newest CSV per category and "
-            "publish\n"
-            "  status   validate and summarise the published snapshot\n"
-            "  keys     add, list or revoke API keys (krj-batch keys "
-            "--help)\n"
-            "  users    add, list or remove Basic users (krj-batch users "
-            "--help)\n\n"
-            "krj-batch COMMAND --help describes a command; "
-            "--version prints versions.\n\n%s\n%s",
-            krj_help_common, krj_help_exit);
+    fprintf(f, "\n%s", cmd->exit);
+}
+
+
+/* "  --name ARG   help (bounds, env X, default Y)", wrapped */
+static void
+krj_main_help_option(FILE *f, const krj_option_t *opt)
+{
+    int                       n;
+    char                      text[512], buf[64];
+    size_t                    len;
+    const char               *arg, *sep;
+    const krj_conf_bounds_t  *b;
+
+    arg = krj_conf_arg(opt, buf, sizeof(buf));
+
+    n = fprintf(f, "  --%s%s%s", opt->name, arg ? " " : "", arg ? arg : "");
+
+    if (n + 2 > KRJ_HELP_COLUMN) {
+        fprintf(f, "\n%*s", KRJ_HELP_COLUMN, "");
+
+    } else {
+        fprintf(f, "%*s", KRJ_HELP_COLUMN - n, "");
+    }
+
+    /* the table's help text is well under sizeof(text) */
+    len = (size_t) snprintf(text, sizeof(text), "%s", opt->help);
+    sep = " (";
+
+    if (opt->kind == KRJ_OPT_NUMBER && len < sizeof(text)) {
+        b = opt->post;
+        len += (size_t) snprintf(text + len, sizeof(text) - len,
+                                 "%s%llu to %llu", sep, b->min, b->max);
+        sep = ", ";
+    }
+
+    if (opt->env != NULL && len < sizeof(text)) {
+        len += (size_t) snprintf(text + len, sizeof(text) - len, "%senv %s",
+                                 sep, opt->env);
+        sep = ", ";
+    }
+
+    /* a flag is off unless given */
+    if (opt->deflt != NULL && opt->kind != KRJ_OPT_FLAG
+        && len < sizeof(text))
+    {
+        len += (size_t) snprintf(text + len, sizeof(text) - len,
+                                 "%sdefault %s", sep, opt->deflt);
+        sep = ", ";
+    }
+
+    if (sep[0] == ',' && len < sizeof(text)) {
+        snprintf(text + len, sizeof(text) - len, ")");
+    }
+
+    krj_main_wrap(f, KRJ_HELP_COLUMN, text);
+}
+
+
+/* text from column col on, words wrapped to col before KRJ_HELP_WIDTH */
+static void
+krj_main_wrap(FILE *f, size_t col, const char *text)
+{
+    size_t       at, len;
+    const char  *p;
+
+    at = col;
+
+    for (p = text; *p != '\0'; p += len) {
+        while (*p == ' ') {
+            p++;
+        }
+
+        len = strcspn(p, " ");
+
+        if (len == 0) {
+            break;
+        }
+
+        if (at > col && at + 1 + len > KRJ_HELP_WIDTH) {
+            fprintf(f, "\n%*s", (int) col, "");
+            at = col;
+        }
+
+        if (at > col) {
+            fputc(' ', f);
+            at++;
+        }
+
+        fprintf(f, "%.*s", (int) len, p);
+        at += len;
+    }
+
+    fputc('\n', f);
 }
 
 
 static int
-krj_parse_size(const char *s, size_t *size)
+krj_main_run(const krj_conf_t *conf, const char *arg)
 {
-    char                *end;
-    unsigned long long   v;
+    (void) arg;
 
-    if (*s < '0' || *s > '9') {
-        return -1;
-    }
+    return krj_run(conf);
+}
 
-    errno = 0;
-    v = strtoull(s, &end, 10);
 
-    if (errno != 0) {
-        return -1;
-    }
+static int
+krj_main_status(const krj_conf_t *conf, const char *arg)
+{
+    (void) arg;
 
-    if (*end == 'k' || *end == 'K') {
-        v *= 1024;
-        end++;
-
-    } else if (*end == 'm' || *end == 'M') {
-        v *= 1024 * 1024;
-        end++;
-    }
-
-    if (*end != '\0' || v == 0 || v > KRJ_MAX_MAX_SIZE) {
-        return -1;
-    }
-
-    *size = (size_t) v;
-
-    return 0;
+    return krj_status(conf);
 }

@@ -12,11 +12,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "krj_buf.h"
 #include "krj_log.h"
 #include "krj_pfile.h"
-#include "krj_principal.h"
-#include "krj_run.h"
 
 
 int
@@ -124,7 +121,8 @@ krj_pfile_next_line(const krj_pfile_t *pf, krj_pline_t *l)
 
 
 int
-krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len, char *err)
+krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len,
+    const krj_conf_group_t *group, char *err)
 {
     krj_stage_t  st;
 
@@ -146,6 +144,24 @@ krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len, char *err)
                  (unsigned) pf->st.st_gid, pf->path, strerror(errno));
         krj_stage_discard(&st);
         return -1;
+    }
+
+    /* a new file is nginx's to read from the start, without a chgrp */
+    if (!pf->exists && group != NULL && group->name != NULL
+        && chown(st.tmp, (uid_t) -1, group->gid) == -1)
+    {
+        /* only the group asked for must be had; the default is a help */
+        if (group->source != KRJ_SRC_DEFAULT) {
+            snprintf(err, KRJ_PUBLISH_ERRLEN, "%s: cannot give %s to group "
+                     "%s: %s", st.tmp, pf->path, group->name,
+                     strerror(errno));
+            krj_stage_discard(&st);
+            return -1;
+        }
+
+        krj_log(KRJ_LOG_WARN, pf->path, 0, "created in the group of "
+                "krj-batch, not %s (%s): chgrp it for nginx's workers to "
+                "read it", group->name, strerror(errno));
     }
 
     if (krj_stage_commit(&st, err) != 0) {
@@ -170,74 +186,4 @@ krj_pfile_close(krj_pfile_t *pf)
         close(pf->lock);
         pf->lock = -1;
     }
-}
-
-
-int
-krj_pfile_remove(const char *path, const char *name, unsigned *removed)
-{
-    int           status;
-    char          err[KRJ_PUBLISH_ERRLEN];
-    size_t        len;
-    krj_buf_t     out;
-    krj_span_t    first;
-    krj_pfile_t   pf;
-    krj_pline_t   l;
-
-    *removed = 0;
-
-    if (krj_pfile_open(&pf, path, 1, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        return KRJ_EXIT_FAILED;
-    }
-
-    krj_buf_init(&out);
-    status = KRJ_EXIT_FAILED;
-    len = strlen(name);
-
-    l.next = 0;
-    l.number = 0;
-
-    while (krj_pfile_next_line(&pf, &l)) {
-        first = krj_line_name((char *) pf.data + l.start, l.len);
-
-        if (first.data != NULL && first.len == len
-            && memcmp(first.data, name, len) == 0)
-        {
-            (*removed)++;
-            continue;
-        }
-
-        krj_buf_append(&out, pf.data + l.start, l.next - l.start);
-    }
-
-    if (*removed == 0) {
-        status = KRJ_EXIT_USAGE;
-        goto cleanup;
-    }
-
-    if (out.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
-        goto cleanup;
-    }
-
-    if (krj_pfile_write(&pf, out.data, out.len, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        goto cleanup;
-    }
-
-    status = KRJ_EXIT_OK;
-
-cleanup:
-
-    /* the lines hold password hashes in a user file */
-
-    if (out.data != NULL) {
-        explicit_bzero(out.data, out.len);
-    }
-
-    krj_buf_free(&out);
-    krj_pfile_close(&pf);
-
-    return status;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "krj_conf.h"
 #include "krj_principal.h"
 #include "krj_publish.h"
 
@@ -55,18 +56,13 @@ int krj_pfile_open(krj_pfile_t *pf, const char *path, int update,
     char *err);
 /* set l->next = 0 and number = 0 first; 0 after the last line */
 int krj_pfile_next_line(const krj_pfile_t *pf, krj_pline_t *l);
-/* replaces the file atomically, keeping its owner and group */
-int krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len,
-    char *err);
-void krj_pfile_close(krj_pfile_t *pf);
 /*
- * Rewrites the file without every line whose first field is name: a
- * malformed line or a duplicate too, so that nothing is left that a later
- * fix of the line would revive.  Returns KRJ_EXIT_OK with *removed set,
- * KRJ_EXIT_USAGE when no line names it (nothing written), KRJ_EXIT_FAILED
- * when the file cannot be read or replaced (logged; nothing replaced).
+ * Replaces the file atomically, keeping its owner and group; a file that
+ * is created gets group (which may be NULL or name none).
  */
-int krj_pfile_remove(const char *path, const char *name, unsigned *removed);
+int krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len,
+    const krj_conf_group_t *group, char *err);
+void krj_pfile_close(krj_pfile_t *pf);
 
 
 #endif /* _KRJ_PFILE_H_INCLUDED_ */

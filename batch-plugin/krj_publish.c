@@ -21,7 +21,27 @@ int
 krj_file_read(const char *path, size_t max, uint8_t **data, size_t *len,
     char *err)
 {
-    int          fd, rc;
+    int  fd;
+
+    *data = NULL;
+    *len = 0;
+
+    /* a FIFO in the file's place must not hang open(): it is refused */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd == -1) {
+        snprintf(err, KRJ_PUBLISH_ERRLEN, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+
+    return krj_file_read_fd(fd, max, data, len, err);
+}
+
+
+int
+krj_file_read_fd(int fd, size_t max, uint8_t **data, size_t *len,
+    char *err)
+{
+    int          rc;
     size_t       n;
     ssize_t      k;
     uint8_t     *p;
@@ -32,17 +52,12 @@ krj_file_read(const char *path, size_t max, uint8_t **data, size_t *len,
     p = NULL;
     rc = -1;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd == -1) {
-        snprintf(err, KRJ_PUBLISH_ERRLEN, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-
     if (fstat(fd, &st) == -1) {
         snprintf(err, KRJ_PUBLISH_ERRLEN, "cannot stat: %s", strerror(errno));
         goto cleanup;
     }
 
+    /* what was opened is what is checked: nothing can swap it now */
     if (!S_ISREG(st.st_mode)) {
         snprintf(err, KRJ_PUBLISH_ERRLEN, "not a regular file");
         goto cleanup;

@@ -34,8 +34,13 @@ typedef struct {
 } krj_stage_t;
 
 
-/* reads a whole file of at most max bytes; *data is malloc()ed */
+/*
+ * Reads a whole regular file of at most max bytes; *data is malloc()ed.
+ * The _fd variant reads what fd has open, and closes it.
+ */
 int krj_file_read(const char *path, size_t max, uint8_t **data, size_t *len,
+    char *err);
+int krj_file_read_fd(int fd, size_t max, uint8_t **data, size_t *len,
     char *err);
 
 /* mode: of the file once in place, e.g. 0644 */

@@ -24,6 +24,7 @@
 #include "krj_csv.h"
 #include "krj_date.h"
 #include "krj_log.h"
+#include "krj_principal.h"
 #include "krj_publish.h"
 #include "krj_run.h"
 #include "krj_scan.h"
@@ -43,7 +44,8 @@ typedef struct {
 } krj_run_cat_t;
 
 
-static int krj_run_load(const krj_conf_t *conf, krj_run_cat_t *rc);
+static int krj_run_load(const krj_conf_t *conf, const krj_scan_dir_t *dir,
+    const krj_scan_conf_t *sc, krj_run_cat_t *rc);
 static int krj_run_keep(const krj_conf_t *conf, krj_run_cat_t *rc,
     json_t *meta);
 static void krj_run_warn(void *ctx, uint32_t line, const char *msg);
@@ -64,6 +66,8 @@ krj_run(const krj_conf_t *conf)
     uint32_t            k;
     json_t             *meta;
     krj_run_cat_t      *cats;
+    krj_scan_dir_t      dir;
+    krj_scan_conf_t     sc;
     krj_scan_entry_t   *entries;
     krj_snap_input_t   *in;
     uint8_t             digest[32];
@@ -77,10 +81,21 @@ krj_run(const krj_conf_t *conf)
         return KRJ_EXIT_USAGE;
     }
 
-    n = krj_scan_dir(conf->input, &entries);
+    sc.today = krj_date_today();
+    sc.max_future = conf->max_future;
+    sc.follow_symlinks = conf->follow_symlinks;
+
+    if (krj_scan_dir_open(&dir, conf->input) != 0) {
+        krj_log(KRJ_LOG_ERROR, conf->input, 0, "cannot open: %s",
+                strerror(errno));
+        return KRJ_EXIT_USAGE;
+    }
+
+    n = krj_scan_dir(&dir, &sc, &entries);
     if (n == -1) {
         krj_log(KRJ_LOG_ERROR, conf->input, 0, "cannot list: %s",
                 strerror(errno));
+        krj_scan_dir_close(&dir);
         return KRJ_EXIT_USAGE;
     }
 
@@ -111,7 +126,7 @@ krj_run(const krj_conf_t *conf)
     for (i = 0; i < n; i++) {
         cats[i].entry = entries[i];
 
-        if (krj_run_load(conf, &cats[i]) != 0) {
+        if (krj_run_load(conf, &dir, &sc, &cats[i]) != 0) {
             rejected++;
 
             if (krj_run_keep(conf, &cats[i], meta) != 0) {
@@ -168,6 +183,7 @@ cleanup:
     free(in);
     free(from);
     free(entries);
+    krj_scan_dir_close(&dir);
 
     return status;
 }
@@ -175,19 +191,18 @@ cleanup:
 
 /* reads and validates the newest input file of a category */
 static int
-krj_run_load(const krj_conf_t *conf, krj_run_cat_t *rc)
+krj_run_load(const krj_conf_t *conf, const krj_scan_dir_t *dir,
+    const krj_scan_conf_t *sc, krj_run_cat_t *rc)
 {
-    char  path[PATH_MAX], err[KRJ_PUBLISH_ERRLEN];
+    int   fd;
+    char  err[KRJ_PUBLISH_ERRLEN];
 
-    if ((size_t) snprintf(path, sizeof(path), "%s/%s", conf->input,
-                          rc->entry.file)
-        >= sizeof(path))
+    fd = krj_scan_open(dir, sc, &rc->entry, err);
+
+    if (fd == -1
+        || krj_file_read_fd(fd, conf->max_size, &rc->data, &rc->len, err)
+           != 0)
     {
-        krj_log(KRJ_LOG_ERROR, rc->entry.file, 0, "rejected: path too long");
-        return -1;
-    }
-
-    if (krj_file_read(path, conf->max_size, &rc->data, &rc->len, err) != 0) {
         krj_log(KRJ_LOG_ERROR, rc->entry.file, 0, "rejected: %s", err);
         return -1;
     }

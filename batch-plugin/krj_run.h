@@ -8,7 +8,7 @@
 #define _KRJ_RUN_H_INCLUDED_
 
 
-#include <stddef.h>
+#include "krj_conf.h"
 
 
 /* exit statuses of krj-batch, documented in --help */
@@ -16,13 +16,6 @@
 #define KRJ_EXIT_USAGE      1       /* usage or configuration error */
 #define KRJ_EXIT_PARTIAL    2       /* published, some input rejected */
 #define KRJ_EXIT_FAILED     3       /* nothing published or replaced */
-
-
-typedef struct {
-    const char     *input;
-    const char     *output;
-    size_t          max_size;
-} krj_conf_t;
 
 
 /* one ingest: scan, validate, publish; returns a KRJ_EXIT_* status */

@@ -8,6 +8,7 @@
 #define _KRJ_SCAN_H_INCLUDED_
 
 
+#include <limits.h>
 #include <stddef.h>
 
 
@@ -30,6 +31,22 @@ typedef struct {
 } krj_scan_entry_t;
 
 
+typedef struct {
+    long        today;              /* days since 1970-01-01, UTC */
+    unsigned    max_future;         /* the most days after today a file
+                                       may be dated */
+    int         follow_symlinks;    /* to regular files inside the dir */
+} krj_scan_conf_t;
+
+
+/* the input directory, open for the scan and the reads that follow it */
+typedef struct {
+    const char *path;               /* as given, for messages */
+    char        real[PATH_MAX];     /* realpath() */
+    int         fd;
+} krj_scan_dir_t;
+
+
 /*
  * Splits "KRJ_signals_latest_week_{CATEGORY}_{YYYY-MM-DD}.csv".  Returns
  * KRJ_SCAN_OK, KRJ_SCAN_NO_MATCH, or KRJ_SCAN_BAD_DATE when the name has
@@ -41,16 +58,37 @@ void krj_scan_slug(const char *category, char *slug, size_t size);
 void krj_scan_label(const char *category, const char *slug, char *label,
     size_t size);
 
+/* 0, or -1 with errno set */
+int krj_scan_dir_open(krj_scan_dir_t *d, const char *path);
+void krj_scan_dir_close(krj_scan_dir_t *d);
+
 /*
- * Lists dir and returns the newest file per category, sorted by slug, in a
- * malloc()ed array (free() it).  Returns the count, or -1 when the
+ * Lists the directory and returns the newest file per category, sorted by
+ * slug, in a malloc()ed array (free() it).  Only regular files count: any
+ * other entry with a signal file's name, and a symbolic link unless
+ * followed, is skipped with a warning.  Returns the count, or -1 when the
  * directory cannot be read (errno set).
  */
-int krj_scan_dir(const char *dir, krj_scan_entry_t **entries);
-
-/* picks the newest per slug from a list of names; used by krj_scan_dir */
-int krj_scan_names(const char *const *names, size_t n,
+int krj_scan_dir(const krj_scan_dir_t *d, const krj_scan_conf_t *sc,
     krj_scan_entry_t **entries);
+
+/*
+ * Picks the newest per slug from a list of names, refusing a date more
+ * than sc->max_future days after sc->today; used by krj_scan_dir.
+ */
+int krj_scan_names(const char *const *names, size_t n,
+    const krj_scan_conf_t *sc, krj_scan_entry_t **entries);
+
+/*
+ * Opens an entry that krj_scan_dir() returned, for reading, such that it
+ * cannot have been swapped since the scan for something the scan refused:
+ * never blocking, not through a link that the entry is not, and a link
+ * only to inside the directory.  Returns the descriptor (read it with
+ * krj_file_read_fd(), which requires a regular file), or -1 with the
+ * reason in err (KRJ_PUBLISH_ERRLEN bytes).
+ */
+int krj_scan_open(const krj_scan_dir_t *d, const krj_scan_conf_t *sc,
+    const krj_scan_entry_t *e, char *err);
 
 
 #endif /* _KRJ_SCAN_H_INCLUDED_ */

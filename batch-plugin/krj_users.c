@@ -6,7 +6,6 @@
 
 #include <crypt.h>
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,206 +15,74 @@
 
 #include "krj_buf.h"
 #include "krj_log.h"
-#include "krj_pfile.h"
-#include "krj_principal.h"
+#include "krj_principals.h"
 #include "krj_run.h"
 #include "krj_users.h"
 
 
+/*
+ * What is particular to Basic users: the password is read from the
+ * terminal or stdin, never from argv, and hashed with bcrypt; an existing
+ * user's line is replaced in place.  The file handling is
+ * krj_principals.c's.
+ */
+
+
 #define KRJ_PASSWORD_MAX        1024
 #define KRJ_BCRYPT_PREFIX       "$2b$"
-#define KRJ_BCRYPT_COST         10
-#define KRJ_BCRYPT_COST_MIN     4
-#define KRJ_BCRYPT_COST_MAX     15
 /* bcrypt ignores every byte of a password after the 72nd */
 #define KRJ_BCRYPT_MAX_BYTES    72
 
 
 typedef struct {
-    const char     *name;
-    const char     *scopes;
-    int             cost;
-} krj_user_add_t;
+    const krj_conf_t   *conf;
+    const char         *name;
+    char                hash[CRYPT_OUTPUT_SIZE];
+    krj_buf_t           scopes;         /* what the new line carries */
+} krj_users_new_t;
 
 
-static int krj_users_add(const char *path, const krj_user_add_t *add);
-static int krj_users_list(const char *path);
-static int krj_users_remove(const char *path, const char *name);
+static int krj_users_line(void *ctx, krj_buf_t *out,
+    const krj_principal_entry_t *old);
+static void krj_users_row(void *ctx, const krj_principal_entry_t *e,
+    krj_span_t *cells);
+static int krj_users_parse(const char *p, size_t len,
+    krj_principal_entry_t *e, char *err);
 static int krj_users_password(const char *name, char *pw, size_t *len);
 static int krj_users_read_line(char *buf, size_t *len);
 static void krj_users_interrupt(int signo);
 static int krj_users_hash(const char *pw, int cost, char *hash);
-static void krj_users_line(krj_buf_t *out, const char *name,
-    const char *hash, krj_span_t scopes);
-static void krj_users_usage(FILE *f, const char *sub);
 
+
+static const krj_principal_kind_t  krj_users_kind = {
+    "user", "users", "user name", "remove", KRJ_NAME_USER, 1,
+    krj_users_parse,
+    {
+        { "USER", 4 },
+        { "SCHEME", 6 },
+        { "SCOPES", 6 },
+        { NULL, 0 }
+    },
+    krj_users_row
+};
 
 static volatile sig_atomic_t  krj_users_interrupted;
 
-static const char  krj_users_help_file[] =
-    "  --user-file PATH     the user file (env KRJ_USER_FILE, default\n"
-    "                       " KRJ_DEFAULT_USER_FILE ")\n"
-    "  --help               this text\n";
-
-static const char  krj_users_help_exit[] =
-    "Exit status:\n"
-    "  0  done\n"
-    "  1  usage or validation error (bad option or value, unknown user,\n"
-    "     passwords that differ, an empty password); nothing was changed\n"
-    "  3  the user file could not be read or written; nothing was "
-    "replaced\n";
-
 
 int
-krj_users_main(int argc, char **argv)
+krj_users_add(const krj_conf_t *conf, const char *user)
 {
-    int              c;
-    char            *end;
-    long             cost;
-    const char      *sub, *path;
-    krj_user_add_t   add;
-    struct option    opts[] = {
-        { "scopes", required_argument, NULL, 's' },
-        { "cost", required_argument, NULL, 'c' },
-        { "user-file", required_argument, NULL, 'u' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    int              rc, status, replaced;
+    char             pw[KRJ_PASSWORD_MAX];
+    size_t           pwlen;
+    krj_users_new_t  u;
 
-    if (argc < 2 || strcmp(argv[1], "--help") == 0
-        || strcmp(argv[1], "-h") == 0)
-    {
-        krj_users_usage(argc < 2 ? stderr : stdout, NULL);
-        return argc < 2 ? KRJ_EXIT_USAGE : KRJ_EXIT_OK;
-    }
-
-    sub = argv[1];
-
-    if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0
-        && strcmp(sub, "remove") != 0)
-    {
-        fprintf(stderr, "krj-batch: unknown users command \"%s\"\n", sub);
-        krj_users_usage(stderr, NULL);
-        return KRJ_EXIT_USAGE;
-    }
-
-    path = getenv("KRJ_USER_FILE");
-    if (path == NULL || path[0] == '\0') {
-        path = KRJ_DEFAULT_USER_FILE;
-    }
-
-    memset(&add, 0, sizeof(krj_user_add_t));
-    add.cost = -1;
-
-    /* getopt sees "add --scopes ..." with "add" in place of argv[0] */
-    argc--;
-    argv++;
-    optind = 1;
-
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-
-        case 's':
-            add.scopes = optarg;
-            break;
-
-        case 'c':
-            errno = 0;
-            cost = strtol(optarg, &end, 10);
-
-            if (errno != 0 || end == optarg || *end != '\0'
-                || cost < KRJ_BCRYPT_COST_MIN || cost > KRJ_BCRYPT_COST_MAX)
-            {
-                fprintf(stderr, "krj-batch: --cost is a number from %d to "
-                        "%d\n", KRJ_BCRYPT_COST_MIN, KRJ_BCRYPT_COST_MAX);
-                return KRJ_EXIT_USAGE;
-            }
-
-            add.cost = (int) cost;
-            break;
-
-        case 'u':
-            path = optarg;
-            break;
-
-        case 'h':
-            krj_users_usage(stdout, sub);
-            return KRJ_EXIT_OK;
-
-        default:
-            krj_users_usage(stderr, sub);
-            return KRJ_EXIT_USAGE;
-        }
-    }
-
-    if (strcmp(sub, "add") != 0 && (add.scopes != NULL || add.cost != -1)) {
-        fprintf(stderr, "krj-batch: --scopes and --cost are options of "
-                "\"users add\"\n");
-        return KRJ_EXIT_USAGE;
-    }
-
-    if (strcmp(sub, "list") == 0) {
-        if (optind != argc) {
-            fprintf(stderr, "krj-batch: unexpected argument \"%s\"\n",
-                    argv[optind]);
-            return KRJ_EXIT_USAGE;
-        }
-
-        return krj_users_list(path);
-    }
-
-    /* a password never comes as an argument: it would show in ps */
-    if (optind + 1 != argc) {
-        fprintf(stderr, "krj-batch: users %s takes one NAME (the password "
-                "is read from the terminal or stdin)\n", sub);
-        krj_users_usage(stderr, sub);
-        return KRJ_EXIT_USAGE;
-    }
-
-    if (strcmp(sub, "remove") == 0) {
-        return krj_users_remove(path, argv[optind]);
-    }
-
-    add.name = argv[optind];
-
-    if (add.cost == -1) {
-        add.cost = KRJ_BCRYPT_COST;
-    }
-
-    return krj_users_add(path, &add);
-}
-
-
-static int
-krj_users_add(const char *path, const krj_user_add_t *add)
-{
-    int                rc, status;
-    char               err[KRJ_PUBLISH_ERRLEN], pw[KRJ_PASSWORD_MAX];
-    char               hash[CRYPT_OUTPUT_SIZE];
-    size_t             pwlen;
-    unsigned           found, line;
-    krj_buf_t          out;
-    krj_span_t         name, scopes;
-    krj_pfile_t        pf;
-    krj_pline_t        l;
-    krj_user_entry_t   e;
-
-    if (krj_name_check(add->name, strlen(add->name), KRJ_NAME_USER, err)
-        != 0)
-    {
-        fprintf(stderr, "krj-batch: %s\n", err);
-        return KRJ_EXIT_USAGE;
-    }
-
-    if (add->scopes != NULL
-        && krj_scopes_check(add->scopes, strlen(add->scopes), err) != 0)
-    {
-        fprintf(stderr, "krj-batch: --scopes: %s\n", err);
+    if (krj_principals_check_name(&krj_users_kind, user) != KRJ_EXIT_OK) {
         return KRJ_EXIT_USAGE;
     }
 
     /* asked before the file is locked: a person may take a while */
-    if (krj_users_password(add->name, pw, &pwlen) != 0) {
+    if (krj_users_password(user, pw, &pwlen) != 0) {
         explicit_bzero(pw, sizeof(pw));
         return KRJ_EXIT_USAGE;
     }
@@ -225,7 +92,12 @@ krj_users_add(const char *path, const krj_user_add_t *add)
                 "uses only the first %d", pwlen, KRJ_BCRYPT_MAX_BYTES);
     }
 
-    rc = krj_users_hash(pw, add->cost, hash);
+    memset(&u, 0, sizeof(krj_users_new_t));
+    u.conf = conf;
+    u.name = user;
+    krj_buf_init(&u.scopes);
+
+    rc = krj_users_hash(pw, (int) conf->cost, u.hash);
 
     explicit_bzero(pw, sizeof(pw));
 
@@ -235,233 +107,104 @@ krj_users_add(const char *path, const krj_user_add_t *add)
         return KRJ_EXIT_FAILED;
     }
 
-    if (krj_pfile_open(&pf, path, 1, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        return KRJ_EXIT_FAILED;
+    status = krj_principals_add(&krj_users_kind, conf->user_file,
+                                &conf->group, user, krj_users_line, &u,
+                                &replaced);
+
+    if (status == KRJ_EXIT_OK) {
+        printf("%s user \"%s\" in %s (bcrypt, cost %u, scopes %.*s)\n",
+               replaced ? "replaced the password of" : "added", user,
+               conf->user_file, conf->cost,
+               u.scopes.len ? (int) u.scopes.len : 1,
+               u.scopes.len ? (char *) u.scopes.data : "*");
     }
 
-    krj_buf_init(&out);
-    status = KRJ_EXIT_FAILED;
-    found = 0;
-    line = 0;
-    scopes.data = NULL;
-    scopes.len = 0;
-
-    l.next = 0;
-    l.number = 0;
-
-    /* the user's line must be one, and sound, to be replaced */
-    while (krj_pfile_next_line(&pf, &l)) {
-        rc = krj_user_line_parse((char *) pf.data + l.start, l.len, &e, err);
-
-        if (rc == KRJ_LINE_SKIP) {
-            continue;
-        }
-
-        name = krj_line_name((char *) pf.data + l.start, l.len);
-
-        if (name.len != strlen(add->name)
-            || memcmp(name.data, add->name, name.len) != 0)
-        {
-            if (rc == KRJ_LINE_BAD) {
-                krj_log(KRJ_LOG_WARN, path, l.number, "%s; line kept as it "
-                        "is", err);
-            }
-
-            continue;
-        }
-
-        if (rc == KRJ_LINE_BAD) {
-            fprintf(stderr, "krj-batch: %s:%u: the line of user \"%s\" is "
-                    "malformed (%s); fix or remove it first\n", path,
-                    l.number, add->name, err);
-            status = KRJ_EXIT_USAGE;
-            goto cleanup;
-        }
-
-        if (found++) {
-            fprintf(stderr, "krj-batch: user \"%s\" is on lines %u and %u "
-                    "of %s; remove it (krj-batch users remove) and add it "
-                    "again\n", add->name, line, l.number, path);
-            status = KRJ_EXIT_USAGE;
-            goto cleanup;
-        }
-
-        line = l.number;
-        scopes = e.scopes;
-    }
-
-    /* a new password keeps the user's scopes unless new ones are given */
-    if (add->scopes != NULL) {
-        scopes.data = add->scopes;
-        scopes.len = strlen(add->scopes);
-    }
-
-    l.next = 0;
-    l.number = 0;
-
-    /* the user stays where it was; a new one goes last */
-    while (krj_pfile_next_line(&pf, &l)) {
-        if (l.number == line) {
-            krj_users_line(&out, add->name, hash, scopes);
-
-        } else {
-            krj_buf_append(&out, pf.data + l.start, l.next - l.start);
-        }
-    }
-
-    if (!found) {
-        if (out.len > 0 && out.data[out.len - 1] != '\n') {
-            krj_buf_byte(&out, '\n');
-        }
-
-        krj_users_line(&out, add->name, hash, scopes);
-    }
-
-    if (out.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
-        goto cleanup;
-    }
-
-    if (krj_pfile_write(&pf, out.data, out.len, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
-        goto cleanup;
-    }
-
-    printf("%s user \"%s\" in %s (bcrypt, cost %d, scopes %.*s)\n",
-           found ? "replaced the password of" : "added", add->name, path,
-           add->cost, scopes.len ? (int) scopes.len : 1,
-           scopes.len ? scopes.data : "*");
-
-    status = KRJ_EXIT_OK;
-
-cleanup:
-
-    explicit_bzero(hash, sizeof(hash));
-
-    if (out.data != NULL) {
-        explicit_bzero(out.data, out.len);
-    }
-
-    krj_buf_free(&out);
-    krj_pfile_close(&pf);
+    explicit_bzero(u.hash, sizeof(u.hash));
+    krj_buf_free(&u.scopes);
 
     return status;
 }
 
 
-static void
-krj_users_line(krj_buf_t *out, const char *name, const char *hash,
-    krj_span_t scopes)
+/* user:hash, and the scopes unless they are the default "*" */
+static int
+krj_users_line(void *ctx, krj_buf_t *out, const krj_principal_entry_t *old)
 {
-    krj_buf_printf(out, "%s:%s", name, hash);
+    krj_users_new_t  *u;
 
-    if (scopes.len > 0) {
-        krj_buf_printf(out, ":%.*s", (int) scopes.len, scopes.data);
+    u = ctx;
+
+    /* a new password keeps the user's scopes unless new ones are given */
+    if (u->conf->scopes != NULL) {
+        krj_buf_str(&u->scopes, u->conf->scopes);
+
+    } else if (old != NULL) {
+        krj_buf_append(&u->scopes, old->user.scopes.data,
+                       old->user.scopes.len);
+    }
+
+    if (u->scopes.failed) {
+        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        return -1;
+    }
+
+    krj_buf_printf(out, "%s:%s", u->name, u->hash);
+
+    if (u->scopes.len > 0) {
+        krj_buf_printf(out, ":%.*s", (int) u->scopes.len,
+                       (char *) u->scopes.data);
     }
 
     krj_buf_byte(out, '\n');
+
+    return 0;
 }
 
 
-static int
-krj_users_list(const char *path)
+int
+krj_users_list(const krj_conf_t *conf, const char *arg)
 {
-    int                rc, pass, wname, wscheme, n;
-    char               err[KRJ_PUBLISH_ERRLEN];
-    krj_pfile_t        pf;
-    krj_pline_t        l;
-    krj_user_entry_t   e;
+    (void) arg;
 
-    if (krj_pfile_open(&pf, path, 0, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
-        return KRJ_EXIT_FAILED;
-    }
-
-    if (!pf.exists) {
-        krj_log(KRJ_LOG_WARN, path, 0, "no such file: no users");
-    }
-
-    wname = 4;
-    wscheme = 6;
-    n = 0;
-
-    /* the first pass measures the columns and warns, the second prints */
-    for (pass = 0; pass < 2; pass++) {
-
-        if (pass == 1 && n > 0) {
-            printf("%-*s  %-*s  %s\n", wname, "USER", wscheme, "SCHEME",
-                   "SCOPES");
-        }
-
-        l.next = 0;
-        l.number = 0;
-
-        while (krj_pfile_next_line(&pf, &l)) {
-            rc = krj_user_line_parse((char *) pf.data + l.start, l.len, &e,
-                                     err);
-
-            if (rc == KRJ_LINE_SKIP) {
-                continue;
-            }
-
-            if (rc == KRJ_LINE_BAD) {
-                if (pass == 0) {
-                    krj_log(KRJ_LOG_WARN, path, l.number, "%s; line skipped",
-                            err);
-                }
-
-                continue;
-            }
-
-            if (pass == 0) {
-                n++;
-                wname = (int) e.name.len > wname ? (int) e.name.len : wname;
-                wscheme = (int) strlen(e.scheme) > wscheme
-                          ? (int) strlen(e.scheme) : wscheme;
-                continue;
-            }
-
-            printf("%-*.*s  %-*s  %.*s\n", wname, (int) e.name.len,
-                   e.name.data, wscheme, e.scheme,
-                   e.scopes.len ? (int) e.scopes.len : 1,
-                   e.scopes.len ? e.scopes.data : "*");
-        }
-    }
-
-    if (n == 0) {
-        printf("no users in %s\n", path);
-    }
-
-    krj_pfile_close(&pf);
-
-    return KRJ_EXIT_OK;
+    return krj_principals_list(&krj_users_kind, conf->user_file, NULL);
 }
 
 
-static int
-krj_users_remove(const char *path, const char *user)
+static void
+krj_users_row(void *ctx, const krj_principal_entry_t *e, krj_span_t *cells)
+{
+    (void) ctx;
+
+    cells[0] = e->user.name;
+
+    /* the scheme, never the hash */
+    cells[1].data = e->user.scheme;
+    cells[1].len = strlen(e->user.scheme);
+
+    if (e->user.scopes.len > 0) {
+        cells[2] = e->user.scopes;
+
+    } else {
+        cells[2].data = "*";
+        cells[2].len = 1;
+    }
+}
+
+
+int
+krj_users_remove(const krj_conf_t *conf, const char *user)
 {
     int       status;
     unsigned  n;
 
-    if (user[0] == '\0') {
-        fprintf(stderr, "krj-batch: empty user name\n");
-        return KRJ_EXIT_USAGE;
-    }
-
-    status = krj_pfile_remove(path, user, &n);
-
-    if (status == KRJ_EXIT_USAGE) {
-        fprintf(stderr, "krj-batch: no user \"%s\" in %s\n", user,
-                path);
-    }
+    status = krj_principals_remove(&krj_users_kind, conf->user_file, user,
+                                   &n);
 
     if (status != KRJ_EXIT_OK) {
         return status;
     }
 
-    printf("removed user \"%s\" from %s", user, path);
+    printf("removed user \"%s\" from %s", user, conf->user_file);
 
     if (n > 1) {
         printf(" (%u lines)", n);
@@ -470,6 +213,14 @@ krj_users_remove(const char *path, const char *user)
     printf("\n");
 
     return KRJ_EXIT_OK;
+}
+
+
+static int
+krj_users_parse(const char *p, size_t len, krj_principal_entry_t *e,
+    char *err)
+{
+    return krj_user_line_parse(p, len, &e->user, err);
 }
 
 
@@ -672,61 +423,4 @@ cleanup:
     free(cd);
 
     return rc;
-}
-
-
-static void
-krj_users_usage(FILE *f, const char *sub)
-{
-    if (sub != NULL && strcmp(sub, "add") == 0) {
-        fprintf(f, "Usage: krj-batch users add NAME [--scopes SCOPES] "
-                "[--cost N] [--user-file PATH]\n\n"
-                "Adds user NAME ([A-Za-z0-9_.@-], 1 to 64 characters) to "
-                "the user file,\nor replaces the password of an existing "
-                "user (keeping the user's\nscopes unless --scopes is "
-                "given).  The password is asked twice with\nthe echo off "
-                "when stdin is a terminal, else it is the first line of\n"
-                "stdin; it is never an argument.  Hashed with bcrypt ($2b$) "
-                "by the\nsystem's crypt.  The file is rewritten atomically, "
-                "mode 0640, owner\nand group kept, other lines byte for "
-                "byte.\n\n"
-                "Options:\n"
-                "  --scopes SCOPES      comma-separated category slugs, or "
-                "*, plus\n"
-                "                       metrics and admin (default: *, "
-                "every category)\n"
-                "  --cost N             bcrypt cost, 4 to 15 (default 10)\n"
-                "%s\n%s", krj_users_help_file, krj_users_help_exit);
-        return;
-    }
-
-    if (sub != NULL && strcmp(sub, "list") == 0) {
-        fprintf(f, "Usage: krj-batch users list [--user-file PATH]\n\n"
-                "Lists the users: name, hash scheme and scopes.  Hashes are "
-                "never shown.\nMalformed lines are reported as warnings "
-                "(file:line: reason) and\nskipped.\n\nOptions:\n%s\n%s",
-                krj_users_help_file, krj_users_help_exit);
-        return;
-    }
-
-    if (sub != NULL && strcmp(sub, "remove") == 0) {
-        fprintf(f, "Usage: krj-batch users remove NAME [--user-file PATH]"
-                "\n\nRemoves every line of user NAME from the user file, "
-                "rewritten\natomically; the other lines are kept byte for "
-                "byte.\n\nOptions:\n%s\n%s",
-                krj_users_help_file, krj_users_help_exit);
-        return;
-    }
-
-    fprintf(f, "Usage: krj-batch users add|list|remove [options]\n\n"
-            "Manages the Basic users in the htpasswd file the module reads\n"
-            "(krj_user_file).\n\n"
-            "  add NAME [--scopes SCOPES] [--cost N]\n"
-            "           add a user or replace a password (read from the\n"
-            "           terminal or stdin)\n"
-            "  list     the users, their hash schemes and scopes\n"
-            "  remove NAME\n"
-            "           remove a user\n\n"
-            "krj-batch users COMMAND --help describes a command.\n\n"
-            "Options:\n%s\n%s", krj_users_help_file, krj_users_help_exit);
 }

@@ -8,12 +8,13 @@
 #define _KRJ_USERS_H_INCLUDED_
 
 
-/* the path conf/ gives krj_user_file */
-#define KRJ_DEFAULT_USER_FILE   "/etc/krj/users.htpasswd"
+#include "krj_conf.h"
 
 
-/* "krj-batch users ...": argv[0] is "users"; returns a KRJ_EXIT_* status */
-int krj_users_main(int argc, char **argv);
+/* "krj-batch users add|list|remove": each returns a KRJ_EXIT_* status */
+int krj_users_add(const krj_conf_t *conf, const char *name);
+int krj_users_list(const krj_conf_t *conf, const char *arg);
+int krj_users_remove(const krj_conf_t *conf, const char *name);
 
 
 #endif /* _KRJ_USERS_H_INCLUDED_ */

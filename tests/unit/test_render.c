@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "krj_test_snap.h"
+#include "krj_date.h"
 #include "krj_layout.h"
 #include "krj_publish.h"
 #include "krj_render.h"
@@ -164,12 +165,20 @@ assert_ref_eq(const krj_snap_t *s, krj_snap_ref_t ref, const char *text)
 static void
 real_setup(void)
 {
-    int       i, n;
-    char      path[1024], err[KRJ_PUBLISH_ERRLEN];
-    size_t    len;
-    uint8_t   digest[32];
+    int              i, n;
+    char             path[1024], err[KRJ_PUBLISH_ERRLEN];
+    size_t           len;
+    uint8_t          digest[32];
+    krj_scan_dir_t   d;
+    krj_scan_conf_t  sc;
 
-    n = krj_scan_dir(KRJ_TEST_DATA, &real_entries);
+    memset(&sc, 0, sizeof(krj_scan_conf_t));
+    sc.today = krj_date_today();
+    sc.max_future = 7;
+
+    ck_assert_int_eq(krj_scan_dir_open(&d, KRJ_TEST_DATA), 0);
+    n = krj_scan_dir(&d, &sc, &real_entries);
+    krj_scan_dir_close(&d);
     ck_assert_int_gt(n, 0);
     ck_assert_int_le(n, REAL_MAX);
 

@@ -1,0 +1,457 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+/*
+ * The settings of krj-batch in one table, in the manner of pgbouncer's
+ * cf_parameter table: each entry says how its value is read and checked,
+ * where it is stored, which commands take it, and whether a reload may
+ * change it.  getopt_long() and --help are built from it (krj_main.c),
+ * and so will be the configuration file and its SIGHUP reload.
+ */
+
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "krj_conf.h"
+#include "krj_log.h"
+#include "krj_principal.h"
+
+
+#define krj_conf_field(conf, opt)   ((char *) (conf) + (opt)->offset)
+
+
+static int krj_conf_size(const char *s, const krj_conf_bounds_t *b,
+    unsigned long long *v);
+static int krj_conf_number(const char *s, const krj_conf_bounds_t *b,
+    unsigned long long *v);
+static int krj_conf_enum(int *field, const krj_option_t *opt,
+    const char *value, const char *label, char *err);
+
+
+static const krj_conf_enum_t  krj_conf_log_formats[] = {
+    { "text", KRJ_LOG_TEXT },
+    { "json", KRJ_LOG_JSON },
+    { NULL, 0 }
+};
+
+static const krj_conf_enum_t  krj_conf_log_levels[] = {
+    { "debug", KRJ_LOG_DEBUG },
+    { "info", KRJ_LOG_INFO },
+    { "warning", KRJ_LOG_WARN },
+    { "error", KRJ_LOG_ERROR },
+    { NULL, 0 }
+};
+
+static const krj_conf_enum_t  krj_conf_flags[] = {
+    { "on", 1 }, { "off", 0 },
+    { "yes", 1 }, { "no", 0 },
+    { "true", 1 }, { "false", 0 },
+    { "1", 1 }, { "0", 0 },
+    { NULL, 0 }
+};
+
+/* the snapshot format and 32-bit offsets leave room for 1 GiB of CSV */
+static const krj_conf_bounds_t  krj_conf_max_size_bounds = {
+    1, 1024 * 1024 * 1024
+};
+
+/* ten years: a date beyond that is no protection, and stays 4 digits */
+static const krj_conf_bounds_t  krj_conf_max_future_bounds = { 0, 3650 };
+
+/* bcrypt's cost is a power of two: 15 is seconds per login already */
+static const krj_conf_bounds_t  krj_conf_cost_bounds = { 4, 15 };
+
+
+const krj_option_t  krj_options[] = {
+
+    { "input", KRJ_OPT_STRING, "DIR", "KRJ_DATA_DIR", "/var/lib/krj/data",
+      "the directory of the KRJ_signals_latest_week_*.csv files",
+      KRJ_CMD_RUN, offsetof(krj_conf_t, input), 0, 0, NULL },
+
+    { "output", KRJ_OPT_STRING, "DIR", "KRJ_OUTPUT_DIR",
+      "/var/lib/krj/output",
+      "where krj.snapshot, latest_{slug}.csv and metadata.json are "
+      "published; created when missing",
+      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, output), 0, 0,
+      NULL },
+
+    { "max-size", KRJ_OPT_SIZE, "BYTES", NULL, "16m",
+      "the largest input file accepted, k and m suffixes allowed",
+      KRJ_CMD_RUN, offsetof(krj_conf_t, max_size), KRJ_OPT_RELOAD, 0,
+      &krj_conf_max_size_bounds },
+
+    { "max-future", KRJ_OPT_NUMBER, "DAYS", NULL, "7",
+      "refuse a file dated more than DAYS days after today, UTC; the "
+      "category's newest earlier file is used",
+      KRJ_CMD_RUN, offsetof(krj_conf_t, max_future), KRJ_OPT_RELOAD, 0,
+      &krj_conf_max_future_bounds },
+
+    { "follow-symlinks", KRJ_OPT_FLAG, NULL, NULL, "off",
+      "follow a symbolic link whose target is a regular file inside the "
+      "input directory; without it every link is skipped",
+      KRJ_CMD_RUN, offsetof(krj_conf_t, follow_symlinks), KRJ_OPT_RELOAD,
+      0, krj_conf_flags },
+
+    { "log-format", KRJ_OPT_ENUM, NULL, NULL, "text",
+      "one line per event on stderr",
+      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, log_format),
+      KRJ_OPT_RELOAD, 0, krj_conf_log_formats },
+
+    { "log-level", KRJ_OPT_ENUM, NULL, NULL, "info",
+      "the least level logged",
+      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, log_level),
+      KRJ_OPT_RELOAD, 0, krj_conf_log_levels },
+
+    { "quiet", KRJ_OPT_SET, NULL, NULL, NULL,
+      "log warnings and errors only (--log-level warning)",
+      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, log_level),
+      KRJ_OPT_ARGV, KRJ_LOG_WARN, NULL },
+
+    { "verbose", KRJ_OPT_SET, NULL, NULL, NULL,
+      "log debug events too (--log-level debug)",
+      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, log_level),
+      KRJ_OPT_ARGV, KRJ_LOG_DEBUG, NULL },
+
+    { "scopes", KRJ_OPT_SCOPES, "SCOPES", NULL, NULL,
+      "required: comma-separated category slugs, or *, plus metrics and "
+      "admin: sp500,sp100 or '*,metrics'",
+      KRJ_CMD_KEYS_ADD, offsetof(krj_conf_t, scopes), KRJ_OPT_ARGV, 0,
+      NULL },
+
+    { "rate", KRJ_OPT_RATE, "RATE", NULL, NULL,
+      "the key's own rate limit, Nr/s or Nr/m (600r/m)",
+      KRJ_CMD_KEYS_ADD, offsetof(krj_conf_t, rate), KRJ_OPT_ARGV, 0, NULL },
+
+    { "expires", KRJ_OPT_DATE, "DATE", NULL, NULL,
+      "YYYY-MM-DD after today: the key is refused from that date on (UTC)",
+      KRJ_CMD_KEYS_ADD, offsetof(krj_conf_t, expires), KRJ_OPT_ARGV, 0,
+      NULL },
+
+    { "scopes", KRJ_OPT_SCOPES, "SCOPES", NULL, NULL,
+      "comma-separated category slugs, or *, plus metrics and admin; "
+      "without it a new user gets every category, an existing one keeps "
+      "theirs",
+      KRJ_CMD_USERS_ADD, offsetof(krj_conf_t, scopes), KRJ_OPT_ARGV, 0,
+      NULL },
+
+    { "cost", KRJ_OPT_NUMBER, "N", NULL, "10",
+      "bcrypt cost",
+      KRJ_CMD_USERS_ADD, offsetof(krj_conf_t, cost), KRJ_OPT_RELOAD, 0,
+      &krj_conf_cost_bounds },
+
+    { "key-file", KRJ_OPT_STRING, "PATH", "KRJ_KEY_FILE",
+      "/etc/krj/api-keys",
+      "the key file",
+      KRJ_CMD_KEYS_ALL, offsetof(krj_conf_t, key_file), KRJ_OPT_RELOAD, 0,
+      NULL },
+
+    { "user-file", KRJ_OPT_STRING, "PATH", "KRJ_USER_FILE",
+      "/etc/krj/users.htpasswd",
+      "the user file",
+      KRJ_CMD_USERS_ALL, offsetof(krj_conf_t, user_file), KRJ_OPT_RELOAD,
+      0, NULL },
+
+    { "group", KRJ_OPT_GROUP, "NAME", NULL, "www-data",
+      "the group a new file gets, mode 0640, so that nginx's workers can "
+      "read it (an existing file keeps its owner and group); with no "
+      "www-data group, the default is krj-batch's own",
+      KRJ_CMD_KEYS_ADD | KRJ_CMD_USERS_ADD, offsetof(krj_conf_t, group),
+      KRJ_OPT_RELOAD, 0, NULL },
+
+    { "help", KRJ_OPT_SET, NULL, NULL, NULL,
+      "this text",
+      KRJ_CMD_ALL, offsetof(krj_conf_t, action), KRJ_OPT_ARGV,
+      KRJ_ACTION_HELP, NULL },
+
+    { "version", KRJ_OPT_SET, NULL, NULL, NULL,
+      "the versions of krj-batch and of its libraries",
+      KRJ_CMD_MAIN, offsetof(krj_conf_t, action), KRJ_OPT_ARGV,
+      KRJ_ACTION_VERSION, NULL },
+
+    { NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
+};
+
+
+int
+krj_conf_init(krj_conf_t *conf, char *err)
+{
+    const char          *v;
+    const krj_option_t  *opt;
+
+    memset(conf, 0, sizeof(krj_conf_t));
+
+    for (opt = krj_options; opt->name != NULL; opt++) {
+        if (opt->deflt != NULL
+            && krj_conf_set(conf, opt, opt->deflt, KRJ_SRC_DEFAULT, err)
+               != 0)
+        {
+            return -1;
+        }
+    }
+
+    /* an empty variable is an unset one, as in the original script */
+    for (opt = krj_options; opt->name != NULL; opt++) {
+        if (opt->env == NULL) {
+            continue;
+        }
+
+        v = getenv(opt->env);
+
+        if (v != NULL && v[0] != '\0'
+            && krj_conf_set(conf, opt, v, KRJ_SRC_ENV, err) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+krj_conf_set(krj_conf_t *conf, const krj_option_t *opt, const char *value,
+    int source, char *err)
+{
+    char                 label[64], msg[KRJ_PRINCIPAL_ERRLEN];
+    char                *field;
+    long                 days;
+    struct group        *gr;
+    unsigned long long   v;
+    krj_conf_rate_t     *rate;
+    krj_conf_group_t    *group;
+
+    field = krj_conf_field(conf, opt);
+
+    if (source == KRJ_SRC_ENV) {
+        snprintf(label, sizeof(label), "%s", opt->env);
+
+    } else {
+        snprintf(label, sizeof(label), "--%s", opt->name);
+    }
+
+    switch (opt->kind) {
+
+    case KRJ_OPT_SET:
+        *(int *) field = opt->value;
+        return 0;
+
+    case KRJ_OPT_FLAG:
+        if (value == NULL) {
+            *(int *) field = 1;
+            return 0;
+        }
+
+        return krj_conf_enum((int *) field, opt, value, label, err);
+
+    case KRJ_OPT_STRING:
+        *(const char **) field = value;
+        return 0;
+
+    case KRJ_OPT_SIZE:
+        if (krj_conf_size(value, opt->post, &v) != 0) {
+            snprintf(err, KRJ_CONF_ERRLEN, "invalid %s \"%.128s\"", label,
+                     value);
+            return -1;
+        }
+
+        *(size_t *) field = (size_t) v;
+        return 0;
+
+    case KRJ_OPT_NUMBER:
+        if (krj_conf_number(value, opt->post, &v) != 0) {
+            snprintf(err, KRJ_CONF_ERRLEN, "%s is a number from %llu to %llu",
+                     label, ((const krj_conf_bounds_t *) opt->post)->min,
+                     ((const krj_conf_bounds_t *) opt->post)->max);
+            return -1;
+        }
+
+        *(unsigned *) field = (unsigned) v;
+        return 0;
+
+    case KRJ_OPT_ENUM:
+        return krj_conf_enum((int *) field, opt, value, label, err);
+
+    case KRJ_OPT_DATE:
+        if (krj_date_parse(value, strlen(value), &days, msg) != 0) {
+            snprintf(err, KRJ_CONF_ERRLEN, "%s: %s", label, msg);
+            return -1;
+        }
+
+        *(long *) field = days;
+        return 0;
+
+    case KRJ_OPT_SCOPES:
+        if (krj_scopes_check(value, strlen(value), msg) != 0) {
+            snprintf(err, KRJ_CONF_ERRLEN, "%s: %s", label, msg);
+            return -1;
+        }
+
+        *(const char **) field = value;
+        return 0;
+
+    case KRJ_OPT_RATE:
+        rate = (krj_conf_rate_t *) field;
+
+        if (krj_rate_parse(value, strlen(value), &rate->n, &rate->unit, msg)
+            != 0)
+        {
+            snprintf(err, KRJ_CONF_ERRLEN, "%s: %s", label, msg);
+            return -1;
+        }
+
+        return 0;
+
+    case KRJ_OPT_GROUP:
+        group = (krj_conf_group_t *) field;
+
+        gr = getgrnam(value);
+
+        if (gr != NULL) {
+            group->name = value;
+            group->gid = gr->gr_gid;
+            group->source = source;
+            return 0;
+        }
+
+        /* www-data is Debian's: elsewhere the default is no group */
+        if (source == KRJ_SRC_DEFAULT) {
+            group->name = NULL;
+            return 0;
+        }
+
+        snprintf(err, KRJ_CONF_ERRLEN, "%s: unknown group \"%.64s\"",
+                 label, value);
+        return -1;
+    }
+
+    snprintf(err, KRJ_CONF_ERRLEN, "%s: unknown kind %d", label, opt->kind);
+
+    return -1;
+}
+
+
+const krj_option_t *
+krj_conf_find(const char *name, size_t len, unsigned command)
+{
+    const krj_option_t  *opt;
+
+    for (opt = krj_options; opt->name != NULL; opt++) {
+        if (strlen(opt->name) == len && memcmp(opt->name, name, len) == 0
+            && (command == 0 || (opt->commands & command)))
+        {
+            return opt;
+        }
+    }
+
+    return NULL;
+}
+
+
+const char *
+krj_conf_arg(const krj_option_t *opt, char *buf, size_t size)
+{
+    size_t                  n;
+    const krj_conf_enum_t  *e;
+
+    if (opt->kind != KRJ_OPT_ENUM) {
+        return opt->arg;
+    }
+
+    n = 0;
+    buf[0] = '\0';
+
+    for (e = opt->post; e->name != NULL && n < size; e++) {
+        n += snprintf(buf + n, size - n, "%s%s", n ? "|" : "", e->name);
+    }
+
+    return buf;
+}
+
+
+/* digits and an optional k or m; 0 when min <= value <= max */
+static int
+krj_conf_size(const char *s, const krj_conf_bounds_t *b,
+    unsigned long long *v)
+{
+    char  *end;
+
+    if (*s < '0' || *s > '9') {
+        return -1;
+    }
+
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+
+    if (errno != 0 || *v > b->max) {
+        return -1;
+    }
+
+    if (*end == 'k' || *end == 'K') {
+        *v *= 1024;
+        end++;
+
+    } else if (*end == 'm' || *end == 'M') {
+        *v *= 1024 * 1024;
+        end++;
+    }
+
+    return (*end != '\0' || *v < b->min || *v > b->max) ? -1 : 0;
+}
+
+
+static int
+krj_conf_number(const char *s, const krj_conf_bounds_t *b,
+    unsigned long long *v)
+{
+    char  *end;
+
+    if (*s < '0' || *s > '9') {
+        return -1;
+    }
+
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+
+    return (errno != 0 || *end != '\0' || *v < b->min || *v > b->max)
+           ? -1 : 0;
+}
+
+
+/* the names' value into field; the message lists the names */
+static int
+krj_conf_enum(int *field, const krj_option_t *opt, const char *value,
+    const char *label, char *err)
+{
+    size_t                  n;
+    const krj_conf_enum_t  *e;
+
+    for (e = opt->post; e->name != NULL; e++) {
+        if (strcmp(e->name, value) == 0) {
+            *field = e->value;
+            return 0;
+        }
+    }
+
+    if (opt->kind == KRJ_OPT_FLAG) {
+        snprintf(err, KRJ_CONF_ERRLEN, "%s is on or off", label);
+        return -1;
+    }
+
+    /* "--log-format is text or json" */
+    n = snprintf(err, KRJ_CONF_ERRLEN, "%s is", label);
+
+    for (e = opt->post; e->name != NULL && n < KRJ_CONF_ERRLEN; e++) {
+        n += snprintf(err + n, KRJ_CONF_ERRLEN - n, "%s%s",
+                      e == opt->post ? " " : (e[1].name ? ", " : " or "),
+                      e->name);
+    }
+
+    return -1;
+}
