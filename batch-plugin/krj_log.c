@@ -66,11 +66,12 @@ krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
      * a CSV cell or a file name in a message must not start a line of its
      * own, nor reach a terminal as an escape sequence
      */
-    krj_log_escape(msg, sizeof(msg), raw, len, krj_log_format);
+    krj_str_escape(msg, sizeof(msg), raw, len,
+                   krj_log_format == KRJ_LOG_TEXT);
 
     if (file != NULL) {
-        krj_log_escape(name, sizeof(name), file, strlen(file),
-                       krj_log_format);
+        krj_str_escape(name, sizeof(name), file, strlen(file),
+                       krj_log_format == KRJ_LOG_TEXT);
         file = name;
     }
 
@@ -119,71 +120,4 @@ krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
     }
 
     json_decref(obj);
-}
-
-
-size_t
-krj_log_escape(char *dst, size_t size, const char *src, size_t len,
-    int format)
-{
-    int                 escape;
-    size_t              i, j, n, w, cut, room;
-    const uint8_t      *p;
-    static const char   hex[] = "0123456789ABCDEF";
-
-    p = (const uint8_t *) src;
-    room = size - 1;
-    w = 0;
-    cut = 0;
-
-    for (i = 0; i < len; i += n) {
-        n = krj_utf8_char(p + i, len - i);
-
-        if (n == 0) {
-            /* one stray byte; the next may start a valid character */
-            escape = 1;
-            n = 1;
-
-        } else if (p[i] == '\\') {
-            /* "\x0A" in the input must not read as an escaped newline */
-            escape = 1;
-
-        } else if (format == KRJ_LOG_TEXT) {
-            /* C0 and DEL, and C1 (U+0080 to U+009F, 0xC2 0x80..0x9F) */
-            escape = p[i] < 0x20 || p[i] == 0x7f
-                     || (p[i] == 0xc2 && p[i + 1] < 0xa0);
-
-        } else {
-            /* jansson escapes the control characters itself */
-            escape = 0;
-        }
-
-        if (w + (escape ? 4 * n : n) > room) {
-            w = cut;
-            memcpy(dst + w, "...", 3);
-            w += 3;
-            break;
-        }
-
-        for (j = 0; j < n; j++) {
-            if (escape) {
-                dst[w++] = '\\';
-                dst[w++] = 'x';
-                dst[w++] = hex[p[i + j] >> 4];
-                dst[w++] = hex[p[i + j] & 0xf];
-
-            } else {
-                dst[w++] = (char) p[i + j];
-            }
-        }
-
-        /* the last place where "..." still fits, should a cut be needed */
-        if (w + 3 <= room) {
-            cut = w;
-        }
-    }
-
-    dst[w] = '\0';
-
-    return w;
 }

@@ -31,23 +31,13 @@ void krj_log_setup(int format, int level);
  * One event, one line on stderr.  file and line give the context (file may
  * be NULL, line 0 means none): in text "file:line: message", in JSON the
  * "context" object.  Message and file name are escaped with
- * krj_log_escape(), so that no input can forge a line.
+ * krj_str_escape(), so that no input can forge a line.
  */
 void krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
 #ifdef __GNUC__
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
-
-/*
- * Copies src[0, len) into dst (size bytes, NUL included) with a backslash
- * and every byte that is not part of valid UTF-8 written as "\xHH"; in
- * KRJ_LOG_TEXT also every control byte (C0, DEL, and C1 characters).  What
- * does not fit is cut between two characters and "..." ends the text.
- * Returns the length written.  size is at least 4.
- */
-size_t krj_log_escape(char *dst, size_t size, const char *src, size_t len,
-    int format);
 
 
 #endif /* _KRJ_LOG_H_INCLUDED_ */

@@ -40,5 +40,17 @@ size_t krj_utf8_char(const unsigned char *p, size_t len);
  */
 size_t krj_utf8_cut(const char *p, size_t len, size_t max);
 
+/*
+ * Text that came from outside, made safe for a log: src[0, len) into dst
+ * (size bytes, NUL included, at least 4) with a backslash and every byte
+ * that is not part of valid UTF-8 written as "\xHH", and with controls
+ * also every control character (C0, DEL, C1), so that no input can start
+ * a log line of its own or reach a terminal as an escape sequence.  What
+ * does not fit is cut between two characters and ends in "...".
+ * Returns the length written.
+ */
+size_t krj_str_escape(char *dst, size_t size, const char *src, size_t len,
+    int controls);
+
 
 #endif /* _KRJ_STR_H_INCLUDED_ */

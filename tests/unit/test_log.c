@@ -10,9 +10,11 @@
 
 #include "krj_test.h"
 #include "krj_log.h"
+#include "krj_str.h"
 
 
-#define ESC(s, f)  krj_log_escape(buf, sizeof(buf), s, sizeof(s) - 1, f)
+#define ESC(s, f)  krj_str_escape(buf, sizeof(buf), s, sizeof(s) - 1,      \
+                                   (f) == KRJ_LOG_TEXT)
 
 
 /* 1 when p[0, len) is valid UTF-8 */
@@ -131,7 +133,7 @@ START_TEST(test_escape_cut)
         src[i + 1] = (char) 0xa9;
     }
 
-    n = krj_log_escape(big, sizeof(big), src, sizeof(src), KRJ_LOG_JSON);
+    n = krj_str_escape(big, sizeof(big), src, sizeof(src), 0);
     ck_assert_uint_lt(n, sizeof(big));
     ck_assert_uint_eq(strlen(big), n);
     ck_assert(utf8_valid(big, n));
