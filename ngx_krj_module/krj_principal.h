@@ -98,5 +98,12 @@ int krj_scopes_check(const char *p, size_t len, char *err);
 int krj_rate_parse(const char *p, size_t len, unsigned *rate, char *unit,
     char *err);
 
+/*
+ * The relative cost of verifying a password against a hash the grammar
+ * accepted, so that an unknown user can be made to cost what the costliest
+ * known one does.
+ */
+unsigned long krj_hash_cost(const char *p, size_t len);
+
 
 #endif /* _KRJ_PRINCIPAL_H_INCLUDED_ */

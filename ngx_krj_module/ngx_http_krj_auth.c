@@ -190,6 +190,21 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ctx->outcome == NGX_HTTP_KRJ_IDENT_AMBIGUOUS) {
+        return ngx_http_krj_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                   "ambiguous_credentials",
+                                   "one credential at a time: two X-API-Key "
+                                   "headers, or an X-API-Key beside an "
+                                   "Authorization header that is not the "
+                                   "same key");
+    }
+
+    if (ctx->outcome == NGX_HTTP_KRJ_IDENT_LIMITED) {
+        /* refused before the slow hash that would have been wasted */
+        return ngx_http_krj_limit_busy(r, NGX_HTTP_KRJ_NODE_PRINCIPAL,
+                                       &ctx->claimed, &alcf->limit);
+    }
+
     if (ctx->outcome == NGX_HTTP_KRJ_IDENT_FAILED) {
         rc = ngx_http_krj_limit(r, NGX_HTTP_KRJ_NODE_FAIL,
                                 &r->connection->addr_text, &alcf->fail, 1);

@@ -13,15 +13,24 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "krj_str.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_credentials.h"
 #include "ngx_http_krj_zone.h"
 
 
+/* a user name in the log: escaped, and cut */
+#define NGX_HTTP_KRJ_NAME_LOG  128
+
+
 static ngx_table_elt_t *ngx_http_krj_credentials_api_key(
-    ngx_http_request_t *r);
+    ngx_http_request_t *r, ngx_uint_t *n);
+static ngx_uint_t ngx_http_krj_credentials_controls(ngx_str_t *s);
+static ngx_str_t *ngx_http_krj_credentials_name(ngx_http_request_t *r,
+    ngx_str_t *name);
 static ngx_int_t ngx_http_krj_credentials_verify(ngx_http_request_t *r,
-    ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user);
+    ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user,
+    ngx_str_t *principal);
 static ngx_int_t ngx_http_krj_credentials_identity(ngx_http_request_t *r,
     ngx_http_krj_identity_t *id, ngx_uint_t method, const char *prefix,
     ngx_str_t *name, ngx_http_krj_scopes_t *scopes);
@@ -31,23 +40,32 @@ static ngx_int_t ngx_http_krj_cache_store(ngx_http_krj_zone_t *zone,
     u_char *digest, size_t len, ngx_msec_t ttl);
 
 
+static ngx_str_t  ngx_http_krj_credentials_unnamed = ngx_string("?");
+
+
 void
 ngx_http_krj_credentials_read(ngx_http_request_t *r,
     ngx_http_krj_credentials_t *c)
 {
     ngx_str_t        *value;
-    ngx_table_elt_t  *h;
+    ngx_uint_t        n;
+    ngx_table_elt_t  *h, *api_key;
 
     ngx_memzero(c, sizeof(ngx_http_krj_credentials_t));
+
+    api_key = ngx_http_krj_credentials_api_key(r, &n);
+
+    if (n > 1) {
+        c->kind = NGX_HTTP_KRJ_CRED_AMBIGUOUS;
+        return;
+    }
 
     h = r->headers_in.authorization;
 
     if (h == NULL) {
-        h = ngx_http_krj_credentials_api_key(r);
-
-        if (h != NULL) {
+        if (api_key != NULL) {
             c->kind = NGX_HTTP_KRJ_CRED_KEY;
-            c->key = h->value;
+            c->key = api_key->value;
         }
 
         return;
@@ -69,31 +87,41 @@ ngx_http_krj_credentials_read(ngx_http_request_t *r,
             c->key.len--;
         }
 
-        return;
-    }
-
-    if (value->len >= sizeof("Basic ") - 1
-        && ngx_strncasecmp(value->data, (u_char *) "Basic ",
-                           sizeof("Basic ") - 1)
-           == 0)
+    } else if (value->len >= sizeof("Basic ") - 1
+               && ngx_strncasecmp(value->data, (u_char *) "Basic ",
+                                  sizeof("Basic ") - 1)
+                  == 0)
     {
         c->kind = NGX_HTTP_KRJ_CRED_BASIC;
-        return;
+
+    } else {
+        c->kind = NGX_HTTP_KRJ_CRED_OTHER;
     }
 
-    c->kind = NGX_HTTP_KRJ_CRED_OTHER;
+    if (api_key != NULL
+        && (c->kind != NGX_HTTP_KRJ_CRED_KEY
+            || c->key.len != api_key->value.len
+            || ngx_strncmp(c->key.data, api_key->value.data, c->key.len)
+               != 0))
+    {
+        c->kind = NGX_HTTP_KRJ_CRED_AMBIGUOUS;
+    }
 }
 
 
+/* the first X-API-Key header, and in *n how many there are */
+
 static ngx_table_elt_t *
-ngx_http_krj_credentials_api_key(ngx_http_request_t *r)
+ngx_http_krj_credentials_api_key(ngx_http_request_t *r, ngx_uint_t *n)
 {
     ngx_uint_t        i;
     ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_table_elt_t  *h, *first;
 
     part = &r->headers_in.headers.part;
     h = part->elts;
+    first = NULL;
+    *n = 0;
 
     for (i = 0; /* void */ ; i++) {
 
@@ -112,11 +140,13 @@ ngx_http_krj_credentials_api_key(ngx_http_request_t *r)
                                sizeof("X-API-Key") - 1)
                == 0)
         {
-            return &h[i];
+            if ((*n)++ == 0) {
+                first = &h[i];
+            }
         }
     }
 
-    return NULL;
+    return first;
 }
 
 
@@ -142,6 +172,14 @@ ngx_http_krj_credentials_key(ngx_http_request_t *r,
     }
 
     found = ngx_http_krj_principals_key(keys, digest);
+
+    /* a key added a moment ago is valid now, not a tick later */
+
+    if (found == NULL
+        && ngx_http_krj_principals_refresh(keys, r->connection->log))
+    {
+        found = ngx_http_krj_principals_key(keys, digest);
+    }
 
     if (found == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -169,7 +207,8 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
 {
     u_char               *p, *encrypted;
     ngx_int_t             rc;
-    ngx_http_krj_user_t  *u, *found;
+    ngx_str_t             principal;
+    ngx_http_krj_user_t  *found;
 
     rc = ngx_http_auth_basic_user(r);
 
@@ -186,25 +225,52 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    /*
+     * crypt() stops at a NUL: "alice:secret\0x" would pass and miss the
+     * cache, a slow hash per request.  No name or password has a control
+     * byte; refuse them before anything else is done.
+     */
+
+    if (ngx_http_krj_credentials_controls(&r->headers_in.user)
+        || ngx_http_krj_credentials_controls(&r->headers_in.passwd))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: Basic credentials of user \"%V\" hold a "
+                      "control byte, refused",
+                      ngx_http_krj_credentials_name(r, &r->headers_in.user));
+        goto refused;
+    }
+
+    if (basic->users == NULL || basic->users->entries == NULL) {
+        (void) ngx_http_krj_principals_refresh(basic->users,
+                                               r->connection->log);
+    }
+
     if (basic->users == NULL || basic->users->entries == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "krj: no users are loaded, user \"%V\" refused",
-                      &r->headers_in.user);
-        return NGX_DECLINED;
+                      ngx_http_krj_credentials_name(r, &r->headers_in.user));
+        goto refused;
     }
 
     found = ngx_http_krj_principals_user(basic->users, &r->headers_in.user);
 
+    if (found == NULL
+        && ngx_http_krj_principals_refresh(basic->users, r->connection->log))
+    {
+        found = ngx_http_krj_principals_user(basic->users,
+                                             &r->headers_in.user);
+    }
+
     if (found == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "krj: user \"%V\" was not found in \"%V\"",
-                      &r->headers_in.user, &basic->users->file.path);
+                      ngx_http_krj_credentials_name(r, &r->headers_in.user),
+                      &basic->users->file.path);
 
-        /* as slow as a wrong password, so timing tells no user names */
+        /* as slow as the costliest user, so timing tells no user names */
 
-        if (basic->users->entries->nelts) {
-            u = basic->users->entries->elts;
-
+        if (basic->users->dummy.data) {
             p = ngx_pnalloc(r->pool, r->headers_in.passwd.len + 1);
             if (p == NULL) {
                 return NGX_ERROR;
@@ -213,38 +279,98 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
             ngx_cpystrn(p, r->headers_in.passwd.data,
                         r->headers_in.passwd.len + 1);
 
-            (void) ngx_crypt(r->pool, p, u[0].hash.data, &encrypted);
+            (void) ngx_crypt(r->pool, p, basic->users->dummy.data,
+                             &encrypted);
 
             ngx_explicit_memzero(p, r->headers_in.passwd.len);
         }
 
-        ngx_explicit_memzero(r->headers_in.passwd.data,
-                             r->headers_in.passwd.len);
-
-        return NGX_DECLINED;
+        goto refused;
     }
 
-    rc = ngx_http_krj_credentials_verify(r, basic, found);
+    if (ngx_http_krj_credentials_identity(r, id, NGX_HTTP_KRJ_METHOD_BASIC,
+                                          "user:", &found->name,
+                                          &found->scopes)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    principal = id->principal;
+
+    rc = ngx_http_krj_credentials_verify(r, basic, found, &principal);
 
     if (rc != NGX_OK) {
+        if (rc != NGX_BUSY) {
+            ngx_memzero(id, sizeof(ngx_http_krj_identity_t));
+        }
+
         return rc;
     }
 
-    return ngx_http_krj_credentials_identity(r, id, NGX_HTTP_KRJ_METHOD_BASIC,
-                                             "user:", &found->name,
-                                             &found->scopes);
+    return NGX_OK;
+
+refused:
+
+    ngx_explicit_memzero(r->headers_in.passwd.data,
+                         r->headers_in.passwd.len);
+
+    return NGX_DECLINED;
+}
+
+
+/* a control byte (C0 or DEL) in a name or password */
+
+static ngx_uint_t
+ngx_http_krj_credentials_controls(ngx_str_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] < 0x20 || s->data[i] == 0x7f) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* a name the client sent, escaped and cut for the log */
+
+static ngx_str_t *
+ngx_http_krj_credentials_name(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_str_t  *s;
+
+    s = ngx_palloc(r->pool, sizeof(ngx_str_t));
+    if (s == NULL) {
+        return &ngx_http_krj_credentials_unnamed;
+    }
+
+    s->data = ngx_pnalloc(r->pool, NGX_HTTP_KRJ_NAME_LOG);
+    if (s->data == NULL) {
+        return &ngx_http_krj_credentials_unnamed;
+    }
+
+    s->len = krj_str_escape((char *) s->data, NGX_HTTP_KRJ_NAME_LOG,
+                            (char *) name->data, name->len, 1);
+
+    return s;
 }
 
 
 /*
  * The password of r against user's hash, through the cache: its key is
  * an HMAC under a secret of this configuration over user, password and
- * hash, so a new hash ends the cached verdicts at once.
+ * hash, so a new hash ends the cached verdicts at once.  On a miss, a
+ * principal over its limit gets NGX_BUSY before the slow hash runs.
  */
 
 static ngx_int_t
 ngx_http_krj_credentials_verify(ngx_http_request_t *r,
-    ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user)
+    ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user,
+    ngx_str_t *principal)
 {
     size_t                len;
     u_char               *buf, *p, *encrypted;
@@ -282,6 +408,14 @@ ngx_http_krj_credentials_verify(ngx_http_request_t *r,
 
     if (zone && ngx_http_krj_cache_find(zone, digest, dlen)) {
         rc = NGX_OK;
+        goto cleanup;
+    }
+
+    if (basic->limit
+        && ngx_http_krj_limit_over(r, NGX_HTTP_KRJ_NODE_PRINCIPAL, principal,
+                                   basic->limit))
+    {
+        rc = NGX_BUSY;
         goto cleanup;
     }
 

@@ -28,6 +28,7 @@
 #define NGX_HTTP_KRJ_CRED_KEY        1      /* Bearer or X-API-Key */
 #define NGX_HTTP_KRJ_CRED_BASIC      2
 #define NGX_HTTP_KRJ_CRED_OTHER      3      /* a scheme krj does not know */
+#define NGX_HTTP_KRJ_CRED_AMBIGUOUS  4      /* two that may disagree */
 
 #define NGX_HTTP_KRJ_METHOD_NONE     0
 #define NGX_HTTP_KRJ_METHOD_KEY      1
@@ -56,19 +57,25 @@ typedef struct {
     ngx_http_krj_principals_t   *users;
     ngx_msec_t                   cache_time;
     u_char                      *secret;    /* NGX_HTTP_KRJ_SECRET_LEN */
+    ngx_http_krj_limit_t        *limit;     /* the principal's, krj_limit */
 } ngx_http_krj_basic_t;
 
 
 /*
  * The credentials of r: an Authorization header, or else an X-API-Key
- * header.  c->key is the key of a Bearer or X-API-Key header.
+ * header.  c->key is the key of a Bearer or X-API-Key header.  Two
+ * X-API-Key headers, or one beside an Authorization header that does not
+ * say the same key, are NGX_HTTP_KRJ_CRED_AMBIGUOUS: the first one won
+ * once, which let a proxy's key and a client's differ unnoticed.
  */
 void ngx_http_krj_credentials_read(ngx_http_request_t *r,
     ngx_http_krj_credentials_t *c);
 
 /*
  * NGX_OK with id filled in, NGX_DECLINED when refused (the reason is
- * logged), NGX_ERROR without memory.
+ * logged), NGX_ERROR without memory.  Basic also returns NGX_BUSY, with
+ * id->principal set, when the claimed user is over its limit: the slow
+ * hash is not even run for a request that would be refused anyway.
  */
 ngx_int_t ngx_http_krj_credentials_key(ngx_http_request_t *r,
     ngx_http_krj_principals_t *keys, ngx_str_t *key,

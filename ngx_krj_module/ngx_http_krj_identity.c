@@ -119,6 +119,15 @@ ngx_http_krj_identify(ngx_http_request_t *r,
         goto address;
     }
 
+    if (cred.kind == NGX_HTTP_KRJ_CRED_AMBIGUOUS) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "krj: two credentials that may disagree, "
+                      "none was tried");
+        rc = NGX_DECLINED;
+        ctx->outcome = NGX_HTTP_KRJ_IDENT_AMBIGUOUS;
+        goto address;
+    }
+
     if (cred.kind == NGX_HTTP_KRJ_CRED_KEY && cred.key.len
         && (alcf->auth & NGX_HTTP_KRJ_AUTH_KEY))
     {
@@ -133,8 +142,17 @@ ngx_http_krj_identify(ngx_http_request_t *r,
         basic.users = alcf->users;
         basic.cache_time = alcf->cache_time;
         basic.secret = amcf->secret;
+        basic.limit = alcf->limit.rate ? &alcf->limit : NULL;
 
         rc = ngx_http_krj_credentials_basic(r, &basic, &ctx->id);
+
+        if (rc == NGX_BUSY) {
+            /* unverified: the request is not the user's in the logs */
+            ctx->outcome = NGX_HTTP_KRJ_IDENT_LIMITED;
+            ctx->claimed = ctx->id.principal;
+            rc = NGX_DECLINED;
+            goto address;
+        }
 
     } else {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

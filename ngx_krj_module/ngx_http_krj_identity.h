@@ -21,9 +21,11 @@
 #include "ngx_http_krj_auth.h"
 
 
-#define NGX_HTTP_KRJ_IDENT_NONE   0     /* no credentials */
-#define NGX_HTTP_KRJ_IDENT_OK     1
-#define NGX_HTTP_KRJ_IDENT_FAILED 2
+#define NGX_HTTP_KRJ_IDENT_NONE       0     /* no credentials */
+#define NGX_HTTP_KRJ_IDENT_OK         1
+#define NGX_HTTP_KRJ_IDENT_FAILED     2
+#define NGX_HTTP_KRJ_IDENT_LIMITED    3     /* over its limit, unverified */
+#define NGX_HTTP_KRJ_IDENT_AMBIGUOUS  4     /* two credentials, not tried */
 
 
 /*
@@ -34,6 +36,7 @@
 typedef struct {
     ngx_uint_t                   outcome;   /* NGX_HTTP_KRJ_IDENT_* */
     ngx_http_krj_identity_t      id;
+    ngx_str_t                    claimed;   /* a limited, unverified user */
     unsigned                     identified:1;
     unsigned                     done:1;
 } ngx_http_krj_auth_ctx_t;

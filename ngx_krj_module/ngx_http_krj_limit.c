@@ -225,6 +225,26 @@ ngx_http_krj_limit(ngx_http_request_t *r, ngx_uint_t kind, ngx_str_t *key,
 }
 
 
+ngx_int_t
+ngx_http_krj_limit_busy(ngx_http_request_t *r, ngx_uint_t kind,
+    ngx_str_t *key, ngx_http_krj_limit_t *limit)
+{
+    ngx_uint_t            excess;
+    ngx_http_krj_zone_t  *zone;
+
+    excess = limit->burst;
+    zone = ngx_http_krj_zone(r);
+
+    if (zone != NULL) {
+        (void) ngx_http_krj_limit_account(zone, kind, key, limit, 0,
+                                          &excess);
+    }
+
+    return ngx_http_krj_limit_refuse(r, kind, key, limit,
+                                     ngx_max(excess, limit->burst));
+}
+
+
 ngx_uint_t
 ngx_http_krj_limit_over(ngx_http_request_t *r, ngx_uint_t kind,
     ngx_str_t *key, ngx_http_krj_limit_t *limit)
@@ -346,7 +366,7 @@ ngx_http_krj_limit_refuse(ngx_http_request_t *r, ngx_uint_t kind,
 
     } else {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "krj: too many failed authentications from %V", key);
+                      "krj: too many failed logins from %V", key);
     }
 
     /* seconds until one more request fits under the burst */
@@ -369,9 +389,19 @@ ngx_http_krj_limit_refuse(ngx_http_request_t *r, ngx_uint_t kind,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* a lockout is not a rate limit: a valid key does not help here */
+
+    if (kind == NGX_HTTP_KRJ_NODE_FAIL) {
+        return ngx_http_krj_refuse(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                   "auth_locked",
+                                   "too many failed logins from this "
+                                   "address, retry in %ui second%s", wait,
+                                   wait == 1 ? "" : "s");
+    }
+
     return ngx_http_krj_refuse(r, NGX_HTTP_TOO_MANY_REQUESTS, "rate_limited",
-                               "too many requests, retry in %ui seconds",
-                               wait);
+                               "too many requests, retry in %ui second%s",
+                               wait, wait == 1 ? "" : "s");
 }
 
 

@@ -57,6 +57,13 @@ void ngx_http_krj_limit_set_rate(ngx_http_krj_limit_t *limit,
 ngx_int_t ngx_http_krj_limit(ngx_http_request_t *r, ngx_uint_t kind,
     ngx_str_t *key, ngx_http_krj_limit_t *limit, ngx_uint_t commit);
 
+/*
+ * The 429 of a bucket found over its burst before, whatever it holds now:
+ * for a request refused without the work that would have counted it.
+ */
+ngx_int_t ngx_http_krj_limit_busy(ngx_http_request_t *r, ngx_uint_t kind,
+    ngx_str_t *key, ngx_http_krj_limit_t *limit);
+
 /* whether the bucket is over its burst, without answering */
 ngx_uint_t ngx_http_krj_limit_over(ngx_http_request_t *r, ngx_uint_t kind,
     ngx_str_t *key, ngx_http_krj_limit_t *limit);

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "krj_principal.h"
+#include "krj_str.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_principals.h"
 
@@ -49,6 +50,7 @@ static char *ngx_http_krj_principals_entry(ngx_http_krj_principals_t *p,
     char *err);
 static void ngx_http_krj_principals_scopes(ngx_http_krj_scopes_t *scopes,
     krj_span_t *span);
+static void ngx_http_krj_principals_dummy(ngx_http_krj_principals_t *p);
 static void ngx_http_krj_principals_drop(ngx_http_krj_principals_t *p);
 
 
@@ -380,6 +382,8 @@ ngx_http_krj_principals_load(ngx_http_krj_principals_t *p, ngx_log_t *log)
     ngx_array_t      *entries;
     ngx_file_info_t   fi;
 
+    p->looked = ngx_current_msec;
+
     switch (ngx_http_krj_file_look(&p->file, &fd, &fi, &err, log)) {
 
     case NGX_HTTP_KRJ_FILE_CHANGED:
@@ -400,15 +404,26 @@ ngx_http_krj_principals_load(ngx_http_krj_principals_t *p, ngx_log_t *log)
         return;
     }
 
-    if (ngx_file_size(&fi) > KRJ_PRINCIPAL_FILE_MAX || !ngx_is_file(&fi)) {
+    /* the words krj-batch uses for the same files */
+
+    if (!ngx_is_file(&fi) || ngx_file_size(&fi) > KRJ_PRINCIPAL_FILE_MAX) {
         ngx_http_krj_file_close(&p->file, fd, log);
 
         if (ngx_http_krj_file_refused(&p->file, &fi)) {
-            ngx_log_error(NGX_LOG_CRIT, log, 0,
-                          "krj: \"%V\" is not a regular file of at most "
-                          "%d bytes, every %s of it is refused",
-                          &p->file.path, KRJ_PRINCIPAL_FILE_MAX,
-                          p->type == NGX_HTTP_KRJ_KEYS ? "key" : "user");
+            if (!ngx_is_file(&fi)) {
+                ngx_log_error(NGX_LOG_CRIT, log, 0,
+                              "krj: \"%V\": not a regular file, every %s "
+                              "of it is refused", &p->file.path,
+                              p->type == NGX_HTTP_KRJ_KEYS ? "key" : "user");
+
+            } else {
+                ngx_log_error(NGX_LOG_CRIT, log, 0,
+                              "krj: \"%V\": file is %O bytes, over the "
+                              "limit of %d, every %s of it is refused",
+                              &p->file.path, ngx_file_size(&fi),
+                              KRJ_PRINCIPAL_FILE_MAX,
+                              p->type == NGX_HTTP_KRJ_KEYS ? "key" : "user");
+            }
         }
 
         ngx_http_krj_principals_drop(p);
@@ -471,6 +486,8 @@ ngx_http_krj_principals_load(ngx_http_krj_principals_t *p, ngx_log_t *log)
     p->pool = pool;
     p->entries = entries;
 
+    ngx_http_krj_principals_dummy(p);
+
     ngx_http_krj_file_loaded(&p->file, &fi);
 
     ngx_log_error(NGX_LOG_INFO, log, 0, "krj: %ui entries loaded from \"%V\"",
@@ -488,6 +505,7 @@ ngx_http_krj_principals_parse(ngx_http_krj_principals_t *p, ngx_pool_t *pool,
     u_char      *line, *nl, *last;
     ngx_uint_t   n;
     char         err[KRJ_PRINCIPAL_ERRLEN];
+    char         text[KRJ_PRINCIPAL_ERRLEN];
 
     last = buf + len;
 
@@ -507,9 +525,12 @@ ngx_http_krj_principals_parse(ngx_http_krj_principals_t *p, ngx_pool_t *pool,
         }
 
         if (rv != NGX_CONF_OK) {
+            /* the reason may quote the line */
+            (void) krj_str_escape(text, sizeof(text), rv, ngx_strlen(rv), 1);
+
             ngx_log_error(NGX_LOG_ERR, log, 0,
                           "krj: %s in \"%V\" on line %ui, the line is "
-                          "skipped", rv, &p->file.path, n);
+                          "skipped", text, &p->file.path, n);
         }
     }
 
@@ -629,6 +650,58 @@ ngx_http_krj_principals_scopes(ngx_http_krj_scopes_t *scopes,
 }
 
 
+/*
+ * An unknown user is checked against the hash of the costliest entry,
+ * so that the time of a refusal tells nothing about which names exist,
+ * whatever schemes and costs the file mixes; the verdict is thrown away.
+ */
+
+static void
+ngx_http_krj_principals_dummy(ngx_http_krj_principals_t *p)
+{
+    ngx_uint_t            i;
+    unsigned long         cost, max;
+    ngx_http_krj_user_t  *u;
+
+    ngx_str_null(&p->dummy);
+
+    if (p->type != NGX_HTTP_KRJ_USERS) {
+        return;
+    }
+
+    u = p->entries->elts;
+    max = 0;
+
+    for (i = 0; i < p->entries->nelts; i++) {
+        cost = krj_hash_cost((char *) u[i].hash.data, u[i].hash.len);
+
+        if (p->dummy.data == NULL || cost > max) {
+            p->dummy = u[i].hash;
+            max = cost;
+        }
+    }
+}
+
+
+ngx_uint_t
+ngx_http_krj_principals_refresh(ngx_http_krj_principals_t *p, ngx_log_t *log)
+{
+    ngx_array_t  *entries;
+
+    if (p == NULL
+        || ngx_current_msec - p->looked < NGX_HTTP_KRJ_LOOK_MIN)
+    {
+        return 0;
+    }
+
+    entries = p->entries;
+
+    ngx_http_krj_principals_load(p, log);
+
+    return p->entries != entries;
+}
+
+
 static void
 ngx_http_krj_principals_drop(ngx_http_krj_principals_t *p)
 {
@@ -638,6 +711,7 @@ ngx_http_krj_principals_drop(ngx_http_krj_principals_t *p)
 
     p->pool = NULL;
     p->entries = NULL;
+    ngx_str_null(&p->dummy);
 
     ngx_http_krj_file_forget(&p->file);
 }

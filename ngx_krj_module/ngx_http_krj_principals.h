@@ -23,8 +23,10 @@
 #include "ngx_http_krj_limit.h"
 
 
-#define NGX_HTTP_KRJ_KEYS   0
-#define NGX_HTTP_KRJ_USERS  1
+#define NGX_HTTP_KRJ_KEYS      0
+#define NGX_HTTP_KRJ_USERS     1
+
+#define NGX_HTTP_KRJ_LOOK_MIN  100
 
 
 typedef struct {
@@ -50,6 +52,8 @@ typedef struct {
     /* per worker */
     ngx_pool_t                  *pool;
     ngx_array_t                 *entries;   /* NULL: nothing is valid */
+    ngx_str_t                    dummy;     /* the costliest user's hash */
+    ngx_msec_t                   looked;    /* the last look at the file */
 } ngx_http_krj_principals_t;
 
 
@@ -71,6 +75,15 @@ ngx_int_t ngx_http_krj_principals_check_access(ngx_conf_t *cf,
 
 /* at process start and on every tick: loads the file if it changed */
 void ngx_http_krj_principals_load(ngx_http_krj_principals_t *p,
+    ngx_log_t *log);
+
+/*
+ * The same for a request that named an unknown key or user, which may be
+ * newer than the last tick: at most once per NGX_HTTP_KRJ_LOOK_MIN ms per
+ * worker, so a flood of bad keys costs one open() and fstat() a time.
+ * Returns 1 when the file was loaded anew.
+ */
+ngx_uint_t ngx_http_krj_principals_refresh(ngx_http_krj_principals_t *p,
     ngx_log_t *log);
 
 /* the key of a SHA-256 digest, every entry compared in constant time */

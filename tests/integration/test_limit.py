@@ -44,12 +44,17 @@ def limited(make_krj, limit, workers=1, auth="off", extra=""):
 """ % (auth, limit))
 
 
-def assert_429(resp, what):
+def assert_429(resp, what, code="rate_limited"):
     assert resp.status == 429, "%s: 429, got %d" % (what, resp.status)
     doc = json.loads(resp.body)
     assert doc["error"]["status"] == 429 and \
-        doc["error"]["code"] == "rate_limited", what
-    assert int(resp.headers["retry-after"]) >= 1, what
+        doc["error"]["code"] == code, what
+    wait = int(resp.headers["retry-after"])
+    assert wait >= 1, what
+    # the message says the wait the header says, in plain words
+    assert doc["error"]["message"].endswith(
+        "retry in %d %s" % (wait, "second" if wait == 1 else "seconds")), \
+        doc["error"]["message"]
     assert resp.headers.get("x-content-type-options") == "nosniff", what
 
 
@@ -201,11 +206,14 @@ def test_fail_limit_locks_out_guesser_not_others(make_krj, tmp_path):
         assert k.get("/api/v1/categories",
                      headers=auth("alice", "guess%d" % i)).status == 401, i
     resp = k.get("/api/v1/categories", headers=auth("alice", "guess"))
-    assert_429(resp, "the seventh guess")
+    # a lockout is not a rate limit: its own code and words
+    assert_429(resp, "the seventh guess", code="auth_locked")
+    assert json.loads(resp.body)["error"]["message"].startswith(
+        "too many failed logins from this address, retry in ")
     assert resp.headers["ratelimit-policy"] == '"krj";q=5;w=60'
     # the guesser's address is locked out even with the right password
-    assert k.get("/api/v1/categories",
-                 headers=auth("alice", "secret")).status == 429
+    resp = k.get("/api/v1/categories", headers=auth("alice", "secret"))
+    assert_429(resp, "the right password, locked out", code="auth_locked")
     # alice from another address is not
     status, headers, _ = get_from(k.port, "/api/v1/categories", "127.0.0.2",
                                   auth("alice", "secret"))

@@ -157,7 +157,7 @@ def test_failures_counted_once_per_request(k):
     for what in ("guess", "secret"):
         status, body = get_from(k.port, "/loose/categories", "127.0.0.4",
                                 basic("alice", what))
-        assert status == 429 and b'"rate_limited"' in body, \
+        assert status == 429 and b'"auth_locked"' in body, \
             "locked out (%s)" % what
     # one verification per failed request; none while locked out, though
     # limit_req asked for $krj_principal
