@@ -270,19 +270,20 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
                                        "no category \"%V\"", &slug);
     }
 
-    if (!ngx_http_krj_scopes_allow(ngx_http_krj_scopes(r), slug.data,
-                                   slug.len))
-    {
-        return ngx_http_krj_send_error(r, NGX_HTTP_FORBIDDEN, "forbidden",
-                                       "no access to category \"%V\"",
-                                       &slug);
-    }
-
     /* for $krj_category: the mapping outlives the request's log phase */
 
     ctx = ngx_http_krj_ctx(r);
     ctx->category.data = (u_char *) krj_snap_ptr(snap, cat->slug);
     ctx->category.len = cat->slug.len;
+
+    /* a refusal, as the access phase's: an error_page 403 applies */
+
+    if (!ngx_http_krj_scopes_allow(ngx_http_krj_scopes(r), slug.data,
+                                   slug.len))
+    {
+        return ngx_http_krj_refuse(r, NGX_HTTP_FORBIDDEN, "forbidden",
+                                   "no access to category \"%V\"", &slug);
+    }
 
     if (r->args.len == 0) {
         return csv ? ngx_http_krj_whole(r, snapshot, NGX_HTTP_KRJ_CSV,

@@ -25,6 +25,10 @@ static void ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
     ngx_log_t *log);
 static size_t ngx_http_krj_snapshot_syserr(u_char *buf, size_t size,
     const char *call, ngx_str_t *name, ngx_err_t err);
+static u_char *ngx_http_krj_snapshot_copy(ngx_http_krj_main_conf_t *kmcf,
+    ngx_fd_t fd, ngx_file_info_t *fi, size_t len, int *memfd,
+    ngx_log_t *log);
+static void ngx_http_krj_snapshot_close(int fd, ngx_log_t *log);
 static void ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot);
 static void ngx_http_krj_snapshot_cleanup(void *data);
 
@@ -76,9 +80,9 @@ static ngx_http_krj_snapshot_t *
 ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
     ngx_file_info_t *fi, ngx_log_t *log)
 {
+    int                       memfd;
     size_t                    n, len;
     u_char                   *base;
-    ngx_err_t                 err;
     ngx_http_krj_snapshot_t  *snapshot;
     char                      err_text[KRJ_SNAP_ERRLEN];
     u_char                    reason[NGX_HTTP_KRJ_REASON_LEN];
@@ -111,19 +115,9 @@ ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
 
     len = (size_t) ngx_file_size(fi);
 
-    /*
-     * MAP_SHARED: every worker shares the page cache copy.  krj-batch
-     * never writes into a published file, it renames a new one over it,
-     * so the mapped bytes cannot change under a request.
-     */
+    base = ngx_http_krj_snapshot_copy(kmcf, fd, fi, len, &memfd, log);
 
-    base = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-
-    if (base == MAP_FAILED) {
-        err = ngx_errno;
-        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason), "mmap()",
-                                         &kmcf->snapshot, err);
-        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
+    if (base == NULL) {
         return NULL;
     }
 
@@ -146,6 +140,7 @@ ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
 
     snapshot->base = base;
     snapshot->len = len;
+    snapshot->fd = memfd;
     snapshot->log = ngx_cycle->log;
     snapshot->refcount = 1;
 
@@ -165,7 +160,141 @@ failed:
                       "munmap() \"%V\" failed", &kmcf->snapshot);
     }
 
+    ngx_http_krj_snapshot_close(memfd, log);
+
     return NULL;
+}
+
+
+/*
+ * The worker serves a private copy, not the file: a sealed memfd that no
+ * file operation can shrink or change.  Mapping the file itself, a cp or
+ * a truncate over it (krj-batch renames, an operator may not) pulled the
+ * pages from under the workers, and they died of SIGBUS.  The copy costs
+ * one read of the file per worker and generation, and the snapshot's size
+ * in memory per worker.  A file that changes while it is read fails its
+ * checksum and is refused like any bad file.
+ */
+
+static u_char *
+ngx_http_krj_snapshot_copy(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
+    ngx_file_info_t *fi, size_t len, int *memfd, ngx_log_t *log)
+{
+    int         md;
+    size_t      off, n;
+    u_char     *w, *base;
+    ssize_t     got;
+    ngx_err_t   err;
+    u_char      reason[NGX_HTTP_KRJ_REASON_LEN];
+
+    w = MAP_FAILED;
+
+    md = memfd_create("krj.snapshot", MFD_CLOEXEC|MFD_ALLOW_SEALING);
+
+    if (md == -1) {
+        err = ngx_errno;
+        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
+                                         "memfd_create()", &kmcf->snapshot,
+                                         err);
+        goto refused;
+    }
+
+    if (ftruncate(md, (off_t) len) == -1) {
+        err = ngx_errno;
+        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
+                                         "ftruncate()", &kmcf->snapshot,
+                                         err);
+        goto refused;
+    }
+
+    w = mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_SHARED, md, 0);
+
+    if (w == MAP_FAILED) {
+        err = ngx_errno;
+        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason), "mmap()",
+                                         &kmcf->snapshot, err);
+        goto refused;
+    }
+
+    for (off = 0; off < len; off += got) {
+        got = pread(fd, w + off, len - off, (off_t) off);
+
+        if (got == -1 && ngx_errno == NGX_EINTR) {
+            got = 0;
+            continue;
+        }
+
+        if (got == -1) {
+            err = ngx_errno;
+            n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
+                                             "pread()", &kmcf->snapshot,
+                                             err);
+            goto refused;
+        }
+
+        if (got == 0) {
+            n = ngx_snprintf(reason, sizeof(reason),
+                             "file shrank to %uz bytes while it was read",
+                             off)
+                - reason;
+            goto refused;
+        }
+    }
+
+    /* a writable mapping would keep F_SEAL_WRITE from being set */
+
+    if (munmap(w, len) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      "munmap() of the krj copy failed");
+    }
+
+    w = MAP_FAILED;
+
+    if (fcntl(md, F_ADD_SEALS,
+              F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE|F_SEAL_SEAL)
+        == -1)
+    {
+        err = ngx_errno;
+        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
+                                         "fcntl(F_ADD_SEALS)",
+                                         &kmcf->snapshot, err);
+        goto refused;
+    }
+
+    base = mmap(NULL, len, PROT_READ, MAP_SHARED, md, 0);
+
+    if (base == MAP_FAILED) {
+        err = ngx_errno;
+        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason), "mmap()",
+                                         &kmcf->snapshot, err);
+        goto refused;
+    }
+
+    *memfd = md;
+
+    return base;
+
+refused:
+
+    if (w != MAP_FAILED && munmap(w, len) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      "munmap() of the krj copy failed");
+    }
+
+    ngx_http_krj_snapshot_close(md, log);
+    ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
+
+    return NULL;
+}
+
+
+static void
+ngx_http_krj_snapshot_close(int fd, ngx_log_t *log)
+{
+    if (fd != -1 && close(fd) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      "close() of the krj copy failed");
+    }
 }
 
 
@@ -344,6 +473,8 @@ ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot)
                       "munmap() of krj generation %V failed",
                       &snapshot->generation);
     }
+
+    ngx_http_krj_snapshot_close(snapshot->fd, snapshot->log);
 
     ngx_free(snapshot);
 }

@@ -24,8 +24,9 @@
 
 struct ngx_http_krj_snapshot_s {
     ngx_uint_t                   refcount;  /* requests + 1 while current */
-    u_char                      *base;
+    u_char                      *base;      /* a sealed copy, read-only */
     size_t                       len;
+    int                          fd;        /* of the copy */
     krj_snap_t                   snap;
     ngx_str_t                    generation;
     u_char                       gen[NGX_HTTP_KRJ_GENERATION_LEN];
