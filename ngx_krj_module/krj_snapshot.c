@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "krj_date.h"
 #include "krj_snapshot.h"
 
 
@@ -188,6 +189,7 @@ krj_snap_find_ticker(const krj_snap_t *snap, const char *ticker, size_t len)
 static int
 krj_snap_check_header(krj_snap_t *snap, char *err)
 {
+    char                      iso[KRJ_DATE_ISO_LEN + 1];
     unsigned int              mdlen;
     const krj_snap_header_t  *h;
     uint8_t                   md[EVP_MAX_MD_SIZE];
@@ -230,8 +232,33 @@ krj_snap_check_header(krj_snap_t *snap, char *err)
         return krj_snap_error(err, "checksum mismatch");
     }
 
+    /*
+     * Every time and date is one krj_date.h can write: an age computed
+     * from them cannot overflow, and /ready cannot be told "age 0" by a
+     * generated_at of INT64_MIN.
+     */
+
+    if (h->generated_at < 0
+        || h->generated_at
+           > (int64_t) (KRJ_DATE_MAX_DAYS + 1) * KRJ_SECONDS_PER_DAY - 1)
+    {
+        return krj_snap_error(err, "generated_at %lld is not a time from "
+                              "1970 to 9999", (long long) h->generated_at);
+    }
+
     if (!krj_snap_ref_ok(snap, h->generated_at_iso)) {
         return krj_snap_error(err, "generated_at_iso out of bounds");
+    }
+
+    krj_date_iso(h->generated_at, iso);
+
+    if (h->generated_at_iso.len != KRJ_DATE_ISO_LEN
+        || memcmp(krj_snap_ptr(snap, h->generated_at_iso), iso,
+                  KRJ_DATE_ISO_LEN)
+           != 0)
+    {
+        return krj_snap_error(err, "generated_at_iso does not say "
+                              "generated_at (%s)", iso);
     }
 
     if (!krj_snap_array_ok(snap, h->categories, h->ncategories,
@@ -270,6 +297,7 @@ krj_snap_check_header(krj_snap_t *snap, char *err)
 static int
 krj_snap_check_category(const krj_snap_t *snap, uint32_t i, char *err)
 {
+    long                        days;
     const krj_snap_category_t  *cat;
 
     cat = &snap->categories[i];
@@ -285,6 +313,14 @@ krj_snap_check_category(const krj_snap_t *snap, uint32_t i, char *err)
     {
         return krj_snap_error(err, "category %u: label, signal_date or "
                               "source_file out of bounds", i);
+    }
+
+    if (krj_date_parse(krj_snap_ptr(snap, cat->signal_date),
+                       cat->signal_date.len, &days, NULL)
+        != 0)
+    {
+        return krj_snap_error(err, "category %u: signal_date is not a "
+                              "date from 1970 to 9999", i);
     }
 
     if (!krj_snap_ref_ok(snap, cat->sha256) || cat->sha256.len != 64) {

@@ -14,6 +14,7 @@
 #include "krj_csv.h"
 #include "krj_publish.h"
 #include "krj_scan.h"
+#include "krj_date.h"
 #include "krj_snapshot.h"
 #include "krj_snapshot_write.h"
 
@@ -443,6 +444,71 @@ START_TEST(test_structural)
 END_TEST
 
 
+/* a copy of the snapshot with generated_at set and the checksum redone */
+static int
+open_with_time(int64_t t, int fix_iso, char *err)
+{
+    int                 rc;
+    char                iso[KRJ_DATE_ISO_LEN + 1];
+    uint8_t            *p;
+    krj_snap_t          s;
+    krj_snap_header_t  *h;
+
+    p = malloc(snap_len);
+    ck_assert_ptr_nonnull(p);
+    memcpy(p, snap_data, snap_len);
+
+    h = (krj_snap_header_t *) p;
+    h->generated_at = t;
+
+    if (fix_iso) {
+        krj_date_iso(t, iso);
+        memcpy(p + h->generated_at_iso.off, iso, KRJ_DATE_ISO_LEN);
+    }
+
+    resum(p, snap_len);
+    rc = krj_snap_open(&s, p, snap_len, err);
+    free(p);
+
+    return rc;
+}
+
+
+START_TEST(test_times_and_dates)
+{
+    char                  err[KRJ_SNAP_ERRLEN];
+    uint8_t              *date;
+    krj_snap_t            s;
+    krj_snap_category_t  *cat;
+
+    /* INT64_MIN made /ready say "age 0" and its subtraction overflow */
+    ck_assert_int_eq(open_with_time(INT64_MIN, 0, err), -1);
+    ck_assert_msg(strstr(err, "generated_at") != NULL, "%s", err);
+    ck_assert_int_eq(open_with_time(-1, 0, err), -1);
+    ck_assert_int_eq(open_with_time(INT64_MAX, 0, err), -1);
+    ck_assert_int_eq(open_with_time(253402300800LL, 0, err), -1);
+
+    /* a time in range, but not the one the ISO form says */
+    ck_assert_int_eq(open_with_time(1767981601, 0, err), -1);
+    ck_assert_msg(strstr(err, "generated_at_iso") != NULL, "%s", err);
+
+    /* the extremes of the range, said consistently */
+    ck_assert_msg(open_with_time(0, 1, err) == 0, "%s", err);
+    ck_assert_msg(open_with_time(253402300799LL, 1, err) == 0, "%s", err);
+
+    /* a category date that is no date */
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), 0);
+    cat = (krj_snap_category_t *) (snap_data + s.hdr->categories.off);
+    date = snap_data + cat->signal_date.off;
+    ck_assert_uint_eq(cat->signal_date.len, 10);
+    memcpy(date, "2026-02-30", 10);
+    resum(snap_data, snap_len);
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), -1);
+    ck_assert_msg(strstr(err, "signal_date") != NULL, "%s", err);
+}
+END_TEST
+
+
 static Suite *
 snapshot_suite(void)
 {
@@ -458,6 +524,7 @@ snapshot_suite(void)
     tcase_add_test(tc, test_bit_flips);
     tcase_add_test(tc, test_checksum_message);
     tcase_add_test(tc, test_structural);
+    tcase_add_test(tc, test_times_and_dates);
     suite_add_tcase(s, tc);
 
     return s;
