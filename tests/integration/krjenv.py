@@ -7,7 +7,7 @@ Stable API (other test files import it):
 
     REPO, BUILD, MODULE, BATCH, DATA, NGINX_BIN, ASAN
     free_port()
-    Nginx(prefix_dir, http_conf, workers=1, main_conf="")
+    Nginx(prefix_dir, http_conf, workers=1, main_conf="", user="root")
         .start() .stop() .reload() .test_config() -> (rc, output)
         .error_log(since=0) .log_size() .check_log(allow=())
         .worker_pids() .write_conf(...) .ports .prefix .conf_path
@@ -87,7 +87,8 @@ def _sanitizer_env(prefix):
 class Nginx:
     """One nginx master (daemon off, own process group) in prefix_dir."""
 
-    def __init__(self, prefix_dir, http_conf, workers=1, main_conf=""):
+    def __init__(self, prefix_dir, http_conf, workers=1, main_conf="",
+                 user="root"):
         self.prefix = Path(prefix_dir).resolve()
         self.prefix.mkdir(parents=True, exist_ok=True)
         self.conf_path = self.prefix / "nginx.conf"
@@ -100,6 +101,7 @@ class Nginx:
         self.http_conf = http_conf
         self.main_conf = main_conf
         self.workers = workers
+        self.user = user
         self.write_conf()
 
     # configuration
@@ -108,7 +110,7 @@ class Nginx:
         p = self.prefix
         return (
             "load_module %s;\n"
-            "user root;\n"
+            "user %s;\n"
             "worker_processes %d;\n"
             "error_log %s info;\n"
             "pid %s;\n"
@@ -123,7 +125,8 @@ class Nginx:
             "    access_log %s;\n"
             "%s\n"
             "}\n"
-        ) % (MODULE, self.workers, self.error_log_path, self.pid_path,
+        ) % (MODULE, self.user, self.workers, self.error_log_path,
+             self.pid_path,
              self.main_conf, p, p, p, p, p, self.access_log_path,
              self.http_conf)
 
@@ -493,7 +496,7 @@ class Krj:
     def __init__(self, tmp_dir, files=None, workers=1, reload_interval="1s",
                  http_extra="", server_extra="", main_conf="",
                  locations=API_LOCATIONS, zone="krj_zone krj 1m;",
-                 listen_extra=""):
+                 listen_extra="", user="root"):
         self.dir = Path(tmp_dir)
         self.data = self.dir / "data"
         self.out = self.dir / "out"
@@ -518,7 +521,7 @@ class Krj:
              (" " + listen_extra) if listen_extra else "", locations,
              server_extra)
         self.nginx = Nginx(self.dir / "nginx", http_conf, workers=workers,
-                           main_conf=main_conf)
+                           main_conf=main_conf, user=user)
 
     def add_file(self, name, content=None):
         """Copies a fixture (by base name or path) into the data dir, or

@@ -87,6 +87,18 @@ def test_ticker_list_case_insensitive(krj, model):
     assert d["count"] == 2, "list is OR, case-insensitive, unknown ignored"
 
 
+def test_ticker_list_trimmed(krj, model):
+    # "AAPL, MSFT" as a person types it: the spaces are no part of a ticker
+    want = check(krj, model["sp500"], ticker="AAPL,MSFT")
+    for qs in ("ticker=AAPL,%20MSFT", "ticker=%20AAPL%20,MSFT%09",
+               "ticker=AAPL,%20%20MSFT"):
+        d, _ = get_json(krj, "/api/v1/signals/sp500?" + qs)
+        assert d["rows"] == want["rows"] and d["count"] == 2, qs
+    d, _ = get_json(krj, "/api/v1/signals/sp500?signal=Long,%20Short")
+    assert d["count"] == check(krj, model["sp500"],
+                               signal="Long,Short")["count"]
+
+
 def test_ticker_duplicate_rows_kept(krj, model):
     d = check(krj, model["equities"], ticker="LLY")
     assert d["count"] == 2, "LLY is listed twice in Equities"

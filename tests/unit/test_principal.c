@@ -5,6 +5,7 @@
 
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/sha.h>
@@ -383,6 +384,102 @@ START_TEST(test_key_digest_known)
 END_TEST
 
 
+/*
+ * The corpus of tests/data/principals/, which krj-batch and nginx also
+ * read in test_principal_agreement.py: line N of the corpus against line
+ * N of its .expect, "skip", "ok", "ok expired" or "bad: " and the start of
+ * the reason.
+ */
+static void
+corpus(const char *name, int users)
+{
+    int                rc;
+    char               path[1024], exp[512];
+    FILE              *f, *x;
+    char              *nl, *text;
+    size_t             len, cap;
+    ssize_t            n;
+    unsigned           lines, no;
+    krj_key_entry_t    ke;
+    krj_user_entry_t   ue;
+
+    snprintf(path, sizeof(path), "%s/principals/%s", KRJ_TEST_DATA, name);
+    f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s", path);
+
+    snprintf(path, sizeof(path), "%s/principals/%s.expect", KRJ_TEST_DATA,
+             name);
+    x = fopen(path, "r");
+    ck_assert_msg(x != NULL, "%s", path);
+
+    text = NULL;
+    cap = 0;
+    lines = 0;
+
+    while ((n = getline(&text, &cap, f)) != -1) {
+        lines++;
+        len = (size_t) n;
+
+        if (len > 0 && text[len - 1] == '\n') {
+            len--;
+        }
+
+        ck_assert_msg(fgets(exp, sizeof(exp), x) != NULL, "%s: no "
+                      "expectation for line %u", name, lines);
+        nl = strchr(exp, '\n');
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+
+        ck_assert_int_eq(sscanf(exp, "%u", &no), 1);
+        ck_assert_uint_eq(no, lines);
+        nl = strchr(exp, ' ') + 1;
+
+        err[0] = '\0';
+        rc = users ? krj_user_line_parse(text, len, &ue, err)
+                   : krj_key_line_parse(text, len, &ke, err);
+
+        if (strcmp(nl, "skip") == 0) {
+            ck_assert_msg(rc == KRJ_LINE_SKIP, "%s:%u: %d", name, lines, rc);
+
+        } else if (strncmp(nl, "ok", 2) == 0) {
+            ck_assert_msg(rc == KRJ_LINE_ENTRY, "%s:%u: refused: %s", name,
+                          lines, err);
+
+        } else {
+            ck_assert_msg(strncmp(nl, "bad: ", 5) == 0, "%s", nl);
+            ck_assert_msg(rc == KRJ_LINE_BAD, "%s:%u: accepted", name,
+                          lines);
+            ck_assert_msg(strncmp(err, nl + 5, strlen(nl + 5)) == 0,
+                          "%s:%u: reason \"%s\", expected \"%s...\"", name,
+                          lines, err, nl + 5);
+        }
+    }
+
+    ck_assert_msg(fgets(exp, sizeof(exp), x) == NULL, "%s: more "
+                  "expectations than lines", name);
+    ck_assert_uint_gt(lines, 20);
+
+    free(text);
+    fclose(f);
+    fclose(x);
+}
+
+
+START_TEST(test_corpus_keys)
+{
+    corpus("keys", 0);
+}
+END_TEST
+
+
+START_TEST(test_corpus_users)
+{
+    corpus("users", 1);
+}
+END_TEST
+
+
 static Suite *
 principal_suite(void)
 {
@@ -406,6 +503,8 @@ principal_suite(void)
     tcase_add_test(tc, test_line_name);
     tcase_add_test(tc, test_key_generate);
     tcase_add_test(tc, test_key_digest_known);
+    tcase_add_test(tc, test_corpus_keys);
+    tcase_add_test(tc, test_corpus_users);
 
     suite_add_tcase(s, tc);
 
