@@ -34,6 +34,8 @@ static char *ngx_http_krj_check_interval(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_krj_max_age(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_krj_thread_pool(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_krj_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_krj_status(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -74,6 +76,13 @@ static ngx_command_t  ngx_http_krj_commands[] = {
     { ngx_string("krj_max_age"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_krj_max_age,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("krj_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_krj_thread_pool,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -309,6 +318,19 @@ ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(kmcf->reload_interval, 5000);
     ngx_conf_init_value(kmcf->max_age, NGX_HTTP_KRJ_MAX_AGE);
 
+#if (NGX_THREADS)
+
+    /* nginx's default pool, made only if something uses it */
+
+    if (kmcf->used && !kmcf->thread_pool_set) {
+        kmcf->thread_pool = ngx_thread_pool_add(cf, NULL);
+        if (kmcf->thread_pool == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+#endif
+
     if (kmcf->used && kmcf->snapshot.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"krj_api\" and \"krj_status ready\" need "
@@ -428,6 +450,51 @@ ngx_http_krj_max_age(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * krj_thread_pool name | off: where a new snapshot is copied and
+ * validated, so that the worker answers meanwhile; off loads it in the
+ * event loop, which stalls the worker for as long as that takes.
+ */
+
+static char *
+ngx_http_krj_thread_pool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_krj_main_conf_t *kmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (kmcf->thread_pool_set) {
+        return "is duplicate";
+    }
+
+    kmcf->thread_pool_set = 1;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        return NGX_CONF_OK;
+    }
+
+#if (NGX_THREADS)
+
+    kmcf->thread_pool = ngx_thread_pool_add(cf, &value[1]);
+    if (kmcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+
+#else
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\" needs nginx built with --with-threads, "
+                       "or \"off\"", &cmd->name);
+    return NGX_CONF_ERROR;
+
+#endif
+}
+
+
 static char *
 ngx_http_krj_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -510,7 +577,7 @@ ngx_http_krj_init_process(ngx_cycle_t *cycle)
                                     "no snapshot loaded yet")
                        - kmcf->reason;
 
-    ngx_http_krj_snapshot_check(kmcf, cycle->log);
+    ngx_http_krj_snapshot_check(kmcf, 1, cycle->log);
 
     ev = &kmcf->reload_event;
 
@@ -551,7 +618,7 @@ ngx_http_krj_reload_handler(ngx_event_t *ev)
 
     kmcf = ev->data;
 
-    ngx_http_krj_snapshot_check(kmcf, ev->log);
+    ngx_http_krj_snapshot_check(kmcf, 0, ev->log);
 
     ngx_add_timer(ev, kmcf->reload_interval);
 }

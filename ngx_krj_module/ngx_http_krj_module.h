@@ -19,6 +19,9 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#if (NGX_THREADS)
+#include <ngx_thread_pool.h>
+#endif
 
 #include "krj_snapshot.h"
 #include "ngx_http_krj_file.h"
@@ -49,9 +52,15 @@ typedef struct {
     time_t                       max_age;       /* 0: off */
     ngx_shm_zone_t              *shm_zone;      /* krj_zone, or NULL */
     ngx_uint_t                   used;          /* a location serves data */
+#if (NGX_THREADS)
+    ngx_thread_pool_t           *thread_pool;   /* NULL: load in the loop */
+    ngx_thread_task_t           *task;          /* per worker, made once */
+#endif
+    ngx_flag_t                   thread_pool_set;
 
     /* per worker process */
     ngx_http_krj_snapshot_t     *current;
+    ngx_uint_t                   loading;       /* a load is in a thread */
     ngx_event_t                  reload_event;
     ngx_http_krj_file_t          file;
     size_t                       reason_len;    /* why current is NULL */

@@ -11,13 +11,32 @@
 #include <sys/mman.h>
 
 #include "ngx_http_krj_module.h"
+#include "ngx_http_krj_load.h"
 #include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_zone.h"
 
 
-static ngx_http_krj_snapshot_t *ngx_http_krj_snapshot_map(
-    ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd, ngx_file_info_t *fi,
-    ngx_log_t *log);
+/*
+ * A load in flight, and what it needs back in the event loop.  One per
+ * worker, made once: nginx's thread pool reads the task after its
+ * completion handler has run, so a task must outlive its load.
+ */
+typedef struct {
+    ngx_http_krj_main_conf_t    *kmcf;
+    ngx_file_info_t              fi;
+    ngx_msec_t                   start;
+    ngx_http_krj_load_t          load;
+} ngx_http_krj_job_t;
+
+
+static ngx_int_t ngx_http_krj_snapshot_start(ngx_http_krj_main_conf_t *kmcf,
+    ngx_fd_t fd, ngx_file_info_t *fi, ngx_uint_t wait, ngx_log_t *log);
+#if (NGX_THREADS)
+static void ngx_http_krj_snapshot_thread(void *data, ngx_log_t *log);
+static void ngx_http_krj_snapshot_loaded(ngx_event_t *ev);
+#endif
+static void ngx_http_krj_snapshot_finish(ngx_http_krj_main_conf_t *kmcf,
+    ngx_http_krj_job_t *job, ngx_log_t *log);
 static void ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
     ngx_http_krj_snapshot_t *snapshot, ngx_file_info_t *fi, ngx_log_t *log);
 static void ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
@@ -25,10 +44,6 @@ static void ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
     ngx_log_t *log);
 static size_t ngx_http_krj_snapshot_syserr(u_char *buf, size_t size,
     const char *call, ngx_str_t *name, ngx_err_t err);
-static u_char *ngx_http_krj_snapshot_copy(ngx_http_krj_main_conf_t *kmcf,
-    ngx_fd_t fd, ngx_file_info_t *fi, size_t len, int *memfd,
-    ngx_log_t *log);
-static void ngx_http_krj_snapshot_close(int fd, ngx_log_t *log);
 static void ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot);
 static void ngx_http_krj_snapshot_cleanup(void *data);
 
@@ -36,19 +51,26 @@ static void ngx_http_krj_snapshot_cleanup(void *data);
 /*
  * Called at process start and on every tick of krj_reload_interval.
  * Opening and fstat()ing a local file is the only system work done when
- * nothing changed; a changed file is mapped and validated completely
- * before any request sees it.
+ * nothing changed; a changed file is copied and validated completely
+ * before any request sees it, in a thread of krj_thread_pool while the
+ * worker goes on answering from the current generation.  At start (wait)
+ * the worker has nothing to answer from yet: it loads before it accepts.
  */
 
 void
-ngx_http_krj_snapshot_check(ngx_http_krj_main_conf_t *kmcf, ngx_log_t *log)
+ngx_http_krj_snapshot_check(ngx_http_krj_main_conf_t *kmcf, ngx_uint_t wait,
+    ngx_log_t *log)
 {
-    size_t                    n;
-    ngx_fd_t                  fd;
-    ngx_err_t                 err;
-    ngx_file_info_t           fi;
-    ngx_http_krj_snapshot_t  *snapshot;
-    u_char                    reason[NGX_HTTP_KRJ_REASON_LEN];
+    size_t            n;
+    ngx_fd_t          fd;
+    ngx_err_t         err;
+    ngx_file_info_t   fi;
+    u_char            reason[NGX_HTTP_KRJ_REASON_LEN];
+
+    if (kmcf->loading) {
+        /* one load at a time: its end looks again */
+        return;
+    }
 
     switch (ngx_http_krj_file_look(&kmcf->file, &fd, &fi, &err, log)) {
 
@@ -66,32 +88,30 @@ ngx_http_krj_snapshot_check(ngx_http_krj_main_conf_t *kmcf, ngx_log_t *log)
         return;
     }
 
-    snapshot = ngx_http_krj_snapshot_map(kmcf, fd, &fi, log);
-
-    ngx_http_krj_file_close(&kmcf->file, fd, log);
-
-    if (snapshot != NULL) {
-        ngx_http_krj_snapshot_swap(kmcf, snapshot, &fi, log);
+    if (ngx_http_krj_snapshot_start(kmcf, fd, &fi, wait, log) != NGX_OK) {
+        ngx_http_krj_file_close(&kmcf->file, fd, log);
     }
 }
 
 
-static ngx_http_krj_snapshot_t *
-ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
-    ngx_file_info_t *fi, ngx_log_t *log)
+/* the cheap checks here; the copy and the validation in the job */
+
+static ngx_int_t
+ngx_http_krj_snapshot_start(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
+    ngx_file_info_t *fi, ngx_uint_t wait, ngx_log_t *log)
 {
-    int                       memfd;
-    size_t                    n, len;
-    u_char                   *base;
-    ngx_http_krj_snapshot_t  *snapshot;
-    char                      err_text[KRJ_SNAP_ERRLEN];
-    u_char                    reason[NGX_HTTP_KRJ_REASON_LEN];
+    size_t               n;
+    ngx_http_krj_job_t  *job, sync;
+#if (NGX_THREADS)
+    ngx_thread_task_t   *task;
+#endif
+    u_char               reason[NGX_HTTP_KRJ_REASON_LEN];
 
     if (!ngx_is_file(fi)) {
         n = ngx_snprintf(reason, sizeof(reason), "not a regular file")
             - reason;
         ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
-        return NULL;
+        return NGX_DECLINED;
     }
 
     if (ngx_file_size(fi) < (off_t) sizeof(krj_snap_header_t)) {
@@ -100,7 +120,7 @@ ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
                          ngx_file_size(fi))
             - reason;
         ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
-        return NULL;
+        return NGX_DECLINED;
     }
 
     if ((uint64_t) ngx_file_size(fi) > KRJ_SNAP_MAX_SIZE
@@ -110,39 +130,129 @@ ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
                          ngx_file_size(fi))
             - reason;
         ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
-        return NULL;
+        return NGX_DECLINED;
     }
 
-    len = (size_t) ngx_file_size(fi);
+#if (NGX_THREADS)
 
-    base = ngx_http_krj_snapshot_copy(kmcf, fd, fi, len, &memfd, log);
+    task = NULL;
 
-    if (base == NULL) {
-        return NULL;
+    if (kmcf->thread_pool && !wait) {
+        if (kmcf->task == NULL) {
+            kmcf->task = ngx_thread_task_alloc(ngx_cycle->pool,
+                                               sizeof(ngx_http_krj_job_t));
+            if (kmcf->task == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        task = kmcf->task;
+        job = task->ctx;
+
+    } else
+#endif
+    {
+        job = &sync;
     }
 
-    snapshot = ngx_alloc(sizeof(ngx_http_krj_snapshot_t), log);
+    ngx_memzero(job, sizeof(ngx_http_krj_job_t));
+
+    job->kmcf = kmcf;
+    job->fi = *fi;
+    job->start = ngx_current_msec;
+    job->load.fd = fd;
+    job->load.len = (size_t) ngx_file_size(fi);
+    job->load.path = kmcf->snapshot;
+
+#if (NGX_THREADS)
+
+    if (task != NULL) {
+        task->handler = ngx_http_krj_snapshot_thread;
+        task->event.handler = ngx_http_krj_snapshot_loaded;
+        task->event.data = job;
+        task->event.log = log;
+
+        if (ngx_thread_task_post(kmcf->thread_pool, task) == NGX_OK) {
+            kmcf->loading = 1;
+            return NGX_OK;
+        }
+
+        /* the pool's queue is full: load here, as without a pool */
+    }
+
+#endif
+
+    ngx_http_krj_load_run(&job->load);
+    ngx_http_krj_snapshot_finish(kmcf, job, log);
+
+    return NGX_OK;
+}
+
+
+#if (NGX_THREADS)
+
+static void
+ngx_http_krj_snapshot_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_krj_job_t  *job = data;
+
+    ngx_http_krj_load_run(&job->load);
+}
+
+
+static void
+ngx_http_krj_snapshot_loaded(ngx_event_t *ev)
+{
+    ngx_http_krj_job_t  *job;
+
+    job = ev->data;
+
+    job->kmcf->loading = 0;
+
+    ngx_http_krj_snapshot_finish(job->kmcf, job, ev->log);
+}
+
+#endif
+
+
+/* in the event loop: the new generation, or the reason it is refused */
+
+static void
+ngx_http_krj_snapshot_finish(ngx_http_krj_main_conf_t *kmcf,
+    ngx_http_krj_job_t *job, ngx_log_t *log)
+{
+    ngx_http_krj_load_t      *load;
+    ngx_http_krj_snapshot_t  *snapshot;
+
+    load = &job->load;
+
+    ngx_http_krj_file_close(&kmcf->file, load->fd, log);
+
+    snapshot = NULL;
+
+    if (load->ok && !ngx_exiting && !ngx_terminate && !ngx_quit) {
+        snapshot = ngx_alloc(sizeof(ngx_http_krj_snapshot_t), log);
+    }
+
     if (snapshot == NULL) {
-        goto failed;
+        if (!load->ok) {
+            ngx_http_krj_snapshot_refuse(kmcf, &job->fi, 0, load->reason,
+                                         load->reason_len, log);
+        }
+
+        ngx_http_krj_load_discard(load, log);
+        return;
     }
 
     ngx_memzero(snapshot, sizeof(ngx_http_krj_snapshot_t));
 
-    err_text[0] = '\0';
-
-    if (krj_snap_open(&snapshot->snap, base, len, err_text) != 0) {
-        n = ngx_strnlen((u_char *) err_text, sizeof(err_text));
-        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, (u_char *) err_text, n,
-                                     log);
-        ngx_free(snapshot);
-        goto failed;
-    }
-
-    snapshot->base = base;
-    snapshot->len = len;
-    snapshot->fd = memfd;
+    snapshot->base = load->base;
+    snapshot->len = load->len;
+    snapshot->fd = load->memfd;
+    snapshot->snap = load->snap;
     snapshot->log = ngx_cycle->log;
     snapshot->refcount = 1;
+    snapshot->took = ngx_current_msec - job->start;
 
     /* the checksum prefix names the generation, the same on every node */
 
@@ -151,150 +261,7 @@ ngx_http_krj_snapshot_map(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
     snapshot->generation.len = NGX_HTTP_KRJ_GENERATION_LEN;
     snapshot->generation.data = snapshot->gen;
 
-    return snapshot;
-
-failed:
-
-    if (munmap(base, len) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
-                      "munmap() \"%V\" failed", &kmcf->snapshot);
-    }
-
-    ngx_http_krj_snapshot_close(memfd, log);
-
-    return NULL;
-}
-
-
-/*
- * The worker serves a private copy, not the file: a sealed memfd that no
- * file operation can shrink or change.  Mapping the file itself, a cp or
- * a truncate over it (krj-batch renames, an operator may not) pulled the
- * pages from under the workers, and they died of SIGBUS.  The copy costs
- * one read of the file per worker and generation, and the snapshot's size
- * in memory per worker.  A file that changes while it is read fails its
- * checksum and is refused like any bad file.
- */
-
-static u_char *
-ngx_http_krj_snapshot_copy(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
-    ngx_file_info_t *fi, size_t len, int *memfd, ngx_log_t *log)
-{
-    int         md;
-    size_t      off, n;
-    u_char     *w, *base;
-    ssize_t     got;
-    ngx_err_t   err;
-    u_char      reason[NGX_HTTP_KRJ_REASON_LEN];
-
-    w = MAP_FAILED;
-
-    md = memfd_create("krj.snapshot", MFD_CLOEXEC|MFD_ALLOW_SEALING);
-
-    if (md == -1) {
-        err = ngx_errno;
-        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
-                                         "memfd_create()", &kmcf->snapshot,
-                                         err);
-        goto refused;
-    }
-
-    if (ftruncate(md, (off_t) len) == -1) {
-        err = ngx_errno;
-        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
-                                         "ftruncate()", &kmcf->snapshot,
-                                         err);
-        goto refused;
-    }
-
-    w = mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_SHARED, md, 0);
-
-    if (w == MAP_FAILED) {
-        err = ngx_errno;
-        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason), "mmap()",
-                                         &kmcf->snapshot, err);
-        goto refused;
-    }
-
-    for (off = 0; off < len; off += got) {
-        got = pread(fd, w + off, len - off, (off_t) off);
-
-        if (got == -1 && ngx_errno == NGX_EINTR) {
-            got = 0;
-            continue;
-        }
-
-        if (got == -1) {
-            err = ngx_errno;
-            n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
-                                             "pread()", &kmcf->snapshot,
-                                             err);
-            goto refused;
-        }
-
-        if (got == 0) {
-            n = ngx_snprintf(reason, sizeof(reason),
-                             "file shrank to %uz bytes while it was read",
-                             off)
-                - reason;
-            goto refused;
-        }
-    }
-
-    /* a writable mapping would keep F_SEAL_WRITE from being set */
-
-    if (munmap(w, len) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
-                      "munmap() of the krj copy failed");
-    }
-
-    w = MAP_FAILED;
-
-    if (fcntl(md, F_ADD_SEALS,
-              F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE|F_SEAL_SEAL)
-        == -1)
-    {
-        err = ngx_errno;
-        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
-                                         "fcntl(F_ADD_SEALS)",
-                                         &kmcf->snapshot, err);
-        goto refused;
-    }
-
-    base = mmap(NULL, len, PROT_READ, MAP_SHARED, md, 0);
-
-    if (base == MAP_FAILED) {
-        err = ngx_errno;
-        n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason), "mmap()",
-                                         &kmcf->snapshot, err);
-        goto refused;
-    }
-
-    *memfd = md;
-
-    return base;
-
-refused:
-
-    if (w != MAP_FAILED && munmap(w, len) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
-                      "munmap() of the krj copy failed");
-    }
-
-    ngx_http_krj_snapshot_close(md, log);
-    ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
-
-    return NULL;
-}
-
-
-static void
-ngx_http_krj_snapshot_close(int fd, ngx_log_t *log)
-{
-    if (fd != -1 && close(fd) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
-                      "close() of the krj copy failed");
-    }
+    ngx_http_krj_snapshot_swap(kmcf, snapshot, &job->fi, log);
 }
 
 
@@ -474,7 +441,11 @@ ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot)
                       &snapshot->generation);
     }
 
-    ngx_http_krj_snapshot_close(snapshot->fd, snapshot->log);
+    if (close(snapshot->fd) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, snapshot->log, ngx_errno,
+                      "close() of krj generation %V failed",
+                      &snapshot->generation);
+    }
 
     ngx_free(snapshot);
 }

@@ -30,13 +30,14 @@ struct ngx_http_krj_snapshot_s {
     krj_snap_t                   snap;
     ngx_str_t                    generation;
     u_char                       gen[NGX_HTTP_KRJ_GENERATION_LEN];
+    ngx_msec_t                   took;      /* to copy and validate it */
     ngx_log_t                   *log;
 };
 
 
 /* at process start and on every tick of krj_reload_interval */
 void ngx_http_krj_snapshot_check(ngx_http_krj_main_conf_t *kmcf,
-    ngx_log_t *log);
+    ngx_uint_t wait, ngx_log_t *log);
 void ngx_http_krj_snapshot_shutdown(ngx_http_krj_main_conf_t *kmcf);
 
 /*

@@ -2,6 +2,7 @@
 [emerg] naming the file and line; the good configuration passes."""
 
 import re
+import time
 
 import pytest
 
@@ -124,6 +125,16 @@ BAD = [
     ("zone under 8 pages",
      ("krj_zone krj 1m;", "krj_zone krj 28k;"),
      r'too small'),
+    ("thread pool without argument",
+     ("krj_max_age 8d;", "krj_max_age 8d; krj_thread_pool;"),
+     r'invalid number of arguments in "krj_thread_pool" directive'),
+    ("thread pool duplicate",
+     ("krj_max_age 8d;",
+      "krj_max_age 8d; krj_thread_pool off; krj_thread_pool off;"),
+     r'"krj_thread_pool" directive is duplicate'),
+    ("thread pool in a location",
+     ("krj_api;", "krj_api; krj_thread_pool off;"),
+     r'"krj_thread_pool" directive is not allowed here'),
     ("unknown krj directive",
      ("krj_max_age 8d;", "krj_max_age 8d; krj_bogus on;"),
      r'unknown directive "krj_bogus"'),
@@ -149,6 +160,38 @@ def test_bad_directive(tmp_path, what, replace, message):
                                                             emerg[0])
     assert "AddressSanitizer" not in out and "runtime error" not in out, \
         "%s: no sanitizer report" % what
+
+
+def test_thread_pool_must_exist(tmp_path):
+    # a pool nginx does not know fails nginx -t in nginx's own words
+    n = conf(tmp_path, replace=("krj_max_age 8d;",
+                                "krj_max_age 8d; krj_thread_pool nopool;"))
+    rc, out = n.test_config()
+    assert rc != 0 and 'unknown thread pool "nopool"' in out, out
+
+
+@pytest.mark.parametrize("main,replace", [
+    ("", ("krj_max_age 8d;", "krj_max_age 8d; krj_thread_pool off;")),
+    ("thread_pool krj threads=1;",
+     ("krj_max_age 8d;", "krj_max_age 8d; krj_thread_pool krj;")),
+    ("thread_pool default threads=2;", ("krj_max_age 8d;", "krj_max_age 8d;")),
+], ids=["off", "a pool of one thread", "the default pool"])
+def test_thread_pools_load_and_reload(make_krj, main, replace):
+    k = make_krj(files=["KRJ_signals_latest_week_SP500_2025-12-12.csv"],
+                 main_conf=main, http_extra="    " + replace[1].replace(
+                     "krj_max_age 8d;", ""), reload_interval="100ms")
+    assert k.get("/api/v1/categories").status == 200, \
+        "a worker loads before it accepts"
+    first = k.get("/api/v1/signals/sp500").headers["etag"]
+    k.add_file("KRJ_signals_latest_week_SP500_2026-01-09.csv")
+    time.sleep(1.1)              # a later generated_at
+    k.publish()
+    deadline = time.time() + 10
+    while time.time() < deadline and \
+            k.get("/api/v1/signals/sp500").headers["etag"] == first:
+        time.sleep(0.05)
+    assert k.get("/api/v1/signals/sp500").headers["etag"] != first, \
+        "the new week is loaded by the pool's thread and swapped in"
 
 
 @pytest.mark.parametrize("replace", [
