@@ -35,7 +35,7 @@ static ngx_int_t ngx_http_krj_security_headers(ngx_http_request_t *r);
 static ngx_table_elt_t *ngx_http_krj_add_header(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
 static ngx_int_t ngx_http_krj_send(ngx_http_request_t *r, u_char *data,
-    size_t len, ngx_uint_t in_pool);
+    size_t len, ngx_uint_t in_pool, ngx_http_krj_snapshot_t *snapshot);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -171,7 +171,8 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
                                   : ngx_http_krj_json_type;
     r->headers_out.content_type_len = r->headers_out.content_type.len;
 
-    return ngx_http_krj_send(r, body->data, body->len, body->in_pool);
+    return ngx_http_krj_send(r, body->data, body->len, body->in_pool,
+                             snapshot);
 }
 
 
@@ -193,7 +194,7 @@ ngx_http_krj_send_json(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.content_type = ngx_http_krj_json_type;
     r->headers_out.content_type_len = r->headers_out.content_type.len;
 
-    return ngx_http_krj_send(r, data, len, 1);
+    return ngx_http_krj_send(r, data, len, 1, NULL);
 }
 
 
@@ -234,7 +235,7 @@ ngx_http_krj_send_error(ngx_http_request_t *r, ngx_uint_t status,
     /* an error is about this request only: no validators */
     r->headers_out.last_modified_time = -1;
 
-    return ngx_http_krj_send(r, body, len, 1);
+    return ngx_http_krj_send(r, body, len, 1, NULL);
 }
 
 
@@ -591,11 +592,17 @@ ngx_http_krj_add_header(ngx_http_request_t *r, ngx_str_t *key,
 }
 
 
-/* the canonical sequence: header, then (unless header_only) one buffer */
+/*
+ * The canonical sequence: header, then (unless header_only) one buffer.
+ * A body in the snapshot goes as it is: with sendfile, as a part of the
+ * sealed copy's descriptor, which the kernel sends without a copy (as the
+ * static module sends a file); else from the mapping, which writev() or
+ * SSL reads in place.
+ */
 
 static ngx_int_t
 ngx_http_krj_send(ngx_http_request_t *r, u_char *data, size_t len,
-    ngx_uint_t in_pool)
+    ngx_uint_t in_pool, ngx_http_krj_snapshot_t *snapshot)
 {
     ngx_int_t     rc;
     ngx_buf_t    *b;
@@ -614,7 +621,13 @@ ngx_http_krj_send(ngx_http_request_t *r, u_char *data, size_t len,
         return NGX_ERROR;
     }
 
-    if (len) {
+    if (len && !in_pool && snapshot && r->connection->sendfile) {
+        b->in_file = 1;
+        b->file = &snapshot->file;
+        b->file_pos = data - snapshot->base;
+        b->file_last = b->file_pos + len;
+
+    } else if (len) {
         b->pos = data;
         b->last = data + len;
 

@@ -249,6 +249,9 @@ ngx_http_krj_snapshot_finish(ngx_http_krj_main_conf_t *kmcf,
     snapshot->base = load->base;
     snapshot->len = load->len;
     snapshot->fd = load->memfd;
+    snapshot->file.fd = load->memfd;
+    snapshot->file.name = kmcf->snapshot;
+    snapshot->file.log = ngx_cycle->log;
     snapshot->snap = load->snap;
     snapshot->log = ngx_cycle->log;
     snapshot->refcount = 1;

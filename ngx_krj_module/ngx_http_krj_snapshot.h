@@ -27,6 +27,7 @@ struct ngx_http_krj_snapshot_s {
     u_char                      *base;      /* a sealed copy, read-only */
     size_t                       len;
     int                          fd;        /* of the copy */
+    ngx_file_t                   file;      /* fd, for sendfile */
     krj_snap_t                   snap;
     ngx_str_t                    generation;
     u_char                       gen[NGX_HTTP_KRJ_GENERATION_LEN];
