@@ -26,7 +26,12 @@
     "{\"status\":\"ok\"}"
 #define KRJ_FMT_READY                                                         \
     "{\"status\":\"ready\",\"generated_at\":\"%j\",\"age\":%d,"              \
-    "\"categories\":%u}"
+    "\"categories\":%u,\"signal_dates\":["
+/* one per category, comma separated, then KRJ_FMT_READY_END */
+#define KRJ_FMT_READY_DATE                                                    \
+    "{\"category\":\"%j\",\"signal_date\":\"%j\",\"age\":%d}"
+#define KRJ_FMT_READY_END                                                     \
+    "]}"
 #define KRJ_FMT_NOT_READY                                                     \
     "{\"status\":\"not_ready\",\"reason\":\"%j\"}"
 

@@ -12,15 +12,10 @@
 #include "krj_render.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_api.h"
+#include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_zone.h"
-
-
-#define NGX_HTTP_KRJ_CATEGORIES  1
-#define NGX_HTTP_KRJ_SUMMARY     2
-#define NGX_HTTP_KRJ_SIGNALS     3
-#define NGX_HTTP_KRJ_TICKER      4
 
 
 /* an answer krj_render.c writes, measured first, then into the pool */
@@ -82,11 +77,9 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 
     kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
 
-    ngx_http_krj_zone_count_request(kmcf);
-
     route = ngx_http_krj_route(r, &arg);
 
-    if (route == 0) {
+    if (route == NGX_HTTP_KRJ_ROUTE_OTHER) {
         return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
                                        "no such path \"%V\"", &r->uri);
     }
@@ -101,7 +94,9 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
                                        kmcf->reason_len, kmcf->reason);
     }
 
-    if (route != NGX_HTTP_KRJ_SIGNALS && r->args.len) {
+    if (route != NGX_HTTP_KRJ_ROUTE_SIGNALS
+        && route != NGX_HTTP_KRJ_ROUTE_SIGNALS_CSV && r->args.len)
+    {
         return ngx_http_krj_send_error(r, NGX_HTTP_BAD_REQUEST,
                                        "unknown_parameter",
                                        "this path takes no parameters");
@@ -111,7 +106,8 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 
     scopes = ngx_http_krj_scopes(r);
 
-    if ((route == NGX_HTTP_KRJ_CATEGORIES || route == NGX_HTTP_KRJ_SUMMARY)
+    if ((route == NGX_HTTP_KRJ_ROUTE_CATEGORIES
+         || route == NGX_HTTP_KRJ_ROUTE_SUMMARY)
         && scopes != NULL && !scopes->all)
     {
         ngx_memzero(&a, sizeof(ngx_http_krj_answer_t));
@@ -125,28 +121,39 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 
     switch (route) {
 
-    case NGX_HTTP_KRJ_CATEGORIES:
+    case NGX_HTTP_KRJ_ROUTE_CATEGORIES:
         return ngx_http_krj_whole(r, snapshot, NGX_HTTP_KRJ_JSON,
                                   snapshot->snap.hdr->categories_json,
                                   snapshot->snap.hdr->categories_json_gz);
 
-    case NGX_HTTP_KRJ_SUMMARY:
+    case NGX_HTTP_KRJ_ROUTE_SUMMARY:
         return ngx_http_krj_whole(r, snapshot, NGX_HTTP_KRJ_JSON,
                                   snapshot->snap.hdr->summary_json,
                                   snapshot->snap.hdr->summary_json_gz);
 
-    case NGX_HTTP_KRJ_SIGNALS:
+    case NGX_HTTP_KRJ_ROUTE_SIGNALS:
+    case NGX_HTTP_KRJ_ROUTE_SIGNALS_CSV:
         return ngx_http_krj_signals(r, snapshot, &arg);
 
-    default: /* NGX_HTTP_KRJ_TICKER */
+    default: /* NGX_HTTP_KRJ_ROUTE_TICKERS */
         return ngx_http_krj_ticker(r, snapshot, &arg);
     }
 }
 
 
+ngx_uint_t
+ngx_http_krj_api_route(ngx_http_request_t *r)
+{
+    ngx_str_t  arg;
+
+    return ngx_http_krj_route(r, &arg);
+}
+
+
 /*
  * The paths are relative to the location's prefix, so the same handler
- * serves /api/v1/ or any other prefix the operator picks.
+ * serves /api/v1/ or any other prefix the operator picks.  The routes are
+ * those of the metrics.
  */
 
 static ngx_uint_t
@@ -181,21 +188,26 @@ ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg)
     if ((size_t) (last - p) == sizeof("categories") - 1
         && ngx_http_krj_is("categories"))
     {
-        return NGX_HTTP_KRJ_CATEGORIES;
+        return NGX_HTTP_KRJ_ROUTE_CATEGORIES;
     }
 
     if ((size_t) (last - p) == sizeof("summary") - 1
         && ngx_http_krj_is("summary"))
     {
-        return NGX_HTTP_KRJ_SUMMARY;
+        return NGX_HTTP_KRJ_ROUTE_SUMMARY;
     }
 
     if (ngx_http_krj_is("signals/")) {
         arg->data = p + sizeof("signals/") - 1;
         arg->len = last - arg->data;
 
-        return (arg->len && ngx_strlchr(arg->data, last, '/') == NULL)
-               ? NGX_HTTP_KRJ_SIGNALS : 0;
+        if (arg->len == 0 || ngx_strlchr(arg->data, last, '/') != NULL) {
+            return NGX_HTTP_KRJ_ROUTE_OTHER;
+        }
+
+        return (arg->len > 4
+                && ngx_strncmp(last - 4, ".csv", 4) == 0)
+               ? NGX_HTTP_KRJ_ROUTE_SIGNALS_CSV : NGX_HTTP_KRJ_ROUTE_SIGNALS;
     }
 
     if (ngx_http_krj_is("tickers/")) {
@@ -203,12 +215,12 @@ ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg)
         arg->len = last - arg->data;
 
         return (arg->len && ngx_strlchr(arg->data, last, '/') == NULL)
-               ? NGX_HTTP_KRJ_TICKER : 0;
+               ? NGX_HTTP_KRJ_ROUTE_TICKERS : NGX_HTTP_KRJ_ROUTE_OTHER;
     }
 
 #undef ngx_http_krj_is
 
-    return 0;
+    return NGX_HTTP_KRJ_ROUTE_OTHER;
 }
 
 
@@ -281,6 +293,9 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     if (!ngx_http_krj_scopes_allow(ngx_http_krj_scopes(r), slug.data,
                                    slug.len))
     {
+        ngx_http_krj_metrics_auth(r, ctx->method,
+                                  NGX_HTTP_KRJ_AUTH_FORBIDDEN);
+
         return ngx_http_krj_refuse(r, NGX_HTTP_FORBIDDEN, "forbidden",
                                    "no access to category \"%V\"", &slug);
     }
@@ -327,7 +342,7 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 
     ngx_memzero(&a, sizeof(ngx_http_krj_answer_t));
 
-    a.route = NGX_HTTP_KRJ_SIGNALS;
+    a.route = NGX_HTTP_KRJ_ROUTE_SIGNALS;
     a.csv = csv;
     a.snap = snap;
     a.cat = cat;
@@ -350,7 +365,7 @@ ngx_http_krj_ticker(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 
     ngx_memzero(&a, sizeof(ngx_http_krj_answer_t));
 
-    a.route = NGX_HTTP_KRJ_TICKER;
+    a.route = NGX_HTTP_KRJ_ROUTE_TICKERS;
     a.snap = &snapshot->snap;
     a.ticker = ticker;
     a.scopes = ngx_http_krj_scopes(r);
@@ -380,11 +395,11 @@ ngx_http_krj_render(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 
     krj_out_init(&o, NULL);
 
-    if (a->route != NGX_HTTP_KRJ_TICKER || a->ticker != NULL) {
+    if (a->route != NGX_HTTP_KRJ_ROUTE_TICKERS || a->ticker != NULL) {
         ngx_http_krj_render_answer(&o, a);
     }
 
-    if (a->route == NGX_HTTP_KRJ_TICKER && a->results == 0) {
+    if (a->route == NGX_HTTP_KRJ_ROUTE_TICKERS && a->results == 0) {
         return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
                                        "unknown_ticker", "no ticker \"%V\"",
                                        &a->name);
@@ -415,19 +430,19 @@ ngx_http_krj_render_answer(krj_out_t *o, ngx_http_krj_answer_t *a)
 {
     switch (a->route) {
 
-    case NGX_HTTP_KRJ_CATEGORIES:
-    case NGX_HTTP_KRJ_SUMMARY:
-        krj_render_list(o, a->snap, a->route == NGX_HTTP_KRJ_SUMMARY
+    case NGX_HTTP_KRJ_ROUTE_CATEGORIES:
+    case NGX_HTTP_KRJ_ROUTE_SUMMARY:
+        krj_render_list(o, a->snap, a->route == NGX_HTTP_KRJ_ROUTE_SUMMARY
                                     ? KRJ_LIST_SUMMARY : KRJ_LIST_CATEGORIES,
                         ngx_http_krj_visible, a->scopes);
         break;
 
-    case NGX_HTTP_KRJ_TICKER:
+    case NGX_HTTP_KRJ_ROUTE_TICKERS:
         a->results = krj_render_ticker(o, a->snap, a->ticker,
                                        ngx_http_krj_visible, a->scopes);
         break;
 
-    default: /* NGX_HTTP_KRJ_SIGNALS */
+    default: /* NGX_HTTP_KRJ_ROUTE_SIGNALS */
 
         if (a->csv) {
             krj_render_signals_csv(o, a->snap, a->cat, a->q, a->sel);

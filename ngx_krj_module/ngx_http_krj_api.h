@@ -15,5 +15,8 @@
 
 ngx_int_t ngx_http_krj_api_handler(ngx_http_request_t *r);
 
+/* the route of r's path, NGX_HTTP_KRJ_ROUTE_*, for the metrics */
+ngx_uint_t ngx_http_krj_api_route(ngx_http_request_t *r);
+
 
 #endif /* _NGX_HTTP_KRJ_API_H_INCLUDED_ */

@@ -15,6 +15,7 @@
 #include "ngx_http_krj_credentials.h"
 #include "ngx_http_krj_identity.h"
 #include "ngx_http_krj_limit.h"
+#include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_principals.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_zone.h"
@@ -23,6 +24,7 @@
 static ngx_int_t ngx_http_krj_auth_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_krj_auth_deny(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf);
+static ngx_uint_t ngx_http_krj_auth_method(ngx_uint_t kind);
 static void *ngx_http_krj_auth_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_krj_auth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_krj_auth_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -181,6 +183,12 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
                                     &r->connection->addr_text, &alcf->fail,
                                     0);
             if (rc != NGX_OK) {
+                if (rc == NGX_HTTP_TOO_MANY_REQUESTS) {
+                    ngx_http_krj_metrics_auth(r,
+                                      ngx_http_krj_auth_method(cred.kind),
+                                      NGX_HTTP_KRJ_AUTH_LOCKED);
+                }
+
                 return rc;
             }
         }
@@ -206,6 +214,8 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
     }
 
     if (ctx->outcome == NGX_HTTP_KRJ_IDENT_FAILED) {
+        ngx_http_krj_metrics_auth(r, ctx->tried, ctx->id.refused);
+
         rc = ngx_http_krj_limit(r, NGX_HTTP_KRJ_NODE_FAIL,
                                 &r->connection->addr_text, &alcf->fail, 1);
         if (rc != NGX_OK) {
@@ -221,7 +231,14 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "krj: no credentials were provided");
 
+        ngx_http_krj_metrics_auth(r, NGX_HTTP_KRJ_METHOD_NONE,
+                                  NGX_HTTP_KRJ_AUTH_MISSING);
+
         return ngx_http_krj_auth_deny(r, alcf);
+    }
+
+    if (ctx->outcome == NGX_HTTP_KRJ_IDENT_OK) {
+        ngx_http_krj_metrics_auth(r, ctx->id.method, NGX_HTTP_KRJ_AUTH_OK);
     }
 
     /* a key's own rate replaces the location's */
@@ -240,6 +257,25 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
 
     return ngx_http_krj_limit(r, NGX_HTTP_KRJ_NODE_PRINCIPAL,
                               &ctx->id.principal, limit, 1);
+}
+
+
+/* the method a locked out address tried, for the metrics */
+
+static ngx_uint_t
+ngx_http_krj_auth_method(ngx_uint_t kind)
+{
+    switch (kind) {
+
+    case NGX_HTTP_KRJ_CRED_KEY:
+        return NGX_HTTP_KRJ_METHOD_KEY;
+
+    case NGX_HTTP_KRJ_CRED_BASIC:
+        return NGX_HTTP_KRJ_METHOD_BASIC;
+
+    default:
+        return NGX_HTTP_KRJ_METHOD_NONE;
+    }
 }
 
 

@@ -16,6 +16,7 @@
 #include "krj_str.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_credentials.h"
+#include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_zone.h"
 
 
@@ -190,6 +191,7 @@ ngx_http_krj_credentials_key(ngx_http_request_t *r,
     if (found->expires && ngx_time() >= found->expires) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "krj: key \"%V\" has expired", &found->id);
+        id->refused = NGX_HTTP_KRJ_AUTH_EXPIRED;
         return NGX_DECLINED;
     }
 
@@ -406,9 +408,14 @@ ngx_http_krj_credentials_verify(ngx_http_request_t *r,
         goto cleanup;
     }
 
-    if (zone && ngx_http_krj_cache_find(zone, digest, dlen)) {
-        rc = NGX_OK;
-        goto cleanup;
+    if (zone) {
+        if (ngx_http_krj_cache_find(zone, digest, dlen)) {
+            ngx_http_krj_metrics_count(r, NGX_HTTP_KRJ_M_CACHE_HIT);
+            rc = NGX_OK;
+            goto cleanup;
+        }
+
+        ngx_http_krj_metrics_count(r, NGX_HTTP_KRJ_M_CACHE_MISS);
     }
 
     if (basic->limit

@@ -30,10 +30,6 @@
 #define NGX_HTTP_KRJ_CRED_OTHER      3      /* a scheme krj does not know */
 #define NGX_HTTP_KRJ_CRED_AMBIGUOUS  4      /* two that may disagree */
 
-#define NGX_HTTP_KRJ_METHOD_NONE     0
-#define NGX_HTTP_KRJ_METHOD_KEY      1
-#define NGX_HTTP_KRJ_METHOD_BASIC    2
-
 #define NGX_HTTP_KRJ_SECRET_LEN      32
 
 
@@ -49,6 +45,7 @@ typedef struct {
     ngx_str_t                    principal; /* key:ID, user:NAME, addr:IP */
     ngx_http_krj_scopes_t        scopes;
     ngx_http_krj_limit_t         limit;     /* a key's own, rate 0: none */
+    ngx_uint_t                   refused;   /* why: NGX_HTTP_KRJ_AUTH_* */
 } ngx_http_krj_identity_t;
 
 
@@ -73,7 +70,8 @@ void ngx_http_krj_credentials_read(ngx_http_request_t *r,
 
 /*
  * NGX_OK with id filled in, NGX_DECLINED when refused (the reason is
- * logged), NGX_ERROR without memory.  Basic also returns NGX_BUSY, with
+ * logged; id->refused says expired, or else 0 for bad credentials),
+ * NGX_ERROR without memory.  Basic also returns NGX_BUSY, with
  * id->principal set, when the claimed user is over its limit: the slow
  * hash is not even run for a request that would be refused anyway.
  */

@@ -13,6 +13,7 @@
 #include "ngx_http_krj_credentials.h"
 #include "ngx_http_krj_identity.h"
 #include "ngx_http_krj_limit.h"
+#include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_zone.h"
 
 
@@ -39,7 +40,8 @@ static ngx_http_variable_t  ngx_http_krj_identity_vars[] = {
 static ngx_str_t  ngx_http_krj_methods[] = {
     ngx_string("none"),
     ngx_string("key"),
-    ngx_string("basic")
+    ngx_string("basic"),
+    ngx_string("session")
 };
 
 
@@ -131,6 +133,7 @@ ngx_http_krj_identify(ngx_http_request_t *r,
     if (cred.kind == NGX_HTTP_KRJ_CRED_KEY && cred.key.len
         && (alcf->auth & NGX_HTTP_KRJ_AUTH_KEY))
     {
+        ctx->tried = NGX_HTTP_KRJ_METHOD_KEY;
         rc = ngx_http_krj_credentials_key(r, alcf->keys, &cred.key,
                                           &ctx->id);
 
@@ -144,6 +147,7 @@ ngx_http_krj_identify(ngx_http_request_t *r,
         basic.secret = amcf->secret;
         basic.limit = alcf->limit.rate ? &alcf->limit : NULL;
 
+        ctx->tried = NGX_HTTP_KRJ_METHOD_BASIC;
         rc = ngx_http_krj_credentials_basic(r, &basic, &ctx->id);
 
         if (rc == NGX_BUSY) {
@@ -168,6 +172,10 @@ ngx_http_krj_identify(ngx_http_request_t *r,
     ctx->outcome = (rc == NGX_OK) ? NGX_HTTP_KRJ_IDENT_OK
                                   : NGX_HTTP_KRJ_IDENT_FAILED;
 
+    if (rc != NGX_OK && ctx->id.refused == NGX_HTTP_KRJ_AUTH_OK) {
+        ctx->id.refused = NGX_HTTP_KRJ_AUTH_BAD;
+    }
+
 address:
 
     if (rc == NGX_OK && !ctx->id.scopes.all) {
@@ -177,6 +185,7 @@ address:
         }
 
         kctx->scopes = &ctx->id.scopes;
+        kctx->method = ctx->id.method;
     }
 
     if (rc != NGX_OK

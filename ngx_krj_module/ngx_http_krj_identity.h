@@ -37,6 +37,7 @@ typedef struct {
     ngx_uint_t                   outcome;   /* NGX_HTTP_KRJ_IDENT_* */
     ngx_http_krj_identity_t      id;
     ngx_str_t                    claimed;   /* a limited, unverified user */
+    ngx_uint_t                   tried;     /* the method verified */
     unsigned                     identified:1;
     unsigned                     done:1;
 } ngx_http_krj_auth_ctx_t;

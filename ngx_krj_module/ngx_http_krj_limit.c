@@ -10,6 +10,7 @@
 
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_limit.h"
+#include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_zone.h"
 
@@ -398,6 +399,8 @@ ngx_http_krj_limit_refuse(ngx_http_request_t *r, ngx_uint_t kind,
                                    "address, retry in %ui second%s", wait,
                                    wait == 1 ? "" : "s");
     }
+
+    ngx_http_krj_metrics_count(r, NGX_HTTP_KRJ_M_RATE_LIMITED);
 
     return ngx_http_krj_refuse(r, NGX_HTTP_TOO_MANY_REQUESTS, "rate_limited",
                                "too many requests, retry in %ui second%s",

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "ngx_http_krj_load.h"
+#include "ngx_http_krj_metrics.h"
 
 
 static ngx_int_t ngx_http_krj_load_copy(ngx_http_krj_load_t *load);
@@ -35,10 +36,13 @@ ngx_http_krj_load_run(ngx_http_krj_load_t *load)
     load->ok = 0;
     load->memfd = -1;
     load->base = MAP_FAILED;
+    load->refusal = NGX_HTTP_KRJ_REFUSED_READ;
 
     if (ngx_http_krj_load_copy(load) != NGX_OK) {
         return;
     }
+
+    load->refusal = NGX_HTTP_KRJ_REFUSED_INVALID;
 
     err[0] = '\0';
 

@@ -32,6 +32,7 @@ typedef struct {
 
     /* out */
     ngx_uint_t                   ok;
+    ngx_uint_t                   refusal;   /* NGX_HTTP_KRJ_REFUSED_* */
     int                          memfd;     /* of the copy, or -1 */
     u_char                      *base;      /* its read-only mapping */
     krj_snap_t                   snap;

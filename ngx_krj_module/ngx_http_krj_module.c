@@ -10,6 +10,7 @@
 
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_api.h"
+#include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_status.h"
@@ -21,6 +22,7 @@
 
 
 static ngx_int_t ngx_http_krj_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_krj_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_krj_snapshot_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_krj_category_variable(ngx_http_request_t *r,
@@ -53,6 +55,7 @@ static ngx_conf_post_t  ngx_http_krj_interval_post = {
 static ngx_conf_enum_t  ngx_http_krj_status_types[] = {
     { ngx_string("health"), NGX_HTTP_KRJ_STATUS_HEALTH },
     { ngx_string("ready"), NGX_HTTP_KRJ_STATUS_READY },
+    { ngx_string("metrics"), NGX_HTTP_KRJ_STATUS_METRICS },
     { ngx_null_string, 0 }
 };
 
@@ -76,6 +79,13 @@ static ngx_command_t  ngx_http_krj_commands[] = {
     { ngx_string("krj_max_age"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_krj_max_age,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("krj_category_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_krj_category_max_age_directive,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -114,7 +124,7 @@ static ngx_command_t  ngx_http_krj_commands[] = {
 
 static ngx_http_module_t  ngx_http_krj_module_ctx = {
     ngx_http_krj_add_variables,            /* preconfiguration */
-    ngx_http_krj_response_init,            /* postconfiguration */
+    ngx_http_krj_init,                     /* postconfiguration */
 
     ngx_http_krj_create_main_conf,         /* create main configuration */
     ngx_http_krj_init_main_conf,           /* init main configuration */
@@ -151,6 +161,9 @@ static ngx_http_variable_t  ngx_http_krj_vars[] = {
     { ngx_string("krj_category"), NULL, ngx_http_krj_category_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("krj_route"), NULL, ngx_http_krj_metrics_route_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -171,6 +184,17 @@ ngx_http_krj_add_variables(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_krj_init(ngx_conf_t *cf)
+{
+    if (ngx_http_krj_response_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_krj_metrics_init(cf);
 }
 
 
@@ -333,8 +357,18 @@ ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (kmcf->used && kmcf->snapshot.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"krj_api\" and \"krj_status ready\" need "
-                           "\"krj_snapshot\" in the http block");
+                           "\"krj_api\", \"krj_status ready\" and "
+                           "\"krj_status metrics\" need \"krj_snapshot\" "
+                           "in the http block");
+        return NGX_CONF_ERROR;
+    }
+
+    /* the counters live in the zone, shared by the workers */
+
+    if (kmcf->metrics && kmcf->shm_zone == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"krj_status metrics\" needs \"krj_zone\" in "
+                           "the http block: the counters are kept there");
         return NGX_CONF_ERROR;
     }
 
@@ -544,9 +578,16 @@ ngx_http_krj_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_krj_status_handler;
 
-    if (klcf->status == NGX_HTTP_KRJ_STATUS_READY) {
-        kmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_krj_module);
+    kmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_krj_module);
+
+    if (klcf->status == NGX_HTTP_KRJ_STATUS_READY
+        || klcf->status == NGX_HTTP_KRJ_STATUS_METRICS)
+    {
         kmcf->used = 1;
+    }
+
+    if (klcf->status == NGX_HTTP_KRJ_STATUS_METRICS) {
+        kmcf->metrics = 1;
     }
 
     return NGX_CONF_OK;

@@ -29,6 +29,13 @@
 
 #define NGX_HTTP_KRJ_STATUS_HEALTH   1
 #define NGX_HTTP_KRJ_STATUS_READY    2
+#define NGX_HTTP_KRJ_STATUS_METRICS  3
+
+/* how the principal of a request was told, $krj_auth_method */
+#define NGX_HTTP_KRJ_METHOD_NONE     0
+#define NGX_HTTP_KRJ_METHOD_KEY      1
+#define NGX_HTTP_KRJ_METHOD_BASIC    2
+#define NGX_HTTP_KRJ_METHOD_SESSION  3
 
 #define NGX_HTTP_KRJ_REASON_LEN      512
 
@@ -46,12 +53,21 @@ typedef struct {
 } ngx_http_krj_scopes_t;
 
 
+/* krj_category_max_age */
+typedef struct {
+    ngx_str_t                    slug;      /* or "*" */
+    time_t                       age;
+} ngx_http_krj_max_age_t;
+
+
 typedef struct {
     ngx_str_t                    snapshot;
     ngx_msec_t                   reload_interval;
     time_t                       max_age;       /* 0: off */
+    ngx_array_t                 *category_max_age;  /* or NULL */
     ngx_shm_zone_t              *shm_zone;      /* krj_zone, or NULL */
     ngx_uint_t                   used;          /* a location serves data */
+    ngx_uint_t                   metrics;       /* krj_status metrics */
 #if (NGX_THREADS)
     ngx_thread_pool_t           *thread_pool;   /* NULL: load in the loop */
     ngx_thread_task_t           *task;          /* per worker, made once */
@@ -65,6 +81,12 @@ typedef struct {
     ngx_http_krj_file_t          file;
     size_t                       reason_len;    /* why current is NULL */
     u_char                       reason[NGX_HTTP_KRJ_REASON_LEN];
+
+    /* the file on disk is refused while current is served: /ready */
+    ngx_uint_t                   stale;
+    ngx_msec_t                   stale_since;
+    size_t                       stale_reason_len;
+    u_char                       stale_reason[NGX_HTTP_KRJ_REASON_LEN];
 } ngx_http_krj_main_conf_t;
 
 
@@ -96,7 +118,14 @@ typedef struct {
     ngx_http_krj_snapshot_t     *snapshot;
     ngx_str_t                    category;
     ngx_http_krj_scopes_t       *scopes;        /* NULL: every category */
+    ngx_uint_t                   method;        /* NGX_HTTP_KRJ_METHOD_* */
     ngx_http_krj_refusal_t       refusal;
+
+    /* for the counters of ngx_http_krj_metrics.c */
+    uint64_t                     start_us;
+    ngx_uint_t                   route;
+    ngx_uint_t                   encoding;
+
     unsigned                     replace_body:1;
 } ngx_http_krj_ctx_t;
 

@@ -176,11 +176,20 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
 }
 
 
-/* /health and /ready: never cached, they say how things are now */
+/* /health, /ready, /metrics: never cached, they say how things are now */
 
 ngx_int_t
 ngx_http_krj_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *data, size_t len)
+{
+    return ngx_http_krj_send_text(r, status, &ngx_http_krj_json_type, data,
+                                  len);
+}
+
+
+ngx_int_t
+ngx_http_krj_send_text(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *data, size_t len)
 {
     if (ngx_http_krj_security_headers(r) != NGX_OK
         || ngx_http_krj_add_header(r, &ngx_http_krj_cc_key,
@@ -191,8 +200,8 @@ ngx_http_krj_send_json(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     r->headers_out.status = status;
-    r->headers_out.content_type = ngx_http_krj_json_type;
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
 
     return ngx_http_krj_send(r, data, len, 1, NULL);
 }

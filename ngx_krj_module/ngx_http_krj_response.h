@@ -43,6 +43,9 @@ ngx_int_t ngx_http_krj_send_data(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body);
 ngx_int_t ngx_http_krj_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *data, size_t len);
+/* a body of the given type, not cached, from the request pool */
+ngx_int_t ngx_http_krj_send_text(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *data, size_t len);
 ngx_int_t ngx_http_krj_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *fmt, ...);
 

@@ -12,6 +12,7 @@
 
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_load.h"
+#include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_zone.h"
 
@@ -24,7 +25,7 @@
 typedef struct {
     ngx_http_krj_main_conf_t    *kmcf;
     ngx_file_info_t              fi;
-    ngx_msec_t                   start;
+    struct timespec              start;
     ngx_http_krj_load_t          load;
 } ngx_http_krj_job_t;
 
@@ -40,8 +41,8 @@ static void ngx_http_krj_snapshot_finish(ngx_http_krj_main_conf_t *kmcf,
 static void ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
     ngx_http_krj_snapshot_t *snapshot, ngx_file_info_t *fi, ngx_log_t *log);
 static void ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
-    ngx_file_info_t *fi, ngx_err_t err, u_char *reason, size_t len,
-    ngx_log_t *log);
+    ngx_file_info_t *fi, ngx_err_t err, ngx_uint_t why, u_char *reason,
+    size_t len, ngx_log_t *log);
 static size_t ngx_http_krj_snapshot_syserr(u_char *buf, size_t size,
     const char *call, ngx_str_t *name, ngx_err_t err);
 static void ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot);
@@ -81,10 +82,17 @@ ngx_http_krj_snapshot_check(ngx_http_krj_main_conf_t *kmcf, ngx_uint_t wait,
         n = ngx_http_krj_snapshot_syserr(reason, sizeof(reason),
                                          ngx_open_file_n, &kmcf->snapshot,
                                          err);
-        ngx_http_krj_snapshot_refuse(kmcf, NULL, err, reason, n, log);
+        ngx_http_krj_snapshot_refuse(kmcf, NULL, err,
+                                     NGX_HTTP_KRJ_REFUSED_OPEN, reason, n,
+                                     log);
         return;
 
-    default: /* NGX_HTTP_KRJ_FILE_SAME, NGX_HTTP_KRJ_FILE_REFUSED */
+    case NGX_HTTP_KRJ_FILE_SAME:
+        /* the refused file was put back as it was */
+        kmcf->stale = 0;
+        return;
+
+    default: /* NGX_HTTP_KRJ_FILE_REFUSED */
         return;
     }
 
@@ -110,7 +118,8 @@ ngx_http_krj_snapshot_start(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
     if (!ngx_is_file(fi)) {
         n = ngx_snprintf(reason, sizeof(reason), "not a regular file")
             - reason;
-        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
+        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, NGX_HTTP_KRJ_REFUSED_SIZE,
+                                     reason, n, log);
         return NGX_DECLINED;
     }
 
@@ -119,7 +128,8 @@ ngx_http_krj_snapshot_start(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
                          "file is %O bytes, shorter than a header",
                          ngx_file_size(fi))
             - reason;
-        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
+        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, NGX_HTTP_KRJ_REFUSED_SIZE,
+                                     reason, n, log);
         return NGX_DECLINED;
     }
 
@@ -129,7 +139,8 @@ ngx_http_krj_snapshot_start(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
         n = ngx_snprintf(reason, sizeof(reason), "file is too large (%O)",
                          ngx_file_size(fi))
             - reason;
-        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, reason, n, log);
+        ngx_http_krj_snapshot_refuse(kmcf, fi, 0, NGX_HTTP_KRJ_REFUSED_SIZE,
+                                     reason, n, log);
         return NGX_DECLINED;
     }
 
@@ -159,7 +170,7 @@ ngx_http_krj_snapshot_start(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
 
     job->kmcf = kmcf;
     job->fi = *fi;
-    job->start = ngx_current_msec;
+    (void) clock_gettime(CLOCK_MONOTONIC, &job->start);
     job->load.fd = fd;
     job->load.len = (size_t) ngx_file_size(fi);
     job->load.path = kmcf->snapshot;
@@ -221,6 +232,7 @@ static void
 ngx_http_krj_snapshot_finish(ngx_http_krj_main_conf_t *kmcf,
     ngx_http_krj_job_t *job, ngx_log_t *log)
 {
+    struct timespec           now;
     ngx_http_krj_load_t      *load;
     ngx_http_krj_snapshot_t  *snapshot;
 
@@ -236,8 +248,9 @@ ngx_http_krj_snapshot_finish(ngx_http_krj_main_conf_t *kmcf,
 
     if (snapshot == NULL) {
         if (!load->ok) {
-            ngx_http_krj_snapshot_refuse(kmcf, &job->fi, 0, load->reason,
-                                         load->reason_len, log);
+            ngx_http_krj_snapshot_refuse(kmcf, &job->fi, 0, load->refusal,
+                                         load->reason, load->reason_len,
+                                         log);
         }
 
         ngx_http_krj_load_discard(load, log);
@@ -255,7 +268,10 @@ ngx_http_krj_snapshot_finish(ngx_http_krj_main_conf_t *kmcf,
     snapshot->snap = load->snap;
     snapshot->log = ngx_cycle->log;
     snapshot->refcount = 1;
-    snapshot->took = ngx_current_msec - job->start;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &now);
+    snapshot->took_us = (now.tv_sec - job->start.tv_sec) * 1000000
+                        + (now.tv_nsec - job->start.tv_nsec) / 1000;
 
     /* the checksum prefix names the generation, the same on every node */
 
@@ -279,6 +295,7 @@ ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
 
     kmcf->current = snapshot;
     kmcf->reason_len = 0;
+    kmcf->stale = 0;
 
     ngx_http_krj_file_loaded(&kmcf->file, fi);
 
@@ -288,12 +305,12 @@ ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "krj: snapshot \"%V\" loaded: generation %V, "
-                  "%uD categories, published %V",
-                  &kmcf->snapshot, &snapshot->generation,
-                  snapshot->snap.hdr->ncategories, &iso);
+                  "%uD categories, published %V, copied and validated in "
+                  "%M.%03M ms", &kmcf->snapshot, &snapshot->generation,
+                  snapshot->snap.hdr->ncategories, &iso,
+                  snapshot->took_us / 1000, snapshot->took_us % 1000);
 
-    ngx_http_krj_zone_count_load(kmcf, snapshot->gen,
-                                 snapshot->snap.hdr->generated_at);
+    ngx_http_krj_zone_count_load(kmcf, snapshot->gen, snapshot->took_us);
 
     if (old) {
         /* in-flight requests keep it mapped until their pools go */
@@ -311,8 +328,8 @@ ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
 
 static void
 ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
-    ngx_file_info_t *fi, ngx_err_t err, u_char *reason, size_t len,
-    ngx_log_t *log)
+    ngx_file_info_t *fi, ngx_err_t err, ngx_uint_t why, u_char *reason,
+    size_t len, ngx_log_t *log)
 {
     ngx_uint_t            first;
     ngx_http_krj_ident_t  ident;
@@ -334,9 +351,20 @@ ngx_http_krj_snapshot_refuse(ngx_http_krj_main_conf_t *kmcf,
     if (kmcf->current == NULL) {
         kmcf->reason_len = ngx_min(len, NGX_HTTP_KRJ_REASON_LEN);
         ngx_memcpy(kmcf->reason, reason, kmcf->reason_len);
+
+    } else {
+        /* since the first refusal of anything newer than current */
+
+        if (!kmcf->stale) {
+            kmcf->stale = 1;
+            kmcf->stale_since = ngx_current_msec;
+        }
+
+        kmcf->stale_reason_len = ngx_min(len, NGX_HTTP_KRJ_REASON_LEN);
+        ngx_memcpy(kmcf->stale_reason, reason, kmcf->stale_reason_len);
     }
 
-    if (!ngx_http_krj_zone_count_refusal(kmcf, &ident, err)) {
+    if (!ngx_http_krj_zone_count_refusal(kmcf, &ident, err, why)) {
         return;
     }
 

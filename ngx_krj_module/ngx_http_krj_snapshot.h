@@ -31,7 +31,7 @@ struct ngx_http_krj_snapshot_s {
     krj_snap_t                   snap;
     ngx_str_t                    generation;
     u_char                       gen[NGX_HTTP_KRJ_GENERATION_LEN];
-    ngx_msec_t                   took;      /* to copy and validate it */
+    ngx_msec_t                   took_us;   /* to copy and validate it */
     ngx_log_t                   *log;
 };
 

@@ -315,6 +315,8 @@ ngx_http_krj_zone_alloc_locked(ngx_http_krj_zone_t *zone, ngx_uint_t kind,
         q = ngx_queue_last(&zone->sh->queue);
         ngx_http_krj_zone_free_locked(zone,
                                 ngx_queue_data(q, ngx_http_krj_node_t, queue));
+
+        zone->sh->metrics.counters[NGX_HTTP_KRJ_M_EVICTIONS]++;
     }
 
     node->key = ngx_crc32_short(key, len);
@@ -332,6 +334,8 @@ ngx_http_krj_zone_alloc_locked(ngx_http_krj_zone_t *zone, ngx_uint_t kind,
     ngx_rbtree_insert(&zone->sh->rbtree, node);
 
     ngx_queue_insert_head(&zone->sh->queue, &kn->queue);
+
+    zone->sh->metrics.nodes++;
 
     return kn;
 }
@@ -353,29 +357,14 @@ ngx_http_krj_zone_free_locked(ngx_http_krj_zone_t *zone,
     ngx_rbtree_delete(&zone->sh->rbtree, node);
 
     ngx_slab_free_locked(zone->shpool, node);
-}
 
-
-void
-ngx_http_krj_zone_count_request(ngx_http_krj_main_conf_t *kmcf)
-{
-    ngx_http_krj_zone_t  *zone;
-
-    if (kmcf->shm_zone == NULL) {
-        return;
-    }
-
-    zone = kmcf->shm_zone->data;
-
-    ngx_http_krj_zone_lock(zone);
-    zone->sh->requests++;
-    ngx_http_krj_zone_unlock(zone);
+    zone->sh->metrics.nodes--;
 }
 
 
 void
 ngx_http_krj_zone_count_load(ngx_http_krj_main_conf_t *kmcf,
-    const u_char *generation, int64_t generated_at)
+    const u_char *generation, ngx_msec_t took_us)
 {
     ngx_http_krj_zone_t  *zone;
 
@@ -393,8 +382,8 @@ ngx_http_krj_zone_count_load(ngx_http_krj_main_conf_t *kmcf,
                    NGX_HTTP_KRJ_GENERATION_LEN)
         != 0)
     {
-        zone->sh->loads++;
-        zone->sh->generated_at = generated_at;
+        zone->sh->metrics.counters[NGX_HTTP_KRJ_M_LOADS]++;
+        zone->sh->metrics.load_us = took_us;
         ngx_memcpy(zone->sh->generation, generation,
                    NGX_HTTP_KRJ_GENERATION_LEN);
         ngx_memzero(&zone->sh->refused, sizeof(ngx_http_krj_ident_t));
@@ -407,7 +396,7 @@ ngx_http_krj_zone_count_load(ngx_http_krj_main_conf_t *kmcf,
 
 ngx_uint_t
 ngx_http_krj_zone_count_refusal(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_ident_t *ident, ngx_err_t err)
+    ngx_http_krj_ident_t *ident, ngx_err_t err, ngx_uint_t reason)
 {
     ngx_uint_t            first;
     ngx_http_krj_zone_t  *zone;
@@ -426,7 +415,7 @@ ngx_http_krj_zone_count_refusal(ngx_http_krj_main_conf_t *kmcf,
                 != 0);
 
     if (first) {
-        zone->sh->refusals++;
+        zone->sh->metrics.refusals[reason]++;
         zone->sh->refused = *ident;
         zone->sh->refused_err = err;
     }

@@ -23,6 +23,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_krj_module.h"
+#include "ngx_http_krj_metrics.h"
 
 
 /* what a node counts, part of its key */
@@ -52,10 +53,8 @@ typedef struct {
     ngx_rbtree_node_t            sentinel;
     ngx_queue_t                  queue;     /* least recently used last */
 
-    uint64_t                     requests;
-    uint64_t                     loads;
-    uint64_t                     refusals;
-    int64_t                      generated_at;  /* of the last load */
+    ngx_http_krj_metrics_t       metrics;
+
     u_char                       generation[NGX_HTTP_KRJ_GENERATION_LEN];
 
     /* the last refused snapshot, so that one worker logs it, not all */
@@ -97,14 +96,16 @@ ngx_http_krj_node_t *ngx_http_krj_zone_find_locked(ngx_http_krj_zone_t *zone,
 ngx_http_krj_node_t *ngx_http_krj_zone_alloc_locked(
     ngx_http_krj_zone_t *zone, ngx_uint_t kind, u_char *key, size_t len);
 
-/* counters, each under the zone lock */
-void ngx_http_krj_zone_count_request(ngx_http_krj_main_conf_t *kmcf);
+/* a load, counted once for all workers, and how long it took */
 void ngx_http_krj_zone_count_load(ngx_http_krj_main_conf_t *kmcf,
-    const u_char *generation, int64_t generated_at);
+    const u_char *generation, ngx_msec_t took_us);
 
-/* 1 when this worker is the first to refuse this state of the snapshot */
+/*
+ * 1 when this worker is the first to refuse this state of the snapshot,
+ * which is then counted under reason (NGX_HTTP_KRJ_REFUSED_*)
+ */
 ngx_uint_t ngx_http_krj_zone_count_refusal(ngx_http_krj_main_conf_t *kmcf,
-    ngx_http_krj_ident_t *ident, ngx_err_t err);
+    ngx_http_krj_ident_t *ident, ngx_err_t err, ngx_uint_t reason);
 
 
 #endif /* _NGX_HTTP_KRJ_ZONE_H_INCLUDED_ */

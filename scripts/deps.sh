@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config nginx nginx-dev libpcre2-dev zlib1g-dev
 libssl-dev libcsv-dev libjansson-dev libhiredis-dev libpq-dev libcrypt-dev
 check postgresql redis-server python3 python3-pytest curl openssl wrk
 valgrind strace ca-certificates
-certbot pebble testssl.sh"
+certbot pebble testssl.sh prometheus python3-prometheus-client"
 
 missing=""
 for p in $PKGS; do
@@ -28,6 +28,6 @@ $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 # Debian starts these on install; krj runs its own throwaway instances.
-for s in nginx postgresql redis-server; do
+for s in nginx postgresql redis-server prometheus; do
     $SUDO systemctl disable --now "$s" >/dev/null 2>&1 || true
 done

@@ -1,8 +1,11 @@
 """/health (liveness) and /ready (readiness): nginx starts without a
 snapshot, /ready says 503 with a JSON reason and the API 503 no_data; once
 a snapshot appears both turn 200 within a couple of reload intervals;
-past krj_max_age /ready is 503 stale."""
+past krj_max_age /ready is 503 stale, and so is a snapshot file refused for
+longer than a reload interval or a category behind krj_category_max_age;
+the signal date of every category; the switch logged at notice."""
 
+import calendar
 import time
 
 import pytest
@@ -121,3 +124,104 @@ def test_stale(make_krj):
     k.publish()
     assert wait_for(lambda: k.get("/ready").status == 200, 5), \
         "ready again after a new publication"
+
+
+def test_ready_signal_dates(krj, model):
+    doc, _ = get_json(krj, "/ready")
+    dates = doc.get("signal_dates")
+    assert [d["category"] for d in dates] == sorted(model), dates
+    now = time.time()
+    for d in dates:
+        assert d["signal_date"] == model[d["category"]].signal_date, d
+        midnight = calendar.timegm(time.strptime(d["signal_date"],
+                                                 "%Y-%m-%d"))
+        assert type(d["age"]) is int and \
+            abs(d["age"] - (now - midnight)) < 5, d
+
+
+def test_ready_refused_file_is_stale(make_krj):
+    k = make_krj(files=WEEK2, reload_interval="300ms")
+    assert k.get("/ready").status == 200
+    good = k.snapshot.read_bytes()
+    bad = k.snapshot.with_name("bad.tmp")
+    bad.write_bytes(good[:-7] + b"garbage")
+    bad.rename(k.snapshot)
+    k.allow_log.append("refused")
+    # refused within a tick, /ready fails once a reload interval has passed
+    r = wait_for(lambda: (lambda x: x if x.status == 503 else None)(
+        k.get("/ready")), 5, 0.05)
+    assert r is not None, "/ready 503 while the file on disk is refused"
+    reason = krjdata.loads(r.body)["reason"]
+    assert "refused" in reason and "serving generation" in reason, reason
+    # the API still answers from the generation it had
+    doc, _ = get_json(k, "/api/v1/categories")
+    assert [c["slug"] for c in doc["categories"]] == ["drc", "sp100"]
+    # the file put back as it was: ready again
+    fixed = k.snapshot.with_name("fixed.tmp")
+    fixed.write_bytes(good)
+    fixed.rename(k.snapshot)
+    assert wait_for(lambda: k.get("/ready").status == 200, 5), \
+        "ready again once the file loads"
+
+
+def test_ready_refused_for_less_than_an_interval(make_krj):
+    k = make_krj(files=WEEK2, reload_interval="3s")
+    k.allow_log.append("refused")
+    good = k.snapshot.read_bytes()
+    bad = k.snapshot.with_name("bad.tmp")
+    bad.write_bytes(good[:100])
+    bad.rename(k.snapshot)
+    time.sleep(3.5)     # one tick refuses it
+    r = k.get("/ready")
+    assert r.status == 200, "a refusal younger than one reload interval " \
+        "is not yet stale: %r" % r.body
+
+
+@pytest.mark.parametrize("limits,status,words", [
+    ("krj_category_max_age sp100 400d;", 200, None),
+    ("krj_category_max_age * 30d;", 503,
+     ["category \"drc\"", "2026-01-09", "krj_category_max_age is 2592000"]),
+    ("krj_category_max_age * 30d; krj_category_max_age drc 400d;", 503,
+     ["category \"sp100\""]),
+    ("krj_category_max_age * 400d; krj_category_max_age sp100 30d;", 503,
+     ["category \"sp100\""]),
+    ("krj_category_max_age fx 400d;", 503,
+     ["category \"fx\"", "not in the snapshot"]),
+])
+def test_category_max_age(make_krj, limits, status, words):
+    # the fixtures' signals are of 2026-01-09, months before today
+    k = make_krj(files=WEEK2, http_extra="    " + limits)
+    r = k.get("/ready")
+    assert r.status == status, r.body
+    if words:
+        reason = krjdata.loads(r.body)["reason"]
+        for w in words:
+            assert w in reason, (w, reason)
+
+
+@pytest.mark.parametrize("line,words", [
+    ("krj_category_max_age SP500 1d;", "is not a category slug"),
+    ("krj_category_max_age sp500 0;", "invalid time"),
+    ("krj_category_max_age sp500 often;", "invalid time"),
+    ("krj_category_max_age sp500 1d; krj_category_max_age sp500 2d;",
+     "duplicate"),
+    ("krj_category_max_age sp500;", "invalid number of arguments"),
+])
+def test_category_max_age_config(make_krj, line, words):
+    k = make_krj(files=WEEK2, publish=False, start=False,
+                 http_extra="    " + line)
+    k.allow_log.append(words)
+    rc, out = k.nginx.test_config()
+    assert rc != 0 and "[emerg]" in out and words in out, out
+
+
+def test_switch_logged_at_notice(make_krj):
+    k = make_krj(files=WEEK2)
+    gen = k.get("/api/v1/categories").headers["etag"].strip('"') \
+        .split("-")[0]
+    lines = [ln for ln in k.nginx.error_log().splitlines()
+             if "[notice]" in ln and "loaded: generation" in ln]
+    assert lines, k.nginx.error_log()
+    line = lines[-1]
+    assert "generation %s, 2 categories" % gen in line, line
+    assert "copied and validated in " in line and line.endswith(" ms"), line

@@ -37,6 +37,7 @@ def prod(tmp_path_factory):
                           free_port(), free_port())
     # as README "Deploying" does it, before nginx starts
     ng.key = ng.add_key("ops-test", "*")
+    ng.metrics_key = ng.add_key("prometheus", "metrics")
     ng.user, ng.password = "alice", "correct horse battery"
     ng.add_user(ng.user, ng.password)
     ng.start()
@@ -160,9 +161,35 @@ def test_access_log_is_json(prod):
     assert https(prod, path, headers=bearer(prod.key)).status == 200
     rec = log_record(prod, path)
     for k in ("time", "remote_addr", "request", "status", "request_time",
-              "snapshot", "category", "tls", "principal", "auth"):
+              "snapshot", "category", "tls", "principal", "auth", "route"):
         assert k in rec, "access log field %s" % k
     assert rec["status"] == 200 and isinstance(rec["status"], int)
+    assert rec["route"] == "signals" and rec["category"] == "drc"
+
+
+def test_metrics_need_the_metrics_scope(prod):
+    assert https(prod, "/metrics").status == 401
+    r = https(prod, "/metrics", headers=bearer(prod.key))
+    assert r.status == 403, "scope * does not read the metrics"
+    assert "metrics" in json.loads(r.body)["error"]["message"]
+    r = https(prod, "/metrics", headers=bearer(prod.metrics_key))
+    assert r.status == 200
+    assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
+    assert b"krj_http_requests_total{" in r.body
+    r = subprocess.run(["promtool", "check", "metrics"], input=r.body,
+                       capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert https(prod, "/api/v1/summary",
+                 headers=bearer(prod.metrics_key)).status == 200
+    doc = json.loads(https(prod, "/api/v1/summary",
+                           headers=bearer(prod.metrics_key)).body)
+    assert doc["categories"] == [], "the monitoring key reads no category"
+
+
+def test_switch_logged_at_notice(prod):
+    log = prod.error_log_path.read_text()
+    assert re.search(r"\[notice\] .*krj: snapshot .* loaded: generation "
+                     r"[0-9a-f]{16}, \d+ categories", log), log[-2000:]
 
 
 # --- authentication (krj_auth any on /api/v1/) -------------------------------
