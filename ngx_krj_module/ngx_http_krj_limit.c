@@ -370,8 +370,8 @@ ngx_http_krj_limit_refuse(ngx_http_request_t *r, ngx_uint_t kind,
     }
 
     return ngx_http_krj_refuse(r, NGX_HTTP_TOO_MANY_REQUESTS, "rate_limited",
-                               "too many requests, retry in %ui seconds",
-                               wait);
+                               "too many requests, retry in %ui second%s",
+                               wait, wait == 1 ? "" : "s");
 }
 
 

@@ -49,7 +49,12 @@ def assert_429(resp, what):
     doc = json.loads(resp.body)
     assert doc["error"]["status"] == 429 and \
         doc["error"]["code"] == "rate_limited", what
-    assert int(resp.headers["retry-after"]) >= 1, what
+    wait = int(resp.headers["retry-after"])
+    assert wait >= 1, what
+    assert doc["error"]["message"] == "too many requests, retry in %d %s" % (
+        wait, "second" if wait == 1 else "seconds"), \
+        "%s: the message says Retry-After, in good English: %r" % (
+            what, doc["error"]["message"])
     assert resp.headers.get("x-content-type-options") == "nosniff", what
 
 
