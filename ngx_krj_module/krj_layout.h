@@ -47,21 +47,27 @@
     "{\"generated_at\":\"%j\",\"categories\":["
 #define KRJ_FMT_LIST_TAIL       "]}"
 
-/* an item of GET /categories: the column names go between the two */
+/*
+ * An item of GET /categories: the column names go between head and
+ * middle, the glossary entries of the columns krj knows (krj_columns.h)
+ * between middle and tail.
+ */
 #define KRJ_FMT_CATEGORY_HEAD                                                 \
     "{\"slug\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","              \
     "\"rows\":%u,\"columns\":["
-#define KRJ_FMT_CATEGORY_TAIL                                                 \
-    "],\"sha256\":\"%j\",\"source_file\":\"%j\"}"
+#define KRJ_FMT_CATEGORY_MIDDLE                                               \
+    "],\"sha256\":\"%j\",\"source_file\":\"%j\",\"glossary\":{"
+#define KRJ_FMT_CATEGORY_TAIL   "}}"
+
+/* a glossary entry: the column name (a JSON string), its label, meaning */
+#define KRJ_FMT_GLOSSARY                                                      \
+    "%r:{\"label\":\"%j\",\"description\":\"%j\"}"
 
 /* an item of GET /summary: KRJ_FMT_SUMMARY goes between the two */
 #define KRJ_FMT_SUMMARY_HEAD                                                  \
     "{\"category\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","          \
     "\"summary\":"
 #define KRJ_FMT_SUMMARY_TAIL    "}"
-
-/* a column name, in "columns" arrays */
-#define KRJ_FMT_NAME            "\"%j\""
 
 /*
  * GET /signals/{slug}: the members every answer about a category shares,

@@ -4,6 +4,9 @@
  */
 
 
+#include <string.h>
+
+#include "krj_columns.h"
 #include "krj_layout.h"
 #include "krj_render.h"
 
@@ -14,6 +17,10 @@
 #define krj_render_visible(visible, data, snap, cat)                          \
     ((visible) == NULL                                                        \
      || (visible)(data, krj_snap_ptr(snap, (cat)->slug), (cat)->slug.len))
+
+/* a (const char *, size_t) pair for %j and %r */
+#define krj_render_s(s)         (s), strlen(s)
+#define krj_render_r(snap, ref) krj_snap_ptr(snap, ref), (size_t) (ref).len
 
 
 void
@@ -68,6 +75,53 @@ krj_render_list(krj_out_t *o, const krj_snap_t *snap, int kind,
     }
 
     krj_out_str(o, KRJ_FMT_LIST_TAIL);
+}
+
+
+void
+krj_render_category(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat)
+{
+    uint32_t                  c, n;
+    const krj_column_t       *known;
+    const krj_snap_column_t  *cols;
+
+    cols = krj_snap_columns(snap, cat);
+
+    krj_out_fmt(o, KRJ_FMT_CATEGORY_HEAD, krj_render_r(snap, cat->slug),
+                krj_render_r(snap, cat->label),
+                krj_render_r(snap, cat->signal_date), (unsigned) cat->nrows);
+
+    for (c = 0; c < cat->ncolumns; c++) {
+        if (c) {
+            krj_out_str(o, KRJ_FMT_SEP);
+        }
+
+        krj_render_ref(o, snap, cols[c].json_name);
+    }
+
+    krj_out_fmt(o, KRJ_FMT_CATEGORY_MIDDLE, krj_render_r(snap, cat->sha256),
+                krj_render_r(snap, cat->source_file));
+
+    n = 0;
+
+    for (c = 0; c < cat->ncolumns; c++) {
+        known = krj_column_find(krj_snap_ptr(snap, cols[c].name),
+                                cols[c].name.len);
+        if (known == NULL) {
+            continue;
+        }
+
+        if (n++) {
+            krj_out_str(o, KRJ_FMT_SEP);
+        }
+
+        krj_out_fmt(o, KRJ_FMT_GLOSSARY, krj_render_r(snap, cols[c].json_name),
+                    krj_render_s(known->label),
+                    krj_render_s(known->description));
+    }
+
+    krj_out_str(o, KRJ_FMT_CATEGORY_TAIL);
 }
 
 

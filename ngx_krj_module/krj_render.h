@@ -46,6 +46,13 @@ void krj_render_list(krj_out_t *o, const krj_snap_t *snap, int kind,
     krj_visible_pt visible, void *data);
 
 /*
+ * The item of GET /categories for cat, with the glossary of its columns
+ * that krj knows; krj-batch pre-renders it, the lists copy it.
+ */
+void krj_render_category(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat);
+
+/*
  * GET /signals/{slug} up to and including "rows":[ : the columns of q
  * (every column when q is NULL or names no fields), count rows shown of
  * matched, and the summary of the matched rows.

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "krj_test_snap.h"
+#include "krj_columns.h"
 #include "krj_date.h"
 #include "krj_layout.h"
 #include "krj_publish.h"
@@ -453,6 +454,74 @@ START_TEST(test_real_tickers)
 END_TEST
 
 
+/* the glossary: the columns krj knows, in column order, no other */
+
+START_TEST(test_category_glossary)
+{
+    size_t                      i;
+    json_t                     *j, *g, *e;
+    json_error_t                err;
+    const char                 *key;
+    const krj_column_t         *col;
+    static const char          *known[] = {
+        "ticker", "c", "signal", "signal_status_prior_week"
+    };
+    static const char          *before =
+        "{\"slug\":\"sig\",\"label\":\"Sig \\\"quoted\\\"\","
+        "\"signal_date\":\"2026-01-09\",\"rows\":6,\"columns\":"
+        "[\"ticker\",\"c\",\"name\",\"signal\",\"signal_status_prior_week\"],"
+        "\"sha256\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\","
+        "\"source_file\":\"KRJ_signals_latest_week_Sig_2026-01-09.csv\","
+        "\"glossary\":{";
+
+    j = json_loadb(krj_snap_ptr(&snap, sig->categories_item),
+                   sig->categories_item.len, 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+
+    g = json_object_get(j, "glossary");
+    ck_assert(json_is_object(g));
+    ck_assert_uint_eq(json_object_size(g), 4);
+    ck_assert_ptr_null(json_object_get(g, "name"));
+
+    for (i = 0; i < 4; i++) {
+        col = krj_column_find(known[i], strlen(known[i]));
+        e = json_object_get(g, known[i]);
+
+        ck_assert_msg(json_is_object(e) && json_object_size(e) == 2,
+                      "%s", known[i]);
+        ck_assert_str_eq(json_string_value(json_object_get(e, "label")),
+                         col->label);
+        ck_assert_str_eq(json_string_value(json_object_get(e,
+                                                           "description")),
+                         col->description);
+    }
+
+    /* keys in column order: the text itself */
+    key = strstr(krj_snap_ptr(&snap, sig->categories_item),
+                 "\"glossary\":{\"ticker\":{");
+    ck_assert_ptr_nonnull(key);
+    ck_assert_ptr_nonnull(strstr(key, "\"},\"c\":{\"label\":"));
+
+    /* the members before the glossary stay as they were */
+    ck_assert_msg(strncmp(krj_snap_ptr(&snap, sig->categories_item), before,
+                          strlen(before)) == 0, "%.200s",
+                  krj_snap_ptr(&snap, sig->categories_item));
+
+    json_decref(j);
+
+    /* a category of unknown columns but its ticker */
+    j = json_loadb(krj_snap_ptr(&snap, plain->categories_item),
+                   plain->categories_item.len, 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    g = json_object_get(j, "glossary");
+    ck_assert_uint_eq(json_object_size(g), 1);
+    ck_assert_ptr_nonnull(json_object_get(g, "ticker"));
+    json_decref(j);
+}
+END_TEST
+
+
 static Suite *
 render_suite(void)
 {
@@ -468,6 +537,7 @@ render_suite(void)
     tcase_add_test(tc, test_ticker);
     tcase_add_test(tc, test_lists);
     tcase_add_test(tc, test_summary_layout);
+    tcase_add_test(tc, test_category_glossary);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("real");
