@@ -14,21 +14,29 @@
  * krj_out.h).  krj-batch pre-renders with them, the module renders the
  * filtered and restricted answers with them, so the two cannot drift.
  * The member order is part of the API: clients diff these bodies.
+ *
+ * Every body ends with KRJ_FMT_EOL after its closing brace, as a shell
+ * user expects of `curl URL`; the pieces inside a body (the items of a
+ * list, the row objects the snapshot points to) do not.
  */
+
+
+#define KRJ_FMT_EOL             "\n"
 
 
 /* every error: {"error":{"status":404,"code":"...","message":"..."}} */
 #define KRJ_FMT_ERROR                                                         \
-    "{\"error\":{\"status\":%u,\"code\":\"%s\",\"message\":\"%j\"}}"
+    "{\"error\":{\"status\":%u,\"code\":\"%s\",\"message\":\"%j\"}}"         \
+    KRJ_FMT_EOL
 
 /* GET /health, GET /ready */
 #define KRJ_FMT_HEALTH                                                        \
-    "{\"status\":\"ok\"}"
+    "{\"status\":\"ok\"}" KRJ_FMT_EOL
 #define KRJ_FMT_READY                                                         \
     "{\"status\":\"ready\",\"generated_at\":\"%j\",\"age\":%d,"              \
-    "\"categories\":%u}"
+    "\"categories\":%u}" KRJ_FMT_EOL
 #define KRJ_FMT_NOT_READY                                                     \
-    "{\"status\":\"not_ready\",\"reason\":\"%j\"}"
+    "{\"status\":\"not_ready\",\"reason\":\"%j\"}" KRJ_FMT_EOL
 
 /*
  * The counts of one category, or of the rows a filter matched:
@@ -45,7 +53,7 @@
  */
 #define KRJ_FMT_LIST_HEAD                                                     \
     "{\"generated_at\":\"%j\",\"categories\":["
-#define KRJ_FMT_LIST_TAIL       "]}"
+#define KRJ_FMT_LIST_TAIL       "]}" KRJ_FMT_EOL
 
 /*
  * An item of GET /categories: the column names go between head and
@@ -80,7 +88,7 @@
 #define KRJ_FMT_SIGNALS_HEAD    "{%r,\"columns\":["
 #define KRJ_FMT_SIGNALS_COUNTS  "],\"count\":%u,\"matched\":%u,\"summary\":"
 #define KRJ_FMT_SIGNALS_ROWS    ",\"rows\":["
-#define KRJ_FMT_SIGNALS_TAIL    "]}"
+#define KRJ_FMT_SIGNALS_TAIL    "]}" KRJ_FMT_EOL
 
 /* a row with some of the columns: {"name":value,...} */
 #define KRJ_FMT_ROW_OPEN        "{"
@@ -94,7 +102,7 @@
 #define KRJ_FMT_TICKER_ITEM                                                   \
     "{\"category\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","          \
     "\"row\":%r}"
-#define KRJ_FMT_TICKER_TAIL     "]}"
+#define KRJ_FMT_TICKER_TAIL     "]}" KRJ_FMT_EOL
 
 /* between the items of every list */
 #define KRJ_FMT_SEP             ","

@@ -141,6 +141,45 @@ render_ticker(const krj_snap_t *s, const krj_snap_ticker_t *t,
 }
 
 
+/*
+ * A whole body: one JSON value, then exactly one newline; the JSON is
+ * what it is without the newline (jansson refuses trailing bytes).
+ */
+
+static void
+assert_body(const char *p, size_t len)
+{
+    json_t        *j;
+    json_error_t   e;
+
+    ck_assert_uint_ge(len, 3);
+    ck_assert_msg(p[len - 1] == '\n' && p[len - 2] == '}',
+                  "a body ends with \"}\\n\": ...%.40s",
+                  len > 40 ? p + len - 40 : p);
+
+    j = json_loadb(p, len - 1, 0, &e);
+    ck_assert_msg(j != NULL, "invalid JSON (%s): %.200s", e.text, p);
+    json_decref(j);
+
+    ck_assert_msg(memchr(p, '\n', len - 1) == NULL,
+                  "one newline, at the end: %.200s", p);
+}
+
+
+static void
+assert_body_ref(const krj_snap_t *s, krj_snap_ref_t ref)
+{
+    assert_body(krj_snap_ptr(s, ref), ref.len);
+}
+
+
+static void
+assert_text_body(const char *p)
+{
+    assert_body(p, strlen(p));
+}
+
+
 static void
 assert_json(const char *text)
 {
@@ -387,6 +426,14 @@ START_TEST(test_real_bodies)
                   render_list(&real, KRJ_LIST_SUMMARY, NULL));
     assert_json(render_list(&real, KRJ_LIST_CATEGORIES, NULL));
     assert_json(render_list(&real, KRJ_LIST_SUMMARY, NULL));
+
+    assert_body_ref(&real, real.hdr->categories_json);
+    assert_body_ref(&real, real.hdr->summary_json);
+
+    for (i = 0; i < real.hdr->ncategories; i++) {
+        assert_body_ref(&real, real.categories[i].json);
+    }
+
 }
 END_TEST
 
@@ -450,6 +497,70 @@ START_TEST(test_real_tickers)
                           t->count);
         json_decref(j);
     }
+}
+END_TEST
+
+
+/* every JSON body ends with one newline; what the snapshot shares, not */
+
+START_TEST(test_bodies_end_with_newline)
+{
+    char                        buf[512];
+    uint32_t                    i, r, n;
+    krj_out_t                   o;
+    const krj_snap_row_t       *rows;
+    const krj_snap_category_t  *cat;
+
+    assert_body_ref(&snap, snap.hdr->categories_json);
+    assert_body_ref(&snap, snap.hdr->summary_json);
+
+    for (i = 0; i < snap.hdr->ncategories; i++) {
+        cat = &snap.categories[i];
+        rows = krj_snap_rows(&snap, cat);
+
+        assert_body_ref(&snap, cat->json);
+
+        /* items and rows are pieces of bodies: no newline of their own */
+        ck_assert(krj_snap_ptr(&snap, cat->categories_item)
+                      [cat->categories_item.len - 1] == '}');
+        ck_assert(krj_snap_ptr(&snap, cat->summary_item)
+                      [cat->summary_item.len - 1] == '}');
+
+        for (r = 0; r < cat->nrows; r++) {
+            ck_assert(krj_snap_ptr(&snap, rows[r].json)
+                          [rows[r].json.len - 1] == '}');
+
+            /* the rows point into the body they were rendered in */
+            ck_assert_uint_ge(rows[r].json.off, cat->json.off);
+            ck_assert_uint_le(rows[r].json.off + rows[r].json.len,
+                              cat->json.off + cat->json.len - 2);
+        }
+
+        (void) selected(cat, "limit=1");
+        assert_text_body(render(&snap, cat, &q, &sel, 0));
+    }
+
+    assert_text_body(render_list(&snap, KRJ_LIST_CATEGORIES, only_sig));
+    assert_text_body(render_list(&snap, KRJ_LIST_SUMMARY, none));
+    assert_text_body(render_ticker(&snap, krj_snap_find_ticker(&snap, "a", 1),
+                                   NULL, &n));
+
+    /* the status and error bodies */
+    krj_out_init(&o, buf);
+    krj_out_fmt(&o, KRJ_FMT_ERROR, 404u, "unknown_category", "no \"x\"",
+                (size_t) 6);
+    assert_body(buf, o.len);
+
+    krj_out_init(&o, buf);
+    krj_out_fmt(&o, KRJ_FMT_READY, "2026-01-09T18:00:00Z", (size_t) 20,
+                (int64_t) 5, 6u);
+    assert_body(buf, o.len);
+
+    krj_out_init(&o, buf);
+    krj_out_fmt(&o, KRJ_FMT_NOT_READY, "no snapshot", (size_t) 11);
+    assert_body(buf, o.len);
+
+    assert_body(KRJ_FMT_HEALTH, strlen(KRJ_FMT_HEALTH));
 }
 END_TEST
 
@@ -537,6 +648,7 @@ render_suite(void)
     tcase_add_test(tc, test_ticker);
     tcase_add_test(tc, test_lists);
     tcase_add_test(tc, test_summary_layout);
+    tcase_add_test(tc, test_bodies_end_with_newline);
     tcase_add_test(tc, test_category_glossary);
     suite_add_tcase(s, tc);
 
