@@ -104,6 +104,24 @@
     "\"row\":%r}"
 #define KRJ_FMT_TICKER_TAIL     "]}" KRJ_FMT_EOL
 
+/*
+ * GET / of the API: the endpoints, each with its parameters, then the
+ * categories the principal may read with their links.  Paths start with
+ * the location's prefix as the client used it (%j twice: prefix, rest).
+ */
+#define KRJ_FMT_INDEX_HEAD                                                    \
+    "{\"generated_at\":\"%j\",\"endpoints\":["
+#define KRJ_FMT_ENDPOINT_HEAD                                                 \
+    "{\"path\":\"%j%j\",\"description\":\"%j\",\"parameters\":["
+#define KRJ_FMT_PARAMETER                                                     \
+    "{\"name\":\"%j\",\"takes\":\"%j\",\"description\":\"%j\"}"
+#define KRJ_FMT_ENDPOINT_TAIL   "]}"
+#define KRJ_FMT_INDEX_MIDDLE    "],\"categories\":["
+#define KRJ_FMT_INDEX_CATEGORY                                                \
+    "{\"slug\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","              \
+    "\"links\":{\"json\":\"%j/signals/%j\",\"csv\":\"%j/signals/%j.csv\"}}"
+#define KRJ_FMT_INDEX_TAIL      "]}" KRJ_FMT_EOL
+
 /* between the items of every list */
 #define KRJ_FMT_SEP             ","
 

@@ -21,6 +21,7 @@
 #define NGX_HTTP_KRJ_SUMMARY     2
 #define NGX_HTTP_KRJ_SIGNALS     3
 #define NGX_HTTP_KRJ_TICKER      4
+#define NGX_HTTP_KRJ_INDEX       5
 
 
 /* an answer krj_render.c writes, measured first, then into the pool */
@@ -34,11 +35,13 @@ typedef struct {
     const krj_snap_ticker_t     *ticker;
     ngx_http_krj_scopes_t       *scopes;
     ngx_str_t                    name;      /* of the ticker asked for */
+    ngx_str_t                    base;      /* of the index's links */
     uint32_t                     results;
 } ngx_http_krj_answer_t;
 
 
-static ngx_uint_t ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg);
+static ngx_uint_t ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg,
+    ngx_str_t *base);
 static ngx_int_t ngx_http_krj_whole(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_uint_t type, krj_snap_ref_t body,
     krj_snap_ref_t gz);
@@ -58,7 +61,7 @@ ngx_int_t
 ngx_http_krj_api_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    ngx_str_t                  arg;
+    ngx_str_t                  arg, base;
     ngx_uint_t                 route;
     ngx_http_krj_answer_t      a;
     ngx_http_krj_scopes_t     *scopes;
@@ -84,7 +87,7 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 
     ngx_http_krj_zone_count_request(kmcf);
 
-    route = ngx_http_krj_route(r, &arg);
+    route = ngx_http_krj_route(r, &arg, &base);
 
     if (route == 0) {
         return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
@@ -111,14 +114,18 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 
     scopes = ngx_http_krj_scopes(r);
 
-    if ((route == NGX_HTTP_KRJ_CATEGORIES || route == NGX_HTTP_KRJ_SUMMARY)
-        && scopes != NULL && !scopes->all)
+    /* the index names the location's prefix: rendered for each request */
+
+    if (route == NGX_HTTP_KRJ_INDEX
+        || ((route == NGX_HTTP_KRJ_CATEGORIES || route == NGX_HTTP_KRJ_SUMMARY)
+            && scopes != NULL && !scopes->all))
     {
         ngx_memzero(&a, sizeof(ngx_http_krj_answer_t));
 
         a.route = route;
         a.snap = &snapshot->snap;
         a.scopes = scopes;
+        a.base = base;
 
         return ngx_http_krj_render(r, snapshot, &a);
     }
@@ -146,11 +153,13 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 
 /*
  * The paths are relative to the location's prefix, so the same handler
- * serves /api/v1/ or any other prefix the operator picks.
+ * serves /api/v1/ or any other prefix the operator picks.  The prefix
+ * itself is the index; base is the URI up to the path, without a final
+ * "/", for the index's links.
  */
 
 static ngx_uint_t
-ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg)
+ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg, ngx_str_t *base)
 {
     u_char                    *p, *last;
     ngx_http_core_loc_conf_t  *clcf;
@@ -170,8 +179,19 @@ ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg)
         p += clcf->name.len;
     }
 
+    base->data = r->uri.data;
+    base->len = p - r->uri.data;
+
+    if (base->len && base->data[base->len - 1] == '/') {
+        base->len--;
+    }
+
     if (p < last && *p == '/') {
         p++;
+    }
+
+    if (p == last) {
+        return NGX_HTTP_KRJ_INDEX;
     }
 
 #define ngx_http_krj_is(s)                                                    \
@@ -424,6 +444,11 @@ ngx_http_krj_render_answer(krj_out_t *o, ngx_http_krj_answer_t *a)
     case NGX_HTTP_KRJ_TICKER:
         a->results = krj_render_ticker(o, a->snap, a->ticker,
                                        ngx_http_krj_visible, a->scopes);
+        break;
+
+    case NGX_HTTP_KRJ_INDEX:
+        krj_render_index(o, a->snap, (const char *) a->base.data, a->base.len,
+                         ngx_http_krj_visible, a->scopes);
         break;
 
     default: /* NGX_HTTP_KRJ_SIGNALS */

@@ -1,6 +1,6 @@
 """Every JSON body ends with exactly one newline after its closing brace
 (data bodies pre-rendered by krj-batch and rendered by the module, errors,
-refusals, /health, /ready), the JSON before it is
+refusals, /health, /ready, the index), the JSON before it is
 compact and unchanged, the pre-compressed bodies hold the newline, and a
 snapshot published by a krj-batch that rendered the old way is replaced
 by the next run even when the input did not change."""
@@ -32,7 +32,7 @@ def assert_one_newline(resp, what):
     return json.loads(body[:-1])
 
 
-PATHS = ["/api/v1/categories", "/api/v1/summary",
+PATHS = ["/api/v1/", "/api/v1/categories", "/api/v1/summary",
          "/api/v1/signals/sp500", "/api/v1/signals/ai_affected",
          "/api/v1/signals/sp500?limit=2&fields=ticker,c",
          "/api/v1/tickers/AAPL", "/health", "/ready"]

@@ -141,6 +141,29 @@ render_ticker(const krj_snap_t *s, const krj_snap_ticker_t *t,
 }
 
 
+static char *
+render_index(const krj_snap_t *s, const char *base, krj_visible_pt visible)
+{
+    char       *p;
+    size_t      len;
+    krj_out_t   o;
+
+    krj_out_init(&o, NULL);
+    krj_render_index(&o, s, base, strlen(base), visible, NULL);
+    len = o.len;
+
+    p = test_alloc(NULL, len + 1);
+    ck_assert_ptr_nonnull(p);
+
+    krj_out_init(&o, p);
+    krj_render_index(&o, s, base, strlen(base), visible, NULL);
+    ck_assert_uint_eq(o.len, len);
+    p[len] = '\0';
+
+    return p;
+}
+
+
 /*
  * A whole body: one JSON value, then exactly one newline; the JSON is
  * what it is without the newline (jansson refuses trailing bytes).
@@ -434,6 +457,7 @@ START_TEST(test_real_bodies)
         assert_body_ref(&real, real.categories[i].json);
     }
 
+    assert_text_body(render_index(&real, "/api/v1", NULL));
 }
 END_TEST
 
@@ -544,6 +568,7 @@ START_TEST(test_bodies_end_with_newline)
     assert_text_body(render_list(&snap, KRJ_LIST_SUMMARY, none));
     assert_text_body(render_ticker(&snap, krj_snap_find_ticker(&snap, "a", 1),
                                    NULL, &n));
+    assert_text_body(render_index(&snap, "/api/v1", NULL));
 
     /* the status and error bodies */
     krj_out_init(&o, buf);
@@ -633,6 +658,109 @@ START_TEST(test_category_glossary)
 END_TEST
 
 
+/* the index: endpoints with the parser's parameters, visible categories */
+
+START_TEST(test_index)
+{
+    size_t         i, k;
+    json_t        *j, *eps, *ep, *params, *cats, *c;
+    json_error_t   err;
+    const char    *path, *name, *takes, *description;
+    char           want[128];
+    int            with_params;
+
+    j = json_loads(render_index(&snap, "/api/v1", NULL), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+
+    ck_assert_str_eq(json_string_value(json_object_get(j, "generated_at")),
+                     "2026-01-09T18:00:00Z");
+
+    eps = json_object_get(j, "endpoints");
+    ck_assert_uint_eq(json_array_size(eps), 6);
+
+    for (i = 0; i < json_array_size(eps); i++) {
+        ep = json_array_get(eps, i);
+        path = json_string_value(json_object_get(ep, "path"));
+        params = json_object_get(ep, "parameters");
+
+        ck_assert_msg(strncmp(path, "/api/v1/", 8) == 0, "%s", path);
+        ck_assert(strlen(json_string_value(json_object_get(ep,
+                                                       "description")))
+                  > 10);
+
+        with_params = (strncmp(path, "/api/v1/signals/", 16) == 0);
+
+        for (k = 0; krj_query_doc(k, &name, &takes, &description); k++) {
+            if (!with_params) {
+                continue;
+            }
+
+            c = json_array_get(params, k);
+            ck_assert_str_eq(json_string_value(json_object_get(c, "name")),
+                             name);
+            ck_assert_str_eq(json_string_value(json_object_get(c, "takes")),
+                             takes);
+            ck_assert_str_eq(json_string_value(json_object_get(c,
+                                                       "description")),
+                             description);
+        }
+
+        ck_assert_uint_eq(json_array_size(params), with_params ? k : 0);
+    }
+
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(eps, 0), "path")), "/api/v1/");
+
+    cats = json_object_get(j, "categories");
+    ck_assert_uint_eq(json_array_size(cats), 2);
+    c = json_array_get(cats, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(c, "slug")), "sig");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "label")),
+                     "Sig \"quoted\"");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "signal_date")),
+                     "2026-01-09");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(c, "links"), "json")),
+                     "/api/v1/signals/sig");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(c, "links"), "csv")),
+                     "/api/v1/signals/sig.csv");
+    json_decref(j);
+
+    /* a restricted principal sees its categories only */
+    j = json_loads(render_index(&snap, "/api/v1", only_sig), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    cats = json_object_get(j, "categories");
+    ck_assert_uint_eq(json_array_size(cats), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(cats, 0), "slug")), "sig");
+    json_decref(j);
+
+    j = json_loads(render_index(&snap, "/api/v1", none), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "categories")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "endpoints")), 6);
+    json_decref(j);
+
+    /* at the root, and under a prefix that needs escaping in JSON */
+    j = json_loads(render_index(&snap, "", NULL), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    snprintf(want, sizeof(want), "/signals/%s", "plain");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+                         json_array_get(json_object_get(j, "categories"), 0),
+                         "links"), "json")), want);
+    json_decref(j);
+
+    j = json_loads(render_index(&snap, "/a\"b\\c", NULL), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(j, "endpoints"), 1),
+                         "path")), "/a\"b\\c/categories");
+    json_decref(j);
+}
+END_TEST
+
+
 static Suite *
 render_suite(void)
 {
@@ -650,6 +778,7 @@ render_suite(void)
     tcase_add_test(tc, test_summary_layout);
     tcase_add_test(tc, test_bodies_end_with_newline);
     tcase_add_test(tc, test_category_glossary);
+    tcase_add_test(tc, test_index);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("real");
