@@ -29,6 +29,10 @@
     "{\"error\":{\"status\":%u,\"code\":\"%s\",\"message\":\"%j\"}}"         \
     KRJ_FMT_EOL
 
+/* a slug in another case: {"redirect":{"status":308,"location":"..."}} */
+#define KRJ_FMT_REDIRECT                                                      \
+    "{\"redirect\":{\"status\":%u,\"location\":\"%j\"}}" KRJ_FMT_EOL
+
 /* GET /health, GET /ready */
 #define KRJ_FMT_HEALTH                                                        \
     "{\"status\":\"ok\"}" KRJ_FMT_EOL

@@ -10,6 +10,7 @@
 
 #include "krj_query.h"
 #include "krj_render.h"
+#include "krj_slug.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_api.h"
 #include "ngx_http_krj_response.h"
@@ -47,6 +48,14 @@ static ngx_int_t ngx_http_krj_whole(ngx_http_request_t *r,
     krj_snap_ref_t gz);
 static ngx_int_t ngx_http_krj_signals(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
+static ngx_int_t ngx_http_krj_inexact(ngx_http_request_t *r,
+    const krj_snap_t *snap, const krj_snap_category_t *cat, ngx_str_t *slug,
+    ngx_str_t *name, ngx_uint_t csv);
+static ngx_int_t ngx_http_krj_redirect(ngx_http_request_t *r,
+    const krj_snap_t *snap, const krj_snap_category_t *cat, ngx_str_t *name,
+    ngx_uint_t csv);
+static ngx_int_t ngx_http_krj_set_category(ngx_http_request_t *r,
+    const krj_snap_t *snap, const krj_snap_category_t *cat);
 static ngx_int_t ngx_http_krj_ticker(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
 static ngx_int_t ngx_http_krj_render(ngx_http_request_t *r,
@@ -262,32 +271,43 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 {
     int                         rc;
     ngx_str_t                   slug;
-    ngx_uint_t                  csv;
+    ngx_uint_t                  csv, exact;
     const char                 *code;
     krj_query_t                 q;
     krj_select_t                sel;
     const krj_snap_t           *snap;
-    ngx_http_krj_ctx_t         *ctx;
     ngx_http_krj_answer_t       a;
     const krj_snap_category_t  *cat;
 
     snap = &snapshot->snap;
     slug = *name;
     csv = 0;
+    exact = 1;
+
+    /* ".csv"; ".CSV" and the like are redirected to it */
 
     if (slug.len > 4
-        && ngx_strncmp(slug.data + slug.len - 4, ".csv", 4) == 0)
+        && ngx_strncasecmp(slug.data + slug.len - 4, (u_char *) ".csv", 4)
+           == 0)
     {
+        exact = (ngx_strncmp(slug.data + slug.len - 4, ".csv", 4) == 0);
         slug.len -= 4;
         csv = 1;
     }
 
     cat = krj_snap_find_category(snap, (const char *) slug.data, slug.len);
 
-    if (cat == NULL) {
-        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
-                                       "unknown_category",
-                                       "no category \"%V\"", &slug);
+    if (cat == NULL || !exact) {
+        return ngx_http_krj_inexact(r, snap, cat, &slug, name, csv);
+    }
+
+    /*
+     * $krj_category is set before the scope check: the URL names the
+     * category even when the principal may not read it.
+     */
+
+    if (ngx_http_krj_set_category(r, snap, cat) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (!ngx_http_krj_scopes_allow(ngx_http_krj_scopes(r), slug.data,
@@ -297,12 +317,6 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
                                        "no access to category \"%V\"",
                                        &slug);
     }
-
-    /* for $krj_category: the mapping outlives the request's log phase */
-
-    ctx = ngx_http_krj_ctx(r);
-    ctx->category.data = (u_char *) krj_snap_ptr(snap, cat->slug);
-    ctx->category.len = cat->slug.len;
 
     if (r->args.len == 0) {
         return csv ? ngx_http_krj_whole(r, snapshot, NGX_HTTP_KRJ_CSV,
@@ -354,6 +368,111 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     a.sel = &sel;
 
     return ngx_http_krj_render(r, snapshot, &a);
+}
+
+
+/*
+ * A slug or suffix that is not exact.  When only the case differs, a 308
+ * to the category's one URL (one URL per resource, one ETag); else a 404
+ * that names the category probably meant.
+ */
+
+static ngx_int_t
+ngx_http_krj_inexact(ngx_http_request_t *r, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, ngx_str_t *slug, ngx_str_t *name,
+    ngx_uint_t csv)
+{
+    const krj_snap_category_t  *hint;
+
+    if (cat == NULL) {
+        cat = krj_slug_find_nocase(snap, (const char *) slug->data,
+                                   slug->len);
+    }
+
+    if (cat != NULL) {
+        if (ngx_http_krj_set_category(r, snap, cat) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_krj_redirect(r, snap, cat, name, csv);
+    }
+
+    hint = krj_slug_suggest(snap, (const char *) slug->data, slug->len);
+
+    if (hint == NULL) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
+                                       "unknown_category",
+                                       "no category \"%V\"", slug);
+    }
+
+    return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND, "unknown_category",
+                                   "no category \"%V\"; did you mean "
+                                   "\"%*s\"?", slug, (size_t) hint->slug.len,
+                                   krj_snap_ptr(snap, hint->slug));
+}
+
+
+/*
+ * The URI with the canonical slug in place of name, ".csv" if asked for,
+ * and the query as it came.  r->uri is decoded: its part before the name
+ * (the location's prefix and "signals/") is escaped again.
+ */
+
+static ngx_int_t
+ngx_http_krj_redirect(ngx_http_request_t *r, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, ngx_str_t *name, ngx_uint_t csv)
+{
+    u_char     *p;
+    size_t      len, plen;
+    ngx_str_t   location;
+
+    plen = name->data - r->uri.data;
+
+    len = plen + 2 * ngx_escape_uri(NULL, r->uri.data, plen, NGX_ESCAPE_URI)
+          + cat->slug.len + (csv ? sizeof(".csv") - 1 : 0)
+          + (r->args.len ? 1 + r->args.len : 0);
+
+    location.data = ngx_pnalloc(r->pool, len);
+    if (location.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = (u_char *) ngx_escape_uri(location.data, r->uri.data, plen,
+                                  NGX_ESCAPE_URI);
+    p = ngx_cpymem(p, krj_snap_ptr(snap, cat->slug), cat->slug.len);
+
+    if (csv) {
+        p = ngx_cpymem(p, ".csv", sizeof(".csv") - 1);
+    }
+
+    if (r->args.len) {
+        *p++ = '?';
+        p = ngx_cpymem(p, r->args.data, r->args.len);
+    }
+
+    location.len = p - location.data;
+
+    return ngx_http_krj_send_redirect(r, &location);
+}
+
+
+/* for $krj_category: the mapping outlives the request's log phase */
+
+static ngx_int_t
+ngx_http_krj_set_category(ngx_http_request_t *r, const krj_snap_t *snap,
+    const krj_snap_category_t *cat)
+{
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_krj_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->category.data = (u_char *) krj_snap_ptr(snap, cat->slug);
+    ctx->category.len = cat->slug.len;
+
+    return NGX_OK;
 }
 
 

@@ -577,6 +577,11 @@ START_TEST(test_bodies_end_with_newline)
     assert_body(buf, o.len);
 
     krj_out_init(&o, buf);
+    krj_out_fmt(&o, KRJ_FMT_REDIRECT, 308u, "/api/v1/signals/sp500",
+                (size_t) 21);
+    assert_body(buf, o.len);
+
+    krj_out_init(&o, buf);
     krj_out_fmt(&o, KRJ_FMT_READY, "2026-01-09T18:00:00Z", (size_t) 20,
                 (int64_t) 5, 6u);
     assert_body(buf, o.len);
