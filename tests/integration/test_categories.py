@@ -8,6 +8,7 @@ import json
 import re
 
 from krjassert import ISO_UTC, assert_security_headers, get_json
+from krjenv import REPO
 
 # The labels of the original dashboard for the 14 columns of the signal
 # schema (original-dashboard.md, section 1.2), in the schema's order.
@@ -119,6 +120,23 @@ def test_glossary_is_the_same_everywhere(krj):
         for col, e in c["glossary"].items():
             assert entries.setdefault(col, e) == e, \
                 "%s: one glossary, whatever the category" % col
+
+
+def test_glossary_in_the_readme(krj):
+    # the README's table says what the API says
+    readme = (REPO / "README.md").read_text()
+    marker = "<!-- glossary: GET /api/v1/categories -->\n"
+    assert marker in readme, "README has the glossary table"
+    table = readme.split(marker, 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [x.strip() for x in line.strip("|").split("|")]
+        rows[cells[0].strip("`")] = (cells[1], cells[2])
+    doc, _ = get_json(krj, "/api/v1/categories")
+    sp500 = next(c for c in doc["categories"] if c["slug"] == "sp500")
+    assert list(rows) == list(sp500["glossary"]), "the same columns"
+    for col, e in sp500["glossary"].items():
+        assert rows[col] == (e["label"], e["description"]), col
 
 
 def test_members_before_the_glossary_unchanged(krj, model):
