@@ -4,6 +4,7 @@
 #   make deps     install the Debian packages (idempotent)
 #   make test     deps, build, unit tests, integration tests (plain and ASan)
 #   make demo     deps, build, ingest the sample data, nginx on :8443
+#                 (PORT=9443 another port; KRJ_DEMO_DATA=DIR other CSVs)
 #   make bench    wrk: module against static nginx serving the same bytes
 
 NGINX_SRC    ?= /usr/share/nginx/src
@@ -56,7 +57,7 @@ integration-asan: all asan
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/demo.sh
+	@$(if $(PORT),KRJ_DEMO_PORT=$(PORT) )scripts/demo.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

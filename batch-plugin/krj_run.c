@@ -298,7 +298,7 @@ krj_run_warn(void *ctx, uint32_t line, const char *msg)
 }
 
 
-/* SHA-256 over slug, date, source file and CSV digest, NUL-separated */
+/* SHA-256 over the rendering, slug, date, source file, CSV digest */
 static void
 krj_run_digest(const krj_snap_input_t *in, uint32_t n, uint8_t *digest)
 {
@@ -312,6 +312,8 @@ krj_run_digest(const krj_snap_input_t *in, uint32_t n, uint8_t *digest)
         EVP_MD_CTX_free(md);
         return;
     }
+
+    EVP_DigestUpdate(md, KRJ_SNAP_RENDERING, sizeof(KRJ_SNAP_RENDERING));
 
     for (i = 0; i < n; i++) {
         EVP_DigestUpdate(md, in[i].slug, strlen(in[i].slug) + 1);

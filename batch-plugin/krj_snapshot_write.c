@@ -63,6 +63,8 @@ static krj_snap_ref_t krj_snap_render(krj_buf_t *out, krj_snap_t *view,
     krj_snap_render_pt render, const void *arg);
 static void krj_snap_render_head(krj_out_t *o, const krj_snap_t *view,
     const void *arg);
+static void krj_snap_render_category(krj_out_t *o, const krj_snap_t *view,
+    const void *arg);
 static void krj_snap_render_summary(krj_out_t *o, const krj_snap_t *view,
     const void *arg);
 static void krj_snap_render_list(krj_out_t *o, const krj_snap_t *view,
@@ -536,30 +538,16 @@ krj_snap_write_lists(krj_buf_t *out, const krj_snap_input_t *in,
 {
     int                 kind;
     size_t              cs;
-    uint32_t            i, c;
+    uint32_t            i;
     krj_snap_t          view;
-    const krj_csv_t    *t;
+
+    memset(&view, 0, sizeof(krj_snap_t));
+    view.hdr = h;
 
     for (i = 0; i < n; i++) {
-        t = in[i].csv;
-
-        cs = out->len;
-        krj_buf_fmt(out, KRJ_FMT_CATEGORY_HEAD, in[i].slug, strlen(in[i].slug),
-                    in[i].label, strlen(in[i].label), in[i].signal_date,
-                    strlen(in[i].signal_date), (unsigned) t->nrows);
-
-        for (c = 0; c < t->ncolumns; c++) {
-            if (c) {
-                krj_buf_str(out, KRJ_FMT_SEP);
-            }
-
-            krj_buf_fmt(out, KRJ_FMT_NAME, krj_csv_text(t, 0, c),
-                        krj_csv_len(t, 0, c));
-        }
-
-        krj_buf_fmt(out, KRJ_FMT_CATEGORY_TAIL, in[i].sha256, (size_t) 64,
-                    in[i].source_file, strlen(in[i].source_file));
-        cats[i].categories_item = krj_snap_since(out, cs);
+        cats[i].categories_item = krj_snap_render(out, &view,
+                                                  krj_snap_render_category,
+                                                  &cats[i]);
 
         cs = out->len;
         krj_buf_fmt(out, KRJ_FMT_SUMMARY_HEAD, in[i].slug, strlen(in[i].slug),
@@ -571,8 +559,6 @@ krj_snap_write_lists(krj_buf_t *out, const krj_snap_input_t *in,
         cats[i].summary_item = krj_snap_since(out, cs);
     }
 
-    memset(&view, 0, sizeof(krj_snap_t));
-    view.hdr = h;
     view.categories = cats;
 
     kind = KRJ_LIST_CATEGORIES;
@@ -630,6 +616,15 @@ krj_snap_render_head(krj_out_t *o, const krj_snap_t *view, const void *arg)
 
     krj_render_signals_head(o, view, cat, NULL, cat->nrows, cat->nrows,
                             (const uint32_t (*)[3]) cat->counts);
+}
+
+
+/* the columns of cat are in place in out, its refs point there */
+static void
+krj_snap_render_category(krj_out_t *o, const krj_snap_t *view,
+    const void *arg)
+{
+    krj_render_category(o, view, arg);
 }
 
 

@@ -15,6 +15,15 @@
 #include "krj_csv.h"
 
 
+/*
+ * What the pre-rendered bodies look like, for krj-batch's input digest: a
+ * krj-batch that renders differently (a new member, a final newline) then
+ * republishes input that an older one published as it was.  Change it
+ * with every change to the bytes krj_layout.h and krj_render.c write.
+ */
+#define KRJ_SNAP_RENDERING      "krj-rendering-2"
+
+
 /* one category to publish; csv->data/len are the published CSV bytes */
 typedef struct {
     const char         *slug;

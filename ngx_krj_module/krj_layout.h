@@ -14,16 +14,28 @@
  * krj_out.h).  krj-batch pre-renders with them, the module renders the
  * filtered and restricted answers with them, so the two cannot drift.
  * The member order is part of the API: clients diff these bodies.
+ *
+ * Every body ends with KRJ_FMT_EOL after its closing brace, as a shell
+ * user expects of `curl URL`; the pieces inside a body (the items of a
+ * list, the row objects the snapshot points to) do not.
  */
+
+
+#define KRJ_FMT_EOL             "\n"
 
 
 /* every error: {"error":{"status":404,"code":"...","message":"..."}} */
 #define KRJ_FMT_ERROR                                                         \
-    "{\"error\":{\"status\":%u,\"code\":\"%s\",\"message\":\"%j\"}}"
+    "{\"error\":{\"status\":%u,\"code\":\"%s\",\"message\":\"%j\"}}"         \
+    KRJ_FMT_EOL
+
+/* a slug in another case: {"redirect":{"status":308,"location":"..."}} */
+#define KRJ_FMT_REDIRECT                                                      \
+    "{\"redirect\":{\"status\":%u,\"location\":\"%j\"}}" KRJ_FMT_EOL
 
 /* GET /health, GET /ready */
 #define KRJ_FMT_HEALTH                                                        \
-    "{\"status\":\"ok\"}"
+    "{\"status\":\"ok\"}" KRJ_FMT_EOL
 #define KRJ_FMT_READY                                                         \
     "{\"status\":\"ready\",\"generated_at\":\"%j\",\"age\":%d,"              \
     "\"categories\":%u,\"signal_dates\":["
@@ -31,9 +43,9 @@
 #define KRJ_FMT_READY_DATE                                                    \
     "{\"category\":\"%j\",\"signal_date\":\"%j\",\"age\":%d}"
 #define KRJ_FMT_READY_END                                                     \
-    "]}"
+    "]}" KRJ_FMT_EOL
 #define KRJ_FMT_NOT_READY                                                     \
-    "{\"status\":\"not_ready\",\"reason\":\"%j\"}"
+    "{\"status\":\"not_ready\",\"reason\":\"%j\"}" KRJ_FMT_EOL
 
 /*
  * The counts of one category, or of the rows a filter matched:
@@ -50,23 +62,29 @@
  */
 #define KRJ_FMT_LIST_HEAD                                                     \
     "{\"generated_at\":\"%j\",\"categories\":["
-#define KRJ_FMT_LIST_TAIL       "]}"
+#define KRJ_FMT_LIST_TAIL       "]}" KRJ_FMT_EOL
 
-/* an item of GET /categories: the column names go between the two */
+/*
+ * An item of GET /categories: the column names go between head and
+ * middle, the glossary entries of the columns krj knows (krj_columns.h)
+ * between middle and tail.
+ */
 #define KRJ_FMT_CATEGORY_HEAD                                                 \
     "{\"slug\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","              \
     "\"rows\":%u,\"columns\":["
-#define KRJ_FMT_CATEGORY_TAIL                                                 \
-    "],\"sha256\":\"%j\",\"source_file\":\"%j\"}"
+#define KRJ_FMT_CATEGORY_MIDDLE                                               \
+    "],\"sha256\":\"%j\",\"source_file\":\"%j\",\"glossary\":{"
+#define KRJ_FMT_CATEGORY_TAIL   "}}"
+
+/* a glossary entry: the column name (a JSON string), its label, meaning */
+#define KRJ_FMT_GLOSSARY                                                      \
+    "%r:{\"label\":\"%j\",\"description\":\"%j\"}"
 
 /* an item of GET /summary: KRJ_FMT_SUMMARY goes between the two */
 #define KRJ_FMT_SUMMARY_HEAD                                                  \
     "{\"category\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","          \
     "\"summary\":"
 #define KRJ_FMT_SUMMARY_TAIL    "}"
-
-/* a column name, in "columns" arrays */
-#define KRJ_FMT_NAME            "\"%j\""
 
 /*
  * GET /signals/{slug}: the members every answer about a category shares,
@@ -79,7 +97,7 @@
 #define KRJ_FMT_SIGNALS_HEAD    "{%r,\"columns\":["
 #define KRJ_FMT_SIGNALS_COUNTS  "],\"count\":%u,\"matched\":%u,\"summary\":"
 #define KRJ_FMT_SIGNALS_ROWS    ",\"rows\":["
-#define KRJ_FMT_SIGNALS_TAIL    "]}"
+#define KRJ_FMT_SIGNALS_TAIL    "]}" KRJ_FMT_EOL
 
 /* a row with some of the columns: {"name":value,...} */
 #define KRJ_FMT_ROW_OPEN        "{"
@@ -93,7 +111,25 @@
 #define KRJ_FMT_TICKER_ITEM                                                   \
     "{\"category\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","          \
     "\"row\":%r}"
-#define KRJ_FMT_TICKER_TAIL     "]}"
+#define KRJ_FMT_TICKER_TAIL     "]}" KRJ_FMT_EOL
+
+/*
+ * GET / of the API: the endpoints, each with its parameters, then the
+ * categories the principal may read with their links.  Paths start with
+ * the location's prefix as the client used it (%j twice: prefix, rest).
+ */
+#define KRJ_FMT_INDEX_HEAD                                                    \
+    "{\"generated_at\":\"%j\",\"endpoints\":["
+#define KRJ_FMT_ENDPOINT_HEAD                                                 \
+    "{\"path\":\"%j%j\",\"description\":\"%j\",\"parameters\":["
+#define KRJ_FMT_PARAMETER                                                     \
+    "{\"name\":\"%j\",\"takes\":\"%j\",\"description\":\"%j\"}"
+#define KRJ_FMT_ENDPOINT_TAIL   "]}"
+#define KRJ_FMT_INDEX_MIDDLE    "],\"categories\":["
+#define KRJ_FMT_INDEX_CATEGORY                                                \
+    "{\"slug\":\"%j\",\"label\":\"%j\",\"signal_date\":\"%j\","              \
+    "\"links\":{\"json\":\"%j/signals/%j\",\"csv\":\"%j/signals/%j.csv\"}}"
+#define KRJ_FMT_INDEX_TAIL      "]}" KRJ_FMT_EOL
 
 /* between the items of every list */
 #define KRJ_FMT_SEP             ","

@@ -26,6 +26,9 @@
 #define KRJ_PARAM_LIMIT    0x40
 #define KRJ_PARAM_OFFSET   0x80
 
+#define krj_query_str(n)   krj_query_str_(n)
+#define krj_query_str_(n)  #n
+
 
 /* one name=value pair, decoded, for the parameter's handler */
 typedef struct {
@@ -40,10 +43,13 @@ typedef struct {
 } krj_param_t;
 
 
+/* a parameter: its handler, and what the API index says of it */
 typedef struct {
     const char                 *name;
     unsigned                    param;
     int                       (*handler)(krj_query_t *q, krj_param_t *a);
+    const char                 *takes;
+    const char                 *description;
 } krj_param_handler_t;
 
 
@@ -73,15 +79,42 @@ static int krj_query_error(krj_query_t *q, int code, const char *fmt,
 
 
 static const krj_param_handler_t  krj_query_params[] = {
-    { "ticker", KRJ_PARAM_TICKER, krj_query_ticker },
-    { "signal", KRJ_PARAM_SIGNAL, krj_query_signal },
-    { "prior", KRJ_PARAM_PRIOR, krj_query_signal },
-    { "changed", KRJ_PARAM_CHANGED, krj_query_changed },
-    { "fields", KRJ_PARAM_FIELDS, krj_query_fields },
-    { "sort", KRJ_PARAM_SORT, krj_query_sort },
-    { "limit", KRJ_PARAM_LIMIT, krj_query_limit },
-    { "offset", KRJ_PARAM_OFFSET, krj_query_offset },
-    { NULL, 0, NULL }
+
+    { "ticker", KRJ_PARAM_TICKER, krj_query_ticker,
+      "A,B",
+      "only these tickers (case-insensitive)" },
+
+    { "signal", KRJ_PARAM_SIGNAL, krj_query_signal,
+      "Long,Neutral,Short",
+      "only rows whose signal is one of these (case-insensitive)" },
+
+    { "prior", KRJ_PARAM_PRIOR, krj_query_signal,
+      "Long,Neutral,Short",
+      "the same on signal_status_prior_week, the prior week's signal" },
+
+    { "changed", KRJ_PARAM_CHANGED, krj_query_changed,
+      "1, true, 0 or false",
+      "1: only rows whose signal differs from the prior week's; 0: only "
+      "those whose did not change" },
+
+    { "fields", KRJ_PARAM_FIELDS, krj_query_fields,
+      "c1,c2",
+      "only these columns, in this order" },
+
+    { "sort", KRJ_PARAM_SORT, krj_query_sort,
+      "col or -col",
+      "ascending, or descending with -; numbers as numbers, empty cells "
+      "last" },
+
+    { "limit", KRJ_PARAM_LIMIT, krj_query_limit,
+      "0 to " krj_query_str(KRJ_QUERY_MAX_LIMIT),
+      "at most this many rows" },
+
+    { "offset", KRJ_PARAM_OFFSET, krj_query_offset,
+      "0 to 4294967295",
+      "skip this many matched rows" },
+
+    { NULL, 0, NULL, NULL, NULL }
 };
 
 
@@ -166,6 +199,22 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     }
 
     return KRJ_QUERY_OK;
+}
+
+
+int
+krj_query_doc(unsigned i, const char **name, const char **takes,
+    const char **description)
+{
+    if (i >= sizeof(krj_query_params) / sizeof(krj_query_params[0]) - 1) {
+        return 0;
+    }
+
+    *name = krj_query_params[i].name;
+    *takes = krj_query_params[i].takes;
+    *description = krj_query_params[i].description;
+
+    return 1;
 }
 
 

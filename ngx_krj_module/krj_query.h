@@ -86,6 +86,13 @@ int krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data);
 
+/*
+ * The i-th parameter, for the API index: its name, what it takes and what
+ * it does, from the table the parser runs on.  0 past the last.
+ */
+int krj_query_doc(unsigned i, const char **name, const char **takes,
+    const char **description);
+
 /* Filters, sorts and pages (krj_select.c); KRJ_QUERY_OK or _NOMEM. */
 int krj_query_select(krj_select_t *sel, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const krj_query_t *q,

@@ -4,6 +4,9 @@
  */
 
 
+#include <string.h>
+
+#include "krj_columns.h"
 #include "krj_layout.h"
 #include "krj_render.h"
 
@@ -14,6 +17,46 @@
 #define krj_render_visible(visible, data, snap, cat)                          \
     ((visible) == NULL                                                        \
      || (visible)(data, krj_snap_ptr(snap, (cat)->slug), (cat)->slug.len))
+
+/* a (const char *, size_t) pair for %j and %r */
+#define krj_render_s(s)         (s), strlen(s)
+#define krj_render_r(snap, ref) krj_snap_ptr(snap, ref), (size_t) (ref).len
+
+
+/* an endpoint of the index; its path follows the location's prefix */
+typedef struct {
+    const char                 *path;
+    const char                 *description;
+    unsigned                    query;      /* takes krj_query.h's params */
+} krj_render_endpoint_t;
+
+
+/*
+ * What the API answers, for GET / (ngx_http_krj_api.c routes the same
+ * paths; the integration tests request every one listed here).
+ */
+static const krj_render_endpoint_t  krj_render_endpoints[] = {
+
+    { "/", "this index: the endpoints, and the categories you may read "
+      "with their links", 0 },
+
+    { "/categories", "the categories you may read: slug, label, signal "
+      "date, rows, columns with their glossary, sha256 of the CSV", 0 },
+
+    { "/signals/{slug}", "one category's rows as JSON, with the counts of "
+      "Long, Neutral and Short", 1 },
+
+    { "/signals/{slug}.csv", "one category's rows as CSV, the validated "
+      "file as published", 1 },
+
+    { "/tickers/{ticker}", "that ticker's rows in every category you may "
+      "read (case-insensitive)", 0 },
+
+    { "/summary", "per category: Long, Neutral and Short this week and the "
+      "prior week, and the change", 0 },
+
+    { NULL, NULL, 0 }
+};
 
 
 void
@@ -68,6 +111,116 @@ krj_render_list(krj_out_t *o, const krj_snap_t *snap, int kind,
     }
 
     krj_out_str(o, KRJ_FMT_LIST_TAIL);
+}
+
+
+void
+krj_render_category(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat)
+{
+    uint32_t                  c, n;
+    const krj_column_t       *known;
+    const krj_snap_column_t  *cols;
+
+    cols = krj_snap_columns(snap, cat);
+
+    krj_out_fmt(o, KRJ_FMT_CATEGORY_HEAD, krj_render_r(snap, cat->slug),
+                krj_render_r(snap, cat->label),
+                krj_render_r(snap, cat->signal_date), (unsigned) cat->nrows);
+
+    for (c = 0; c < cat->ncolumns; c++) {
+        if (c) {
+            krj_out_str(o, KRJ_FMT_SEP);
+        }
+
+        krj_render_ref(o, snap, cols[c].json_name);
+    }
+
+    krj_out_fmt(o, KRJ_FMT_CATEGORY_MIDDLE, krj_render_r(snap, cat->sha256),
+                krj_render_r(snap, cat->source_file));
+
+    n = 0;
+
+    for (c = 0; c < cat->ncolumns; c++) {
+        known = krj_column_find(krj_snap_ptr(snap, cols[c].name),
+                                cols[c].name.len);
+        if (known == NULL) {
+            continue;
+        }
+
+        if (n++) {
+            krj_out_str(o, KRJ_FMT_SEP);
+        }
+
+        krj_out_fmt(o, KRJ_FMT_GLOSSARY, krj_render_r(snap, cols[c].json_name),
+                    krj_render_s(known->label),
+                    krj_render_s(known->description));
+    }
+
+    krj_out_str(o, KRJ_FMT_CATEGORY_TAIL);
+}
+
+
+void
+krj_render_index(krj_out_t *o, const krj_snap_t *snap, const char *base,
+    size_t blen, krj_visible_pt visible, void *data)
+{
+    uint32_t                      i, n;
+    unsigned                      k;
+    const char                   *name, *takes, *description;
+    const krj_snap_category_t    *cat;
+    const krj_render_endpoint_t  *e;
+
+    krj_out_fmt(o, KRJ_FMT_INDEX_HEAD,
+                krj_render_r(snap, snap->hdr->generated_at_iso));
+
+    for (e = krj_render_endpoints; e->path; e++) {
+        if (e != krj_render_endpoints) {
+            krj_out_str(o, KRJ_FMT_SEP);
+        }
+
+        krj_out_fmt(o, KRJ_FMT_ENDPOINT_HEAD, base, blen,
+                    krj_render_s(e->path), krj_render_s(e->description));
+
+        for (k = 0; e->query; k++) {
+            if (!krj_query_doc(k, &name, &takes, &description)) {
+                break;
+            }
+
+            if (k) {
+                krj_out_str(o, KRJ_FMT_SEP);
+            }
+
+            krj_out_fmt(o, KRJ_FMT_PARAMETER, krj_render_s(name),
+                        krj_render_s(takes), krj_render_s(description));
+        }
+
+        krj_out_str(o, KRJ_FMT_ENDPOINT_TAIL);
+    }
+
+    krj_out_str(o, KRJ_FMT_INDEX_MIDDLE);
+
+    n = 0;
+
+    for (i = 0; i < snap->hdr->ncategories; i++) {
+        cat = &snap->categories[i];
+
+        if (!krj_render_visible(visible, data, snap, cat)) {
+            continue;
+        }
+
+        if (n++) {
+            krj_out_str(o, KRJ_FMT_SEP);
+        }
+
+        krj_out_fmt(o, KRJ_FMT_INDEX_CATEGORY, krj_render_r(snap, cat->slug),
+                    krj_render_r(snap, cat->label),
+                    krj_render_r(snap, cat->signal_date), base, blen,
+                    krj_render_r(snap, cat->slug), base, blen,
+                    krj_render_r(snap, cat->slug));
+    }
+
+    krj_out_str(o, KRJ_FMT_INDEX_TAIL);
 }
 
 

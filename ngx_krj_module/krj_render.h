@@ -46,6 +46,21 @@ void krj_render_list(krj_out_t *o, const krj_snap_t *snap, int kind,
     krj_visible_pt visible, void *data);
 
 /*
+ * The item of GET /categories for cat, with the glossary of its columns
+ * that krj knows; krj-batch pre-renders it, the lists copy it.
+ */
+void krj_render_category(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat);
+
+/*
+ * GET / of the API: the endpoints and their parameters, and the visible
+ * categories with links; base is the API's path as the client called it,
+ * without the final "/" ("/api/v1").
+ */
+void krj_render_index(krj_out_t *o, const krj_snap_t *snap, const char *base,
+    size_t blen, krj_visible_pt visible, void *data);
+
+/*
  * GET /signals/{slug} up to and including "rows":[ : the columns of q
  * (every column when q is NULL or names no fields), count rows shown of
  * matched, and the summary of the matched rows.

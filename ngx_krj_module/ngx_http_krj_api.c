@@ -10,6 +10,7 @@
 
 #include "krj_query.h"
 #include "krj_render.h"
+#include "krj_slug.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_api.h"
 #include "ngx_http_krj_metrics.h"
@@ -29,16 +30,26 @@ typedef struct {
     const krj_snap_ticker_t     *ticker;
     ngx_http_krj_scopes_t       *scopes;
     ngx_str_t                    name;      /* of the ticker asked for */
+    ngx_str_t                    base;      /* of the index's links */
     uint32_t                     results;
 } ngx_http_krj_answer_t;
 
 
-static ngx_uint_t ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg);
+static ngx_uint_t ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg,
+    ngx_str_t *base);
 static ngx_int_t ngx_http_krj_whole(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_uint_t type, krj_snap_ref_t body,
     krj_snap_ref_t gz);
 static ngx_int_t ngx_http_krj_signals(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
+static ngx_int_t ngx_http_krj_inexact(ngx_http_request_t *r,
+    const krj_snap_t *snap, const krj_snap_category_t *cat, ngx_str_t *slug,
+    ngx_str_t *name, ngx_uint_t csv);
+static ngx_int_t ngx_http_krj_redirect(ngx_http_request_t *r,
+    const krj_snap_t *snap, const krj_snap_category_t *cat, ngx_str_t *name,
+    ngx_uint_t csv);
+static ngx_int_t ngx_http_krj_set_category(ngx_http_request_t *r,
+    const krj_snap_t *snap, const krj_snap_category_t *cat);
 static ngx_int_t ngx_http_krj_ticker(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
 static ngx_int_t ngx_http_krj_render(ngx_http_request_t *r,
@@ -53,7 +64,7 @@ ngx_int_t
 ngx_http_krj_api_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    ngx_str_t                  arg;
+    ngx_str_t                  arg, base;
     ngx_uint_t                 route;
     ngx_http_krj_answer_t      a;
     ngx_http_krj_scopes_t     *scopes;
@@ -77,7 +88,7 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 
     kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
 
-    route = ngx_http_krj_route(r, &arg);
+    route = ngx_http_krj_route(r, &arg, &base);
 
     if (route == NGX_HTTP_KRJ_ROUTE_OTHER) {
         return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
@@ -106,15 +117,19 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 
     scopes = ngx_http_krj_scopes(r);
 
-    if ((route == NGX_HTTP_KRJ_ROUTE_CATEGORIES
-         || route == NGX_HTTP_KRJ_ROUTE_SUMMARY)
-        && scopes != NULL && !scopes->all)
+    /* the index names the location's prefix: rendered for each request */
+
+    if (route == NGX_HTTP_KRJ_ROUTE_INDEX
+        || ((route == NGX_HTTP_KRJ_ROUTE_CATEGORIES
+             || route == NGX_HTTP_KRJ_ROUTE_SUMMARY)
+            && scopes != NULL && !scopes->all))
     {
         ngx_memzero(&a, sizeof(ngx_http_krj_answer_t));
 
         a.route = route;
         a.snap = &snapshot->snap;
         a.scopes = scopes;
+        a.base = base;
 
         return ngx_http_krj_render(r, snapshot, &a);
     }
@@ -144,20 +159,22 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
 ngx_uint_t
 ngx_http_krj_api_route(ngx_http_request_t *r)
 {
-    ngx_str_t  arg;
+    ngx_str_t  arg, base;
 
-    return ngx_http_krj_route(r, &arg);
+    return ngx_http_krj_route(r, &arg, &base);
 }
 
 
 /*
- * The paths are relative to the location's prefix, so the same handler
- * serves /api/v1/ or any other prefix the operator picks.  The routes are
- * those of the metrics.
+ * The routes are those of the metrics.  The paths are relative to the
+ * location's prefix, so the same handler
+ * serves /api/v1/ or any other prefix the operator picks.  The prefix
+ * itself is the index; base is the URI up to the path, without a final
+ * "/", for the index's links.
  */
 
 static ngx_uint_t
-ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg)
+ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg, ngx_str_t *base)
 {
     u_char                    *p, *last;
     ngx_http_core_loc_conf_t  *clcf;
@@ -177,8 +194,19 @@ ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg)
         p += clcf->name.len;
     }
 
+    base->data = r->uri.data;
+    base->len = p - r->uri.data;
+
+    if (base->len && base->data[base->len - 1] == '/') {
+        base->len--;
+    }
+
     if (p < last && *p == '/') {
         p++;
+    }
+
+    if (p == last) {
+        return NGX_HTTP_KRJ_ROUTE_INDEX;
     }
 
 #define ngx_http_krj_is(s)                                                    \
@@ -206,7 +234,7 @@ ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg)
         }
 
         return (arg->len > 4
-                && ngx_strncmp(last - 4, ".csv", 4) == 0)
+                && ngx_strncasecmp(last - 4, (u_char *) ".csv", 4) == 0)
                ? NGX_HTTP_KRJ_ROUTE_SIGNALS_CSV : NGX_HTTP_KRJ_ROUTE_SIGNALS;
     }
 
@@ -254,47 +282,52 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 {
     int                         rc;
     ngx_str_t                   slug;
-    ngx_uint_t                  csv;
+    ngx_uint_t                  csv, exact;
     const char                 *code;
     krj_query_t                 q;
     krj_select_t                sel;
     const krj_snap_t           *snap;
-    ngx_http_krj_ctx_t         *ctx;
     ngx_http_krj_answer_t       a;
     const krj_snap_category_t  *cat;
 
     snap = &snapshot->snap;
     slug = *name;
     csv = 0;
+    exact = 1;
+
+    /* ".csv"; ".CSV" and the like are redirected to it */
 
     if (slug.len > 4
-        && ngx_strncmp(slug.data + slug.len - 4, ".csv", 4) == 0)
+        && ngx_strncasecmp(slug.data + slug.len - 4, (u_char *) ".csv", 4)
+           == 0)
     {
+        exact = (ngx_strncmp(slug.data + slug.len - 4, ".csv", 4) == 0);
         slug.len -= 4;
         csv = 1;
     }
 
     cat = krj_snap_find_category(snap, (const char *) slug.data, slug.len);
 
-    if (cat == NULL) {
-        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
-                                       "unknown_category",
-                                       "no category \"%V\"", &slug);
+    if (cat == NULL || !exact) {
+        return ngx_http_krj_inexact(r, snap, cat, &slug, name, csv);
     }
 
-    /* for $krj_category: the mapping outlives the request's log phase */
+    /*
+     * $krj_category is set before the scope check: the URL names the
+     * category even when the principal may not read it.
+     */
 
-    ctx = ngx_http_krj_ctx(r);
-    ctx->category.data = (u_char *) krj_snap_ptr(snap, cat->slug);
-    ctx->category.len = cat->slug.len;
-
-    /* a refusal, as the access phase's: an error_page 403 applies */
+    if (ngx_http_krj_set_category(r, snap, cat) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (!ngx_http_krj_scopes_allow(ngx_http_krj_scopes(r), slug.data,
                                    slug.len))
     {
-        ngx_http_krj_metrics_auth(r, ctx->method,
+        ngx_http_krj_metrics_auth(r, ngx_http_krj_method(r),
                                   NGX_HTTP_KRJ_AUTH_FORBIDDEN);
+
+        /* a refusal, as the access phase's: an error_page 403 applies */
 
         return ngx_http_krj_refuse(r, NGX_HTTP_FORBIDDEN, "forbidden",
                                    "no access to category \"%V\"", &slug);
@@ -350,6 +383,111 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     a.sel = &sel;
 
     return ngx_http_krj_render(r, snapshot, &a);
+}
+
+
+/*
+ * A slug or suffix that is not exact.  When only the case differs, a 308
+ * to the category's one URL (one URL per resource, one ETag); else a 404
+ * that names the category probably meant.
+ */
+
+static ngx_int_t
+ngx_http_krj_inexact(ngx_http_request_t *r, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, ngx_str_t *slug, ngx_str_t *name,
+    ngx_uint_t csv)
+{
+    const krj_snap_category_t  *hint;
+
+    if (cat == NULL) {
+        cat = krj_slug_find_nocase(snap, (const char *) slug->data,
+                                   slug->len);
+    }
+
+    if (cat != NULL) {
+        if (ngx_http_krj_set_category(r, snap, cat) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_krj_redirect(r, snap, cat, name, csv);
+    }
+
+    hint = krj_slug_suggest(snap, (const char *) slug->data, slug->len);
+
+    if (hint == NULL) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
+                                       "unknown_category",
+                                       "no category \"%V\"", slug);
+    }
+
+    return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND, "unknown_category",
+                                   "no category \"%V\"; did you mean "
+                                   "\"%*s\"?", slug, (size_t) hint->slug.len,
+                                   krj_snap_ptr(snap, hint->slug));
+}
+
+
+/*
+ * The URI with the canonical slug in place of name, ".csv" if asked for,
+ * and the query as it came.  r->uri is decoded: its part before the name
+ * (the location's prefix and "signals/") is escaped again.
+ */
+
+static ngx_int_t
+ngx_http_krj_redirect(ngx_http_request_t *r, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, ngx_str_t *name, ngx_uint_t csv)
+{
+    u_char     *p;
+    size_t      len, plen;
+    ngx_str_t   location;
+
+    plen = name->data - r->uri.data;
+
+    len = plen + 2 * ngx_escape_uri(NULL, r->uri.data, plen, NGX_ESCAPE_URI)
+          + cat->slug.len + (csv ? sizeof(".csv") - 1 : 0)
+          + (r->args.len ? 1 + r->args.len : 0);
+
+    location.data = ngx_pnalloc(r->pool, len);
+    if (location.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = (u_char *) ngx_escape_uri(location.data, r->uri.data, plen,
+                                  NGX_ESCAPE_URI);
+    p = ngx_cpymem(p, krj_snap_ptr(snap, cat->slug), cat->slug.len);
+
+    if (csv) {
+        p = ngx_cpymem(p, ".csv", sizeof(".csv") - 1);
+    }
+
+    if (r->args.len) {
+        *p++ = '?';
+        p = ngx_cpymem(p, r->args.data, r->args.len);
+    }
+
+    location.len = p - location.data;
+
+    return ngx_http_krj_send_redirect(r, &location);
+}
+
+
+/* for $krj_category: the mapping outlives the request's log phase */
+
+static ngx_int_t
+ngx_http_krj_set_category(ngx_http_request_t *r, const krj_snap_t *snap,
+    const krj_snap_category_t *cat)
+{
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_krj_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->category.data = (u_char *) krj_snap_ptr(snap, cat->slug);
+    ctx->category.len = cat->slug.len;
+
+    return NGX_OK;
 }
 
 
@@ -440,6 +578,11 @@ ngx_http_krj_render_answer(krj_out_t *o, ngx_http_krj_answer_t *a)
     case NGX_HTTP_KRJ_ROUTE_TICKERS:
         a->results = krj_render_ticker(o, a->snap, a->ticker,
                                        ngx_http_krj_visible, a->scopes);
+        break;
+
+    case NGX_HTTP_KRJ_ROUTE_INDEX:
+        krj_render_index(o, a->snap, (const char *) a->base.data, a->base.len,
+                         ngx_http_krj_visible, a->scopes);
         break;
 
     default: /* NGX_HTTP_KRJ_ROUTE_SIGNALS */

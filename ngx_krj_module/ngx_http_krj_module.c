@@ -278,6 +278,17 @@ ngx_http_krj_scopes(ngx_http_request_t *r)
 
 
 ngx_uint_t
+ngx_http_krj_method(ngx_http_request_t *r)
+{
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_module);
+
+    return ctx ? ctx->method : NGX_HTTP_KRJ_METHOD_NONE;
+}
+
+
+ngx_uint_t
 ngx_http_krj_scopes_allow(ngx_http_krj_scopes_t *scopes, const u_char *slug,
     size_t len)
 {
@@ -549,6 +560,15 @@ ngx_http_krj_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_krj_api_handler;
+
+    /*
+     * As with proxy_pass: the prefix without its final slash ("/api/v1")
+     * is redirected (301) to the location itself, the API's index.
+     */
+
+    if (clcf->name.len && clcf->name.data[clcf->name.len - 1] == '/') {
+        clcf->auto_redirect = 1;
+    }
 
     kmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_krj_module);
     kmcf->used = 1;

@@ -136,6 +136,9 @@ ngx_http_krj_ctx_t *ngx_http_krj_ctx(ngx_http_request_t *r);
 /* the scopes of the principal of the main request, NULL: every category */
 ngx_http_krj_scopes_t *ngx_http_krj_scopes(ngx_http_request_t *r);
 
+/* how the principal of a scoped main request was told */
+ngx_uint_t ngx_http_krj_method(ngx_http_request_t *r);
+
 /* whether scopes (NULL: all) allow the category slug */
 ngx_uint_t ngx_http_krj_scopes_allow(ngx_http_krj_scopes_t *scopes,
     const u_char *slug, size_t len);

@@ -81,6 +81,7 @@ static ngx_str_t  ngx_http_krj_vary_key = ngx_string("Vary");
 static ngx_str_t  ngx_http_krj_vary = ngx_string("Accept-Encoding");
 static ngx_str_t  ngx_http_krj_ce_key = ngx_string("Content-Encoding");
 static ngx_str_t  ngx_http_krj_gzip = ngx_string("gzip");
+static ngx_str_t  ngx_http_krj_location_key = ngx_string("Location");
 static ngx_str_t  ngx_http_krj_allow_key = ngx_string("Allow");
 static ngx_str_t  ngx_http_krj_allow = ngx_string("GET, HEAD");
 
@@ -245,6 +246,51 @@ ngx_http_krj_send_error(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.last_modified_time = -1;
 
     return ngx_http_krj_send(r, body, len, 1, NULL);
+}
+
+
+/*
+ * 308: the method and the query go along, and nginx's header filter makes
+ * the Location absolute (absolute_redirect).  The body says where, for a
+ * client that does not follow redirects.
+ */
+
+ngx_int_t
+ngx_http_krj_send_redirect(ngx_http_request_t *r, ngx_str_t *location)
+{
+    u_char           *body;
+    krj_out_t         o;
+    ngx_table_elt_t  *h;
+
+    krj_out_init(&o, NULL);
+    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) NGX_HTTP_PERMANENT_REDIRECT,
+                location->data, location->len);
+
+    body = ngx_pnalloc(r->pool, o.len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    krj_out_init(&o, body);
+    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) NGX_HTTP_PERMANENT_REDIRECT,
+                location->data, location->len);
+
+    if (ngx_http_krj_security_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h = ngx_http_krj_add_header(r, &ngx_http_krj_location_key, location);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.location = h;
+    r->headers_out.status = NGX_HTTP_PERMANENT_REDIRECT;
+    r->headers_out.content_type = ngx_http_krj_json_type;
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.last_modified_time = -1;
+
+    return ngx_http_krj_send(r, body, o.len, 1, NULL);
 }
 
 

@@ -10,8 +10,9 @@
 
 /*
  * The one place that sends krj's answers: data bodies with their
- * validators, JSON status bodies, JSON errors, and the JSON body of a
- * refusal decided in the access phase, with the security headers on all.
+ * validators, JSON status bodies, JSON errors, redirects, and the JSON
+ * body of a refusal decided in the access phase, with the security
+ * headers on all.
  */
 
 
@@ -48,6 +49,10 @@ ngx_int_t ngx_http_krj_send_text(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *data, size_t len);
 ngx_int_t ngx_http_krj_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *fmt, ...);
+
+/* 308 Permanent Redirect to location (a path, escaped; query included) */
+ngx_int_t ngx_http_krj_send_redirect(ngx_http_request_t *r,
+    ngx_str_t *location);
 
 /*
  * A refusal of the access phase: returns status for the phase handler to

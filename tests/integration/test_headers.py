@@ -17,7 +17,8 @@ from krjassert import assert_error, assert_security_headers, get_json
 
 DATA_PATHS = ["/api/v1/categories", "/api/v1/summary",
               "/api/v1/signals/sp500", "/api/v1/signals/sp500.csv",
-              "/api/v1/tickers/AAPL", "/api/v1/signals/sp500?limit=3"]
+              "/api/v1/tickers/AAPL", "/api/v1/signals/sp500?limit=3",
+              "/api/v1/"]
 UNFILTERED = DATA_PATHS[:4]
 ALL_PATHS = DATA_PATHS + ["/health", "/ready", "/api/v1/signals/nosuch",
                           "/api/v1/nosuch", "/api/v1/signals/sp500?foo=1",

@@ -51,10 +51,13 @@ def assert_429(resp, what, code="rate_limited"):
         doc["error"]["code"] == code, what
     wait = int(resp.headers["retry-after"])
     assert wait >= 1, what
-    # the message says the wait the header says, in plain words
-    assert doc["error"]["message"].endswith(
-        "retry in %d %s" % (wait, "second" if wait == 1 else "seconds")), \
-        doc["error"]["message"]
+    # the message says the wait the header says, in good English
+    prefix = ("too many requests" if code == "rate_limited"
+              else "too many failed logins from this address")
+    assert doc["error"]["message"] == "%s, retry in %d %s" % (
+        prefix, wait, "second" if wait == 1 else "seconds"), \
+        "%s: the message says Retry-After: %r" % (
+            what, doc["error"]["message"])
     assert resp.headers.get("x-content-type-options") == "nosniff", what
 
 

@@ -101,7 +101,6 @@ def test_content_type_and_length(krj, model):
     ("/api/v1/signals/sp400.csv", "unknown_category"),
     ("/api/v1/signals/", None),
     ("/api/v1/nosuch", "not_found"),
-    ("/api/v1/", "not_found"),
     ("/api/v1/signals/sp500/extra", None),
     ("/api/v1/signals/sp500.json", None),
 ])

@@ -393,54 +393,167 @@ def _nginx_pids_under(path):
     return pids
 
 
+class Demo:
+    """scripts/demo.sh in its own process group, its state under /var/tmp
+    (as root the demo's workers run as www-data and must reach it, which
+    pytest's 0700 tmp_path is not), on a free port."""
+
+    def __init__(self, tmp_path, **env):
+        import tempfile
+        for p in (krjenv.MODULE, krjenv.BATCH):
+            if not p.exists():
+                pytest.fail("not built: %s (run `make all`)" % p)
+        self.top = tempfile.mkdtemp(prefix="krj-demo-test-", dir="/var/tmp")
+        os.chmod(self.top, 0o755)
+        self.state = Path(self.top) / "demo"
+        self.port = free_port()
+        self.base = "https://127.0.0.1:%d" % self.port
+        self.out = tmp_path / "demo.out"
+        self.env = dict(os.environ, KRJ_DEMO_DIR=str(self.state),
+                        KRJ_BUILD=str(krjenv.BUILD),
+                        KRJ_DEMO_PORT=str(self.port), **env)
+        self.proc = None
+
+    def start(self, timeout=60):
+        with open(self.out, "wb") as f:
+            self.proc = subprocess.Popen(
+                [str(krjenv.REPO / "scripts" / "demo.sh")],
+                stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
+                env=self.env, start_new_session=True)
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.proc.poll() is None \
+                and b"Ctrl-C stops it" not in self.out.read_bytes():
+            time.sleep(0.1)
+        text = self.text()
+        assert "Ctrl-C stops it" in text, "demo came up:\n" + text
+        return text
+
+    def text(self):
+        return self.out.read_text(errors="replace")
+
+    def stop(self):
+        import signal
+        os.killpg(self.proc.pid, signal.SIGINT)          # what Ctrl-C sends
+        rc = self.proc.wait(timeout=30)
+        text = self.text()
+        assert rc == 0 and "demo: stopped" in text, \
+            "Ctrl-C stops the demo cleanly (exit %s):\n%s" % (rc, text)
+        deadline = time.time() + 10
+        while time.time() < deadline and _nginx_pids_under(self.state):
+            time.sleep(0.1)
+        assert not _nginx_pids_under(self.state), "no nginx process is left"
+        err = (self.state / "logs" / "error.log").read_text()
+        assert not krjenv.BAD_LOG.search(err), "demo error log clean:\n" + err
+
+    def cleanup(self):
+        import shutil
+        import signal
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        for pid in _nginx_pids_under(self.state):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(self.top, ignore_errors=True)
+
+
+def _printed(text, prefix):
+    return [line[2:] for line in text.splitlines()
+            if line.startswith("  " + prefix + " ")]
+
+
+def _run_printed(line, what):
+    """A printed command, run by a shell exactly as printed."""
+    r = subprocess.run(["bash", "-c", line], capture_output=True,
+                       timeout=30, cwd="/")
+    assert r.returncode == 0, "%s exits 0 as printed:\n%s\n%s" % (
+        what, line, r.stderr.decode(errors="replace"))
+    return r.stdout
+
+
+def _check_printed_commands(d, text, key, password):
+    ca = str(d.state / "tls" / "live" / "fullchain.pem")
+    assert not re.search(r"(^|\s)(-k|--insecure)(\s|$)", text, re.M) \
+        and "CERT_NONE" not in text and "check_hostname" not in text, \
+        "the demo teaches nobody to turn verification off:\n" + text
+    for url in re.findall(r"\S*https://\S+", text):
+        if "&" in url:
+            assert url[0] in "'\"" and url[-1] == url[0], \
+                "a URL with & is quoted: %s" % url
+    curls = _printed(text, "curl")
+    assert len(curls) >= 4, "curl lines:\n" + text
+    seen = set()
+    for line in curls:
+        assert line.startswith("curl --cacert %s " % ca), \
+            "curl trusts the demo's certificate: " + line
+        assert key in line or ("-u demo:%s " % password) in line, line
+        body = _run_printed(line, "curl")
+        if ".csv" in line:
+            assert body.startswith(b"ticker,"), line
+            seen.add("csv")
+            continue
+        assert body.endswith(b"}\n"), line
+        doc = json.loads(body)
+        assert "error" not in doc, "%s: %r" % (line, doc)
+        seen.add("endpoints" if "endpoints" in doc else
+                 "rows" if "rows" in doc else
+                 "basic" if "-u demo:" in line else "other")
+    assert {"csv", "endpoints", "rows", "basic"} <= seen, seen
+    pythons = _printed(text, "python3")
+    assert len(pythons) == 1, "one Python line:\n" + text
+    assert 'cafile="%s"' % ca in pythons[0], pythons[0]
+    doc = json.loads(_run_printed(pythons[0], "the Python line"))
+    assert doc["categories"], "the Python line gets the summary"
+
+
+def _check_certificate_names(d):
+    ca = str(d.state / "tls" / "live" / "fullchain.pem")
+    san = subprocess.run(["openssl", "x509", "-in", ca, "-noout", "-ext",
+                          "subjectAltName"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "DNS:localhost" in san and "IP Address:127.0.0.1" in san, san
+    ctx = ssl.create_default_context(cafile=ca)
+    for name in ("localhost", "127.0.0.1"):
+        with socket.create_connection(("127.0.0.1", d.port), timeout=10) as c:
+            with ctx.wrap_socket(c, server_hostname=name) as t:
+                assert t.version(), "verified as %s" % name
+
+
 @pytest.mark.skipif(krjenv.ASAN, reason="the demo runs the plain module")
 def test_demo_script_serves_and_stops_on_ctrl_c(tmp_path):
-    import signal
-    import time
-    for p in (krjenv.MODULE, krjenv.BATCH):
-        if not p.exists():
-            pytest.fail("not built: %s (run `make all`)" % p)
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", 8443))
-        except OSError:
-            pytest.skip("127.0.0.1:8443 is in use (a demo running?)")
-    # As root the demo's workers run as www-data: its state dir must be
-    # reachable for them, which pytest's 0700 tmp_path is not.
-    import shutil
-    import tempfile
-    top = tempfile.mkdtemp(prefix="krj-demo-test-", dir="/var/tmp")
-    os.chmod(top, 0o755)
-    state = Path(top) / "demo"
-    out = tmp_path / "demo.out"
-    env = dict(os.environ, KRJ_DEMO_DIR=str(state),
-               KRJ_BUILD=str(krjenv.BUILD))
-    with open(out, "wb") as f:
-        proc = subprocess.Popen([str(krjenv.REPO / "scripts" / "demo.sh")],
-                                stdin=subprocess.DEVNULL, stdout=f,
-                                stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
+    d = Demo(tmp_path)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline and proc.poll() is None \
-                and b"Ctrl-C stops it" not in out.read_bytes():
-            time.sleep(0.1)
-        text = out.read_text(errors="replace")
-        assert "Ctrl-C stops it" in text, "demo came up:\n" + text
+        text = d.start()
+        state, base = d.state, d.base
         assert "State: %s" % state in text, "demo used the given state dir"
-        m = re.search(r'curl -k -H "Authorization: Bearer (krj_[A-Za-z0-9_-]+)"'
-                      r' https://127.0.0.1:8443/api/v1/summary\n', text)
-        assert m, "demo prints a curl line with its API key:\n" + text
+        assert "krj demo is running on %s." % base in text, \
+            "demo runs on KRJ_DEMO_PORT"
+        assert "KRJ_DEMO_DATA" in text and "make demo PORT=" in text, \
+            "the start-up text tells how to serve other data, another port"
+        m = re.search(r"^  API key: +(krj_[A-Za-z0-9_-]+)$", text, re.M)
+        assert m, "demo prints its API key:\n" + text
         key = m.group(1)
-        m = re.search(r"curl -k -u demo:(\S+) "
-                      r"https://127.0.0.1:8443/api/v1/summary\n", text)
-        assert m, "demo prints a curl line with its Basic user:\n" + text
+        m = re.search(r"^  Password: +(\S+)$", text, re.M)
+        assert m, "demo prints its Basic password:\n" + text
         password = m.group(1)
-        for path in ("/api/v1/categories", "/api/v1/signals/sp500",
-                     "/api/v1/summary", "/health", "/ready"):
-            assert "https://127.0.0.1:8443" + path in text, \
-                "demo prints %s" % path
-            url = "https://127.0.0.1:8443" + path
+        _check_printed_commands(d, text, key, password)
+        _check_certificate_names(d)
+        # the sample data's duplicate ticker: explained once, in the log
+        assert text.count('duplicate ticker "LLY"') == 1 \
+            and "on purpose" in text \
+            and "krj-batch warning:" not in text, \
+            "the sample data's warning is explained once:\n" + text
+        log = state / "logs" / "krj-batch.log"
+        assert "krj-batch's log: %s" % log in text
+        assert 'duplicate ticker "LLY"' in log.read_text(), \
+            "the warning is in krj-batch's log"
+        for path in ("/api/v1/", "/api/v1/categories",
+                     "/api/v1/signals/sp500", "/api/v1/summary", "/health",
+                     "/ready"):
+            url = base + path
+            assert url in text, "demo prints %s" % path
             if path.startswith("/api/"):
                 assert http("GET", url).status == 401, \
                     "the demo API asks for credentials: %s" % path
@@ -462,25 +575,52 @@ def test_demo_script_serves_and_stops_on_ctrl_c(tmp_path):
                                                            "nobody") \
                     and st.st_mode & 0o777 == 0o640, \
                     "%s: mode 0640, the workers' group" % f
+        assert not (state / "demo.conf").is_symlink() and \
+            "listen 127.0.0.1:%d ssl" % d.port in \
+            (state / "demo.conf").read_text(), "demo.conf has the port"
+        assert "127.0.0.1:8443" in (tlsenv.CONF / "demo.conf").read_text(), \
+            "conf/demo.conf itself is left alone"
         assert _nginx_pids_under(state), "nginx runs from the state dir"
-        os.killpg(proc.pid, signal.SIGINT)          # what Ctrl-C sends
-        rc = proc.wait(timeout=30)
-        text = out.read_text(errors="replace")
-        assert rc == 0 and "demo: stopped" in text, \
-            "Ctrl-C stops the demo cleanly (exit %s):\n%s" % (rc, text)
-        deadline = time.time() + 10
-        while time.time() < deadline and _nginx_pids_under(state):
-            time.sleep(0.1)
-        assert not _nginx_pids_under(state), "no nginx process is left"
-        err = (state / "logs" / "error.log").read_text()
-        assert not krjenv.BAD_LOG.search(err), "demo error log clean:\n" + err
+        d.stop()
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        for pid in _nginx_pids_under(state):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        shutil.rmtree(top, ignore_errors=True)
+        d.cleanup()
+
+
+@pytest.mark.skipif(krjenv.ASAN, reason="the demo runs the plain module")
+def test_demo_serves_your_own_data(tmp_path):
+    data = tmp_path / "mine"
+    data.mkdir()
+    (data / "KRJ_signals_latest_week_DRC_2026-01-09.csv").write_bytes(
+        (krjenv.DATA / "KRJ_signals_latest_week_DRC_2026-01-09.csv")
+        .read_bytes())
+    (data / "KRJ_signals_latest_week_Mine_2026-01-09.csv").write_text(
+        "ticker,c\nAAA,1\nAAA,2\n")
+    d = Demo(tmp_path, KRJ_DEMO_DATA=str(data))
+    try:
+        text = d.start()
+        assert "demo: ingesting %s (KRJ_DEMO_DATA)" % data in text, text
+        assert "krj-batch warning: KRJ_signals_latest_week_Mine_2026-01-09" \
+            ".csv:3: duplicate ticker" in text and "on purpose" not in text, \
+            "the warnings about your own data are shown as they are:\n" + text
+        key = re.search(r"^  API key: +(krj_\S+)$", text, re.M).group(1)
+        r = http("GET", d.base + "/api/v1/categories", headers=bearer(key))
+        assert [c["slug"] for c in json.loads(r.body)["categories"]] == \
+            ["drc", "mine"], "the demo serves the given directory"
+        d.stop()
+    finally:
+        d.cleanup()
+
+
+def test_demo_port_from_make_and_checked(tmp_path):
+    r = subprocess.run(["make", "-n", "demo", "PORT=9443"],
+                       cwd=krjenv.REPO, capture_output=True, text=True,
+                       timeout=120)
+    assert "KRJ_DEMO_PORT=9443 scripts/demo.sh" in r.stdout, r.stdout[-2000:]
+    for bad in ("abc", "0", "65536", "08443", "-1", "1 2"):
+        r = subprocess.run([str(krjenv.REPO / "scripts" / "demo.sh")],
+                           capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, KRJ_DEMO_PORT=bad,
+                                    KRJ_DEMO_DIR=str(tmp_path / "d"),
+                                    KRJ_BUILD=str(krjenv.BUILD)))
+        assert r.returncode == 1 and "not a port" in r.stderr, (bad, r)
+        assert not (tmp_path / "d").exists(), "refused before anything"

@@ -86,3 +86,43 @@ def test_snapshot_variable_follows_reload(make_krj, tmp_path):
     e = log_entries(log)
     assert e[0]["snap"] == old and e[-1]["snap"] == new, \
         "$krj_snapshot names the generation of each answer"
+
+
+def test_category_on_refusals_errors_and_redirects(make_krj, tmp_path):
+    # README: $krj_category is set whenever the URL names a category that
+    # exists, before the scope check: on its 403, 400 and 308 too
+    import base64
+    import hashlib
+    import os
+    key = "krj_" + base64.urlsafe_b64encode(os.urandom(32)).decode() \
+        .rstrip("=")
+    keys = tmp_path / "keys"
+    keys.write_text("drc-only:sha256:%s:drc\n"
+                    % hashlib.sha256(key.encode()).hexdigest())
+    log = tmp_path / "vars.log"
+    k = make_krj(files=["KRJ_signals_latest_week_DRC_2026-01-09.csv",
+                        "KRJ_signals_latest_week_SP100_2026-01-09.csv"],
+                 http_extra=LOG_FORMAT % log
+                 + "    krj_key_file %s;\n" % keys,
+                 locations="        location /api/v1/ "
+                           "{ krj_auth key; krj_api; }\n")
+    auth = {"Authorization": "Bearer " + key}
+    want = [("/api/v1/signals/sp100", 403, "sp100"),
+            ("/api/v1/signals/sp100.csv?limit=1", 403, "sp100"),
+            ("/api/v1/signals/drc?foo=1", 400, "drc"),
+            ("/api/v1/signals/drc.csv?limit=x", 400, "drc"),
+            ("/api/v1/signals/DRC?limit=1", 308, "drc"),
+            ("/api/v1/signals/SP100", 308, "sp100"),
+            ("/api/v1/signals/drc", 200, "drc"),
+            ("/api/v1/signals/sp5", 404, ""),
+            ("/api/v1/", 200, ""),
+            ("/api/v1/summary", 200, "")]
+    for path, status, _ in want:
+        assert k.get(path, headers=auth).status == status, path
+    k.stop()                # flushes the access log
+    e = log_entries(log)
+    assert [(x["uri"], int(x["status"])) for x in e] == \
+        [(p, s) for p, s, _ in want], "every request logged"
+    for x, (path, _, cat) in zip(e, want):
+        assert x["cat"] in ((cat,) if cat else ("", "-")), \
+            "%s: $krj_category %r, expected %r" % (path, x["cat"], cat)

@@ -169,6 +169,47 @@ START_TEST(test_select_paging)
 END_TEST
 
 
+/* the API index lists the parser's own parameters, each with its text */
+
+START_TEST(test_doc_lists_the_parameters)
+{
+    size_t        k;
+    unsigned      i;
+    char          args[64];
+    const char   *name, *takes, *description;
+    static const char  *valid[][2] = {
+        { "ticker", "A" }, { "signal", "Long" }, { "prior", "Short" },
+        { "changed", "1" }, { "fields", "c" }, { "sort", "-c" },
+        { "limit", "1000000" }, { "offset", "0" }
+    };
+
+    for (i = 0; krj_query_doc(i, &name, &takes, &description); i++) {
+        ck_assert_msg(*takes && strlen(description) > 10, "%s", name);
+
+        for (k = 0; k < sizeof(valid) / sizeof(valid[0]); k++) {
+            if (strcmp(valid[k][0], name) == 0) {
+                break;
+            }
+        }
+
+        ck_assert_msg(k < sizeof(valid) / sizeof(valid[0]), "%s", name);
+
+        snprintf(args, sizeof(args), "%s=%s", name, valid[k][1]);
+        ck_assert_msg(parse(sig, args) == KRJ_QUERY_OK, "%s: %s", args,
+                      q.err);
+    }
+
+    ck_assert_uint_eq(i, sizeof(valid) / sizeof(valid[0]));
+    ck_assert_int_eq(krj_query_doc(i, &name, &takes, &description), 0);
+
+    /* the bound the index states is the parser's */
+    ck_assert_int_eq(krj_query_doc(6, &name, &takes, &description), 1);
+    ck_assert_str_eq(name, "limit");
+    ck_assert_str_eq(takes, "0 to 1000000");
+}
+END_TEST
+
+
 static Suite *
 query_suite(void)
 {
@@ -183,6 +224,7 @@ query_suite(void)
     tcase_add_test(tc, test_parse_errors);
     tcase_add_test(tc, test_parse_bounds);
     tcase_add_test(tc, test_parse_error_message_is_printable);
+    tcase_add_test(tc, test_doc_lists_the_parameters);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("select");

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "krj_test_snap.h"
+#include "krj_columns.h"
 #include "krj_date.h"
 #include "krj_layout.h"
 #include "krj_publish.h"
@@ -137,6 +138,68 @@ render_ticker(const krj_snap_t *s, const krj_snap_ticker_t *t,
     p[len] = '\0';
 
     return p;
+}
+
+
+static char *
+render_index(const krj_snap_t *s, const char *base, krj_visible_pt visible)
+{
+    char       *p;
+    size_t      len;
+    krj_out_t   o;
+
+    krj_out_init(&o, NULL);
+    krj_render_index(&o, s, base, strlen(base), visible, NULL);
+    len = o.len;
+
+    p = test_alloc(NULL, len + 1);
+    ck_assert_ptr_nonnull(p);
+
+    krj_out_init(&o, p);
+    krj_render_index(&o, s, base, strlen(base), visible, NULL);
+    ck_assert_uint_eq(o.len, len);
+    p[len] = '\0';
+
+    return p;
+}
+
+
+/*
+ * A whole body: one JSON value, then exactly one newline; the JSON is
+ * what it is without the newline (jansson refuses trailing bytes).
+ */
+
+static void
+assert_body(const char *p, size_t len)
+{
+    json_t        *j;
+    json_error_t   e;
+
+    ck_assert_uint_ge(len, 3);
+    ck_assert_msg(p[len - 1] == '\n' && p[len - 2] == '}',
+                  "a body ends with \"}\\n\": ...%.40s",
+                  len > 40 ? p + len - 40 : p);
+
+    j = json_loadb(p, len - 1, 0, &e);
+    ck_assert_msg(j != NULL, "invalid JSON (%s): %.200s", e.text, p);
+    json_decref(j);
+
+    ck_assert_msg(memchr(p, '\n', len - 1) == NULL,
+                  "one newline, at the end: %.200s", p);
+}
+
+
+static void
+assert_body_ref(const krj_snap_t *s, krj_snap_ref_t ref)
+{
+    assert_body(krj_snap_ptr(s, ref), ref.len);
+}
+
+
+static void
+assert_text_body(const char *p)
+{
+    assert_body(p, strlen(p));
 }
 
 
@@ -386,6 +449,15 @@ START_TEST(test_real_bodies)
                   render_list(&real, KRJ_LIST_SUMMARY, NULL));
     assert_json(render_list(&real, KRJ_LIST_CATEGORIES, NULL));
     assert_json(render_list(&real, KRJ_LIST_SUMMARY, NULL));
+
+    assert_body_ref(&real, real.hdr->categories_json);
+    assert_body_ref(&real, real.hdr->summary_json);
+
+    for (i = 0; i < real.hdr->ncategories; i++) {
+        assert_body_ref(&real, real.categories[i].json);
+    }
+
+    assert_text_body(render_index(&real, "/api/v1", NULL));
 }
 END_TEST
 
@@ -453,6 +525,253 @@ START_TEST(test_real_tickers)
 END_TEST
 
 
+/* every JSON body ends with one newline; what the snapshot shares, not */
+
+START_TEST(test_bodies_end_with_newline)
+{
+    char                        buf[512];
+    uint32_t                    i, r, n;
+    krj_out_t                   o;
+    const krj_snap_row_t       *rows;
+    const krj_snap_category_t  *cat;
+
+    assert_body_ref(&snap, snap.hdr->categories_json);
+    assert_body_ref(&snap, snap.hdr->summary_json);
+
+    for (i = 0; i < snap.hdr->ncategories; i++) {
+        cat = &snap.categories[i];
+        rows = krj_snap_rows(&snap, cat);
+
+        assert_body_ref(&snap, cat->json);
+
+        /* items and rows are pieces of bodies: no newline of their own */
+        ck_assert(krj_snap_ptr(&snap, cat->categories_item)
+                      [cat->categories_item.len - 1] == '}');
+        ck_assert(krj_snap_ptr(&snap, cat->summary_item)
+                      [cat->summary_item.len - 1] == '}');
+
+        for (r = 0; r < cat->nrows; r++) {
+            ck_assert(krj_snap_ptr(&snap, rows[r].json)
+                          [rows[r].json.len - 1] == '}');
+
+            /* the rows point into the body they were rendered in */
+            ck_assert_uint_ge(rows[r].json.off, cat->json.off);
+            ck_assert_uint_le(rows[r].json.off + rows[r].json.len,
+                              cat->json.off + cat->json.len - 2);
+        }
+
+        (void) selected(cat, "limit=1");
+        assert_text_body(render(&snap, cat, &q, &sel, 0));
+    }
+
+    assert_text_body(render_list(&snap, KRJ_LIST_CATEGORIES, only_sig));
+    assert_text_body(render_list(&snap, KRJ_LIST_SUMMARY, none));
+    assert_text_body(render_ticker(&snap, krj_snap_find_ticker(&snap, "a", 1),
+                                   NULL, &n));
+    assert_text_body(render_index(&snap, "/api/v1", NULL));
+
+    /* the status and error bodies */
+    krj_out_init(&o, buf);
+    krj_out_fmt(&o, KRJ_FMT_ERROR, 404u, "unknown_category", "no \"x\"",
+                (size_t) 6);
+    assert_body(buf, o.len);
+
+    krj_out_init(&o, buf);
+    krj_out_fmt(&o, KRJ_FMT_REDIRECT, 308u, "/api/v1/signals/sp500",
+                (size_t) 21);
+    assert_body(buf, o.len);
+
+    krj_out_init(&o, buf);
+    krj_out_fmt(&o, KRJ_FMT_READY, "2026-01-09T18:00:00Z", (size_t) 20,
+                (int64_t) 5, 2u);
+    krj_out_fmt(&o, KRJ_FMT_READY_DATE, "drc", (size_t) 3, "2026-01-09",
+                (size_t) 10, (int64_t) 64800);
+    krj_out_byte(&o, ',');
+    krj_out_fmt(&o, KRJ_FMT_READY_DATE, "sp500", (size_t) 5, "2026-01-09",
+                (size_t) 10, (int64_t) 64800);
+    krj_out_str(&o, KRJ_FMT_READY_END);
+    assert_body(buf, o.len);
+
+    krj_out_init(&o, buf);
+    krj_out_fmt(&o, KRJ_FMT_NOT_READY, "no snapshot", (size_t) 11);
+    assert_body(buf, o.len);
+
+    assert_body(KRJ_FMT_HEALTH, strlen(KRJ_FMT_HEALTH));
+}
+END_TEST
+
+
+/* the glossary: the columns krj knows, in column order, no other */
+
+START_TEST(test_category_glossary)
+{
+    size_t                      i;
+    json_t                     *j, *g, *e;
+    json_error_t                err;
+    const char                 *key;
+    const krj_column_t         *col;
+    static const char          *known[] = {
+        "ticker", "c", "signal", "signal_status_prior_week"
+    };
+    static const char          *before =
+        "{\"slug\":\"sig\",\"label\":\"Sig \\\"quoted\\\"\","
+        "\"signal_date\":\"2026-01-09\",\"rows\":6,\"columns\":"
+        "[\"ticker\",\"c\",\"name\",\"signal\",\"signal_status_prior_week\"],"
+        "\"sha256\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\","
+        "\"source_file\":\"KRJ_signals_latest_week_Sig_2026-01-09.csv\","
+        "\"glossary\":{";
+
+    j = json_loadb(krj_snap_ptr(&snap, sig->categories_item),
+                   sig->categories_item.len, 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+
+    g = json_object_get(j, "glossary");
+    ck_assert(json_is_object(g));
+    ck_assert_uint_eq(json_object_size(g), 4);
+    ck_assert_ptr_null(json_object_get(g, "name"));
+
+    for (i = 0; i < 4; i++) {
+        col = krj_column_find(known[i], strlen(known[i]));
+        e = json_object_get(g, known[i]);
+
+        ck_assert_msg(json_is_object(e) && json_object_size(e) == 2,
+                      "%s", known[i]);
+        ck_assert_str_eq(json_string_value(json_object_get(e, "label")),
+                         col->label);
+        ck_assert_str_eq(json_string_value(json_object_get(e,
+                                                           "description")),
+                         col->description);
+    }
+
+    /* keys in column order: the text itself */
+    key = strstr(krj_snap_ptr(&snap, sig->categories_item),
+                 "\"glossary\":{\"ticker\":{");
+    ck_assert_ptr_nonnull(key);
+    ck_assert_ptr_nonnull(strstr(key, "\"},\"c\":{\"label\":"));
+
+    /* the members before the glossary stay as they were */
+    ck_assert_msg(strncmp(krj_snap_ptr(&snap, sig->categories_item), before,
+                          strlen(before)) == 0, "%.200s",
+                  krj_snap_ptr(&snap, sig->categories_item));
+
+    json_decref(j);
+
+    /* a category of unknown columns but its ticker */
+    j = json_loadb(krj_snap_ptr(&snap, plain->categories_item),
+                   plain->categories_item.len, 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    g = json_object_get(j, "glossary");
+    ck_assert_uint_eq(json_object_size(g), 1);
+    ck_assert_ptr_nonnull(json_object_get(g, "ticker"));
+    json_decref(j);
+}
+END_TEST
+
+
+/* the index: endpoints with the parser's parameters, visible categories */
+
+START_TEST(test_index)
+{
+    size_t         i, k;
+    json_t        *j, *eps, *ep, *params, *cats, *c;
+    json_error_t   err;
+    const char    *path, *name, *takes, *description;
+    char           want[128];
+    int            with_params;
+
+    j = json_loads(render_index(&snap, "/api/v1", NULL), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+
+    ck_assert_str_eq(json_string_value(json_object_get(j, "generated_at")),
+                     "2026-01-09T18:00:00Z");
+
+    eps = json_object_get(j, "endpoints");
+    ck_assert_uint_eq(json_array_size(eps), 6);
+
+    for (i = 0; i < json_array_size(eps); i++) {
+        ep = json_array_get(eps, i);
+        path = json_string_value(json_object_get(ep, "path"));
+        params = json_object_get(ep, "parameters");
+
+        ck_assert_msg(strncmp(path, "/api/v1/", 8) == 0, "%s", path);
+        ck_assert(strlen(json_string_value(json_object_get(ep,
+                                                       "description")))
+                  > 10);
+
+        with_params = (strncmp(path, "/api/v1/signals/", 16) == 0);
+
+        for (k = 0; krj_query_doc(k, &name, &takes, &description); k++) {
+            if (!with_params) {
+                continue;
+            }
+
+            c = json_array_get(params, k);
+            ck_assert_str_eq(json_string_value(json_object_get(c, "name")),
+                             name);
+            ck_assert_str_eq(json_string_value(json_object_get(c, "takes")),
+                             takes);
+            ck_assert_str_eq(json_string_value(json_object_get(c,
+                                                       "description")),
+                             description);
+        }
+
+        ck_assert_uint_eq(json_array_size(params), with_params ? k : 0);
+    }
+
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(eps, 0), "path")), "/api/v1/");
+
+    cats = json_object_get(j, "categories");
+    ck_assert_uint_eq(json_array_size(cats), 2);
+    c = json_array_get(cats, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(c, "slug")), "sig");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "label")),
+                     "Sig \"quoted\"");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "signal_date")),
+                     "2026-01-09");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(c, "links"), "json")),
+                     "/api/v1/signals/sig");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(c, "links"), "csv")),
+                     "/api/v1/signals/sig.csv");
+    json_decref(j);
+
+    /* a restricted principal sees its categories only */
+    j = json_loads(render_index(&snap, "/api/v1", only_sig), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    cats = json_object_get(j, "categories");
+    ck_assert_uint_eq(json_array_size(cats), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(cats, 0), "slug")), "sig");
+    json_decref(j);
+
+    j = json_loads(render_index(&snap, "/api/v1", none), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "categories")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "endpoints")), 6);
+    json_decref(j);
+
+    /* at the root, and under a prefix that needs escaping in JSON */
+    j = json_loads(render_index(&snap, "", NULL), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    snprintf(want, sizeof(want), "/signals/%s", "plain");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+                         json_array_get(json_object_get(j, "categories"), 0),
+                         "links"), "json")), want);
+    json_decref(j);
+
+    j = json_loads(render_index(&snap, "/a\"b\\c", NULL), 0, &err);
+    ck_assert_msg(j != NULL, "%s", err.text);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(j, "endpoints"), 1),
+                         "path")), "/a\"b\\c/categories");
+    json_decref(j);
+}
+END_TEST
+
+
 static Suite *
 render_suite(void)
 {
@@ -468,6 +787,9 @@ render_suite(void)
     tcase_add_test(tc, test_ticker);
     tcase_add_test(tc, test_lists);
     tcase_add_test(tc, test_summary_layout);
+    tcase_add_test(tc, test_bodies_end_with_newline);
+    tcase_add_test(tc, test_category_glossary);
+    tcase_add_test(tc, test_index);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("real");
