@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "krj_date.h"
 #include "krj_str.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_credentials.h"
@@ -159,6 +160,7 @@ ngx_http_krj_credentials_key(ngx_http_request_t *r,
     u_char               digest[32];
     unsigned int         len;
     ngx_http_krj_key_t  *found;
+    u_char               day[KRJ_DATE_LEN + 1];
 
     if (keys == NULL || keys->entries == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -185,6 +187,18 @@ ngx_http_krj_credentials_key(ngx_http_request_t *r,
     if (found == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "krj: unknown key, not in \"%V\"", &keys->file.path);
+        return NGX_DECLINED;
+    }
+
+    if (found->revoked != -1
+        && ngx_time() >= (time_t) found->revoked * KRJ_SECONDS_PER_DAY)
+    {
+        krj_date_format(found->revoked, (char *) day);
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: key \"%V\" was revoked on %*s", &found->id,
+                      (size_t) KRJ_DATE_LEN, day);
+        id->refused = NGX_HTTP_KRJ_AUTH_REVOKED;
         return NGX_DECLINED;
     }
 

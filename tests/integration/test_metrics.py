@@ -25,7 +25,7 @@ def new_key():
         .rstrip("=")
 
 
-GOOD, SP500, OLD, SLOW, MON, UNKNOWN = (new_key() for _ in range(6))
+GOOD, SP500, OLD, SLOW, MON, GONE, UNKNOWN = (new_key() for _ in range(7))
 
 
 def digest(key):
@@ -38,7 +38,9 @@ KEY_FILE = (
     "old:%s:*:expires=2020-01-01\n"
     "slow:%s:*\n"
     "monitoring:%s:metrics\n"
-) % (digest(GOOD), digest(SP500), digest(OLD), digest(SLOW), digest(MON))
+    "gone:%s:*:revoked=2026-01-01\n"
+) % (digest(GOOD), digest(SP500), digest(OLD), digest(SLOW), digest(MON),
+     digest(GONE))
 
 LOCATIONS = """
         location /api/v1/ {
@@ -109,6 +111,7 @@ def k(tmp_path_factory):
             locations=LOCATIONS % {"log": log}, start=False)
     krj.route_log = log
     krj.allow_log = ["limiting requests", "unknown key", "has expired",
+                     "was revoked on 2026-01-01",
                      "no credentials", "no access to category"]
     krj.start()
     yield krj
@@ -127,6 +130,7 @@ def test_counters_move_by_the_requests_made(k):
                      headers=bearer(UNKNOWN)).status == 401
     assert k.get("/api/v1/categories").status == 401            # missing
     assert k.get("/api/v1/summary", headers=bearer(OLD)).status == 401
+    assert k.get("/api/v1/summary", headers=bearer(GONE)).status == 401
     assert_error(k.get("/api/v1/signals/nosuch", headers=bearer(GOOD)),
                  404, "unknown_category")
     assert_error(k.get("/api/v1/nope", headers=bearer(GOOD)), 404,
@@ -164,7 +168,7 @@ def test_counters_move_by_the_requests_made(k):
     assert moved(req, route="categories", status="4xx") == 3 + 1 + 1
     assert moved(req, route="summary", status="2xx") == 1
     assert moved(req, route="summary", status="3xx") == 1
-    assert moved(req, route="summary", status="4xx") == 1
+    assert moved(req, route="summary", status="4xx") == 2
     assert moved(req, route="signals", status="4xx") == 2
     assert moved(req, route="signals", status="2xx") == 1
     assert moved(req, route="signals_csv", status="2xx") == 2
@@ -188,6 +192,7 @@ def test_counters_move_by_the_requests_made(k):
         + 1 + 1 + 1 + 2 + 1
     assert moved(auth, method="key", result="bad_credentials") == 3
     assert moved(auth, method="key", result="expired") == 1
+    assert moved(auth, method="key", result="revoked") == 1
     assert moved(auth, method="key", result="forbidden_scope") == 1
     assert moved(auth, method="none", result="missing") == 1
     assert moved(auth, method="key", result="locked_out") == 0

@@ -74,7 +74,8 @@ def test_both_programs_agree_on_every_line(make_krj, tmp_path):
             assert ident in r.stdout, "%s lists %s" % (name, ident)
             if name == "keys":
                 h = {"Authorization": "Bearer krj_corpus_" + ident}
-                expect = 401 if want[n] == "ok expired" else 200
+                expect = 401 if want[n] in ("ok expired", "ok revoked") \
+                    else 200
             else:
                 h = {"Authorization": "Basic " + base64.b64encode(
                     ("%s:pw-%s" % (ident, ident)).encode()).decode()}
