@@ -187,7 +187,13 @@ class ProdNginx(Nginx):
                       KRJ_NGINX_PREFIX=str(self.prefix) + "/",
                       KRJ_NGINX_CONF=self.conf_path,
                       KRJ_DEPLOY_LOG=self.prefix / "deploy-hook.log",
-                      **extra)
+                      KRJ_TEXTFILE_DIR=self.textfile_dir(), **extra)
+
+    def textfile_dir(self):
+        """node_exporter's textfile directory of this install."""
+        d = self.tls_dir.parent / "textfile"
+        d.mkdir(exist_ok=True)
+        return d
 
     def deploy_log(self):
         return self._read(self.prefix / "deploy-hook.log")
@@ -200,7 +206,10 @@ def bootstrap_selfsigned(tls_dir, name="localhost", force=False):
     args = [CERTBOT / "bootstrap-selfsigned.sh"]
     if force:
         args.append("--force")
-    return run(args + [name], env=sh_env(KRJ_TLS_DIR=tls_dir))
+    textfile = Path(tls_dir).parent / "textfile"
+    textfile.mkdir(parents=True, exist_ok=True)
+    return run(args + [name], env=sh_env(KRJ_TLS_DIR=tls_dir,
+                                         KRJ_TEXTFILE_DIR=textfile))
 
 
 def publish_fixtures(out_dir):
