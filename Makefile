@@ -61,7 +61,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/bench.sh
+	@$(PYTHON) scripts/bench.py
 
 clean:
 	rm -rf $(BUILD)
