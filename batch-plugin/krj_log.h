@@ -40,6 +40,21 @@ void krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
     ;
 
 /*
+ * The same, for an event with a stable name ("published", "recorded",
+ * "outbox_write"): in text "event=NAME" starts the line after the level,
+ * in JSON it is the context's "event".
+ */
+void krj_log_event(int level, const char *event, const char *file,
+    unsigned line, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* how many warnings were logged (written or not) since the last reset */
+unsigned krj_log_warnings(int reset);
+
+/*
  * Copies src[0, len) into dst (size bytes, NUL included) with a backslash
  * and every byte that is not part of valid UTF-8 written as "\xHH"; in
  * KRJ_LOG_TEXT also every control byte (C0, DEL, and C1 characters).  What
