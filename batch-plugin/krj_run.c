@@ -408,35 +408,44 @@ krj_run_enqueue(const krj_conf_t *conf, krj_link_t *l, krj_gen_t *g)
         return 0;
     }
 
-    put = !g->unchanged;
-
-    if (g->unchanged && krj_pg_configured(conf)) {
-        pg = krj_link_pg(l, err);
-
-        if (pg != NULL) {
-            v[0] = g->generation;
-            res = krj_pg_exec(pg, "SELECT 1 FROM krj_runs WHERE "
-                              "generation = $1", 1, v, NULL, NULL, 0,
-                              PGRES_TUPLES_OK, err);
-
-            if (res == NULL) {
-                krj_link_pg_failed(l, err);
-
-            } else {
-                put = (PQntuples(res) == 0);
-                PQclear(res);
-            }
-        }
-    }
-
-    if (put && krj_outbox_put_run(conf, g) != 0) {
+    if (!g->unchanged && krj_outbox_put_run(conf, g) != 0) {
         /* published all the same: nothing served is at stake */
         return 1;
     }
 
     n = krj_outbox_deliver(conf, l);
 
-    return n != 0;
+    if (n != 0 || !g->unchanged || !krj_pg_configured(conf)) {
+        return n != 0;
+    }
+
+    /* everything pending is delivered: is the published one recorded? */
+    pg = krj_link_pg(l, err);
+    if (pg == NULL) {
+        return 0;
+    }
+
+    v[0] = g->generation;
+    res = krj_pg_exec(pg, "SELECT 1 FROM krj_runs WHERE generation = $1",
+                      1, v, NULL, NULL, 0, PGRES_TUPLES_OK, err);
+
+    if (res == NULL) {
+        krj_link_pg_failed(l, err);
+        return 0;
+    }
+
+    put = (PQntuples(res) == 0);
+    PQclear(res);
+
+    if (!put) {
+        return 0;
+    }
+
+    if (krj_outbox_put_run(conf, g) != 0) {
+        return 1;
+    }
+
+    return krj_outbox_deliver(conf, l) != 0;
 }
 
 
