@@ -192,8 +192,9 @@ krj_daemon_reload(krj_daemon_t *d)
 
     krj_log_setup(c.log_format, c.log_level);
 
-    krj_log_event(KRJ_LOG_INFO, "reloaded", c.config, 0, "SIGHUP: "
-                  "configuration reloaded");
+    krj_log_event(KRJ_LOG_INFO, "reloaded",
+                  (c.config != NULL && c.config[0]) ? c.config : NULL, 0,
+                  "SIGHUP: configuration reloaded");
 
     sd_notify(0, "READY=1");
 

@@ -277,3 +277,98 @@ def krj_env(db=None, redis=None, **extra):
             else redis
     env.update(extra)
     return env
+
+
+class BatchDaemon:
+    """krj-batch watch or follow in the background, its log in a file,
+    with an optional systemd notify socket of its own.
+
+        d = BatchDaemon(tmp, ["follow", "--output", out], env, notify=True)
+        d.start(); d.wait_log("event=follow_applied"); d.stop()
+    """
+
+    def __init__(self, tmp_dir, args, env, notify=False, watchdog_usec=0):
+        import socket
+        self.dir = Path(tmp_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.args = [str(a) for a in args]
+        self.log = self.dir / ("%s.log" % self.args[0])
+        self.env = dict(os.environ)
+        for k, v in env.items():
+            if v is None:
+                self.env.pop(k, None)
+            else:
+                self.env[k] = str(v)
+        self.env.pop("NOTIFY_SOCKET", None)
+        self.env.pop("WATCHDOG_USEC", None)
+        self.env.pop("WATCHDOG_PID", None)
+        self.notify = None
+        if notify:
+            path = self.dir / "notify.sock"
+            self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self.notify.bind(str(path))
+            self.notify.settimeout(0.1)
+            self.env["NOTIFY_SOCKET"] = str(path)
+            if watchdog_usec:
+                self.env["WATCHDOG_USEC"] = str(watchdog_usec)
+        self.messages = []
+        self.proc = None
+
+    def start(self):
+        conf = [] if "--config" in self.args else ["--config", ""]
+        self.proc = subprocess.Popen(
+            [str(krjenv.BATCH)] + self.args + conf,
+            env=self.env, stdin=subprocess.DEVNULL,
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        return self
+
+    def text(self):
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def count(self, needle):
+        return self.text().count(needle)
+
+    def wait_log(self, needle, count=1, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.count(needle) >= count:
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError("%r x%d not in the log of krj-batch %s "
+                             "(exit %s):\n%s" % (
+                                 needle, count, self.args[0],
+                                 self.proc.poll(), self.text()[-4000:]))
+
+    def read_notify(self, timeout=0.1):
+        """The notify datagrams received so far (each a str)."""
+        import socket
+        deadline = time.time() + timeout
+        while True:
+            try:
+                self.messages.append(self.notify.recv(4096).decode())
+            except socket.timeout:
+                if time.time() >= deadline:
+                    break
+        return self.messages
+
+    def signal(self, signo):
+        self.proc.send_signal(signo)
+
+    def stop(self, timeout=30):
+        """SIGTERM, then the exit status (SIGKILL if it hangs)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        return self.proc.returncode
