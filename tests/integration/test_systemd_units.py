@@ -97,7 +97,10 @@ def test_units_mention_only_what_is_read():
         for var in set(re.findall(r"\bKRJ_[A-Z_]+", text)):
             assert var in read, "%s mentions %s, which nothing reads" % (
                 unit.name, var)
-        for cmd in re.findall(r"krj-batch ([a-z]+)", text):
+        # the command in ExecStart, or named as "krj-batch watch:"
+        for cmd in re.findall(r"krj-batch ([a-z]+):|^ExecStart=\S*krj-batch "
+                              r"([a-z]+)", text, re.M):
+            cmd = cmd[0] or cmd[1]
             assert cmd in commands, "%s: krj-batch %s" % (unit.name, cmd)
         for line in re.findall(r"(?m)^.*krj-batch [a-z].*$", text):
             for opt in re.findall(r"(?<![\w-])--([a-z][a-z-]+)", line):
