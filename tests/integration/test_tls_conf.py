@@ -366,6 +366,21 @@ def _nginx_pids_under(path):
     return pids
 
 
+def _pids_under(path):
+    """Processes whose command line names path (postgres, redis-server,
+    krj-batch follow of the demo)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit() and int(d) != os.getpid():
+            try:
+                cmd = open("/proc/%s/cmdline" % d, "rb").read()
+            except OSError:
+                continue
+            if str(path).encode() in cmd and b"pytest" not in cmd:
+                pids.append(int(d))
+    return pids
+
+
 @pytest.mark.skipif(krjenv.ASAN, reason="the demo runs the plain module")
 def test_demo_script_serves_and_stops_on_ctrl_c(tmp_path):
     import signal
@@ -373,11 +388,13 @@ def test_demo_script_serves_and_stops_on_ctrl_c(tmp_path):
     for p in (krjenv.MODULE, krjenv.BATCH):
         if not p.exists():
             pytest.fail("not built: %s (run `make all`)" % p)
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", 8443))
-        except OSError:
-            pytest.skip("127.0.0.1:8443 is in use (a demo running?)")
+    for port in (8443, 8444):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                pytest.skip("127.0.0.1:%d is in use (a demo running?)"
+                            % port)
     # As root the demo's workers run as www-data: its state dir must be
     # reachable for them, which pytest's 0700 tmp_path is not.
     import shutil
@@ -424,6 +441,22 @@ def test_demo_script_serves_and_stops_on_ctrl_c(tmp_path):
             else:
                 r = http("GET", url)
                 assert r.status == 200, "demo serves %s openly" % path
+        # the follower node serves what the first one ingested, the same
+        # generation: the same ETag
+        assert "https://127.0.0.1:8444/api/v1/categories" in text
+        tags = set()
+        for port in (8443, 8444):
+            r = http("GET", "https://127.0.0.1:%d/api/v1/categories" % port,
+                     headers=bearer(key))
+            assert r.status == 200, "node on %d serves the demo key" % port
+            tags.add(r.headers["etag"])
+        assert len(tags) == 1, "both nodes serve one generation: %s" % tags
+        r = krjenv.run_batch("status", "--config", "", env={
+            "KRJ_PG_DSN": "host=%s/pg user=postgres dbname=krj" % state,
+            "KRJ_OUTPUT_DIR": str(state / "node-b" / "output")})
+        assert "lag: 0 s" in r.stdout and "last run: generation" in \
+            r.stdout, r.stdout
+        assert int(re.search(r"(\d+) rows", r.stdout).group(1)) > 0
         auth = state / "auth"
         assert (auth / "demo-credentials").stat().st_mode & 0o077 == 0, \
             "the plain key and password are for the demo's owner only"
@@ -445,13 +478,15 @@ def test_demo_script_serves_and_stops_on_ctrl_c(tmp_path):
         while time.time() < deadline and _nginx_pids_under(state):
             time.sleep(0.1)
         assert not _nginx_pids_under(state), "no nginx process is left"
+        assert not _pids_under(state), \
+            "no PostgreSQL, Redis or follower is left: %s" % _pids_under(state)
         err = (state / "logs" / "error.log").read_text()
         assert not krjenv.BAD_LOG.search(err), "demo error log clean:\n" + err
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-        for pid in _nginx_pids_under(state):
+        for pid in _nginx_pids_under(state) + _pids_under(state):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
