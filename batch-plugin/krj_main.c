@@ -125,7 +125,9 @@ static const char  krj_keys_exit[] =
     "  0  done\n"
     "  1  usage or validation error (bad option or value, duplicate or\n"
     "     unknown id); nothing was changed\n"
-    "  3  the key file could not be read or written; nothing was replaced\n";
+    "  3  the key file could not be read or written; nothing was replaced\n"
+    "  4  the key file is changed, but recording the change in PostgreSQL\n"
+    "     or announcing it on Redis is pending in the outbox\n";
 
 static const char  krj_users_exit[] =
     "Exit status:\n"
@@ -133,7 +135,9 @@ static const char  krj_users_exit[] =
     "  1  usage or validation error (bad option or value, unknown user,\n"
     "     passwords that differ, an empty password); nothing was changed\n"
     "  3  the user file could not be read or written; nothing was "
-    "replaced\n";
+    "replaced\n"
+    "  4  the user file is changed, but recording the change in PostgreSQL\n"
+    "     or announcing it on Redis is pending in the outbox\n";
 
 
 static const krj_command_t  krj_commands[] = {
