@@ -48,6 +48,8 @@
     "# change it with krj-batch keys and users on the ingesting node.\n"
 
 
+static void krj_follow_tail(krj_daemon_t *d, krj_link_t *l,
+    krj_follow_state_t *st);
 static int krj_follow_read(krj_daemon_t *d, krj_link_t *l,
     krj_follow_state_t *st, long long wait, int *news);
 static int krj_follow_run(const krj_conf_t *conf, krj_link_t *l,
@@ -87,6 +89,7 @@ krj_daemon_follow(const krj_conf_t *conf)
 
     krj_link_init(&l, &d.conf, 1);
     krj_follow_state_read(&d.conf, &st);
+    krj_follow_tail(&d, &l, &st);
 
     /* what was recorded while this node was down */
     krj_follow_sync(&d.conf, &l, &st);
@@ -144,6 +147,53 @@ krj_daemon_follow(const krj_conf_t *conf)
 
 
 /*
+ * A follower without a last id starts from the stream's newest entry, taken
+ * before the start-up sync: what is announced during the sync is read
+ * after it, not missed.
+ */
+static void
+krj_follow_tail(krj_daemon_t *d, krj_link_t *l, krj_follow_state_t *st)
+{
+    char          err[KRJ_REDIS_ERRLEN];
+    redisReply   *reply, *e;
+    krj_redis_t  *r;
+
+    if (st->last_id[0] != '\0') {
+        return;
+    }
+
+    r = krj_link_redis(l, err);
+    if (r == NULL) {
+        return;
+    }
+
+    reply = krj_redis_call(r, d->conf.redis_timeout, err, "XREVRANGE",
+                           KRJ_NOTIFY_STREAM, "+", "-", "COUNT", "1", NULL);
+
+    if (reply == NULL) {
+        krj_link_redis_failed(l, err);
+        return;
+    }
+
+    snprintf(st->last_id, sizeof(st->last_id), "0-0");
+
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
+        e = reply->element[0];
+
+        if (e->type == REDIS_REPLY_ARRAY && e->elements >= 1
+            && e->element[0]->type == REDIS_REPLY_STRING
+            && e->element[0]->len < sizeof(st->last_id))
+        {
+            memcpy(st->last_id, e->element[0]->str, e->element[0]->len);
+            st->last_id[e->element[0]->len] = '\0';
+        }
+    }
+
+    freeReplyObject(reply);
+}
+
+
+/*
  * XREAD BLOCK from the last id: *news when an entry came.  -1 when Redis
  * is not configured or does not answer.
  */
@@ -171,7 +221,7 @@ krj_follow_read(krj_daemon_t *d, krj_link_t *l, krj_follow_state_t *st,
     argv[4] = block;
     argv[5] = "STREAMS";
     argv[6] = KRJ_NOTIFY_STREAM;
-    /* no id yet: what comes from now on; the start-up sync did the rest */
+    /* no id yet (Redis was down at start): what comes from now on */
     argv[7] = st->last_id[0] ? st->last_id : "$";
 
     reply = krj_redis_command(r, (unsigned) wait + d->conf.redis_timeout, 8,

@@ -56,8 +56,10 @@ def _as_postgres(cmd, **kw):
 class PgServer:
     """One postgres cluster in a temp dir that the postgres user owns."""
 
-    def __init__(self):
+    def __init__(self, durable=False):
         global PG_BIN
+        # tests need no durability; a benchmark does (fsync as deployed)
+        self.durable = durable
         if PG_BIN is None:
             PG_BIN = _pg_bindir()
         # pytest's tmp dirs are root's, mode 0700: postgres needs its own
@@ -76,9 +78,11 @@ class PgServer:
             raise RuntimeError("initdb failed: %s%s" % (r.stdout, r.stderr))
 
     def start(self):
-        opts = ("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off "
+        opts = ("-p %d -k %s -c listen_addresses=127.0.0.1 "
                 "-c max_connections=50" % (self.port, self.dir))
+        if not self.durable:
+            opts += (" -c fsync=off -c synchronous_commit=off "
+                     "-c full_page_writes=off")
         r = _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data),
                           "-o", opts, "-l", str(self.log), "-w", "-t", "60",
                           "start"], timeout=90)
