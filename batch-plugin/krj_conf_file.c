@@ -117,11 +117,16 @@ krj_conf_file(krj_conf_t *conf, const char *path, void **store, char *err)
     free(line);
     fclose(f);
 
-    if (rc == 0) {
-        conf->config = path;
+    if (rc != 0) {
+        /* conf is not used after an error: nothing must point here */
+        krj_conf_file_free(*store);
+        *store = NULL;
+        return rc;
     }
 
-    return rc;
+    conf->config = path;
+
+    return 0;
 }
 
 

@@ -21,7 +21,13 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <csv.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <openssl/opensslv.h>
 #include <systemd/sd-daemon.h>
+#include <zlib.h>
 
 #include "krj_daemon.h"
 #include "krj_link.h"
@@ -41,6 +47,21 @@ static int krj_daemon_watch_dir(const krj_conf_t *conf);
 static int                    krj_daemon_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t  krj_daemon_stop;
 static volatile sig_atomic_t  krj_daemon_hup;
+
+
+const char *
+krj_daemon_versions(void)
+{
+    static char  buf[256];
+
+    snprintf(buf, sizeof(buf), "libcsv %d.%d.%d, jansson %s, zlib %s, %s, "
+             "libpq %d, hiredis %d.%d.%d", CSV_MAJOR, CSV_MINOR,
+             CSV_RELEASE, JANSSON_VERSION, zlibVersion(),
+             OPENSSL_VERSION_TEXT, PQlibVersion(), HIREDIS_MAJOR,
+             HIREDIS_MINOR, HIREDIS_PATCH);
+
+    return buf;
+}
 
 
 int
@@ -81,7 +102,7 @@ krj_daemon_init(krj_daemon_t *d, const krj_conf_t *conf,
 
     krj_log_event(KRJ_LOG_INFO, "started", NULL, 0, "krj-batch %s %s up "
                   "(pid %d; %s; systemd %s, watchdog %s)", KRJ_VERSION,
-                  command, (int) getpid(), krj_main_versions(),
+                  command, (int) getpid(), krj_daemon_versions(),
                   i > 0 ? "present" : "absent",
                   d->watchdog_ms ? "on" : "off");
 

@@ -14,8 +14,8 @@
 #define KRJ_VERSION             "0.1.0"
 
 
-/* "libcsv 3.0.3, jansson 2.14, ...": the start-up line's (krj_main.c) */
-const char *krj_main_versions(void);
+/* "libcsv 3.0.3, jansson 2.14, ...": for --version and the start-up line */
+const char *krj_daemon_versions(void);
 
 /* "krj-batch watch" and "krj-batch follow": KRJ_EXIT_* statuses */
 int krj_daemon_watch(const krj_conf_t *conf);

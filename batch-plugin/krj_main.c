@@ -18,13 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
-#include <hiredis/hiredis.h>
-#include <jansson.h>
-#include <libpq-fe.h>
-#include <openssl/opensslv.h>
-#include <zlib.h>
-
 #include "krj_conf.h"
 #include "krj_daemon.h"
 #include "krj_follow.h"
@@ -320,7 +313,7 @@ main(int argc, char **argv)
     }
 
     if (conf.action == KRJ_ACTION_VERSION) {
-        printf("krj-batch %s (%s)\n", KRJ_VERSION, krj_main_versions());
+        printf("krj-batch %s (%s)\n", KRJ_VERSION, krj_daemon_versions());
         return KRJ_EXIT_OK;
     }
 
@@ -338,21 +331,6 @@ main(int argc, char **argv)
     krj_conf_file_free(store);
 
     return rc;
-}
-
-
-const char *
-krj_main_versions(void)
-{
-    static char  buf[256];
-
-    snprintf(buf, sizeof(buf), "libcsv %d.%d.%d, jansson %s, zlib %s, %s, "
-             "libpq %d, hiredis %d.%d.%d", CSV_MAJOR, CSV_MINOR,
-             CSV_RELEASE, JANSSON_VERSION, zlibVersion(),
-             OPENSSL_VERSION_TEXT, PQlibVersion(), HIREDIS_MAJOR,
-             HIREDIS_MINOR, HIREDIS_PATCH);
-
-    return buf;
 }
 
 

@@ -16,7 +16,6 @@ import pytest
 
 import krjdata
 import krjenv
-import krjservers
 from krjservers import krj_env
 
 SP500_OLD = "KRJ_signals_latest_week_SP500_2025-12-12.csv"

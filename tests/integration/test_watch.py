@@ -4,14 +4,12 @@ configuration (a bad one is refused and the old one kept); SIGTERM
 finishes the current run, a second one exits at once; systemd's notify
 socket gets READY=1, WATCHDOG=1 and STOPPING=1."""
 
-import os
 import signal
 import time
 
 import pytest
 
 import krjenv
-import krjservers
 from krjservers import BatchDaemon, krj_env
 
 DRC = "KRJ_signals_latest_week_DRC_2026-01-09.csv"
