@@ -53,7 +53,8 @@ krj_link_reconf(krj_link_t *l, const krj_conf_t *conf)
 PGconn *
 krj_link_pg(krj_link_t *l, char *err)
 {
-    PGconn  *pg;
+    PGconn      *pg;
+    const char  *event;
 
     err[0] = '\0';
 
@@ -77,15 +78,18 @@ krj_link_pg(krj_link_t *l, char *err)
     }
 
     pg = krj_pg_connect(l->conf, err);
+    event = "pg_unreachable";
 
+    /* behind: "run krj-batch migrate"; newer: "upgrade krj-batch" */
     if (pg != NULL && krj_pg_schema_check(pg, err) != 0) {
         PQfinish(pg);
         pg = NULL;
+        event = "schema_mismatch";
     }
 
     if (pg == NULL) {
-        krj_link_down("pg_unreachable", "PostgreSQL", &l->pg_down,
-                      &l->pg_retry_at, &l->pg_backoff, l->daemon, err);
+        krj_link_down(event, "PostgreSQL", &l->pg_down, &l->pg_retry_at,
+                      &l->pg_backoff, l->daemon, err);
         return NULL;
     }
 

@@ -21,6 +21,8 @@
 #include "krj_redis.h"
 
 
+static int krj_redis_host(krj_redis_url_t *u, const char *p, size_t len,
+    const char **rest, char *err);
 static int krj_redis_param(krj_redis_url_t *u, const char *p, size_t len,
     char *err);
 static int krj_redis_decode(char *dst, size_t size, const char *src,
@@ -30,9 +32,8 @@ static int krj_redis_decode(char *dst, size_t size, const char *src,
 int
 krj_redis_url_parse(const char *url, krj_redis_url_t *u, char *err)
 {
-    char        *end, db[16];
-    size_t       len, hlen;
-    const char  *p, *at, *colon, *host, *q, *rest;
+    size_t       len;
+    const char  *p, *at, *colon, *q, *rest;
 
     memset(u, 0, sizeof(krj_redis_url_t));
 
@@ -93,74 +94,8 @@ krj_redis_url_parse(const char *url, krj_redis_url_t *u, char *err)
         memcpy(u->path, p, len);
         rest = p + len;
 
-    } else {
-        if (p[0] == '[') {
-            end = memchr(p, ']', len);
-            if (end == NULL) {
-                goto bad_host;
-            }
-
-            host = p + 1;
-            hlen = (size_t) (end - host);
-            p = end + 1;
-
-        } else {
-            host = p;
-            hlen = strcspn(p, ":/?");
-            p += hlen;
-        }
-
-        /* a name, an IPv4 address, or an IPv6 one in brackets */
-        if (hlen == 0 || hlen >= sizeof(u->host)
-            || strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                            "abcdefghijklmnopqrstuvwxyz0123456789.-_:")
-               < hlen)
-        {
-            goto bad_host;
-        }
-
-        memcpy(u->host, host, hlen);
-
-        snprintf(u->port, sizeof(u->port), "6379");
-
-        if (*p == ':') {
-            len = strspn(p + 1, "0123456789");
-
-            if (len == 0 || len > 5 || atoi(p + 1) == 0
-                || atoi(p + 1) > 65535)
-            {
-                snprintf(err, KRJ_REDIS_ERRLEN, "Redis URL: bad port");
-                return -1;
-            }
-
-            memcpy(u->port, p + 1, len);
-            u->port[len] = '\0';
-            p += 1 + len;
-        }
-
-        if (*p == '/' && p[1] != '\0' && p[1] != '?') {
-            len = strspn(p + 1, "0123456789");
-
-            if (len == 0 || len >= sizeof(db)
-                || (p[1 + len] != '\0' && p[1 + len] != '?'))
-            {
-                snprintf(err, KRJ_REDIS_ERRLEN, "Redis URL: the database "
-                         "is a number");
-                return -1;
-            }
-
-            u->db = (unsigned) strtoul(p + 1, NULL, 10);
-            p += 1 + len;
-
-        } else if (*p == '/') {
-            p++;
-        }
-
-        if (*p != '\0' && *p != '?') {
-            goto bad_host;
-        }
-
-        rest = p;
+    } else if (krj_redis_host(u, p, len, &rest, err) != 0) {
+        return -1;
     }
 
     /* ?db=N&ca=FILE&cert=FILE&key=FILE */
@@ -181,6 +116,85 @@ bad_auth:
     snprintf(err, KRJ_REDIS_ERRLEN, "Redis URL: bad user or password "
              "encoding");
     return -1;
+}
+
+
+/* HOST[:PORT][/DB] of len bytes at p; *rest is what follows */
+static int
+krj_redis_host(krj_redis_url_t *u, const char *p, size_t len,
+    const char **rest, char *err)
+{
+    char        db[16];
+    size_t      hlen;
+    const char  *end, *host;
+
+    if (p[0] == '[') {
+        end = memchr(p, ']', len);
+        if (end == NULL) {
+            goto bad_host;
+        }
+
+        host = p + 1;
+        hlen = (size_t) (end - host);
+        p = end + 1;
+
+    } else {
+        host = p;
+        hlen = strcspn(p, ":/?");
+        p += hlen;
+    }
+
+    /* a name, an IPv4 address, or an IPv6 one in brackets */
+    if (hlen == 0 || hlen >= sizeof(u->host)
+        || strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "abcdefghijklmnopqrstuvwxyz0123456789.-_:")
+           < hlen)
+    {
+        goto bad_host;
+    }
+
+    memcpy(u->host, host, hlen);
+
+    snprintf(u->port, sizeof(u->port), "6379");
+
+    if (*p == ':') {
+        len = strspn(p + 1, "0123456789");
+
+        if (len == 0 || len > 5 || atoi(p + 1) == 0 || atoi(p + 1) > 65535) {
+            snprintf(err, KRJ_REDIS_ERRLEN, "Redis URL: bad port");
+            return -1;
+        }
+
+        memcpy(u->port, p + 1, len);
+        u->port[len] = '\0';
+        p += 1 + len;
+    }
+
+    if (*p == '/' && p[1] != '\0' && p[1] != '?') {
+        len = strspn(p + 1, "0123456789");
+
+        if (len == 0 || len >= sizeof(db)
+            || (p[1 + len] != '\0' && p[1 + len] != '?'))
+        {
+            snprintf(err, KRJ_REDIS_ERRLEN, "Redis URL: the database is a "
+                     "number");
+            return -1;
+        }
+
+        u->db = (unsigned) strtoul(p + 1, NULL, 10);
+        p += 1 + len;
+
+    } else if (*p == '/') {
+        p++;
+    }
+
+    if (*p != '\0' && *p != '?') {
+        goto bad_host;
+    }
+
+    *rest = p;
+
+    return 0;
 
 bad_host:
 

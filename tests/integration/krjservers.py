@@ -56,10 +56,11 @@ def _as_postgres(cmd, **kw):
 class PgServer:
     """One postgres cluster in a temp dir that the postgres user owns."""
 
-    def __init__(self, durable=False):
+    def __init__(self, durable=False, tls=False):
         global PG_BIN
         # tests need no durability; a benchmark does (fsync as deployed)
         self.durable = durable
+        self.tls = tls
         if PG_BIN is None:
             PG_BIN = _pg_bindir()
         # pytest's tmp dirs are root's, mode 0700: postgres needs its own
@@ -76,6 +77,17 @@ class PgServer:
                           "--locale=C", "--no-sync"], timeout=120)
         if r.returncode != 0:
             raise RuntimeError("initdb failed: %s%s" % (r.stdout, r.stderr))
+        if tls:
+            # TLS only, on loopback: hostssl trust, everything else refused
+            self.ca, self.cert, self.key = _tls_files(self.dir)
+            if os.geteuid() == 0:
+                for f in (self.cert, self.key):
+                    shutil.chown(f, "postgres", "postgres")
+            os.chmod(self.key, 0o600)
+            (self.data / "pg_hba.conf").write_text(
+                "local all all trust\n"
+                "hostssl all all 127.0.0.1/32 trust\n"
+                "host all all 127.0.0.1/32 reject\n")
 
     def start(self):
         opts = ("-p %d -k %s -c listen_addresses=127.0.0.1 "
@@ -83,6 +95,9 @@ class PgServer:
         if not self.durable:
             opts += (" -c fsync=off -c synchronous_commit=off "
                      "-c full_page_writes=off")
+        if self.tls:
+            opts += (" -c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s"
+                     % (self.cert, self.key))
         r = _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data),
                           "-o", opts, "-l", str(self.log), "-w", "-t", "60",
                           "start"], timeout=90)
@@ -114,8 +129,10 @@ class PgServer:
             return ""
 
     def dsn(self, dbname="postgres"):
-        return "host=127.0.0.1 port=%d user=postgres dbname=%s" % (
-            self.port, dbname)
+        tls = (" sslmode=verify-full sslrootcert=%s" % self.ca) if self.tls \
+            else ""
+        return "host=127.0.0.1 port=%d user=postgres dbname=%s%s" % (
+            self.port, dbname, tls)
 
     def create_db(self):
         self.ndb += 1

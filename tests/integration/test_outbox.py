@@ -180,3 +180,60 @@ def test_keys_pending_when_postgresql_is_down(tmp_path, own_pg):
     assert own_pg.count("krj_principals") == 0
     assert own_pg.scalar("SELECT value FROM krj_state WHERE name = "
                          "'principals'") == 2
+
+
+def test_postgresql_stopped_during_copy(make_krj, own_pg):
+    import subprocess
+    import time
+    import test_pg_history
+    k = make_krj(files=[DRC], publish=False, start=False)
+    test_pg_history.big_week(
+        k.data / "KRJ_signals_latest_week_Big_2026-01-09.csv", 200000)
+    env = dict(__import__("os").environ)
+    for n, v in krj_env(own_pg).items():
+        if v is None:
+            env.pop(n, None)
+        else:
+            env[n] = v
+    env.update(KRJ_DATA_DIR=str(k.data), KRJ_OUTPUT_DIR=str(k.out))
+    proc = subprocess.Popen([str(krjenv.BATCH), "run", "--config", ""],
+                            env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    seen = False
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        if own_pg.query("SELECT 1 AS x FROM pg_stat_activity WHERE "
+                        "application_name = 'krj-batch' AND query LIKE "
+                        "'COPY krj_rows%' AND state = 'active'"):
+            seen = True
+            own_pg.server.stop("immediate")
+            break
+        time.sleep(0.005)
+    err = proc.communicate(timeout=60)[1]
+    if not seen:
+        pytest.fail("the run ended before its COPY was seen")
+    assert proc.returncode == 4, err
+    assert "event=record_failed" in err and "event=outbox_pending" in err
+    assert (k.out / "latest_big.csv").exists(), "published all the same"
+    assert len(items(k)) == 1
+    own_pg.server.start()
+    assert own_pg.count("krj_rows") == 0, "no partial week"
+    r = run(k, own_pg)
+    assert "event=outbox_delivered" in r.stderr
+    assert own_pg.count("krj_rows") == 200000 + 20
+    assert own_pg.count("krj_weeks") == 2 and own_pg.count("krj_runs") == 1
+
+
+def test_json_log_carries_events(make_krj, pg):
+    krjenv.run_batch("migrate", "--config", "", env=krj_env(pg))
+    k = make_krj(files=[DRC], publish=False, start=False)
+    r = k.run_batch("run", "--config", "", "--log-format", "json",
+                    env=krj_env(pg))
+    assert r.returncode == 0, r.stderr
+    events = [json.loads(ln)["context"].get("event")
+              for ln in r.stderr.splitlines()]
+    assert events[-4:] == ["published", "published", "recorded",
+                           "outbox_delivered"], events
+    for ln in r.stderr.splitlines():
+        assert "event=" not in json.loads(ln)["message"]

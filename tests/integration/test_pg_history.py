@@ -105,10 +105,44 @@ def test_migrate_unreachable(tmp_path):
     assert "event=pg_unreachable" in r.stderr, r.stderr
 
 
+def test_tls_as_libpq_does_it(tmp_path):
+    """sslmode and sslrootcert in the DSN, as libpq reads them; the server
+    takes TLS connections only."""
+    import krjservers
+    s = krjservers.PgServer(tls=True)
+    try:
+        s.start()
+        db = s.create_db()
+        r = batch("migrate", db=db)
+        assert r.returncode == 0, "verify-full with the server's CA: " + \
+            r.stderr
+        plain = db.dsn.split(" sslmode=")[0] + " sslmode=disable"
+        r = batch("migrate", db=plain)
+        assert r.returncode == 3 and "event=pg_unreachable" in r.stderr \
+            and "no encryption" in r.stderr, r.stderr
+        other = tmp_path / "other"
+        other.mkdir()
+        ca = krjservers._tls_files(other)[0]
+        wrong = db.dsn.split(" sslrootcert=")[0] + " sslrootcert=%s" % ca
+        r = batch("migrate", db=wrong)
+        assert r.returncode == 3 and "certificate verify failed" in \
+            r.stderr, r.stderr
+        # libpq's own variables, without a DSN
+        r = krjenv.run_batch("migrate", "--config", "", env=dict(
+            krj_env(), PGHOST="127.0.0.1", PGPORT=str(s.port),
+            PGUSER="postgres", PGDATABASE=db.name, PGSSLMODE="verify-full",
+            PGSSLROOTCERT=str(s.ca)))
+        assert r.returncode == 0 and "(0 migrations applied)" in r.stderr, \
+            r.stderr
+    finally:
+        s.destroy()
+
+
 def test_commands_say_migrate_when_behind(make_krj, pg):
     k = make_krj(files=[DRC], publish=False, start=False)
     r = run(k, pg, expect=4)
-    assert "run krj-batch migrate" in r.stderr, r.stderr
+    assert "event=schema_mismatch" in r.stderr and \
+        "run krj-batch migrate" in r.stderr, r.stderr
     assert (k.out / "krj.snapshot").exists(), "published all the same"
     r = k.run_batch("status", "--config", "", env=krj_env(pg))
     assert "schema version 0 (this krj-batch: 1): run krj-batch migrate" \
