@@ -73,25 +73,24 @@ krj_gen_free(krj_gen_t *g)
 int
 krj_gen_parse(krj_gen_cat_t *c, size_t max_size, char *err)
 {
-    if (krj_sha256_hex(c->data, c->len, c->sha256) != 0) {
+    if (!c->parsed) {
+        if (krj_csv_parse(&c->csv, c->data, c->len, max_size, NULL, NULL)
+            != 0)
+        {
+            snprintf(err, KRJ_PUBLISH_ERRLEN, "%s:%u: %s", c->source_file,
+                     c->csv.err_line, c->csv.err);
+            krj_csv_free(&c->csv);
+            return -1;
+        }
+
+        c->parsed = 1;
+    }
+
+    /* the published bytes: a BOM is not part of them */
+    if (krj_sha256_hex(c->csv.data, c->csv.len, c->sha256) != 0) {
         snprintf(err, KRJ_PUBLISH_ERRLEN, "SHA-256 failed");
         return -1;
     }
-
-    if (c->parsed) {
-        return 0;
-    }
-
-    if (krj_csv_parse(&c->csv, c->data, c->len, max_size, NULL, NULL)
-        != 0)
-    {
-        snprintf(err, KRJ_PUBLISH_ERRLEN, "%s:%u: %s", c->source_file,
-                 c->csv.err_line, c->csv.err);
-        krj_csv_free(&c->csv);
-        return -1;
-    }
-
-    c->parsed = 1;
 
     return 0;
 }

@@ -28,10 +28,12 @@ typedef struct {
     char            label[KRJ_SCAN_NAME_MAX];
     char            signal_date[KRJ_SCAN_DATE_LEN + 1];
     char            source_file[KRJ_GEN_SOURCE_MAX];
-    char            sha256[65];         /* hex, of data */
-    uint8_t        *data;               /* malloc()ed, owned */
+    char            sha256[65];         /* hex, of csv.data */
+    uint8_t        *data;               /* malloc()ed, owned; as read */
     size_t          len;
-    krj_csv_t       csv;
+    krj_csv_t       csv;                /* csv.data, csv.len: the
+                                           validated, published bytes
+                                           (data without a BOM) */
     int             parsed;             /* csv is set */
     int             from_input;         /* 0: kept from the output dir */
 } krj_gen_cat_t;

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <openssl/rand.h>
 
+#include "krj_daemon.h"
 #include "krj_date.h"
 #include "krj_log.h"
 #include "krj_notify.h"
@@ -203,6 +204,12 @@ krj_notify_lock(krj_link_t *l, char *token)
                           "node is ingesting (%s is taken): waiting",
                           KRJ_NOTIFY_LOCK);
             waited = 1;
+        }
+
+        /* a daemon asked to stop does not wait on: no run */
+        if (krj_daemon_stop_asked()) {
+            token[0] = '\0';
+            return -1;
         }
 
         if (krj_link_now() >= deadline) {

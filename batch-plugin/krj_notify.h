@@ -45,7 +45,8 @@ int krj_notify_announce(krj_redis_t *r, const krj_conf_t *conf,
 /*
  * The ingest lock: SET NX PX with a random token, waiting up to the
  * lock's expiry for another node's run to end.  1 taken, 0 not (Redis is
- * not configured or unreachable: the run goes on, said in the log).
+ * not configured or unreachable: the run goes on, said in the log), -1
+ * when a daemon was asked to stop while it waited (no run).
  */
 int krj_notify_lock(krj_link_t *l, char *token);
 /* only the owner's token deletes it */

@@ -90,7 +90,7 @@ krj_outbox_put_run(const krj_conf_t *conf, const krj_gen_t *g)
                               "signal_date", g->cats[k].signal_date,
                               "source_file", g->cats[k].source_file,
                               "sha256", g->cats[k].sha256,
-                              "size", (json_int_t) g->cats[k].len));
+                              "size", (json_int_t) g->cats[k].csv.len));
     }
 
     head = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:I,s:o}",
@@ -179,8 +179,9 @@ krj_outbox_put(const krj_conf_t *conf, const char *kind, json_t *head,
     krj_buf_byte(&b, '\n');
     free(text);
 
+    /* the published bytes, which are what is recorded */
     for (k = 0; g != NULL && k < g->ncats; k++) {
-        krj_buf_append(&b, g->cats[k].data, g->cats[k].len);
+        krj_buf_append(&b, g->cats[k].csv.data, g->cats[k].csv.len);
     }
 
     if (b.failed) {
@@ -710,7 +711,8 @@ krj_outbox_list(const krj_conf_t *conf, krj_outbox_item_t **items)
 {
     int                 n, i;
     char                dir[PATH_MAX], path[KRJ_OUTBOX_PATH_MAX];
-    char                line[4096], **names;
+    char               *line, **names;
+    size_t              size;
     FILE               *f;
     json_t             *head;
     const char         *s;
@@ -742,17 +744,24 @@ krj_outbox_list(const krj_conf_t *conf, krj_outbox_item_t **items)
         }
 
         f = fopen(path, "re");
-        if (f == NULL || fgets(line, sizeof(line), f) == NULL) {
-            if (f != NULL) {
-                fclose(f);
-            }
+        if (f == NULL) {
+            continue;
+        }
 
+        /* the header line only, however many categories it names */
+        line = NULL;
+        size = 0;
+
+        if (getline(&line, &size, f) == -1) {
+            free(line);
+            fclose(f);
             continue;
         }
 
         fclose(f);
 
         head = json_loads(line, JSON_DISABLE_EOF_CHECK, &jerr);
+        free(line);
         s = json_string_value(json_object_get(head, "kind"));
         snprintf(it[i].kind, sizeof(it[i].kind), "%s", s ? s : "?");
         it[i].written = json_integer_value(json_object_get(head, "written"));

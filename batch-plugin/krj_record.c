@@ -186,14 +186,14 @@ krj_record_file(PGconn *pg, const krj_gen_cat_t *c, char *err)
 
     PQclear(res);
 
-    snprintf(size, sizeof(size), "%zu", c->len);
+    snprintf(size, sizeof(size), "%zu", c->csv.len);
 
     /* the bytes as a binary parameter: no escaping, no copy */
     v[1] = size;
-    v[2] = (const char *) c->data;
+    v[2] = (const char *) c->csv.data;
     lens[0] = 0;
     lens[1] = 0;
-    lens[2] = (int) c->len;
+    lens[2] = (int) c->csv.len;
     formats[0] = 0;
     formats[1] = 0;
     formats[2] = 1;

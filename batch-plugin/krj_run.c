@@ -83,6 +83,10 @@ krj_run_ingest(const krj_conf_t *conf, krj_link_t *l)
     /* one node at a time: another that ingests these files goes first */
     locked = krj_notify_lock(l, token);
 
+    if (locked == -1) {
+        return KRJ_EXIT_OK;
+    }
+
     krj_log_warnings(1);
     memset(&g, 0, sizeof(krj_gen_t));
     g.started_at = (int64_t) time(NULL);
@@ -124,7 +128,7 @@ krj_run_ingest(const krj_conf_t *conf, krj_link_t *l)
 
 cleanup:
 
-    if (locked) {
+    if (locked == 1) {
         krj_notify_unlock(l, token);
     }
 

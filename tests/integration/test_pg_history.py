@@ -370,3 +370,20 @@ def test_kill_during_copy_leaves_no_partial_week(make_krj, pg):
     assert pg.count("krj_rows") == 200000
     assert pg.count("krj_weeks") == 1
     assert not list((k.out / "outbox").glob("*.item"))
+
+
+def test_bom_is_not_recorded(make_krj, pg):
+    migrate(pg)
+    k = make_krj(files=[], publish=False, start=False)
+    raw = (krjenv.DATA / DRC).read_bytes()
+    k.add_file(DRC, b"\xef\xbb\xbf" + raw)
+    run(k, pg)
+    meta = json.loads((k.out / "metadata.json").read_text())
+    f = pg.query("SELECT sha256, size, encode(content, 'hex') AS hex "
+                 "FROM krj_files")
+    assert len(f) == 1
+    assert bytes.fromhex(f[0]["hex"]) == raw == \
+        (k.out / "latest_drc.csv").read_bytes(), \
+        "the validated bytes, as published: without the BOM"
+    assert f[0]["sha256"] == meta["details"]["drc"]["sha256"]
+    assert f[0]["size"] == len(raw)
