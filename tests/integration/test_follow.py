@@ -225,6 +225,12 @@ def test_three_nodes_follow_an_ingest(cluster):
     last = c.redis.cli("XREVRANGE", "krj:updates", "+", "-", "COUNT",
                        "1").splitlines()[0]
     assert st["last_id"] == last, "the follower keeps its last stream id"
+    r = krjenv.run_batch("status", "--config", "", env=krj_env(
+        c.db, c.redis, KRJ_OUTPUT_DIR=str(c.nodes["B"].out)))
+    assert "lag: 0 s (this node serves the newest recorded generation)" \
+        in r.stdout, r.stdout
+    assert "follower: last stream id %s, generation %s applied" % (
+        last, st["generation"]) in r.stdout, r.stdout
     print("\npropagation: week 1 %.3f s, week 2 %.3f s (run on A to B "
           "and C serving it)" % (took1, took2))
 

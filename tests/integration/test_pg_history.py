@@ -387,3 +387,33 @@ def test_bom_is_not_recorded(make_krj, pg):
         "the validated bytes, as published: without the BOM"
     assert f[0]["sha256"] == meta["details"]["drc"]["sha256"]
     assert f[0]["size"] == len(raw)
+
+
+def test_hostile_cells_recorded_exactly(make_krj, pg):
+    """Tabs, backslashes, newlines, quotes, NUL-free control bytes and
+    non-ASCII in cells and tickers survive COPY and jsonb."""
+    migrate(pg)
+    k = make_krj(files=[], publish=False, start=False)
+    rows = [
+        ["ticker", "signal", "note", "n"],
+        ["A\tB", "Long", "back\\slash \\N \\t", "1.50"],
+        ["C\\D", "", "line\nbreak\r\nand \"quotes\", commas", "-0"],
+        ["É\u2603", "Short", "\x01\x1f\x7f", "1e5"],
+        ["E", "Neutral", "", "1e999"],
+    ]
+    import csv
+    import io
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    name = "KRJ_signals_latest_week_Odd_2026-01-09.csv"
+    k.add_file(name, buf.getvalue().encode())
+    run(k, pg)
+    got = _decimal_rows(pg, "odd", "2026-01-09")
+    model = krjdata.Category(k.data / name)
+    assert len(got) == len(model.rows) == 4
+    for row, g in zip(model.rows, got):
+        assert g["ticker"] == row[0]
+        assert g["signal"] == (row[1] or None)
+        for col, cell in zip(model.columns, row):
+            assert _same_cell(cell, g["cells"][col]), (col, cell,
+                                                        g["cells"][col])
