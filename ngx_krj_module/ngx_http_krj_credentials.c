@@ -116,36 +116,17 @@ ngx_http_krj_credentials_read(ngx_http_request_t *r,
 static ngx_table_elt_t *
 ngx_http_krj_credentials_api_key(ngx_http_request_t *r, ngx_uint_t *n)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h, *first;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-    first = NULL;
+    first = ngx_http_krj_header_in(r, NULL, "X-API-Key",
+                                   sizeof("X-API-Key") - 1);
     *n = 0;
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("X-API-Key") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-API-Key",
-                               sizeof("X-API-Key") - 1)
-               == 0)
-        {
-            if ((*n)++ == 0) {
-                first = &h[i];
-            }
-        }
+    for (h = first; h != NULL;
+         h = ngx_http_krj_header_in(r, h, "X-API-Key",
+                                    sizeof("X-API-Key") - 1))
+    {
+        (*n)++;
     }
 
     return first;

@@ -136,6 +136,13 @@ ngx_http_krj_ctx_t *ngx_http_krj_ctx(ngx_http_request_t *r);
 /* the scopes of the principal of the main request, NULL: every category */
 ngx_http_krj_scopes_t *ngx_http_krj_scopes(ngx_http_request_t *r);
 
+/* preconfiguration: the variables of vars, up to a null one */
+ngx_int_t ngx_http_krj_add_vars(ngx_conf_t *cf, ngx_http_variable_t *vars);
+
+/* the next header of r named name (len bytes) after after, or NULL */
+ngx_table_elt_t *ngx_http_krj_header_in(ngx_http_request_t *r,
+    ngx_table_elt_t *after, const char *name, size_t len);
+
 /* how the principal of a scoped main request was told */
 ngx_uint_t ngx_http_krj_method(ngx_http_request_t *r);
 

@@ -386,32 +386,15 @@ ngx_http_krj_push(ngx_http_request_t *r, char *key, ngx_str_t *value)
 ngx_uint_t
 ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept-Encoding") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept-Encoding",
-                               sizeof("Accept-Encoding") - 1)
-               == 0
-            && krj_accept_gzip((const char *) h[i].value.data,
-                               h[i].value.len))
-        {
+    for (h = ngx_http_krj_header_in(r, NULL, "Accept-Encoding",
+                                    sizeof("Accept-Encoding") - 1);
+         h != NULL;
+         h = ngx_http_krj_header_in(r, h, "Accept-Encoding",
+                                    sizeof("Accept-Encoding") - 1))
+    {
+        if (krj_accept_gzip((const char *) h->value.data, h->value.len)) {
             return 1;
         }
     }
