@@ -1,13 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages krj needs; does nothing when they are all
-# present, so `make demo` and `make test` can call it every time.
+# present, so `make demo` and `make test` can call it every time.  clang
+# and libclang-rt-dev (libFuzzer, libclang_rt.fuzzer, for Debian's
+# default clang) build the fuzz targets.
 set -eu
 
 PKGS="build-essential pkg-config nginx nginx-dev libpcre2-dev zlib1g-dev
 libssl-dev libcsv-dev libjansson-dev libhiredis-dev libpq-dev libcrypt-dev
 check postgresql redis-server python3 python3-pytest curl openssl wrk
 valgrind ca-certificates
-certbot pebble testssl.sh"
+certbot pebble testssl.sh
+clang libclang-rt-dev"
 
 missing=""
 for p in $PKGS; do
