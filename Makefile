@@ -5,10 +5,12 @@
 #   make test     deps, build, unit tests, integration tests (plain and ASan)
 #   make demo     deps, build, ingest the sample data, nginx on :8443
 #   make bench    wrk: module against static nginx serving the same bytes
+#   make fuzz     the libFuzzer targets, FUZZ_TIME seconds each (300)
 
 NGINX_SRC    ?= /usr/share/nginx/src
 PYTHON       ?= /usr/bin/python3
 BUILD        := build
+FUZZ_TIME    ?= 300
 
 export NGINX_SRC
 
@@ -20,7 +22,7 @@ ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
 
 .PHONY: all deps module batch asan test unit integration integration-asan \
-        demo bench clean
+        fuzz fuzz-build demo bench clean
 
 all: module batch
 
@@ -42,7 +44,7 @@ $(BUILD)/krj-batch: $(BATCH_SRCS) batch-plugin/Makefile
 asan: $(BUILD)/asan/ngx_http_krj_module.so
 
 test: deps
-	@$(MAKE) --no-print-directory all asan
+	@$(MAKE) --no-print-directory all asan fuzz-build
 	@scripts/run-tests.sh
 
 unit: all
@@ -53,6 +55,13 @@ integration: all
 
 integration-asan: all asan
 	KRJ_ASAN=1 $(PYTHON) -m pytest -q tests/integration
+
+fuzz-build:
+	$(MAKE) -C tests/fuzz BUILD=$(CURDIR)/$(BUILD)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/fuzz.sh --time $(FUZZ_TIME)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -65,3 +74,4 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C tests/unit clean BUILD=$(CURDIR)/$(BUILD)
+	$(MAKE) -C tests/fuzz clean BUILD=$(CURDIR)/$(BUILD)
