@@ -230,6 +230,12 @@ krj_snap_check_header(krj_snap_t *snap, char *err)
         return krj_snap_error(err, "checksum mismatch");
     }
 
+    /* readers subtract it from the time and format it as a date */
+    if (h->generated_at < 0 || h->generated_at > KRJ_SNAP_MAX_TIME) {
+        return krj_snap_error(err, "generated_at %lld out of range",
+                              (long long) h->generated_at);
+    }
+
     if (!krj_snap_ref_ok(snap, h->generated_at_iso)) {
         return krj_snap_error(err, "generated_at_iso out of bounds");
     }

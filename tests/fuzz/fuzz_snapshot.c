@@ -121,6 +121,11 @@ krj_fuzz_read(const krj_snap_t *snap)
     krj_fuzz_snap_t             a;
     const krj_snap_category_t  *cat;
 
+    /* the module subtracts it from the time (/ready) */
+    krj_fuzz_assert(snap->hdr->generated_at >= 0
+                    && snap->hdr->generated_at <= KRJ_SNAP_MAX_TIME,
+                    "generated_at %lld", (long long) snap->hdr->generated_at);
+
     memset(&a, 0, sizeof(krj_fuzz_snap_t));
     a.snap = snap;
 
