@@ -6,6 +6,7 @@
 #   make demo     deps, build, ingest the sample data, nginx on :8443
 #   make bench    wrk: module against static nginx serving the same bytes
 #   make fuzz     the libFuzzer targets, FUZZ_TIME seconds each (300)
+#   make fuzz-coverage  the lines their corpora reach (llvm-cov)
 
 NGINX_SRC    ?= /usr/share/nginx/src
 PYTHON       ?= /usr/bin/python3
@@ -22,7 +23,7 @@ ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
 
 .PHONY: all deps module batch asan test unit integration integration-asan \
-        fuzz fuzz-build demo bench clean
+        fuzz fuzz-build fuzz-coverage demo bench clean
 
 all: module batch
 
@@ -63,6 +64,11 @@ fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@scripts/fuzz.sh --time $(FUZZ_TIME)
 
+fuzz-coverage: deps
+	@$(MAKE) --no-print-directory -C tests/fuzz BUILD=$(CURDIR)/$(BUILD) \
+	    COVERAGE=1
+	@scripts/fuzz-coverage.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
@@ -75,3 +81,4 @@ clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C tests/unit clean BUILD=$(CURDIR)/$(BUILD)
 	$(MAKE) -C tests/fuzz clean BUILD=$(CURDIR)/$(BUILD)
+	$(MAKE) -C tests/fuzz clean BUILD=$(CURDIR)/$(BUILD) COVERAGE=1

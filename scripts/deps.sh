@@ -2,7 +2,8 @@
 # Installs the Debian packages krj needs; does nothing when they are all
 # present, so `make demo` and `make test` can call it every time.  clang
 # and libclang-rt-dev (libFuzzer, libclang_rt.fuzzer, for Debian's
-# default clang) build the fuzz targets.
+# default clang) build the fuzz targets; llvm brings llvm-cov and
+# llvm-profdata for `make fuzz-coverage`.
 set -eu
 
 PKGS="build-essential pkg-config nginx nginx-dev libpcre2-dev zlib1g-dev
@@ -10,7 +11,7 @@ libssl-dev libcsv-dev libjansson-dev libhiredis-dev libpq-dev libcrypt-dev
 check postgresql redis-server python3 python3-pytest curl openssl wrk
 valgrind ca-certificates
 certbot pebble testssl.sh
-clang libclang-rt-dev"
+clang libclang-rt-dev llvm"
 
 missing=""
 for p in $PKGS; do
