@@ -26,7 +26,8 @@ for t in "${targets[@]}"; do
     corpus=$build/fuzz/corpus/$t
     [ -d "$corpus" ] || corpus=$repo/tests/fuzz/corpus/$t
     dirs=("$corpus")
-    [ -d "$repo/tests/fuzz/regress/$t" ] && dirs+=("$repo/tests/fuzz/regress/$t")
+    regress=$repo/tests/fuzz/regress/$t
+    [ -d "$regress" ] && dirs+=("$regress")
 
     if [ ! -x "$cov/$t" ]; then
         echo "$t: not built (make -C tests/fuzz COVERAGE=1)"
