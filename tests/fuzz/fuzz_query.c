@@ -15,7 +15,8 @@
  * the JSON answer parses, with the columns asked for and count rows of
  * matched; the CSV answer reads back with as many rows; an unfiltered
  * query renders exactly the pre-rendered body; measuring gives the length
- * written.
+ * written.  The same bytes are looked up as a slug and as a ticker, as
+ * the path of /signals/{slug} and /tickers/{ticker}.
  */
 
 
@@ -80,8 +81,10 @@ static void krj_fuzz_json_answer(krj_fuzz_answer_t *a);
 static void krj_fuzz_csv_answer(krj_fuzz_answer_t *a);
 static int krj_fuzz_unfiltered(const krj_snap_category_t *cat,
     const krj_query_t *q);
+static void krj_fuzz_lookup(const char *name, size_t len);
 static void krj_fuzz_answer(krj_out_t *o, void *ctx);
 static void krj_fuzz_error(krj_out_t *o, void *ctx);
+static void krj_fuzz_ticker(krj_out_t *o, void *ctx);
 
 
 static krj_csv_t    krj_fuzz_csv[KRJ_FUZZ_NCATS];
@@ -171,6 +174,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         krj_fuzz_category(&krj_fuzz_snap.categories[i], args, size);
         krj_fuzz_free_all();
     }
+
+    krj_fuzz_lookup(args, size);
 
     free(args);
 
@@ -388,6 +393,51 @@ krj_fuzz_csv_answer(krj_fuzz_answer_t *a)
 }
 
 
+/*
+ * The same bytes as the path segment of /signals/{slug} and
+ * /tickers/{ticker}: found only when they name it, tickers in any case.
+ */
+
+static void
+krj_fuzz_lookup(const char *name, size_t len)
+{
+    char                       *body;
+    size_t                      blen;
+    json_t                     *j;
+    const krj_snap_ticker_t    *t;
+    const krj_snap_category_t  *cat;
+
+    cat = krj_snap_find_category(&krj_fuzz_snap, name, len);
+
+    krj_fuzz_assert(cat == NULL
+                    || (cat->slug.len == len
+                        && memcmp(krj_snap_ptr(&krj_fuzz_snap, cat->slug),
+                                  name, len) == 0),
+                    "another category found");
+
+    t = krj_snap_find_ticker(&krj_fuzz_snap, name, len);
+
+    if (t == NULL) {
+        return;
+    }
+
+    krj_fuzz_assert(krj_strcaseeq(krj_snap_ptr(&krj_fuzz_snap, t->ticker),
+                                  t->ticker.len, name, len),
+                    "another ticker found");
+
+    body = krj_fuzz_render(krj_fuzz_ticker, (void *) t, &blen);
+    j = krj_fuzz_json(body, blen, KRJ_FUZZ_JSON_DATA, "ticker answer");
+
+    krj_fuzz_assert(json_array_size(json_object_get(j, "results"))
+                    == t->count, "%zu results of %u rows",
+                    json_array_size(json_object_get(j, "results")),
+                    t->count);
+
+    json_decref(j);
+    free(body);
+}
+
+
 /* no parameter that filters, sorts, pages or picks columns */
 
 static int
@@ -420,4 +470,13 @@ krj_fuzz_error(krj_out_t *o, void *ctx)
 
     krj_out_fmt(o, KRJ_FMT_ERROR, 400u, "bad_parameter", q->err,
                 strlen(q->err));
+}
+
+
+static void
+krj_fuzz_ticker(krj_out_t *o, void *ctx)
+{
+    const krj_snap_ticker_t  *t = ctx;
+
+    (void) krj_render_ticker(o, &krj_fuzz_snap, t, NULL, NULL);
 }

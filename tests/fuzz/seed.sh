@@ -76,7 +76,8 @@ publish real "$tmp"/cut/KRJ_signals_latest_week_{DRC,ETFs_and_FX}_*.csv
 publish small "$tmp"/cut/KRJ_signals_latest_week_{Mixed,Plain}_*.csv
 publish one "$tmp"/cut/KRJ_signals_latest_week_Plain_*.csv
 
-# --- fuzz_query: query strings of tests/integration/test_query.py
+# --- fuzz_query: query strings of tests/integration/test_query.py, then
+# a ticker and a slug (the target looks its input up as both)
 
 i=0
 while IFS= read -r q; do
@@ -110,6 +111,8 @@ ticker=A%
 ticker=A,,B
 ticker=a+b
 LIMIT=1
+bdx
+drc
 EOF
 
 # --- fuzz_encoding: Accept-Encoding values of the tests and of browsers
