@@ -9,9 +9,9 @@
 # followed, on a crash, by what the fuzzer said about it.  Each target
 # works on a copy of its seed corpus (tests/fuzz/corpus/<target>/) and of
 # the inputs that once failed it (tests/fuzz/regress/<target>/), so runs
-# never write into the repository: build/fuzz/corpus/<target>/ keeps the inputs found by
-# earlier runs and gets the seeds added; with --fresh (make test) the
-# copy is build/fuzz/fresh/<target>/, made anew from the seeds alone.
+# never write into the repository.  build/fuzz/corpus/<target>/ keeps
+# the inputs earlier runs found and gets the seeds added; with --fresh
+# (make test) the copy is build/fuzz/fresh/<target>/, made anew.
 # Crash, timeout and leak inputs go to build/fuzz/crashes/<target>/,
 # logs to build/fuzz/logs/<target>.log.
 #
