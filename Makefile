@@ -2,7 +2,8 @@
 #
 #   make          build/ngx_http_krj_module.so and build/krj-batch
 #   make deps     install the Debian packages (idempotent)
-#   make test     deps, build, unit tests, integration tests (plain and ASan)
+#   make test     deps, build, unit tests, 20 s of each fuzz target,
+#                 integration tests (plain and ASan)
 #   make demo     deps, build, ingest the sample data, nginx on :8443
 #   make bench    wrk: module against static nginx serving the same bytes
 #   make fuzz     the libFuzzer targets, FUZZ_TIME seconds each (300)
