@@ -2,14 +2,18 @@
 #
 #   make          build/ngx_http_krj_module.so and build/krj-batch
 #   make deps     install the Debian packages (idempotent)
-#   make test     deps, build, unit tests, integration tests (plain and ASan)
+#   make test     deps, build, unit tests, 20 s of each fuzz target,
+#                 integration tests (plain and ASan)
 #   make demo     deps, build, ingest the sample data, nginx on :8443
 #                 (PORT=9443 another port; KRJ_DEMO_DATA=DIR other CSVs)
 #   make bench    wrk: module against static nginx serving the same bytes
+#   make fuzz     the libFuzzer targets, FUZZ_TIME seconds each (300)
+#   make fuzz-coverage  the lines their corpora reach (llvm-cov)
 
 NGINX_SRC    ?= /usr/share/nginx/src
 PYTHON       ?= /usr/bin/python3
 BUILD        := build
+FUZZ_TIME    ?= 300
 
 export NGINX_SRC
 
@@ -21,7 +25,7 @@ ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
 
 .PHONY: all deps module batch asan test unit integration integration-asan \
-        demo bench clean
+        fuzz fuzz-build fuzz-coverage demo bench clean
 
 all: module batch
 
@@ -43,7 +47,7 @@ $(BUILD)/krj-batch: $(BATCH_SRCS) batch-plugin/Makefile
 asan: $(BUILD)/asan/ngx_http_krj_module.so
 
 test: deps
-	@$(MAKE) --no-print-directory all asan
+	@$(MAKE) --no-print-directory all asan fuzz-build
 	@scripts/run-tests.sh
 
 unit: all
@@ -54,6 +58,18 @@ integration: all
 
 integration-asan: all asan
 	KRJ_ASAN=1 $(PYTHON) -m pytest -q tests/integration
+
+fuzz-build:
+	$(MAKE) -C tests/fuzz BUILD=$(CURDIR)/$(BUILD)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/fuzz.sh --time $(FUZZ_TIME)
+
+fuzz-coverage: deps
+	@$(MAKE) --no-print-directory -C tests/fuzz BUILD=$(CURDIR)/$(BUILD) \
+	    COVERAGE=1
+	@scripts/fuzz-coverage.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -66,3 +82,5 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C tests/unit clean BUILD=$(CURDIR)/$(BUILD)
+	$(MAKE) -C tests/fuzz clean BUILD=$(CURDIR)/$(BUILD)
+	$(MAKE) -C tests/fuzz clean BUILD=$(CURDIR)/$(BUILD) COVERAGE=1
