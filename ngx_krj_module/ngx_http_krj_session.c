@@ -13,6 +13,7 @@
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_auth.h"
 #include "ngx_http_krj_credentials.h"
+#include "ngx_http_krj_identity.h"
 #include "ngx_http_krj_limit.h"
 #include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_principals.h"
@@ -720,6 +721,28 @@ ngx_http_krj_session_header(ngx_http_request_t *r, u_char *value,
                  - buf;
 
     return ngx_http_krj_push_header(r, "Set-Cookie", &header);
+}
+
+
+ngx_uint_t
+ngx_http_krj_session_signed_in(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_http_krj_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_auth_module);
+
+    if (ctx == NULL || !ctx->identified
+        || ctx->outcome != NGX_HTTP_KRJ_IDENT_OK
+        || ctx->id.method != NGX_HTTP_KRJ_METHOD_SESSION
+        || ctx->id.principal.len <= sizeof("user:") - 1)
+    {
+        return 0;
+    }
+
+    name->data = ctx->id.principal.data + sizeof("user:") - 1;
+    name->len = ctx->id.principal.len - (sizeof("user:") - 1);
+
+    return 1;
 }
 
 

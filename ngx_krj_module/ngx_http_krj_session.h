@@ -116,6 +116,15 @@ ngx_int_t ngx_http_krj_session_login(ngx_http_request_t *r, ngx_str_t *user,
 ngx_int_t ngx_http_krj_session_logout(ngx_http_request_t *r);
 
 /*
+ * 1 when the main request of r was let in by a valid session cookie, with
+ * the user's name (no "user:") in name, for the page header: a request on
+ * {prefix}/login and the other pages krj_auth lets through is identified
+ * only if $krj_principal was asked for.
+ */
+ngx_uint_t ngx_http_krj_session_signed_in(ngx_http_request_t *r,
+    ngx_str_t *name);
+
+/*
  * CSRF: 1 when the Origin header (or, without one, the Referer header)
  * names this very scheme (https when the connection is TLS), host and
  * port (the Host header); 0 otherwise, and when both are absent or there
