@@ -25,17 +25,10 @@
 #define NGX_HTTP_KRJ_NAME_LOG  128
 
 
-static ngx_table_elt_t *ngx_http_krj_credentials_api_key(
-    ngx_http_request_t *r, ngx_uint_t *n);
 static ngx_uint_t ngx_http_krj_credentials_controls(ngx_str_t *s);
-static ngx_str_t *ngx_http_krj_credentials_name(ngx_http_request_t *r,
-    ngx_str_t *name);
 static ngx_int_t ngx_http_krj_credentials_verify(ngx_http_request_t *r,
     ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user,
-    ngx_str_t *principal);
-static ngx_int_t ngx_http_krj_credentials_identity(ngx_http_request_t *r,
-    ngx_http_krj_identity_t *id, ngx_uint_t method, const char *prefix,
-    ngx_str_t *name, ngx_http_krj_scopes_t *scopes);
+    ngx_str_t *passwd, ngx_str_t *principal);
 static ngx_uint_t ngx_http_krj_cache_find(ngx_http_krj_zone_t *zone,
     u_char *digest, size_t len);
 static ngx_int_t ngx_http_krj_cache_store(ngx_http_krj_zone_t *zone,
@@ -43,6 +36,7 @@ static ngx_int_t ngx_http_krj_cache_store(ngx_http_krj_zone_t *zone,
 
 
 static ngx_str_t  ngx_http_krj_credentials_unnamed = ngx_string("?");
+static ngx_str_t  ngx_http_krj_api_key = ngx_string("X-API-Key");
 
 
 void
@@ -55,7 +49,7 @@ ngx_http_krj_credentials_read(ngx_http_request_t *r,
 
     ngx_memzero(c, sizeof(ngx_http_krj_credentials_t));
 
-    api_key = ngx_http_krj_credentials_api_key(r, &n);
+    api_key = ngx_http_krj_credentials_header(r, &ngx_http_krj_api_key, &n);
 
     if (n > 1) {
         c->kind = NGX_HTTP_KRJ_CRED_AMBIGUOUS;
@@ -111,20 +105,17 @@ ngx_http_krj_credentials_read(ngx_http_request_t *r,
 }
 
 
-/* the first X-API-Key header, and in *n how many there are */
-
-static ngx_table_elt_t *
-ngx_http_krj_credentials_api_key(ngx_http_request_t *r, ngx_uint_t *n)
+ngx_table_elt_t *
+ngx_http_krj_credentials_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_uint_t *n)
 {
     ngx_table_elt_t  *h, *first;
 
-    first = ngx_http_krj_header_in(r, NULL, "X-API-Key",
-                                   sizeof("X-API-Key") - 1);
+    first = ngx_http_krj_header_in(r, NULL, (char *) name->data, name->len);
     *n = 0;
 
     for (h = first; h != NULL;
-         h = ngx_http_krj_header_in(r, h, "X-API-Key",
-                                    sizeof("X-API-Key") - 1))
+         h = ngx_http_krj_header_in(r, h, (char *) name->data, name->len))
     {
         (*n)++;
     }
@@ -202,10 +193,7 @@ ngx_int_t
 ngx_http_krj_credentials_basic(ngx_http_request_t *r,
     ngx_http_krj_basic_t *basic, ngx_http_krj_identity_t *id)
 {
-    u_char               *p, *encrypted;
-    ngx_int_t             rc;
-    ngx_str_t             principal;
-    ngx_http_krj_user_t  *found;
+    ngx_int_t  rc;
 
     rc = ngx_http_auth_basic_user(r);
 
@@ -222,19 +210,35 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    return ngx_http_krj_credentials_password(r, basic, &r->headers_in.user,
+                                             &r->headers_in.passwd, id,
+                                             NULL);
+}
+
+
+ngx_int_t
+ngx_http_krj_credentials_password(ngx_http_request_t *r,
+    ngx_http_krj_basic_t *basic, ngx_str_t *name, ngx_str_t *passwd,
+    ngx_http_krj_identity_t *id, ngx_http_krj_user_t **user)
+{
+    u_char               *p, *encrypted;
+    ngx_int_t             rc;
+    ngx_str_t             principal;
+    ngx_http_krj_user_t  *found;
+
     /*
      * crypt() stops at a NUL: "alice:secret\0x" would pass and miss the
      * cache, a slow hash per request.  No name or password has a control
      * byte; refuse them before anything else is done.
      */
 
-    if (ngx_http_krj_credentials_controls(&r->headers_in.user)
-        || ngx_http_krj_credentials_controls(&r->headers_in.passwd))
+    if (ngx_http_krj_credentials_controls(name)
+        || ngx_http_krj_credentials_controls(passwd))
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "krj: Basic credentials of user \"%V\" hold a "
-                      "control byte, refused",
-                      ngx_http_krj_credentials_name(r, &r->headers_in.user));
+                      "krj: credentials of user \"%V\" hold a control "
+                      "byte, refused",
+                      ngx_http_krj_credentials_name(r, name));
         goto refused;
     }
 
@@ -246,40 +250,39 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
     if (basic->users == NULL || basic->users->entries == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "krj: no users are loaded, user \"%V\" refused",
-                      ngx_http_krj_credentials_name(r, &r->headers_in.user));
+                      ngx_http_krj_credentials_name(r, name));
         goto refused;
     }
 
-    found = ngx_http_krj_principals_user(basic->users, &r->headers_in.user);
+    found = ngx_http_krj_principals_user(basic->users, name);
 
     if (found == NULL
         && ngx_http_krj_principals_refresh(basic->users, r->connection->log))
     {
-        found = ngx_http_krj_principals_user(basic->users,
-                                             &r->headers_in.user);
+        found = ngx_http_krj_principals_user(basic->users, name);
     }
 
     if (found == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "krj: user \"%V\" was not found in \"%V\"",
-                      ngx_http_krj_credentials_name(r, &r->headers_in.user),
+                      ngx_http_krj_credentials_name(r, name),
                       &basic->users->file.path);
 
         /* as slow as the costliest user, so timing tells no user names */
 
         if (basic->users->dummy.data) {
-            p = ngx_pnalloc(r->pool, r->headers_in.passwd.len + 1);
+            p = ngx_pnalloc(r->pool, passwd->len + 1);
             if (p == NULL) {
+                ngx_explicit_memzero(passwd->data, passwd->len);
                 return NGX_ERROR;
             }
 
-            ngx_cpystrn(p, r->headers_in.passwd.data,
-                        r->headers_in.passwd.len + 1);
+            ngx_cpystrn(p, passwd->data, passwd->len + 1);
 
             (void) ngx_crypt(r->pool, p, basic->users->dummy.data,
                              &encrypted);
 
-            ngx_explicit_memzero(p, r->headers_in.passwd.len);
+            ngx_explicit_memzero(p, passwd->len);
         }
 
         goto refused;
@@ -290,12 +293,14 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
                                           &found->scopes)
         != NGX_OK)
     {
+        ngx_explicit_memzero(passwd->data, passwd->len);
         return NGX_ERROR;
     }
 
     principal = id->principal;
 
-    rc = ngx_http_krj_credentials_verify(r, basic, found, &principal);
+    rc = ngx_http_krj_credentials_verify(r, basic, found, passwd,
+                                         &principal);
 
     if (rc != NGX_OK) {
         if (rc != NGX_BUSY) {
@@ -305,12 +310,15 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
         return rc;
     }
 
+    if (user) {
+        *user = found;
+    }
+
     return NGX_OK;
 
 refused:
 
-    ngx_explicit_memzero(r->headers_in.passwd.data,
-                         r->headers_in.passwd.len);
+    ngx_explicit_memzero(passwd->data, passwd->len);
 
     return NGX_DECLINED;
 }
@@ -333,9 +341,7 @@ ngx_http_krj_credentials_controls(ngx_str_t *s)
 }
 
 
-/* a name the client sent, escaped and cut for the log */
-
-static ngx_str_t *
+ngx_str_t *
 ngx_http_krj_credentials_name(ngx_http_request_t *r, ngx_str_t *name)
 {
     ngx_str_t  *s;
@@ -358,7 +364,7 @@ ngx_http_krj_credentials_name(ngx_http_request_t *r, ngx_str_t *name)
 
 
 /*
- * The password of r against user's hash, through the cache: its key is
+ * A password against user's hash, through the cache: its key is
  * an HMAC under a secret of this configuration over user, password and
  * hash, so a new hash ends the cached verdicts at once.  On a miss, a
  * principal over its limit gets NGX_BUSY before the slow hash runs.
@@ -367,7 +373,7 @@ ngx_http_krj_credentials_name(ngx_http_request_t *r, ngx_str_t *name)
 static ngx_int_t
 ngx_http_krj_credentials_verify(ngx_http_request_t *r,
     ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user,
-    ngx_str_t *principal)
+    ngx_str_t *passwd, ngx_str_t *principal)
 {
     size_t                len;
     u_char               *buf, *p, *encrypted;
@@ -378,16 +384,17 @@ ngx_http_krj_credentials_verify(ngx_http_request_t *r,
 
     /* user NUL password NUL hash */
 
-    len = user->name.len + 1 + r->headers_in.passwd.len + 1 + user->hash.len;
+    len = user->name.len + 1 + passwd->len + 1 + user->hash.len;
 
     buf = ngx_pnalloc(r->pool, len);
     if (buf == NULL) {
+        ngx_explicit_memzero(passwd->data, passwd->len);
         return NGX_ERROR;
     }
 
     p = ngx_cpymem(buf, user->name.data, user->name.len);
     *p++ = '\0';
-    p = ngx_cpymem(p, r->headers_in.passwd.data, r->headers_in.passwd.len);
+    p = ngx_cpymem(p, passwd->data, passwd->len);
     *p++ = '\0';
     ngx_memcpy(p, user->hash.data, user->hash.len);
 
@@ -455,16 +462,13 @@ ngx_http_krj_credentials_verify(ngx_http_request_t *r,
 cleanup:
 
     ngx_explicit_memzero(buf, len);
-    ngx_explicit_memzero(r->headers_in.passwd.data,
-                         r->headers_in.passwd.len);
+    ngx_explicit_memzero(passwd->data, passwd->len);
 
     return rc;
 }
 
 
-/* the request may outlive a re-read of the file: copies */
-
-static ngx_int_t
+ngx_int_t
 ngx_http_krj_credentials_identity(ngx_http_request_t *r,
     ngx_http_krj_identity_t *id, ngx_uint_t method, const char *prefix,
     ngx_str_t *name, ngx_http_krj_scopes_t *scopes)

@@ -92,6 +92,7 @@ typedef struct {
 
 typedef struct {
     ngx_uint_t                   api;
+    ngx_uint_t                   dashboard;     /* krj_dashboard */
     ngx_uint_t                   status;        /* NGX_HTTP_KRJ_STATUS_* */
 } ngx_http_krj_loc_conf_t;
 
@@ -99,13 +100,15 @@ typedef struct {
 /*
  * What the access phase decided, for the answer: a refusal's status and
  * JSON error, and the headers that go with it only (a challenge must not
- * stay on an answer that satisfy any let through).
+ * stay on an answer that satisfy any let through); or, for a 401, a page
+ * to send the client to instead (the login page of a dashboard).
  */
 typedef struct {
     ngx_uint_t                   status;        /* 0: none */
     const char                  *code;
     ngx_str_t                    message;
     ngx_array_t                 *headers;       /* ngx_table_elt_t * */
+    ngx_str_t                    location;      /* a 303 to it instead */
 } ngx_http_krj_refusal_t;
 
 

@@ -26,6 +26,8 @@ static ngx_int_t ngx_http_krj_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static size_t ngx_http_krj_message(u_char *buf, const char *fmt,
     va_list args);
+static u_char *ngx_http_krj_redirect_body(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *location, size_t *len);
 static u_char *ngx_http_krj_error_body(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, u_char *msg, size_t mlen,
     size_t *len);
@@ -259,21 +261,14 @@ ngx_int_t
 ngx_http_krj_send_redirect(ngx_http_request_t *r, ngx_str_t *location)
 {
     u_char           *body;
-    krj_out_t         o;
+    size_t            len;
     ngx_table_elt_t  *h;
 
-    krj_out_init(&o, NULL);
-    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) NGX_HTTP_PERMANENT_REDIRECT,
-                location->data, location->len);
-
-    body = ngx_pnalloc(r->pool, o.len);
+    body = ngx_http_krj_redirect_body(r, NGX_HTTP_PERMANENT_REDIRECT,
+                                      location, &len);
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    krj_out_init(&o, body);
-    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) NGX_HTTP_PERMANENT_REDIRECT,
-                location->data, location->len);
 
     if (ngx_http_krj_security_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -290,7 +285,7 @@ ngx_http_krj_send_redirect(ngx_http_request_t *r, ngx_str_t *location)
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.last_modified_time = -1;
 
-    return ngx_http_krj_send(r, body, o.len, 1, NULL);
+    return ngx_http_krj_send(r, body, len, 1, NULL);
 }
 
 
@@ -323,6 +318,32 @@ ngx_http_krj_refuse(ngx_http_request_t *r, ngx_uint_t status,
     ctx->refusal.code = code;
 
     return status;
+}
+
+
+ngx_int_t
+ngx_http_krj_refuse_redirect(ngx_http_request_t *r, ngx_str_t *location)
+{
+    ngx_int_t            rc;
+    ngx_http_krj_ctx_t  *ctx;
+
+    rc = ngx_http_krj_refuse(r, NGX_HTTP_UNAUTHORIZED, "unauthorized",
+                             "valid credentials are required");
+
+    if (rc != NGX_HTTP_UNAUTHORIZED) {
+        return rc;
+    }
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_module);
+
+    ctx->refusal.location.data = ngx_pstrdup(r->pool, location);
+    if (ctx->refusal.location.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->refusal.location.len = location->len;
+
+    return rc;
 }
 
 
@@ -420,6 +441,34 @@ ngx_http_krj_message(u_char *buf, const char *fmt, va_list args)
 }
 
 
+/* KRJ_FMT_REDIRECT in the request pool */
+
+static u_char *
+ngx_http_krj_redirect_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *location, size_t *len)
+{
+    u_char     *body;
+    krj_out_t   o;
+
+    krj_out_init(&o, NULL);
+    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) status, location->data,
+                location->len);
+
+    body = ngx_pnalloc(r->pool, o.len);
+    if (body == NULL) {
+        return NULL;
+    }
+
+    *len = o.len;
+
+    krj_out_init(&o, body);
+    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) status, location->data,
+                location->len);
+
+    return body;
+}
+
+
 /* KRJ_FMT_ERROR in the request pool; invalid UTF-8 becomes U+FFFD */
 
 static u_char *
@@ -463,8 +512,9 @@ ngx_http_krj_response_init(ngx_conf_t *cf)
  * nginx answers a refusal of the access phase with its own page for the
  * status (err_status is set only there).  Unless an error_page took it
  * elsewhere (an internal redirect clears the ctx, a redirect changes the
- * status), that page becomes the JSON error.  When the request went on
- * instead (satisfy any), the headers of the refusal are dropped.
+ * status), that page becomes the JSON error, or the 303 of a refusal with
+ * a location.  When the request went on instead (satisfy any), the headers
+ * of the refusal are dropped.
  */
 
 static ngx_int_t
@@ -473,7 +523,7 @@ ngx_http_krj_header_filter(ngx_http_request_t *r)
     u_char               *body;
     size_t                len;
     ngx_uint_t            i;
-    ngx_table_elt_t     **h;
+    ngx_table_elt_t     **h, *location;
     ngx_http_krj_ctx_t   *ctx;
 
     if (r != r->main) {
@@ -502,9 +552,27 @@ ngx_http_krj_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    body = ngx_http_krj_error_body(r, ctx->refusal.status, ctx->refusal.code,
-                                   ctx->refusal.message.data,
-                                   ctx->refusal.message.len, &len);
+    if (ctx->refusal.location.len) {
+        body = ngx_http_krj_redirect_body(r, NGX_HTTP_SEE_OTHER,
+                                          &ctx->refusal.location, &len);
+
+        location = ngx_http_krj_add_header(r, &ngx_http_krj_location_key,
+                                           &ctx->refusal.location);
+        if (location == NULL) {
+            return NGX_ERROR;
+        }
+
+        r->headers_out.location = location;
+        r->headers_out.status = NGX_HTTP_SEE_OTHER;
+        r->err_status = NGX_HTTP_SEE_OTHER;
+
+    } else {
+        body = ngx_http_krj_error_body(r, ctx->refusal.status,
+                                       ctx->refusal.code,
+                                       ctx->refusal.message.data,
+                                       ctx->refusal.message.len, &len);
+    }
+
     if (body == NULL) {
         return NGX_ERROR;
     }

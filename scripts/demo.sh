@@ -307,7 +307,15 @@ if [ -z "$demo_key" ] || [ -z "$demo_password" ] || [ -z "$metrics_key" ]
 then
     die "$creds is damaged: delete $auth for new credentials"
 fi
-chmod 600 "$creds"
+# the key that signs session cookies: read by the master, so root's alone
+if [ ! -s "$auth/session.key" ]; then
+    (umask 077; openssl rand -out "$auth/session.key.tmp" 32) \
+        || die "openssl rand failed"
+    mv -f "$auth/session.key.tmp" "$auth/session.key"
+fi
+# every node with the same key accepts the same cookie
+install -m 600 "$auth/session.key" "$node_b/auth/session.key"
+chmod 600 "$creds" "$auth/session.key"
 chmod 750 "$auth"
 chmod 640 "$auth/api-keys" "$auth/users.htpasswd"
 

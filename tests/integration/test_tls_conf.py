@@ -361,6 +361,8 @@ def test_demo_conf_passes_nginx_t(tmp_path):
     (d / "auth").mkdir()
     (d / "auth" / "api-keys").touch()
     (d / "auth" / "users.htpasswd").touch()
+    (d / "auth" / "session.key").write_bytes(os.urandom(32))
+    (d / "auth" / "session.key").chmod(0o600)
     (d / "modules" / "ngx_http_krj_module.so").symlink_to(krjenv.MODULE)
     for name in tlsenv.SNIPPETS + ("demo.conf",):
         (d / name).symlink_to(tlsenv.CONF / name)

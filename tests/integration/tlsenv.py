@@ -73,7 +73,7 @@ def wait_port(port, timeout=20, host="127.0.0.1", proc=None):
 
 def render_production(text, *, module, pid, error_log, access_log, temp,
                       snapshot, http_port, https_port, webroot, tls_dir,
-                      workers, key_file, user_file):
+                      workers, key_file, user_file, session_key):
     """conf/nginx.conf with its per-install paths and ports replaced."""
     subs = [
         ("user www-data;", "user root;", 1),
@@ -94,6 +94,8 @@ def render_production(text, *, module, pid, error_log, access_log, temp,
          1),
         ("krj_user_file /etc/krj/users.htpasswd;",
          "krj_user_file %s;" % user_file, 1),
+        ("krj_session_key_file /etc/krj/session.key;",
+         "krj_session_key_file %s;" % session_key, 1),
         ("listen 80 default_server;",
          "listen 127.0.0.1:%d default_server;" % http_port, 1),
         ("listen [::]:80 default_server;", "# (no IPv6 in tests)", 1),
@@ -139,6 +141,10 @@ class ProdNginx(Nginx):
         self.key_file.parent.mkdir(exist_ok=True)
         for f in (self.key_file, self.user_file):
             f.touch(mode=0o640)
+        self.session_key = prefix / "auth" / "session.key"
+        if not self.session_key.exists():
+            self.session_key.write_bytes(os.urandom(32))
+        self.session_key.chmod(0o600)
         super().__init__(prefix, "", workers=workers)
 
     def add_key(self, name, scopes="*", *extra):
@@ -168,7 +174,8 @@ class ProdNginx(Nginx):
             snapshot=self.snapshot, http_port=self.http_port,
             https_port=self.https_port, webroot=self.webroot,
             tls_dir=self.tls_dir, workers=self.workers,
-            key_file=self.key_file, user_file=self.user_file)
+            key_file=self.key_file, user_file=self.user_file,
+            session_key=self.session_key)
 
     def hook_env(self, **extra):
         """Environment for certbot/deploy-hook.sh driving this nginx."""
