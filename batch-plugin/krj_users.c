@@ -64,7 +64,8 @@ static const krj_principal_kind_t  krj_users_kind = {
         { "SCOPES", 6 },
         { NULL, 0 }
     },
-    krj_users_row
+    krj_users_row,
+    NULL
 };
 
 static volatile sig_atomic_t  krj_users_interrupted;
