@@ -76,7 +76,8 @@ krj_daemon_init(krj_daemon_t *d, const krj_conf_t *conf,
     d->conf = *conf;
 
     if (pipe2(krj_daemon_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "pipe: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "daemon_failed", NULL, 0, "pipe: %s",
+                      strerror(errno));
         return -1;
     }
 
@@ -312,7 +313,8 @@ krj_daemon_watch(const krj_conf_t *conf)
         n = poll(pfd, 2, wait > 0 ? (int) wait : 0);
 
         if (n == -1 && errno != EINTR) {
-            krj_log(KRJ_LOG_ERROR, NULL, 0, "poll: %s", strerror(errno));
+            krj_log_event(KRJ_LOG_ERROR, "daemon_failed", NULL, 0, "poll: %s",
+                          strerror(errno));
             break;
         }
 
@@ -364,7 +366,8 @@ krj_daemon_watch_dir(const krj_conf_t *conf)
 
     fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd == -1) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "inotify: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "watch_failed", NULL, 0, "inotify: %s",
+                      strerror(errno));
         return -1;
     }
 
@@ -373,8 +376,8 @@ krj_daemon_watch_dir(const krj_conf_t *conf)
                           | IN_ATTRIB | IN_ONLYDIR)
         == -1)
     {
-        krj_log(KRJ_LOG_ERROR, conf->input, 0, "cannot watch the input "
-                "directory: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "watch_failed", conf->input, 0, "cannot "
+                      "watch the input directory: %s", strerror(errno));
         close(fd);
         return -1;
     }

@@ -72,7 +72,8 @@ krj_daemon_follow(const krj_conf_t *conf)
     krj_follow_state_t  st;
 
     if (krj_make_dir(conf->output, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "output directory: %s", err);
+        krj_log_event(KRJ_LOG_ERROR, "output_failed", NULL, 0, "output "
+                      "directory: %s", err);
         return KRJ_EXIT_FAILED;
     }
 
@@ -229,7 +230,8 @@ krj_follow_read(krj_daemon_t *d, krj_link_t *l, krj_follow_state_t *st,
 
     if (reply == NULL) {
         if (!r->dead) {
-            krj_log(KRJ_LOG_WARN, NULL, 0, "XREAD: %s", err);
+            krj_log_event(KRJ_LOG_WARN, "redis_error", NULL, 0, "XREAD: %s",
+                          err);
         }
 
         krj_link_redis_failed(l, err);
@@ -314,7 +316,7 @@ krj_follow_run(const krj_conf_t *conf, krj_link_t *l, PGconn *pg,
     krj_record_ref_t  ref;
 
     if (krj_record_newest(pg, &ref, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "follow_failed", NULL, 0, "%s", err);
         krj_link_pg_failed(l, err);
         return -1;
     }
@@ -390,7 +392,7 @@ krj_follow_principals(const krj_conf_t *conf, krj_link_t *l, PGconn *pg,
     int64_t  version;
 
     if (krj_record_principals(pg, "key", &version, NULL, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_failed", NULL, 0, "%s", err);
         krj_link_pg_failed(l, err);
         return -1;
     }
@@ -528,7 +530,7 @@ krj_follow_state_write(const krj_conf_t *conf, const krj_follow_state_t *st)
     json_decref(root);
 
     if (text == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         return -1;
     }
 
@@ -538,7 +540,8 @@ krj_follow_state_write(const krj_conf_t *conf, const krj_follow_state_t *st)
                        strlen(text), 0644, err) != 0
         || krj_stage_commit(&stage, err) != 0)
     {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "follow state: %s", err);
+        krj_log_event(KRJ_LOG_ERROR, "state_failed", NULL, 0, "follow state: "
+                      "%s", err);
         rc = -1;
     }
 

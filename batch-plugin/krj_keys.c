@@ -160,8 +160,8 @@ krj_keys_line(void *ctx, krj_buf_t *out, const krj_principal_entry_t *old)
     if (krj_key_generate(k->key) != 0
         || krj_key_digest(k->key, KRJ_KEY_LEN, digest) != 0)
     {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "cannot generate a key: OpenSSL "
-                "failed");
+        krj_log_event(KRJ_LOG_ERROR, "keygen_failed", NULL, 0, "cannot "
+                      "generate a key: OpenSSL failed");
         return -1;
     }
 

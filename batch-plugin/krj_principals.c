@@ -62,7 +62,8 @@ krj_principals_add(const krj_principal_kind_t *kind, const char *path,
     *replaced = 0;
 
     if (krj_pfile_open(&pf, path, 1, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_write_failed", NULL, 0, "%s; "
+                      "nothing replaced", err);
         return KRJ_EXIT_FAILED;
     }
 
@@ -111,7 +112,7 @@ krj_principals_add(const krj_principal_kind_t *kind, const char *path,
     }
 
     if (out.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         goto cleanup;
     }
 
@@ -122,13 +123,14 @@ krj_principals_add(const krj_principal_kind_t *kind, const char *path,
         || kind->parse((char *) out.data + start, end - start - 1, &e, err)
            != KRJ_LINE_ENTRY)
     {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "new %s line is invalid: %s",
-                kind->noun, err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_write_failed", NULL, 0, "new "
+                      "%s line is invalid: %s", kind->noun, err);
         goto cleanup;
     }
 
     if (krj_pfile_write(&pf, out.data, out.len, group, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_write_failed", NULL, 0, "%s; "
+                      "nothing replaced", err);
         goto cleanup;
     }
 
@@ -179,8 +181,8 @@ krj_principals_find(const krj_principal_kind_t *kind, const krj_pfile_t *pf,
 
         /* a replaced line is not kept: its fault is said below */
         if (rc == KRJ_LINE_BAD && !(is && kind->replace)) {
-            krj_log(KRJ_LOG_WARN, pf->path, l.number, "%s; line kept as it "
-                    "is", err);
+            krj_log_event(KRJ_LOG_WARN, "malformed_line", pf->path, l.number,
+                          "%s; line kept as it is", err);
         }
 
         if (!is) {
@@ -242,12 +244,14 @@ krj_principals_list(const krj_principal_kind_t *kind, const char *path,
     krj_principal_entry_t  e;
 
     if (krj_pfile_open(&pf, path, 0, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_read_failed", NULL, 0, "%s",
+                      err);
         return KRJ_EXIT_FAILED;
     }
 
     if (!pf.exists) {
-        krj_log(KRJ_LOG_WARN, path, 0, "no such file: no %s", kind->plural);
+        krj_log_event(KRJ_LOG_WARN, "no_file", path, 0, "no such file: no %s",
+                      kind->plural);
     }
 
     for (ncols = 0; kind->columns[ncols].header != NULL; ncols++) {
@@ -279,8 +283,8 @@ krj_principals_list(const krj_principal_kind_t *kind, const char *path,
 
             if (rc == KRJ_LINE_BAD) {
                 if (pass == 0) {
-                    krj_log(KRJ_LOG_WARN, path, l.number, "%s; line skipped",
-                            err);
+                    krj_log_event(KRJ_LOG_WARN, "malformed_line", path,
+                                  l.number, "%s; line skipped", err);
                 }
 
                 continue;
