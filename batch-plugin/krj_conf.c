@@ -270,6 +270,14 @@ const krj_option_t  krj_options[] = {
       KRJ_CMD_FOLLOW, offsetof(krj_conf_t, poll), KRJ_OPT_RELOAD, 0,
       &krj_conf_poll_bounds },
 
+    { "metrics-file", KRJ_OPT_STRING, "PATH", "KRJ_METRICS_FILE", NULL,
+      "write the metrics there after every run (daemons: after every "
+      "change, and at least every minute, follow every --poll), in "
+      "Prometheus' text format, atomically: a *.prom file in "
+      "node_exporter's textfile directory",
+      KRJ_CMD_METRICS, offsetof(krj_conf_t, metrics_file), KRJ_OPT_RELOAD,
+      0, NULL },
+
     { "help", KRJ_OPT_SET, NULL, NULL, NULL,
       "this text",
       KRJ_CMD_ALL, offsetof(krj_conf_t, action), KRJ_OPT_ARGV,

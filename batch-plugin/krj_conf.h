@@ -41,6 +41,9 @@
                                                  | KRJ_CMD_USERS))
 /* the commands that record or announce a run */
 #define KRJ_CMD_INGEST          (KRJ_CMD_RUN | KRJ_CMD_WATCH)
+/* the daemons, and the commands that report metrics */
+#define KRJ_CMD_DAEMON          (KRJ_CMD_WATCH | KRJ_CMD_FOLLOW)
+#define KRJ_CMD_METRICS         (KRJ_CMD_RUN | KRJ_CMD_DAEMON)
 /* the commands that change principals, and so write PostgreSQL */
 #define KRJ_CMD_PRINCIPALS                                                    \
     (KRJ_CMD_KEYS_ADD | KRJ_CMD_KEYS_REVOKE | KRJ_CMD_USERS_ADD              \
@@ -132,6 +135,7 @@ typedef struct {
     unsigned            lock_ttl;       /* milliseconds */
     unsigned            settle;         /* milliseconds */
     unsigned            poll;           /* milliseconds */
+    const char         *metrics_file;   /* NULL or "": none */
     int64_t             generated_at;   /* 0: now; set by follow */
 } krj_conf_t;
 

@@ -32,6 +32,7 @@
 #include "krj_daemon.h"
 #include "krj_link.h"
 #include "krj_log.h"
+#include "krj_metrics.h"
 #include "krj_outbox.h"
 #include "krj_run.h"
 
@@ -264,6 +265,7 @@ krj_daemon_watch(const krj_conf_t *conf)
     long long       now, quiet_at, outbox_at, wait;
     krj_link_t      l;
     krj_daemon_t    d;
+    krj_metrics_t   m;
     struct pollfd   pfd[2];
 
     if (krj_daemon_init(&d, conf, "watch") != 0) {
@@ -277,10 +279,12 @@ krj_daemon_watch(const krj_conf_t *conf)
     }
 
     krj_link_init(&l, &d.conf, 1);
+    krj_metrics_init(&m, &d.conf, "watch");
 
     /* a run at start: what landed while nothing watched */
-    status = krj_run_ingest(&d.conf, &l);
+    status = krj_run_ingest(&d.conf, &l, &m);
     pending = (status == KRJ_EXIT_PENDING);
+    krj_metrics_update(&m, &d.conf, &l, KRJ_METRICS_REFRESH);
 
     krj_daemon_ready(&d, "watching");
 
@@ -292,10 +296,15 @@ krj_daemon_watch(const krj_conf_t *conf)
 
         if (krj_daemon_reload(&d)) {
             krj_link_reconf(&l, &d.conf);
+            m.dirty = 1;
         }
 
         now = krj_link_now();
         wait = krj_daemon_watchdog(&d);
+
+        if (m.write_at - now < wait) {
+            wait = m.write_at - now;
+        }
 
         if (dirty && quiet_at - now < wait) {
             wait = quiet_at - now;
@@ -339,7 +348,7 @@ krj_daemon_watch(const krj_conf_t *conf)
             krj_log_event(KRJ_LOG_DEBUG, "changed", d.conf.input, 0,
                           "quiet for %u ms: running", d.conf.settle);
             krj_daemon_watchdog(&d);
-            status = krj_run_ingest(&d.conf, &l);
+            status = krj_run_ingest(&d.conf, &l, &m);
             pending = (status == KRJ_EXIT_PENDING);
             outbox_at = krj_link_now() + KRJ_DAEMON_OUTBOX_RETRY;
 
@@ -347,6 +356,9 @@ krj_daemon_watch(const krj_conf_t *conf)
             pending = (krj_outbox_deliver(&d.conf, &l) != 0);
             outbox_at = krj_link_now() + KRJ_DAEMON_OUTBOX_RETRY;
         }
+
+        /* after every change of state, and at least every minute */
+        krj_metrics_update(&m, &d.conf, &l, KRJ_METRICS_REFRESH);
     }
 
     krj_link_close(&l);

@@ -785,3 +785,23 @@ krj_outbox_list(const krj_conf_t *conf, krj_outbox_item_t **items)
 
     return n;
 }
+
+
+int
+krj_outbox_count(const krj_conf_t *conf)
+{
+    int                 n;
+    char                dir[PATH_MAX], **names;
+    unsigned long long  last;
+
+    krj_outbox_dir(conf, dir);
+
+    n = krj_outbox_names(dir, &names, &last);
+    if (n == -1) {
+        return (errno == ENOENT) ? 0 : -1;
+    }
+
+    krj_outbox_free_names(names, n);
+
+    return n;
+}

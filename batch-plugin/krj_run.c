@@ -52,12 +52,18 @@ static int krj_run_make_dir(const char *dir);
 int
 krj_run(const krj_conf_t *conf)
 {
-    int         status;
-    krj_link_t  l;
+    int            status;
+    krj_link_t     l;
+    krj_metrics_t  m;
 
     krj_link_init(&l, conf, 0);
+    krj_metrics_init(&m, conf, "run");
 
-    status = krj_run_ingest(conf, &l);
+    status = krj_run_ingest(conf, &l, &m);
+
+    /* the servers as this run saw them, before the link is closed */
+    krj_metrics_observe(&m, conf, &l);
+    krj_metrics_write(&m, conf);
 
     krj_link_close(&l);
 
@@ -66,12 +72,15 @@ krj_run(const krj_conf_t *conf)
 
 
 int
-krj_run_ingest(const krj_conf_t *conf, krj_link_t *l)
+krj_run_ingest(const krj_conf_t *conf, krj_link_t *l, krj_metrics_t *m)
 {
-    int         status, pending, locked;
+    int         status, pending, locked, published;
     char        token[KRJ_NOTIFY_TOKEN_MAX];
-    unsigned    rejected;
+    unsigned    rejected, warned, k;
     krj_gen_t   g;
+
+    krj_metrics_run_begin(m);
+    krj_log_warnings(1);
 
     /* like run_krj_batch.py, a missing output directory is created */
 
@@ -79,6 +88,11 @@ krj_run_ingest(const krj_conf_t *conf, krj_link_t *l)
         || krj_run_make_dir(conf->output) != 0
         || krj_run_check_dir("output", "output_failed", conf->output) != 0)
     {
+        m->accepted = 0;
+        m->rejected = 0;
+        m->rows = 0;
+        m->warnings = krj_log_warnings(0);
+        krj_metrics_run_end(m, KRJ_EXIT_USAGE);
         return KRJ_EXIT_USAGE;
     }
 
@@ -89,9 +103,11 @@ krj_run_ingest(const krj_conf_t *conf, krj_link_t *l)
         return KRJ_EXIT_OK;
     }
 
-    krj_log_warnings(1);
+    /* the run's own warnings are recorded with it: the lock's are not */
+    warned = krj_log_warnings(1);
     memset(&g, 0, sizeof(krj_gen_t));
     g.started_at = (int64_t) time(NULL);
+    published = 0;
 
     status = krj_run_scan(conf, &g, &rejected);
     if (status != KRJ_EXIT_OK) {
@@ -107,6 +123,7 @@ krj_run_ingest(const krj_conf_t *conf, krj_link_t *l)
         goto cleanup;
     }
 
+    published = 1;
     g.finished_at = (int64_t) time(NULL);
     g.outcome = rejected ? "partial" : "published";
     g.warnings = krj_log_warnings(0);
@@ -133,6 +150,18 @@ cleanup:
     if (locked == 1) {
         krj_notify_unlock(l, token);
     }
+
+    m->accepted = 0;
+    m->rows = 0;
+
+    for (k = 0; k < g.ncats; k++) {
+        m->accepted += g.cats[k].from_input;
+        m->rows += published ? g.cats[k].csv.nrows : 0;
+    }
+
+    m->rejected = rejected;
+    m->warnings = warned + krj_log_warnings(0);
+    krj_metrics_run_end(m, status);
 
     krj_gen_free(&g);
 

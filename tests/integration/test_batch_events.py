@@ -1,6 +1,6 @@
 """Every line krj-batch logs names its event: the scenarios below (input
 faults, PostgreSQL and Redis up, down and refusing, keys and users,
-migrate, status, watch and follow) run once with --log-format text and
+migrate, status, watch and follow, their metrics files) run once with --log-format text and
 once with json, and every line of either is an event of the README's
 table, at a level the table gives it; every event of the table is logged
 by them (or listed below with the reason it cannot be provoked here), and
@@ -333,15 +333,19 @@ class Scenarios:
         db = self.pg_server.create_db()
         self.batch("migrate", env=krj_env(db), expect=0)
         self.pg_server.stop()
+        prom = self.tmp / "textfile" / "krj-batch-watch.prom"
         w = BatchDaemon(self.tmp / "watch", [
             "watch", "--input", d, "--output", self.tmp / "out-watch",
             "--settle", "100ms", "--pg-connect-timeout", "1",
-            "--config", conf], krj_env(db))
+            "--metrics-file", prom, "--config", conf], krj_env(db))
         self.daemons.append(("watch", w))
         w.start()
         w.wait_log("pg_unreachable")
+        w.wait_log("metrics_failed")
         self.pg_server.start()
+        prom.parent.mkdir()
         (d / SP500).write_bytes((krjenv.DATA / SP500).read_bytes())
+        w.wait_log("metrics_written")
         w.wait_log("pg_connected")
         w.signal(signal.SIGHUP)
         w.wait_log("reloaded")
