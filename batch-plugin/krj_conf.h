@@ -61,6 +61,7 @@
 #define KRJ_OPT_RATE            8   /* Nr/s or Nr/m */
 #define KRJ_OPT_GROUP           9   /* a group name that exists */
 #define KRJ_OPT_MSEC            10  /* a time: 500ms, 2s, 10m, 1h; 2 = 2s */
+#define KRJ_OPT_LISTEN          11  /* ADDRESS:PORT, numeric, checked */
 
 /*
  * flags.  The configuration file (krj_conf_file.c) sets, by name, the
@@ -136,6 +137,7 @@ typedef struct {
     unsigned            settle;         /* milliseconds */
     unsigned            poll;           /* milliseconds */
     const char         *metrics_file;   /* NULL or "": none */
+    const char         *metrics_listen; /* NULL: none; checked */
     int64_t             generated_at;   /* 0: now; set by follow */
 } krj_conf_t;
 

@@ -281,6 +281,15 @@ krj_daemon_watch(const krj_conf_t *conf)
     krj_link_init(&l, &d.conf, 1);
     krj_metrics_init(&m, &d.conf, "watch");
 
+    if (krj_metrics_listen(&m, &d.conf) != 0) {
+        close(ifd);
+        krj_daemon_done(&d);
+        return KRJ_EXIT_FAILED;
+    }
+
+    /* scraped during the first run: what is known */
+    krj_metrics_update(&m, &d.conf, &l, KRJ_METRICS_REFRESH);
+
     /* a run at start: what landed while nothing watched */
     status = krj_run_ingest(&d.conf, &l, &m);
     pending = (status == KRJ_EXIT_PENDING);
@@ -361,6 +370,7 @@ krj_daemon_watch(const krj_conf_t *conf)
         krj_metrics_update(&m, &d.conf, &l, KRJ_METRICS_REFRESH);
     }
 
+    krj_metrics_done(&m);
     krj_link_close(&l);
     close(ifd);
     krj_daemon_done(&d);

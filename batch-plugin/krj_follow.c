@@ -93,6 +93,13 @@ krj_daemon_follow(const krj_conf_t *conf)
 
     krj_link_init(&l, &d.conf, 1);
     krj_metrics_init(&m, &d.conf, "follow");
+
+    if (krj_metrics_listen(&m, &d.conf) != 0) {
+        krj_daemon_done(&d);
+        return KRJ_EXIT_FAILED;
+    }
+
+    krj_metrics_update(&m, &d.conf, &l, d.conf.poll);
     krj_follow_state_read(&d.conf, &st);
     krj_follow_tail(&d, &l, &st);
 
@@ -148,6 +155,7 @@ krj_daemon_follow(const krj_conf_t *conf)
         krj_metrics_update(&m, &d.conf, &l, d.conf.poll);
     }
 
+    krj_metrics_done(&m);
     krj_link_close(&l);
     krj_daemon_done(&d);
     krj_conf_file_free(d.store);

@@ -40,6 +40,10 @@ typedef struct {
 } krj_metrics_gauge_t;
 
 
+static void krj_metrics_store(krj_metrics_t *m, const krj_conf_t *conf,
+    const krj_buf_t *b);
+static void krj_metrics_failed(krj_metrics_t *m, const char *path,
+    const char *err);
 static void krj_metrics_read_back(krj_metrics_t *m, const char *path);
 static void krj_metrics_gauge(krj_buf_t *out, const krj_metrics_t *m,
     const krj_metrics_gauge_t *g, const char *value);
@@ -196,20 +200,20 @@ krj_metrics_observe(krj_metrics_t *m, const krj_conf_t *conf,
 
     n = krj_outbox_count(conf);
 
-    /* a down server counts as down until it answers again */
     if (n != m->outbox) {
         m->outbox = n;
         m->dirty = 1;
     }
 
-    n = krj_pg_configured(conf) ? !l->pg_down : -1;
+    /* as last seen: down until it answers again, absent before it is tried */
+    n = (krj_pg_configured(conf) && l->pg_known) ? !l->pg_down : -1;
 
     if (n != m->pg_up) {
         m->pg_up = n;
         m->dirty = 1;
     }
 
-    n = (conf->redis_url != NULL) ? !l->redis_down : -1;
+    n = (conf->redis_url != NULL && l->redis_known) ? !l->redis_down : -1;
 
     if (n != m->redis_up) {
         m->redis_up = n;
@@ -293,33 +297,46 @@ krj_metrics_gauge(krj_buf_t *out, const krj_metrics_t *m,
 void
 krj_metrics_write(krj_metrics_t *m, const krj_conf_t *conf)
 {
-    char          dir[PATH_MAX], name[PATH_MAX], err[KRJ_PUBLISH_ERRLEN];
-    krj_buf_t     b;
-    const char   *path;
-    krj_stage_t   st;
+    krj_buf_t  b;
 
-    path = krj_metrics_path(conf);
-    if (path == NULL) {
+    if (krj_metrics_path(conf) == NULL) {
         return;
     }
 
     krj_buf_init(&b);
 
+    if (krj_metrics_render(m, &b) == 0) {
+        krj_metrics_store(m, conf, &b);
+
+    } else {
+        krj_metrics_failed(m, krj_metrics_path(conf), "out of memory");
+    }
+
+    krj_buf_free(&b);
+}
+
+
+static void
+krj_metrics_store(krj_metrics_t *m, const krj_conf_t *conf,
+    const krj_buf_t *b)
+{
+    char          dir[PATH_MAX], name[PATH_MAX], err[KRJ_PUBLISH_ERRLEN];
+    const char   *path;
+    krj_stage_t   st;
+
+    path = krj_metrics_path(conf);
+
     /* dirname() and basename() may write into what they are given */
     snprintf(dir, sizeof(dir), "%s", path);
     snprintf(name, sizeof(name), "%s", path);
 
-    if (krj_metrics_render(m, &b) != 0) {
-        snprintf(err, sizeof(err), "out of memory");
-        goto failed;
-    }
-
-    if (krj_stage_file(&st, dirname(dir), basename(name), b.data, b.len,
+    if (krj_stage_file(&st, dirname(dir), basename(name), b->data, b->len,
                        0644, err)
         != 0
         || krj_stage_commit(&st, err) != 0)
     {
-        goto failed;
+        krj_metrics_failed(m, path, err);
+        return;
     }
 
     if (m->write_failed) {
@@ -328,20 +345,19 @@ krj_metrics_write(krj_metrics_t *m, const krj_conf_t *conf)
     }
 
     m->write_failed = 0;
-    krj_buf_free(&b);
+}
 
-    return;
 
-failed:
-
-    /* a daemon tries at every change: it says so once */
+/* a daemon tries at every change: it says so once */
+static void
+krj_metrics_failed(krj_metrics_t *m, const char *path, const char *err)
+{
     if (!m->write_failed) {
         krj_log_event(KRJ_LOG_WARN, "metrics_failed", path, 0, "cannot "
                       "write the metrics: %s", err);
     }
 
     m->write_failed = 1;
-    krj_buf_free(&b);
 }
 
 
@@ -350,19 +366,70 @@ krj_metrics_update(krj_metrics_t *m, const krj_conf_t *conf,
     const krj_link_t *l, unsigned refresh)
 {
     long long  now;
+    krj_buf_t  b;
 
     krj_metrics_observe(m, conf, l);
 
     now = krj_link_now();
 
-    if (!m->dirty && now < m->write_at) {
+    if (m->http == NULL && !m->dirty && now < m->write_at) {
         return;
     }
 
-    krj_metrics_write(m, conf);
+    krj_buf_init(&b);
 
-    m->dirty = 0;
-    m->write_at = now + refresh;
+    if (krj_metrics_render(m, &b) != 0) {
+        krj_buf_free(&b);
+        return;
+    }
+
+    /* a scrape sees the lag as of now, not as of the last write */
+    if (m->http != NULL) {
+        krj_metrics_http_set(m->http, b.data, b.len);
+    }
+
+    if ((m->dirty || now >= m->write_at) && krj_metrics_path(conf) != NULL) {
+        krj_metrics_store(m, conf, &b);
+    }
+
+    if (m->dirty || now >= m->write_at) {
+        m->dirty = 0;
+        m->write_at = now + refresh;
+    }
+
+    krj_buf_free(&b);
+}
+
+
+int
+krj_metrics_listen(krj_metrics_t *m, const krj_conf_t *conf)
+{
+    char  err[KRJ_METRICS_HTTP_ERRLEN];
+
+    if (conf->metrics_listen == NULL) {
+        return 0;
+    }
+
+    m->http = krj_metrics_http_start(conf->metrics_listen, err);
+
+    if (m->http == NULL) {
+        krj_log_event(KRJ_LOG_ERROR, "metrics_listen_failed", NULL, 0,
+                      "--metrics-listen %s: %s", conf->metrics_listen, err);
+        return -1;
+    }
+
+    krj_log_event(KRJ_LOG_INFO, "metrics_listening", NULL, 0, "metrics on "
+                  "http://%s/metrics", krj_metrics_http_addr(m->http));
+
+    return 0;
+}
+
+
+void
+krj_metrics_done(krj_metrics_t *m)
+{
+    krj_metrics_http_stop(m->http);
+    m->http = NULL;
 }
 
 

@@ -11,6 +11,7 @@
 #include "krj_buf.h"
 #include "krj_conf.h"
 #include "krj_link.h"
+#include "krj_metrics_http.h"
 
 
 /* a daemon rewrites the textfile at least this often, ms (follow: --poll) */
@@ -39,8 +40,8 @@ typedef struct {
     unsigned            warnings;
 
     int                 outbox;         /* items waiting, -1: unknown */
-    int                 pg_up;          /* -1: not configured */
-    int                 redis_up;       /* -1: not configured */
+    int                 pg_up;          /* -1: not configured, not tried */
+    int                 redis_up;       /* the same */
 
     /*
      * follow: the seconds behind the newest revision in PostgreSQL are
@@ -56,6 +57,8 @@ typedef struct {
     int                 dirty;          /* changed since last written */
     long long           write_at;       /* monotonic ms: refresh due */
     int                 write_failed;   /* said once, until it works */
+
+    krj_metrics_http_t *http;           /* --metrics-listen, or NULL */
 } krj_metrics_t;
 
 
@@ -102,11 +105,19 @@ int krj_metrics_render(const krj_metrics_t *m, krj_buf_t *out);
 void krj_metrics_write(krj_metrics_t *m, const krj_conf_t *conf);
 
 /*
- * A daemon's loop: observes the link, and writes the textfile when
- * something changed or refresh ms have passed since it was written.
+ * A daemon's loop: observes the link, gives the text to --metrics-listen,
+ * and writes the textfile when something changed or refresh ms have
+ * passed since it was written.
  */
 void krj_metrics_update(krj_metrics_t *m, const krj_conf_t *conf,
     const krj_link_t *l, unsigned refresh);
+
+/*
+ * A daemon's --metrics-listen, started (metrics_listening) or refused
+ * with the reason (metrics_listen_failed): 0 or -1.  Nothing without it.
+ */
+int krj_metrics_listen(krj_metrics_t *m, const krj_conf_t *conf);
+void krj_metrics_done(krj_metrics_t *m);
 
 
 #endif /* _KRJ_METRICS_H_INCLUDED_ */

@@ -352,9 +352,15 @@ class Scenarios:
         conf.write_text(self.conf.read_text() + "nonsense = 1\n")
         w.signal(signal.SIGHUP)
         w.wait_log("reload_failed")
-        # an input that cannot be watched
+        # an input that cannot be watched, an address that cannot be bound
         self.batch("watch", "--input", self.tmp / "a-file", "--output",
                    self.tmp / "out-w2", expect=3)
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen(1)
+            self.batch("watch", "--input", d, "--output", self.tmp / "out-w3",
+                       "--metrics-listen", "127.0.0.1:%d"
+                       % busy.getsockname()[1], expect=3)
 
     def follow(self):
         db = self.pg_server.create_db()
@@ -368,7 +374,9 @@ class Scenarios:
         f = self.daemon("follow", [
             "follow", "--output", out, "--key-file", auth / "api-keys",
             "--user-file", auth / "users", "--poll", "300ms",
-            "--redis-timeout", "1s"], env)
+            "--redis-timeout", "1s", "--metrics-listen",
+            str(krjenv.free_port())], env)
+        f.wait_log("metrics_listening")
         f.wait_log("follow_applied")
         self.batch("keys", "add", "k", "--scopes", "*", "--key-file",
                    self.tmp / "src-keys", env=krj_env(

@@ -3,12 +3,16 @@ rejected file, a run that publishes nothing, with PostgreSQL down and with
 Redis down; watch and follow write it after every run and change, a
 follower's lag moves while it cannot publish and while PostgreSQL cannot
 be asked; a file that cannot be written is a warning, never a failed run.
-promtool check metrics passes on every file."""
+--metrics-listen answers GET /metrics with the same text, refuses other
+paths, methods and garbage, and is not held up by slow, silent, huge or
+vanishing clients; a bad address is refused at start.  promtool check
+metrics passes on every file and every scrape."""
 
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -378,3 +382,230 @@ def test_follow_lag_while_postgresql_is_down(tmp_path, own_pg):
         assert m3["last_run_success"] == 1
     finally:
         assert f.d.stop() == 0, f.d.text()
+
+
+# --metrics-listen
+
+
+def exchange(port, data, timeout=10, close_write=False):
+    """Sends data, reads until the server closes: (status line, headers,
+    body, seconds until closed)."""
+    t0 = time.time()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        if data:
+            s.sendall(data)
+        if close_write:
+            s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    took = time.time() - t0
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(ln.split(": ", 1) for ln in lines[1:] if ": " in ln)
+    return lines[0], {k.lower(): v for k, v in headers.items()}, body, took
+
+
+def scrape(port, command):
+    status, h, body, _ = exchange(port, b"GET /metrics HTTP/1.1\r\n"
+                                  b"Host: 127.0.0.1\r\n\r\n")
+    assert status == "HTTP/1.1 200 OK", status
+    assert h["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert h["content-length"] == str(len(body))
+    assert h["connection"] == "close" and h["cache-control"] == "no-store"
+    return parse(body.decode(), command)
+
+
+@pytest.fixture
+def watching(make_krj, tmp_path):
+    k = make_krj(files=[DRC], publish=False, start=False)
+    port = krjenv.free_port()
+    prom = tmp_path / "krj-batch-watch.prom"
+    d = BatchDaemon(k.dir / "watch", [
+        "watch", "--input", k.data, "--output", k.out, "--settle", "200ms",
+        "--metrics-file", prom, "--metrics-listen", "127.0.0.1:%d" % port],
+        krj_env()).start()
+    d.wait_log("event=metrics_listening metrics on http://127.0.0.1:%d/"
+               "metrics" % port)
+    wait_for(when(prom, "watch", lambda m: "files_accepted" in m),
+             what="the first run")
+    yield k, d, port, prom
+    assert d.stop() == 0, d.text()
+    assert d.proc.returncode == 0
+
+
+def test_watch_serves_what_it_writes(watching):
+    k, d, port, prom = watching
+    m = scrape(port, "watch")
+    assert m == read(prom, "watch"), "the same text as the textfile"
+    assert m["files_accepted"] == 1
+    k.add_file(SP500)
+    wait_for(lambda: scrape(port, "watch")["files_accepted"] == 2,
+             what="the scrape follows the run")
+    status, h, body, _ = exchange(port, b"HEAD /metrics HTTP/1.1\r\n\r\n")
+    assert status == "HTTP/1.1 200 OK" and body == b"", "HEAD: no body"
+    assert int(h["content-length"]) > 0
+    for req in (b"GET /metrics?name[]=x HTTP/1.1\r\n\r\n",
+                b"GET /metrics HTTP/1.0\n\n"):
+        status, _, body, _ = exchange(port, req)
+        assert status == "HTTP/1.1 200 OK", req
+        promtool(body.decode())
+
+
+@pytest.mark.parametrize("req,status", [
+    (b"GET / HTTP/1.1\r\n\r\n", "404 Not Found"),
+    (b"GET /metricsx HTTP/1.1\r\n\r\n", "404 Not Found"),
+    (b"GET /metrics/ HTTP/1.1\r\n\r\n", "404 Not Found"),
+    (b"GET /health HTTP/1.1\r\n\r\n", "404 Not Found"),
+    (b"POST /metrics HTTP/1.1\r\nContent-Length: 2\r\n\r\nab",
+     "405 Method Not Allowed"),
+    (b"DELETE /x HTTP/1.1\r\n\r\n", "405 Method Not Allowed"),
+    (b"get /metrics HTTP/1.1\r\n\r\n", "400 Bad Request"),
+    (b"GET /metrics HTTP/2.0\r\n\r\n", "400 Bad Request"),
+    (b"GET metrics HTTP/1.1\r\n\r\n", "400 Bad Request"),
+    (b"GET /metrics\r\n\r\n", "400 Bad Request"),
+    (b"hello\r\n\r\n", "400 Bad Request"),
+    (b"\r\n\r\n", "400 Bad Request"),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\n\n", "400 Bad Request"),
+    (b"GET /" + b"a" * 9000, "414 URI Too Long"),
+    (b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 9000,
+     "431 Request Header Fields Too Large"),
+])
+def test_other_requests(watching, req, status):
+    _, d, port, _ = watching
+    line, h, body, _ = exchange(port, req)
+    assert line == "HTTP/1.1 " + status, (req[:40], line)
+    assert body.decode() == status + "\n"
+    assert h["connection"] == "close"
+    if status.startswith("405"):
+        assert h["allow"] == "GET, HEAD"
+    scrape(port, "watch")
+
+
+def test_hostile_clients(watching):
+    k, d, port, prom = watching
+    # a client that says nothing is told 408 after 5 s, and closed
+    line, _, _, took = exchange(port, b"", timeout=15)
+    assert line == "HTTP/1.1 408 Request Timeout" and 4.5 < took < 7, \
+        (line, took)
+    # slowloris: more slow clients than connections, trickling headers
+    slow = []
+    for _ in range(40):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"GET /metrics HTTP/1.1\r\nX-")
+        slow.append(s)
+    try:
+        for _ in range(4):
+            t0 = time.time()
+            m = scrape(port, "watch")
+            assert time.time() - t0 < 1, "a scrape is not crowded out"
+            for s in slow:
+                try:
+                    s.sendall(b"a")
+                except OSError:
+                    pass
+            time.sleep(0.3)
+        # the daemon goes on with its work meanwhile
+        k.add_file(SP100)
+        wait_for(lambda: scrape(port, "watch")["files_accepted"] == 2,
+                 what="a run during the attack")
+    finally:
+        for s in slow:
+            s.close()
+    # half a request, then gone; and a burst of connections closed at once
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"GET /metr")
+    for _ in range(200):
+        socket.create_connection(("127.0.0.1", port)).close()
+    m = scrape(port, "watch")
+    assert m["files_accepted"] == 2 and m["last_run_success"] == 1
+    assert d.proc.poll() is None, "still up"
+
+
+def test_follow_serves_its_lag(tmp_path, pg):
+    f = Follower(tmp_path, pg)
+    port = krjenv.free_port()
+    f.d.args += ["--metrics-listen", str(port)]
+    f.d.start()
+    try:
+        f.d.wait_log("metrics on http://127.0.0.1:%d/metrics" % port)
+        f.metrics(lambda m: m.get("last_run_success") == 1,
+                  what="the first catch-up")
+        m = scrape(port, "follow")
+        assert m["follow_lag_seconds"] == 0 and m["postgresql_up"] == 1
+        (f.out / "krj.snapshot").unlink()
+        (f.out / "krj.snapshot").mkdir()
+        (f.out / "krj.snapshot" / "x").write_text("x")
+        f.ingest(SP500)
+        first = wait_for(lambda: scrape(port, "follow")[
+            "follow_lag_seconds"], what="a lag")
+        time.sleep(1.5)
+        assert scrape(port, "follow")["follow_lag_seconds"] > first + 0.5, \
+            "the lag moves between two scrapes"
+        (f.out / "krj.snapshot" / "x").unlink()
+        (f.out / "krj.snapshot").rmdir()
+        wait_for(lambda: scrape(port, "follow")["follow_lag_seconds"] == 0,
+                 what="caught up")
+    finally:
+        assert f.d.stop() == 0, f.d.text()
+
+
+@pytest.mark.parametrize("value", [
+    "abc", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:80x",
+    "example.com:9480", "1.2.3.4.5:9480", "[::1:9480", "::1:9480", "",
+    ":", "127.0.0.1:123456"])
+def test_bad_listen_address(tmp_path, value):
+    r = krjenv.run_batch("watch", "--config", "", "--input", tmp_path,
+                         "--metrics-listen", value)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith("krj-batch: --metrics-listen is ADDRESS:PORT"), \
+        r.stderr
+    assert "event=started" not in r.stderr, "refused before it starts"
+
+
+def test_listen_refusals(tmp_path, make_krj):
+    conf = tmp_path / "krj-batch.conf"
+    conf.write_text("metrics-listen = 127.0.0.1:99999\n")
+    r = krjenv.run_batch("follow", "--config", conf)
+    assert r.returncode == 1
+    assert "%s:1: metrics-listen is ADDRESS:PORT" % conf in r.stderr, r.stderr
+    r = krjenv.run_batch("run", "--config", "", "--metrics-listen", "9480")
+    assert r.returncode == 1 and "--metrics-listen is not an option of " \
+        "\"krj-batch run\"" in r.stderr, r.stderr
+    # taken, or not an address of this machine: the daemon does not start
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        for addr in ("127.0.0.1:%d" % busy.getsockname()[1],
+                     "192.0.2.1:9480"):
+            r = krjenv.run_batch("watch", "--config", "", "--input",
+                                 tmp_path, "--output", tmp_path / "out",
+                                 "--metrics-listen", addr, timeout=30)
+            assert r.returncode == 3, r.stderr
+            assert re.search(r"krj-batch error: event=metrics_listen_failed "
+                             r"--metrics-listen %s: cannot listen: "
+                             % re.escape(addr), r.stderr), r.stderr
+    r = krjenv.run_batch("watch", "--help")
+    assert "--metrics-listen ADDRESS:PORT" in r.stdout
+
+
+def test_a_reload_keeps_the_address(make_krj, tmp_path):
+    k = make_krj(files=[DRC], publish=False, start=False)
+    port = krjenv.free_port()
+    conf = tmp_path / "krj-batch.conf"
+    conf.write_text("metrics-listen = 127.0.0.1:%d\n" % port)
+    d = BatchDaemon(k.dir / "watch", [
+        "watch", "--input", k.data, "--output", k.out, "--config", conf],
+        krj_env()).start()
+    try:
+        d.wait_log("event=metrics_listening")
+        conf.write_text("metrics-listen = 127.0.0.1:%d\n" % (port + 1))
+        d.signal(signal.SIGHUP)
+        d.wait_log("event=reload_failed")
+        assert "metrics-listen cannot change without a restart" in d.text()
+        scrape(port, "watch")
+    finally:
+        assert d.stop() == 0, d.text()

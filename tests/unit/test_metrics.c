@@ -4,6 +4,8 @@
  */
 
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "krj_conf.h"
 #include "krj_daemon.h"
 #include "krj_metrics.h"
+#include "krj_metrics_http.h"
 #include "krj_run.h"
 
 
@@ -235,6 +238,65 @@ START_TEST(test_dirty)
 END_TEST
 
 
+START_TEST(test_listen_address)
+{
+    char                      err[KRJ_METRICS_HTTP_ERRLEN], host[64];
+    size_t                    i;
+    socklen_t                 len;
+    struct sockaddr_in       *sin;
+    struct sockaddr_in6      *sin6;
+    struct sockaddr_storage   ss;
+
+    static const struct {
+        const char  *addr;
+        int          family;
+        const char  *host;
+        int          port;
+    } good[] = {
+        { "9480", AF_INET, "127.0.0.1", 9480 },
+        { ":9480", AF_INET, "127.0.0.1", 9480 },
+        { "127.0.0.1:1", AF_INET, "127.0.0.1", 1 },
+        { "localhost:65535", AF_INET, "127.0.0.1", 65535 },
+        { "0.0.0.0:9480", AF_INET, "0.0.0.0", 9480 },
+        { "[::1]:9480", AF_INET6, "::1", 9480 },
+        { "[::]:9480", AF_INET6, "::", 9480 },
+    };
+
+    static const char  *bad[] = {
+        "", ":", "abc", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+        "127.0.0.1:123456", "127.0.0.1:80x", "127.0.0.1:-1",
+        "example.com:9480", "1.2.3.4.5:9480", "::1:9480", "[::1:9480",
+        "[]:9480", "[127.0.0.1]:9480", "[::1]", "[::1]:", "a:b:c"
+    };
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        ck_assert_msg(krj_metrics_http_parse(good[i].addr, &ss, &len, err)
+                      == 0, "%s: %s", good[i].addr, err);
+        ck_assert_int_eq(ss.ss_family, good[i].family);
+
+        if (good[i].family == AF_INET) {
+            sin = (struct sockaddr_in *) &ss;
+            inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+            ck_assert_int_eq(ntohs(sin->sin_port), good[i].port);
+
+        } else {
+            sin6 = (struct sockaddr_in6 *) &ss;
+            inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+            ck_assert_int_eq(ntohs(sin6->sin6_port), good[i].port);
+        }
+
+        ck_assert_str_eq(host, good[i].host);
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_msg(krj_metrics_http_parse(bad[i], &ss, &len, err) == -1,
+                      "%s is refused", bad[i]);
+        ck_assert_ptr_nonnull(strstr(err, "is ADDRESS:PORT"));
+    }
+}
+END_TEST
+
+
 static Suite *
 metrics_suite(void)
 {
@@ -249,6 +311,7 @@ metrics_suite(void)
     tcase_add_test(tc, test_read_back);
     tcase_add_test(tc, test_follow_lag);
     tcase_add_test(tc, test_dirty);
+    tcase_add_test(tc, test_listen_address);
     suite_add_tcase(s, tc);
 
     return s;
