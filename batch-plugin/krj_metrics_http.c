@@ -33,18 +33,19 @@
 #include "krj_metrics_http.h"
 
 
-/* a connection's state */
-#define KRJ_HTTP_FREE       0
-#define KRJ_HTTP_READ       1
-#define KRJ_HTTP_WRITE      2
-#define KRJ_HTTP_LINGER     3   /* answered: what the client still sends
-                                   is read and dropped, so that closing
-                                   does not reset the answer away */
+/*
+ * A connection's state.  LINGER: answered; what the client still sends
+ * is read and dropped, so that closing does not reset the answer away.
+ */
+#define KRJ_METRICS_HTTP_FREE       0
+#define KRJ_METRICS_HTTP_READ       1
+#define KRJ_METRICS_HTTP_WRITE      2
+#define KRJ_METRICS_HTTP_LINGER     3
 
 /* how long a connection lingers after its answer, ms */
-#define KRJ_HTTP_LINGER_MS  1000
+#define KRJ_METRICS_HTTP_LINGER_MS  1000
 
-#define KRJ_HTTP_TYPE       "text/plain; version=0.0.4; charset=utf-8"
+#define KRJ_METRICS_HTTP_TYPE   "text/plain; version=0.0.4; charset=utf-8"
 
 
 typedef struct {
@@ -57,33 +58,34 @@ typedef struct {
     char           *out;                /* the answer, malloc()ed */
     size_t          out_len;
     size_t          sent;
-} krj_http_conn_t;
+} krj_metrics_http_conn_t;
 
 
 struct krj_metrics_http_s {
-    int                 fd;             /* listening */
-    int                 wake[2];        /* a byte: stop */
-    pthread_t           thread;
-    pthread_mutex_t     lock;
-    char               *text;           /* under lock */
-    size_t              len;
-    char                addr[INET6_ADDRSTRLEN + 16];
-    krj_http_conn_t     conns[KRJ_METRICS_HTTP_CONNS];
+    int                      fd;        /* listening */
+    int                      wake[2];   /* a byte: stop */
+    pthread_t                thread;
+    pthread_mutex_t          lock;
+    char                    *text;      /* under lock */
+    size_t                   len;
+    char                     addr[INET6_ADDRSTRLEN + 16];
+    krj_metrics_http_conn_t  conns[KRJ_METRICS_HTTP_CONNS];
 };
 
 
-static void *krj_http_loop(void *arg);
-static void krj_http_accept(krj_metrics_http_t *h, long long now);
-static void krj_http_read(krj_metrics_http_t *h, krj_http_conn_t *c,
+static void *krj_metrics_http_loop(void *arg);
+static void krj_metrics_http_accept(krj_metrics_http_t *h, long long now);
+static void krj_metrics_http_read(krj_metrics_http_t *h,
+    krj_metrics_http_conn_t *c, long long now);
+static void krj_metrics_http_request(krj_metrics_http_t *h,
+    krj_metrics_http_conn_t *c, long long now);
+static void krj_metrics_http_answer(krj_metrics_http_t *h,
+    krj_metrics_http_conn_t *c, int status, const char *reason, int head,
     long long now);
-static void krj_http_request(krj_metrics_http_t *h, krj_http_conn_t *c,
-    long long now);
-static void krj_http_answer(krj_metrics_http_t *h, krj_http_conn_t *c,
-    int status, const char *reason, int head, long long now);
-static void krj_http_write(krj_http_conn_t *c, long long now);
-static void krj_http_linger(krj_http_conn_t *c);
-static void krj_http_close(krj_http_conn_t *c);
-static long long krj_http_now(void);
+static void krj_metrics_http_write(krj_metrics_http_conn_t *c, long long now);
+static void krj_metrics_http_linger(krj_metrics_http_conn_t *c);
+static void krj_metrics_http_close(krj_metrics_http_conn_t *c);
+static long long krj_metrics_http_now(void);
 
 
 int
@@ -241,7 +243,7 @@ krj_metrics_http_start(const char *addr, char *err)
     /* signals stay the main loop's: the thread starts with them blocked */
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    rc = pthread_create(&h->thread, NULL, krj_http_loop, h);
+    rc = pthread_create(&h->thread, NULL, krj_metrics_http_loop, h);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
     if (rc != 0) {
@@ -325,13 +327,13 @@ krj_metrics_http_stop(krj_metrics_http_t *h)
 
 
 static void *
-krj_http_loop(void *arg)
+krj_metrics_http_loop(void *arg)
 {
-    int                  i, n, timeout, idx[KRJ_METRICS_HTTP_CONNS];
-    long long            now, wait;
-    struct pollfd        pfd[KRJ_METRICS_HTTP_CONNS + 2];
-    krj_http_conn_t     *c;
-    krj_metrics_http_t  *h;
+    int                       i, n, timeout, idx[KRJ_METRICS_HTTP_CONNS];
+    long long                 now, wait;
+    struct pollfd             pfd[KRJ_METRICS_HTTP_CONNS + 2];
+    krj_metrics_http_t       *h;
+    krj_metrics_http_conn_t  *c;
 
     h = arg;
 
@@ -342,18 +344,19 @@ krj_http_loop(void *arg)
         pfd[1].events = POLLIN;
         n = 2;
 
-        now = krj_http_now();
+        now = krj_metrics_http_now();
         wait = -1;
 
         for (i = 0; i < KRJ_METRICS_HTTP_CONNS; i++) {
             c = &h->conns[i];
 
-            if (c->state == KRJ_HTTP_FREE) {
+            if (c->state == KRJ_METRICS_HTTP_FREE) {
                 continue;
             }
 
             pfd[n].fd = c->fd;
-            pfd[n].events = (c->state == KRJ_HTTP_WRITE) ? POLLOUT : POLLIN;
+            pfd[n].events = (c->state == KRJ_METRICS_HTTP_WRITE) ? POLLOUT
+                                                                 : POLLIN;
             pfd[n].revents = 0;
             idx[n - 2] = i;
             n++;
@@ -375,7 +378,7 @@ krj_http_loop(void *arg)
             break;
         }
 
-        now = krj_http_now();
+        now = krj_metrics_http_now();
 
         for (i = 2; i < n; i++) {
             c = &h->conns[idx[i - 2]];
@@ -384,14 +387,14 @@ krj_http_loop(void *arg)
                 continue;
             }
 
-            if (c->state == KRJ_HTTP_READ) {
-                krj_http_read(h, c, now);
+            if (c->state == KRJ_METRICS_HTTP_READ) {
+                krj_metrics_http_read(h, c, now);
 
-            } else if (c->state == KRJ_HTTP_WRITE) {
-                krj_http_write(c, now);
+            } else if (c->state == KRJ_METRICS_HTTP_WRITE) {
+                krj_metrics_http_write(c, now);
 
-            } else if (c->state == KRJ_HTTP_LINGER) {
-                krj_http_linger(c);
+            } else if (c->state == KRJ_METRICS_HTTP_LINGER) {
+                krj_metrics_http_linger(c);
             }
         }
 
@@ -399,25 +402,25 @@ krj_http_loop(void *arg)
         for (i = 0; i < KRJ_METRICS_HTTP_CONNS; i++) {
             c = &h->conns[i];
 
-            if (c->state == KRJ_HTTP_FREE || now < c->deadline) {
+            if (c->state == KRJ_METRICS_HTTP_FREE || now < c->deadline) {
                 continue;
             }
 
-            if (c->state == KRJ_HTTP_READ) {
-                krj_http_answer(h, c, 408, "Request Timeout", 0, now);
+            if (c->state == KRJ_METRICS_HTTP_READ) {
+                krj_metrics_http_answer(h, c, 408, "Request Timeout", 0, now);
             }
 
-            krj_http_close(c);
+            krj_metrics_http_close(c);
         }
 
         if (pfd[1].revents & POLLIN) {
-            krj_http_accept(h, now);
+            krj_metrics_http_accept(h, now);
         }
     }
 
     for (i = 0; i < KRJ_METRICS_HTTP_CONNS; i++) {
-        if (h->conns[i].state != KRJ_HTTP_FREE) {
-            krj_http_close(&h->conns[i]);
+        if (h->conns[i].state != KRJ_METRICS_HTTP_FREE) {
+            krj_metrics_http_close(&h->conns[i]);
         }
     }
 
@@ -427,16 +430,25 @@ krj_http_loop(void *arg)
 
 /* every connection waiting; when all are taken, the oldest is closed */
 static void
-krj_http_accept(krj_metrics_http_t *h, long long now)
+krj_metrics_http_accept(krj_metrics_http_t *h, long long now)
 {
-    int               i, fd;
-    krj_http_conn_t  *c, *oldest;
+    int                       i, fd;
+    krj_metrics_http_conn_t  *c, *oldest;
 
     for ( ;; ) {
         fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (fd == -1) {
-            /* EAGAIN: no more; anything else: the next poll says */
+            /*
+             * EAGAIN: no more.  Out of descriptors, the connection stays
+             * in the backlog and the socket readable: a pause, not a spin
+             */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
+                || errno == ENOMEM)
+            {
+                usleep(100000);
+            }
+
             return;
         }
 
@@ -444,7 +456,7 @@ krj_http_accept(krj_metrics_http_t *h, long long now)
         oldest = NULL;
 
         for (i = 0; i < KRJ_METRICS_HTTP_CONNS; i++) {
-            if (h->conns[i].state == KRJ_HTTP_FREE) {
+            if (h->conns[i].state == KRJ_METRICS_HTTP_FREE) {
                 c = &h->conns[i];
                 break;
             }
@@ -456,12 +468,12 @@ krj_http_accept(krj_metrics_http_t *h, long long now)
 
         /* a slow client gives way to a newer one, a scrape among them */
         if (c == NULL) {
-            krj_http_close(oldest);
+            krj_metrics_http_close(oldest);
             c = oldest;
         }
 
         c->fd = fd;
-        c->state = KRJ_HTTP_READ;
+        c->state = KRJ_METRICS_HTTP_READ;
         c->accepted = now;
         c->deadline = now + KRJ_METRICS_HTTP_TIMEOUT;
         c->in = 0;
@@ -470,14 +482,15 @@ krj_http_accept(krj_metrics_http_t *h, long long now)
 
 
 static void
-krj_http_read(krj_metrics_http_t *h, krj_http_conn_t *c, long long now)
+krj_metrics_http_read(krj_metrics_http_t *h, krj_metrics_http_conn_t *c,
+    long long now)
 {
     ssize_t  n;
 
     n = recv(c->fd, c->req + c->in, sizeof(c->req) - c->in, 0);
 
     if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-        krj_http_close(c);
+        krj_metrics_http_close(c);
         return;
     }
 
@@ -487,32 +500,31 @@ krj_http_read(krj_metrics_http_t *h, krj_http_conn_t *c, long long now)
 
     c->in += (size_t) n;
 
-    krj_http_request(h, c, now);
+    krj_metrics_http_request(h, c, now);
 }
 
 
 /* answers once the request line and headers are in, or cannot be */
 static void
-krj_http_request(krj_metrics_http_t *h, krj_http_conn_t *c, long long now)
+krj_metrics_http_request(krj_metrics_http_t *h, krj_metrics_http_conn_t *c,
+    long long now)
 {
-    char         *line, *sp1, *sp2, *end;
-    size_t        len, mlen, tlen;
-    const char   *target;
+    char         *line, *sp1, *sp2;
+    size_t        len, mlen, tlen, vlen;
+    const char   *target, *version;
 
-    end = memmem(c->req, c->in, "\r\n\r\n", 4);
-
-    if (end == NULL) {
-        end = memmem(c->req, c->in, "\n\n", 2);
-    }
-
-    if (end == NULL) {
+    /* the headers end with an empty line, CRLF or LF */
+    if (memmem(c->req, c->in, "\r\n\r\n", 4) == NULL
+        && memmem(c->req, c->in, "\n\n", 2) == NULL)
+    {
         if (c->in == sizeof(c->req)) {
             if (memchr(c->req, '\n', c->in) == NULL) {
-                krj_http_answer(h, c, 414, "URI Too Long", 0, now);
+                krj_metrics_http_answer(h, c, 414, "URI Too Long", 0, now);
 
             } else {
-                krj_http_answer(h, c, 431, "Request Header Fields Too Large",
-                                0, now);
+                krj_metrics_http_answer(h, c, 431,
+                                        "Request Header Fields Too Large", 0,
+                                        now);
             }
         }
 
@@ -531,29 +543,32 @@ krj_http_request(krj_metrics_http_t *h, krj_http_conn_t *c, long long now)
     sp2 = sp1 ? memchr(sp1 + 1, ' ', len - (sp1 + 1 - line)) : NULL;
 
     if (sp1 == NULL || sp2 == NULL) {
-        krj_http_answer(h, c, 400, "Bad Request", 0, now);
+        krj_metrics_http_answer(h, c, 400, "Bad Request", 0, now);
         return;
     }
 
     mlen = (size_t) (sp1 - line);
     target = sp1 + 1;
     tlen = (size_t) (sp2 - target);
+    version = sp2 + 1;
+    vlen = (size_t) (line + len - version);
 
-    if (mlen == 0 || mlen > 16 || strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-                                  < mlen
+    /* the method stops at the space: strspn() stays within the line */
+    if (mlen == 0 || mlen > 16
+        || strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") < mlen
         || tlen == 0 || target[0] != '/'
-        || (size_t) (line + len - (sp2 + 1)) != 8
-        || (memcmp(sp2 + 1, "HTTP/1.1", 8) != 0
-            && memcmp(sp2 + 1, "HTTP/1.0", 8) != 0))
+        || vlen != 8
+        || (memcmp(version, "HTTP/1.1", 8) != 0
+            && memcmp(version, "HTTP/1.0", 8) != 0))
     {
-        krj_http_answer(h, c, 400, "Bad Request", 0, now);
+        krj_metrics_http_answer(h, c, 400, "Bad Request", 0, now);
         return;
     }
 
     if (!(mlen == 3 && memcmp(line, "GET", 3) == 0)
         && !(mlen == 4 && memcmp(line, "HEAD", 4) == 0))
     {
-        krj_http_answer(h, c, 405, "Method Not Allowed", 0, now);
+        krj_metrics_http_answer(h, c, 405, "Method Not Allowed", 0, now);
         return;
     }
 
@@ -561,17 +576,17 @@ krj_http_request(krj_metrics_http_t *h, krj_http_conn_t *c, long long now)
     if (!(tlen >= 8 && memcmp(target, "/metrics", 8) == 0
           && (tlen == 8 || target[8] == '?')))
     {
-        krj_http_answer(h, c, 404, "Not Found", mlen == 4, now);
+        krj_metrics_http_answer(h, c, 404, "Not Found", mlen == 4, now);
         return;
     }
 
-    krj_http_answer(h, c, 200, "OK", mlen == 4, now);
+    krj_metrics_http_answer(h, c, 200, "OK", mlen == 4, now);
 }
 
 
 static void
-krj_http_answer(krj_metrics_http_t *h, krj_http_conn_t *c, int status,
-    const char *reason, int head, long long now)
+krj_metrics_http_answer(krj_metrics_http_t *h, krj_metrics_http_conn_t *c,
+    int status, const char *reason, int head, long long now)
 {
     int          n;
     char         header[512], body[128];
@@ -590,7 +605,7 @@ krj_http_answer(krj_metrics_http_t *h, krj_http_conn_t *c, int status,
     if (status == 200) {
         pthread_mutex_lock(&h->lock);
         blen = h->len;
-        type = KRJ_HTTP_TYPE;
+        type = KRJ_METRICS_HTTP_TYPE;
     }
 
     n = snprintf(header, sizeof(header), "HTTP/1.1 %d %s\r\n"
@@ -615,19 +630,19 @@ krj_http_answer(krj_metrics_http_t *h, krj_http_conn_t *c, int status,
     }
 
     if (c->out == NULL) {
-        krj_http_close(c);
+        krj_metrics_http_close(c);
         return;
     }
 
     c->sent = 0;
-    c->state = KRJ_HTTP_WRITE;
+    c->state = KRJ_METRICS_HTTP_WRITE;
 
-    krj_http_write(c, now);
+    krj_metrics_http_write(c, now);
 }
 
 
 static void
-krj_http_write(krj_http_conn_t *c, long long now)
+krj_metrics_http_write(krj_metrics_http_conn_t *c, long long now)
 {
     ssize_t  n;
 
@@ -640,7 +655,7 @@ krj_http_write(krj_http_conn_t *c, long long now)
                 return;
             }
 
-            krj_http_close(c);
+            krj_metrics_http_close(c);
             return;
         }
 
@@ -652,13 +667,13 @@ krj_http_write(krj_http_conn_t *c, long long now)
 
     /* one request per connection: ours is said */
     shutdown(c->fd, SHUT_WR);
-    c->state = KRJ_HTTP_LINGER;
-    c->deadline = now + KRJ_HTTP_LINGER_MS;
+    c->state = KRJ_METRICS_HTTP_LINGER;
+    c->deadline = now + KRJ_METRICS_HTTP_LINGER_MS;
 }
 
 
 static void
-krj_http_linger(krj_http_conn_t *c)
+krj_metrics_http_linger(krj_metrics_http_conn_t *c)
 {
     char     buf[4096];
     ssize_t  n;
@@ -668,13 +683,13 @@ krj_http_linger(krj_http_conn_t *c)
     } while (n > 0);
 
     if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        krj_http_close(c);
+        krj_metrics_http_close(c);
     }
 }
 
 
 static void
-krj_http_close(krj_http_conn_t *c)
+krj_metrics_http_close(krj_metrics_http_conn_t *c)
 {
     if (c->fd != -1) {
         close(c->fd);
@@ -683,12 +698,12 @@ krj_http_close(krj_http_conn_t *c)
     free(c->out);
     c->out = NULL;
     c->fd = -1;
-    c->state = KRJ_HTTP_FREE;
+    c->state = KRJ_METRICS_HTTP_FREE;
 }
 
 
 static long long
-krj_http_now(void)
+krj_metrics_http_now(void)
 {
     struct timespec  ts;
 
