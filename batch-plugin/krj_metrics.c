@@ -437,10 +437,10 @@ krj_metrics_done(krj_metrics_t *m)
 static void
 krj_metrics_read_back(krj_metrics_t *m, const char *path)
 {
-    char     prefix[128], err[KRJ_PUBLISH_ERRLEN], *end;
-    size_t   len, plen;
-    double   v;
-    uint8_t *data;
+    char         prefix[128], err[KRJ_PUBLISH_ERRLEN], *end;
+    size_t       len, plen;
+    double       v;
+    uint8_t     *data;
     const char  *p, *q;
 
     if (krj_file_read(path, KRJ_METRICS_FILE_MAX, &data, &len, err) != 0) {
