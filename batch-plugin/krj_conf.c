@@ -21,6 +21,7 @@
 
 #include "krj_conf.h"
 #include "krj_log.h"
+#include "krj_metrics_http.h"
 #include "krj_principal.h"
 
 
@@ -270,6 +271,20 @@ const krj_option_t  krj_options[] = {
       KRJ_CMD_FOLLOW, offsetof(krj_conf_t, poll), KRJ_OPT_RELOAD, 0,
       &krj_conf_poll_bounds },
 
+    { "metrics-file", KRJ_OPT_STRING, "PATH", "KRJ_METRICS_FILE", NULL,
+      "write the metrics there after every run (daemons: after every "
+      "change, and at least every minute, follow every --poll), in "
+      "Prometheus' text format, atomically: a *.prom file in "
+      "node_exporter's textfile directory",
+      KRJ_CMD_METRICS, offsetof(krj_conf_t, metrics_file), KRJ_OPT_RELOAD,
+      0, NULL },
+
+    { "metrics-listen", KRJ_OPT_LISTEN, "ADDRESS:PORT", NULL, NULL,
+      "answer GET /metrics there, with the text of --metrics-file: "
+      "127.0.0.1:9480 (a port alone is 127.0.0.1's), or another numeric "
+      "address to listen on",
+      KRJ_CMD_DAEMON, offsetof(krj_conf_t, metrics_listen), 0, 0, NULL },
+
     { "help", KRJ_OPT_SET, NULL, NULL, NULL,
       "this text",
       KRJ_CMD_ALL, offsetof(krj_conf_t, action), KRJ_OPT_ARGV,
@@ -330,13 +345,15 @@ int
 krj_conf_set(krj_conf_t *conf, const krj_option_t *opt, const char *value,
     int source, char *err)
 {
-    char                 label[64], msg[KRJ_PRINCIPAL_ERRLEN];
-    char                *field;
-    long                 days;
-    struct group        *gr;
-    unsigned long long   v;
-    krj_conf_rate_t     *rate;
-    krj_conf_group_t    *group;
+    char                      label[64], *field;
+    char                      msg[KRJ_METRICS_HTTP_ERRLEN];
+    long                      days;
+    socklen_t                 sslen;
+    struct group             *gr;
+    unsigned long long        v;
+    krj_conf_rate_t          *rate;
+    krj_conf_group_t         *group;
+    struct sockaddr_storage   ss;
 
     field = krj_conf_field(conf, opt);
 
@@ -365,6 +382,16 @@ krj_conf_set(krj_conf_t *conf, const krj_option_t *opt, const char *value,
         return krj_conf_enum((int *) field, opt, value, label, err);
 
     case KRJ_OPT_STRING:
+        *(const char **) field = value;
+        return 0;
+
+    case KRJ_OPT_LISTEN:
+        /* the syntax now; whether it can be bound, when the daemon starts */
+        if (krj_metrics_http_parse(value, &ss, &sslen, msg) != 0) {
+            snprintf(err, KRJ_CONF_ERRLEN, "%s %s", label, msg);
+            return -1;
+        }
+
         *(const char **) field = value;
         return 0;
 
@@ -520,6 +547,7 @@ krj_conf_same(const krj_conf_t *a, const krj_conf_t *b,
 
     case KRJ_OPT_STRING:
     case KRJ_OPT_SCOPES:
+    case KRJ_OPT_LISTEN:
         sa = *(const char **) fa;
         sb = *(const char **) fb;
         return (sa == NULL || sb == NULL) ? sa == sb : strcmp(sa, sb) == 0;

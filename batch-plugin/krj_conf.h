@@ -41,6 +41,9 @@
                                                  | KRJ_CMD_USERS))
 /* the commands that record or announce a run */
 #define KRJ_CMD_INGEST          (KRJ_CMD_RUN | KRJ_CMD_WATCH)
+/* the daemons, and the commands that report metrics */
+#define KRJ_CMD_DAEMON          (KRJ_CMD_WATCH | KRJ_CMD_FOLLOW)
+#define KRJ_CMD_METRICS         (KRJ_CMD_RUN | KRJ_CMD_DAEMON)
 /* the commands that change principals, and so write PostgreSQL */
 #define KRJ_CMD_PRINCIPALS                                                    \
     (KRJ_CMD_KEYS_ADD | KRJ_CMD_KEYS_REVOKE | KRJ_CMD_USERS_ADD              \
@@ -58,6 +61,7 @@
 #define KRJ_OPT_RATE            8   /* Nr/s or Nr/m */
 #define KRJ_OPT_GROUP           9   /* a group name that exists */
 #define KRJ_OPT_MSEC            10  /* a time: 500ms, 2s, 10m, 1h; 2 = 2s */
+#define KRJ_OPT_LISTEN          11  /* ADDRESS:PORT, numeric, checked */
 
 /*
  * flags.  The configuration file (krj_conf_file.c) sets, by name, the
@@ -132,6 +136,8 @@ typedef struct {
     unsigned            lock_ttl;       /* milliseconds */
     unsigned            settle;         /* milliseconds */
     unsigned            poll;           /* milliseconds */
+    const char         *metrics_file;   /* NULL or "": none */
+    const char         *metrics_listen; /* NULL: none; checked */
     int64_t             generated_at;   /* 0: now; set by follow */
 } krj_conf_t;
 

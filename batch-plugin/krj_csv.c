@@ -457,8 +457,8 @@ krj_csv_check_rows(krj_csv_t *t, krj_csv_warn_pt warn, void *ctx)
         }
 
         if (other == 1 && warn) {
-            warn(ctx, t->rows[r].line, "signal value other than Long, "
-                 "Neutral or Short (first one in this file)");
+            warn(ctx, "unknown_signal", t->rows[r].line, "signal value "
+                 "other than Long, Neutral or Short (first one in this file)");
             other = 2;
         }
     }
@@ -484,7 +484,8 @@ krj_csv_check_rows(krj_csv_t *t, krj_csv_warn_pt warn, void *ctx)
     keys = malloc(t->nrows * sizeof(krj_csv_key_t));
 
     if (keys == NULL || upper.failed) {
-        warn(ctx, 0, "out of memory checking duplicate tickers");
+        warn(ctx, "out_of_memory", 0, "out of memory checking duplicate "
+             "tickers");
         goto cleanup;
     }
 
@@ -514,7 +515,7 @@ krj_csv_check_rows(krj_csv_t *t, krj_csv_warn_pt warn, void *ctx)
         snprintf(msg, sizeof(msg), "duplicate ticker \"%.64s\" (lines %u "
                  "and %u)", krj_csv_text(t, b + 1, t->ticker_col),
                  t->rows[a].line, t->rows[b].line);
-        warn(ctx, t->rows[b].line, msg);
+        warn(ctx, "duplicate_ticker", t->rows[b].line, msg);
     }
 
 cleanup:

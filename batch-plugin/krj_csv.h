@@ -31,7 +31,9 @@ typedef struct {
 } krj_csv_row_t;
 
 
-typedef void (*krj_csv_warn_pt)(void *ctx, uint32_t line, const char *msg);
+/* a warning about a file that is published all the same; event names it */
+typedef void (*krj_csv_warn_pt)(void *ctx, const char *event, uint32_t line,
+    const char *msg);
 
 
 /*

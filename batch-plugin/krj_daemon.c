@@ -32,6 +32,7 @@
 #include "krj_daemon.h"
 #include "krj_link.h"
 #include "krj_log.h"
+#include "krj_metrics.h"
 #include "krj_outbox.h"
 #include "krj_run.h"
 
@@ -76,7 +77,8 @@ krj_daemon_init(krj_daemon_t *d, const krj_conf_t *conf,
     d->conf = *conf;
 
     if (pipe2(krj_daemon_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "pipe: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "daemon_failed", NULL, 0, "pipe: %s",
+                      strerror(errno));
         return -1;
     }
 
@@ -263,6 +265,7 @@ krj_daemon_watch(const krj_conf_t *conf)
     long long       now, quiet_at, outbox_at, wait;
     krj_link_t      l;
     krj_daemon_t    d;
+    krj_metrics_t   m;
     struct pollfd   pfd[2];
 
     if (krj_daemon_init(&d, conf, "watch") != 0) {
@@ -276,10 +279,21 @@ krj_daemon_watch(const krj_conf_t *conf)
     }
 
     krj_link_init(&l, &d.conf, 1);
+    krj_metrics_init(&m, &d.conf, "watch");
+
+    if (krj_metrics_listen(&m, &d.conf) != 0) {
+        close(ifd);
+        krj_daemon_done(&d);
+        return KRJ_EXIT_FAILED;
+    }
+
+    /* scraped during the first run: what is known */
+    krj_metrics_update(&m, &d.conf, &l, KRJ_METRICS_REFRESH);
 
     /* a run at start: what landed while nothing watched */
-    status = krj_run_ingest(&d.conf, &l);
+    status = krj_run_ingest(&d.conf, &l, &m);
     pending = (status == KRJ_EXIT_PENDING);
+    krj_metrics_update(&m, &d.conf, &l, KRJ_METRICS_REFRESH);
 
     krj_daemon_ready(&d, "watching");
 
@@ -291,10 +305,15 @@ krj_daemon_watch(const krj_conf_t *conf)
 
         if (krj_daemon_reload(&d)) {
             krj_link_reconf(&l, &d.conf);
+            m.dirty = 1;
         }
 
         now = krj_link_now();
         wait = krj_daemon_watchdog(&d);
+
+        if (m.write_at - now < wait) {
+            wait = m.write_at - now;
+        }
 
         if (dirty && quiet_at - now < wait) {
             wait = quiet_at - now;
@@ -312,7 +331,8 @@ krj_daemon_watch(const krj_conf_t *conf)
         n = poll(pfd, 2, wait > 0 ? (int) wait : 0);
 
         if (n == -1 && errno != EINTR) {
-            krj_log(KRJ_LOG_ERROR, NULL, 0, "poll: %s", strerror(errno));
+            krj_log_event(KRJ_LOG_ERROR, "daemon_failed", NULL, 0, "poll: %s",
+                          strerror(errno));
             break;
         }
 
@@ -337,7 +357,7 @@ krj_daemon_watch(const krj_conf_t *conf)
             krj_log_event(KRJ_LOG_DEBUG, "changed", d.conf.input, 0,
                           "quiet for %u ms: running", d.conf.settle);
             krj_daemon_watchdog(&d);
-            status = krj_run_ingest(&d.conf, &l);
+            status = krj_run_ingest(&d.conf, &l, &m);
             pending = (status == KRJ_EXIT_PENDING);
             outbox_at = krj_link_now() + KRJ_DAEMON_OUTBOX_RETRY;
 
@@ -345,8 +365,12 @@ krj_daemon_watch(const krj_conf_t *conf)
             pending = (krj_outbox_deliver(&d.conf, &l) != 0);
             outbox_at = krj_link_now() + KRJ_DAEMON_OUTBOX_RETRY;
         }
+
+        /* after every change of state, and at least every minute */
+        krj_metrics_update(&m, &d.conf, &l, KRJ_METRICS_REFRESH);
     }
 
+    krj_metrics_done(&m);
     krj_link_close(&l);
     close(ifd);
     krj_daemon_done(&d);
@@ -364,7 +388,8 @@ krj_daemon_watch_dir(const krj_conf_t *conf)
 
     fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd == -1) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "inotify: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "watch_failed", NULL, 0, "inotify: %s",
+                      strerror(errno));
         return -1;
     }
 
@@ -373,8 +398,8 @@ krj_daemon_watch_dir(const krj_conf_t *conf)
                           | IN_ATTRIB | IN_ONLYDIR)
         == -1)
     {
-        krj_log(KRJ_LOG_ERROR, conf->input, 0, "cannot watch the input "
-                "directory: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "watch_failed", conf->input, 0, "cannot "
+                      "watch the input directory: %s", strerror(errno));
         close(fd);
         return -1;
     }

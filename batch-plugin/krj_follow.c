@@ -36,6 +36,7 @@
 #include "krj_publish.h"
 #include "krj_record.h"
 #include "krj_run.h"
+#include "krj_snapshot.h"
 
 
 /* the longest XREAD BLOCK, so that signals and the poll are seen, ms */
@@ -53,7 +54,8 @@ static void krj_follow_tail(krj_daemon_t *d, krj_link_t *l,
 static int krj_follow_read(krj_daemon_t *d, krj_link_t *l,
     krj_follow_state_t *st, long long wait, int *news);
 static int krj_follow_run(const krj_conf_t *conf, krj_link_t *l,
-    PGconn *pg, krj_follow_state_t *st);
+    PGconn *pg, krj_follow_state_t *st, krj_metrics_t *m);
+static void krj_follow_served(const krj_conf_t *conf, krj_metrics_t *m);
 static int krj_follow_principals(const krj_conf_t *conf, krj_link_t *l,
     PGconn *pg, krj_follow_state_t *st);
 static int krj_follow_file(const krj_conf_t *conf, PGconn *pg,
@@ -69,10 +71,12 @@ krj_daemon_follow(const krj_conf_t *conf)
     long long           now, next_poll, wait;
     krj_link_t          l;
     krj_daemon_t        d;
+    krj_metrics_t       m;
     krj_follow_state_t  st;
 
     if (krj_make_dir(conf->output, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "output directory: %s", err);
+        krj_log_event(KRJ_LOG_ERROR, "output_failed", NULL, 0, "output "
+                      "directory: %s", err);
         return KRJ_EXIT_FAILED;
     }
 
@@ -88,12 +92,21 @@ krj_daemon_follow(const krj_conf_t *conf)
     }
 
     krj_link_init(&l, &d.conf, 1);
+    krj_metrics_init(&m, &d.conf, "follow");
+
+    if (krj_metrics_listen(&m, &d.conf) != 0) {
+        krj_daemon_done(&d);
+        return KRJ_EXIT_FAILED;
+    }
+
+    krj_metrics_update(&m, &d.conf, &l, d.conf.poll);
     krj_follow_state_read(&d.conf, &st);
     krj_follow_tail(&d, &l, &st);
 
     /* what was recorded while this node was down */
-    krj_follow_sync(&d.conf, &l, &st);
+    krj_follow_sync(&d.conf, &l, &st, &m);
     next_poll = krj_link_now() + d.conf.poll;
+    krj_metrics_update(&m, &d.conf, &l, d.conf.poll);
 
     krj_daemon_ready(&d, "following");
 
@@ -102,6 +115,7 @@ krj_daemon_follow(const krj_conf_t *conf)
         if (krj_daemon_reload(&d)) {
             krj_link_reconf(&l, &d.conf);
             next_poll = 0;
+            m.dirty = 1;
         }
 
         /* a follower on the ingesting node delivers its outbox too */
@@ -133,11 +147,15 @@ krj_daemon_follow(const krj_conf_t *conf)
         now = krj_link_now();
 
         if (news || now >= next_poll) {
-            krj_follow_sync(&d.conf, &l, &st);
+            krj_follow_sync(&d.conf, &l, &st, &m);
             next_poll = krj_link_now() + d.conf.poll;
         }
+
+        /* after every change of state, and at least every --poll */
+        krj_metrics_update(&m, &d.conf, &l, d.conf.poll);
     }
 
+    krj_metrics_done(&m);
     krj_link_close(&l);
     krj_daemon_done(&d);
     krj_conf_file_free(d.store);
@@ -229,7 +247,8 @@ krj_follow_read(krj_daemon_t *d, krj_link_t *l, krj_follow_state_t *st,
 
     if (reply == NULL) {
         if (!r->dead) {
-            krj_log(KRJ_LOG_WARN, NULL, 0, "XREAD: %s", err);
+            krj_log_event(KRJ_LOG_WARN, "redis_error", NULL, 0, "XREAD: %s",
+                          err);
         }
 
         krj_link_redis_failed(l, err);
@@ -281,22 +300,32 @@ krj_follow_read(krj_daemon_t *d, krj_link_t *l, krj_follow_state_t *st,
 
 int
 krj_follow_sync(const krj_conf_t *conf, krj_link_t *l,
-    krj_follow_state_t *st)
+    krj_follow_state_t *st, krj_metrics_t *m)
 {
     int      rc;
     char     err[KRJ_PG_ERRLEN];
     PGconn  *pg;
 
+    krj_metrics_run_begin(m);
+    krj_log_warnings(1);
+
     pg = krj_link_pg(l, err);
+
     if (pg == NULL) {
-        return -1;
+        /* how far behind is not known: since it was last current */
+        krj_metrics_lag(m, KRJ_METRICS_LAG_UNKNOWN, 0);
+        rc = -1;
+
+    } else {
+        rc = krj_follow_run(conf, l, pg, st, m);
+
+        if (rc == 0 && l->pg != NULL) {
+            rc = krj_follow_principals(conf, l, l->pg, st);
+        }
     }
 
-    rc = krj_follow_run(conf, l, pg, st);
-
-    if (rc == 0 && l->pg != NULL) {
-        rc = krj_follow_principals(conf, l, l->pg, st);
-    }
+    m->warnings = krj_log_warnings(0);
+    krj_metrics_sync_end(m, rc == 0);
 
     return rc;
 }
@@ -305,23 +334,34 @@ krj_follow_sync(const krj_conf_t *conf, krj_link_t *l,
 /* the newest recorded run, published here unless it already is */
 static int
 krj_follow_run(const krj_conf_t *conf, krj_link_t *l, PGconn *pg,
-    krj_follow_state_t *st)
+    krj_follow_state_t *st, krj_metrics_t *m)
 {
     int               rc;
     char              err[KRJ_PG_ERRLEN];
+    uint32_t          k;
     krj_gen_t         g;
     krj_conf_t        c;
     krj_record_ref_t  ref;
 
     if (krj_record_newest(pg, &ref, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "follow_failed", NULL, 0, "%s", err);
         krj_link_pg_failed(l, err);
+        krj_metrics_lag(m, KRJ_METRICS_LAG_UNKNOWN, 0);
         return -1;
     }
 
     if (ref.id == 0 || strcmp(ref.generation, st->generation) == 0) {
+        /* what a follower started on serves: counted once */
+        if (!m->ran) {
+            krj_follow_served(conf, m);
+        }
+
+        krj_metrics_lag(m, KRJ_METRICS_LAG_CURRENT, 0);
         return 0;
     }
+
+    /* behind by the age of that revision until it is published here */
+    krj_metrics_lag(m, KRJ_METRICS_LAG_BEHIND, (double) ref.recorded_at);
 
     if (krj_record_fetch(pg, ref.id, &g, err) != 0) {
         krj_log_event(KRJ_LOG_ERROR, "follow_failed", NULL, 0, "generation "
@@ -367,6 +407,14 @@ krj_follow_run(const krj_conf_t *conf, krj_link_t *l, PGconn *pg,
     st->applied_at = (int64_t) time(NULL);
     krj_follow_state_write(conf, st);
 
+    krj_metrics_lag(m, KRJ_METRICS_LAG_CURRENT, 0);
+    m->accepted = g.ncats;
+    m->rows = 0;
+
+    for (k = 0; k < g.ncats; k++) {
+        m->rows += g.cats[k].csv.nrows;
+    }
+
     rc = 0;
 
 cleanup:
@@ -374,6 +422,35 @@ cleanup:
     krj_gen_free(&g);
 
     return rc;
+}
+
+
+/* the categories and rows of the snapshot published here, if valid */
+static void
+krj_follow_served(const krj_conf_t *conf, krj_metrics_t *m)
+{
+    char        path[PATH_MAX], err[KRJ_PUBLISH_ERRLEN];
+    size_t      len;
+    uint8_t    *data;
+    uint32_t    i;
+    krj_snap_t  snap;
+
+    snprintf(path, sizeof(path), "%s/%s", conf->output, KRJ_SNAPSHOT_NAME);
+
+    if (krj_file_read(path, KRJ_SNAP_MAX_SIZE, &data, &len, err) != 0) {
+        return;
+    }
+
+    if (krj_snap_open(&snap, data, len, err) == 0) {
+        m->accepted = snap.hdr->ncategories;
+        m->rows = 0;
+
+        for (i = 0; i < snap.hdr->ncategories; i++) {
+            m->rows += snap.categories[i].nrows;
+        }
+    }
+
+    free(data);
 }
 
 
@@ -390,7 +467,7 @@ krj_follow_principals(const krj_conf_t *conf, krj_link_t *l, PGconn *pg,
     int64_t  version;
 
     if (krj_record_principals(pg, "key", &version, NULL, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_failed", NULL, 0, "%s", err);
         krj_link_pg_failed(l, err);
         return -1;
     }
@@ -528,7 +605,7 @@ krj_follow_state_write(const krj_conf_t *conf, const krj_follow_state_t *st)
     json_decref(root);
 
     if (text == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         return -1;
     }
 
@@ -538,7 +615,8 @@ krj_follow_state_write(const krj_conf_t *conf, const krj_follow_state_t *st)
                        strlen(text), 0644, err) != 0
         || krj_stage_commit(&stage, err) != 0)
     {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "follow state: %s", err);
+        krj_log_event(KRJ_LOG_ERROR, "state_failed", NULL, 0, "follow state: "
+                      "%s", err);
         rc = -1;
     }
 

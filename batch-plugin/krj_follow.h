@@ -13,6 +13,7 @@
 #include "krj_conf.h"
 #include "krj_gen.h"
 #include "krj_link.h"
+#include "krj_metrics.h"
 #include "krj_notify.h"
 
 
@@ -37,11 +38,12 @@ int krj_follow_state_write(const krj_conf_t *conf,
 
 /*
  * One catch-up: the newest recorded run published here unless it already
- * is, and the key and user files rewritten when the principals changed.
- * 0, or -1 when PostgreSQL could not be asked (logged).
+ * is, and the key and user files rewritten when the principals changed;
+ * counted in m as a run, with the lag it found.  0, or -1 when
+ * PostgreSQL could not be asked or the run not published here (logged).
  */
 int krj_follow_sync(const krj_conf_t *conf, krj_link_t *l,
-    krj_follow_state_t *st);
+    krj_follow_state_t *st, krj_metrics_t *m);
 
 
 #endif /* _KRJ_FOLLOW_H_INCLUDED_ */

@@ -185,7 +185,7 @@ krj_gen_publish(const krj_conf_t *conf, krj_gen_t *g)
 
     in = calloc(g->ncats ? g->ncats : 1, sizeof(krj_snap_input_t));
     if (in == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         return -1;
     }
 
@@ -236,8 +236,8 @@ krj_gen_unchanged(const krj_conf_t *conf, krj_gen_t *g)
     same = 0;
 
     if (krj_snap_open(&snap, data, len, err) != 0) {
-        krj_log(KRJ_LOG_WARN, path, 0, "published snapshot is invalid "
-                "(%s), replacing it", err);
+        krj_log_event(KRJ_LOG_WARN, "snapshot_replaced", path, 0, "published "
+                      "snapshot is invalid (%s), replacing it", err);
         goto cleanup;
     }
 
@@ -313,27 +313,29 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g,
 
     st = calloc(n + 2, sizeof(krj_stage_t));
     if (st == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         return -1;
     }
 
     krj_date_iso(now, iso);
 
     if (krj_snap_write(&snap, in, n, now, g->input_digest, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "cannot build the snapshot: %s", err);
+        krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "cannot build "
+                      "the snapshot: %s", err);
         goto cleanup;
     }
 
     /* what the module will refuse must never be published */
     if (krj_snap_open(&check, snap.data, snap.len, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "built snapshot is invalid: %s",
-                err);
+        krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "built "
+                      "snapshot is invalid: %s", err);
         goto cleanup;
     }
 
     meta = krj_metadata_render(in, n, iso);
     if (meta == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "cannot render metadata.json");
+        krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "cannot render "
+                      "metadata.json");
         goto cleanup;
     }
 
@@ -351,7 +353,7 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g,
                            in[k].csv->len, 0644, err)
             != 0)
         {
-            krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+            krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "%s", err);
             goto cleanup;
         }
 
@@ -366,19 +368,19 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g,
                           meta, strlen(meta), 0644, err)
            != 0)
     {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "%s", err);
         goto cleanup;
     }
 
     for (k = 0; k < nst; k++) {
         if (krj_stage_commit(&st[k], err) != 0) {
-            krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+            krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "%s", err);
             goto cleanup;
         }
     }
 
     if (krj_sync_dir(conf->output, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "%s", err);
         goto cleanup;
     }
 

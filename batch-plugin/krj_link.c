@@ -79,6 +79,7 @@ krj_link_pg(krj_link_t *l, char *err)
 
     pg = krj_pg_connect(l->conf, err);
     event = "pg_unreachable";
+    l->pg_known = 1;
 
     /* behind: "run krj-batch migrate"; newer: "upgrade krj-batch" */
     if (pg != NULL && krj_pg_schema_check(pg, err) != 0) {
@@ -143,6 +144,7 @@ krj_link_redis(krj_link_t *l, char *err)
     }
 
     r = krj_redis_connect(l->conf->redis_url, l->conf->redis_timeout, err);
+    l->redis_known = 1;
 
     if (r == NULL) {
         krj_link_down("redis_unreachable", "Redis", &l->redis_down,

@@ -26,11 +26,13 @@ typedef struct {
     int                 daemon;
 
     PGconn             *pg;
+    int                 pg_known;       /* a connection was tried */
     int                 pg_down;
     long long           pg_retry_at;    /* monotonic ms */
     unsigned            pg_backoff;     /* ms */
 
     krj_redis_t        *redis;
+    int                 redis_known;
     int                 redis_down;
     long long           redis_retry_at;
     unsigned            redis_backoff;

@@ -47,17 +47,6 @@ krj_log_setup(int format, int level)
 
 
 void
-krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
-{
-    va_list  args;
-
-    va_start(args, fmt);
-    krj_log_write(level, NULL, file, line, fmt, args);
-    va_end(args);
-}
-
-
-void
 krj_log_event(int level, const char *event, const char *file,
     unsigned line, const char *fmt, ...)
 {

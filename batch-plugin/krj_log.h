@@ -28,21 +28,13 @@
 void krj_log_setup(int format, int level);
 
 /*
- * One event, one line on stderr.  file and line give the context (file may
- * be NULL, line 0 means none): in text "file:line: message", in JSON the
- * "context" object.  Message and file name are escaped with
+ * One event, one line on stderr.  event is its stable name ("published",
+ * "recorded", "outbox_write"), one of the README's table, that log tools
+ * count: in text "event=NAME" starts the line after the level, in JSON it
+ * is the context's "event".  file and line give the context (file may be
+ * NULL, line 0 means none): in text "file:line: message", in JSON the
+ * context's "file" and "line".  Message and file name are escaped with
  * krj_str_escape(), so that no input can forge a line.
- */
-void krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
-#ifdef __GNUC__
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-/*
- * The same, for an event with a stable name ("published", "recorded",
- * "outbox_write"): in text "event=NAME" starts the line after the level,
- * in JSON it is the context's "event".
  */
 void krj_log_event(int level, const char *event, const char *file,
     unsigned line, const char *fmt, ...)

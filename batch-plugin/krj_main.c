@@ -116,8 +116,9 @@ static const char  krj_migrate_exit[] =
 static const char  krj_keys_exit[] =
     "Exit status:\n"
     "  0  done\n"
-    "  1  usage or validation error (bad option or value, duplicate or\n"
-    "     unknown id); nothing was changed\n"
+    "  1  usage or validation error (bad option or value, duplicate,\n"
+    "     unknown or revoked id, a key already revoked); nothing was\n"
+    "     changed\n"
     "  3  the key file could not be read or written; nothing was replaced\n"
     "  4  the key file is changed, but recording the change in PostgreSQL\n"
     "     or announcing it on Redis is pending in the outbox\n";
@@ -212,16 +213,21 @@ static const krj_command_t  krj_commands[] = {
 
     { "keys list", KRJ_CMD_KEYS_LIST, KRJ_CMD_KEYS, NULL,
       "the keys, their status, scopes and options",
-      "Lists the keys: id, status (active or expired), scopes and "
-      "options.\nKeys and digests are never shown.  Malformed lines "
-      "are reported as\nwarnings (file:line: reason) and skipped.\n",
+      "Lists the keys: id, status (active, expired, or revoked and the "
+      "date),\nscopes and options.  Keys and digests are never shown.  "
+      "Malformed lines\nare reported as warnings (file:line: reason) and "
+      "skipped.\n",
       krj_keys_exit, krj_keys_list },
 
     { "keys revoke", KRJ_CMD_KEYS_REVOKE, KRJ_CMD_KEYS, "ID",
-      "remove a key",
-      "Removes every line of the key ID from the key file, rewritten\n"
-      "atomically; the other lines are kept byte for byte.  nginx "
-      "refuses\nthe key within krj_reload_interval, without a restart.\n",
+      "revoke a key: its line stays, marked revoked=today",
+      "Revokes the key ID: its line stays in the key file, with "
+      "revoked=YYYY-MM-DD\n(today, UTC) added to its options, so that "
+      "nginx refuses it as revoked\nwithin krj_reload_interval, without "
+      "a restart, and keys add never\ngives its id to another key.  "
+      "Malformed lines of ID are removed.  The\nfile is rewritten "
+      "atomically; the other lines are kept byte for byte.\nA key "
+      "already revoked is an error (status 1).\n",
       krj_keys_exit, krj_keys_revoke },
 
     { "users", KRJ_CMD_USERS, KRJ_CMD_MAIN, NULL,

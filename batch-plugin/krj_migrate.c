@@ -64,8 +64,9 @@ krj_migrate(const krj_conf_t *conf)
     /* the files are numbered 1, 2, 3...: a gap is a build error */
     for (n = 1, m = krj_migrations; m->version != 0; m++, n++) {
         if (m->version != n) {
-            krj_log(KRJ_LOG_ERROR, NULL, 0, "migration %s is numbered %d, "
-                    "expected %d", m->name, m->version, n);
+            krj_log_event(KRJ_LOG_ERROR, "migrate_failed", NULL, 0, "migration "
+                          "%s is numbered %d, expected %d", m->name, m->version,
+                          n);
             return KRJ_EXIT_FAILED;
         }
     }
@@ -79,7 +80,7 @@ krj_migrate(const krj_conf_t *conf)
     status = KRJ_EXIT_FAILED;
 
     if (krj_pg_schema_version(pg, &version, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "migrate_failed", NULL, 0, "%s", err);
         goto cleanup;
     }
 

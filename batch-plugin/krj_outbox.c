@@ -145,7 +145,7 @@ krj_outbox_put(const krj_conf_t *conf, const char *kind, json_t *head,
     unsigned long long  last;
 
     if (head == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         return -1;
     }
 
@@ -159,8 +159,8 @@ krj_outbox_put(const krj_conf_t *conf, const char *kind, json_t *head,
 
     n = krj_outbox_names(dir, &names, &last);
     if (n == -1) {
-        krj_log(KRJ_LOG_ERROR, dir, 0, "outbox: cannot list: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "outbox_failed", dir, 0, "outbox: cannot "
+                      "list: %s", strerror(errno));
         goto cleanup;
     }
 
@@ -171,7 +171,7 @@ krj_outbox_put(const krj_conf_t *conf, const char *kind, json_t *head,
 
     text = json_dumps(head, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         goto cleanup;
     }
 
@@ -185,7 +185,7 @@ krj_outbox_put(const krj_conf_t *conf, const char *kind, json_t *head,
     }
 
     if (b.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         goto cleanup;
     }
 
@@ -230,8 +230,8 @@ krj_outbox_deliver(const krj_conf_t *conf, krj_link_t *l)
 
     n = krj_outbox_names(dir, &names, &last);
     if (n == -1) {
-        krj_log(KRJ_LOG_ERROR, dir, 0, "outbox: cannot list: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "outbox_failed", dir, 0, "outbox: cannot "
+                      "list: %s", strerror(errno));
         close(fd);
         return -1;
     }
@@ -782,6 +782,26 @@ krj_outbox_list(const krj_conf_t *conf, krj_outbox_item_t **items)
 
     krj_outbox_free_names(names, n);
     *items = it;
+
+    return n;
+}
+
+
+int
+krj_outbox_count(const krj_conf_t *conf)
+{
+    int                 n;
+    char                dir[PATH_MAX], **names;
+    unsigned long long  last;
+
+    krj_outbox_dir(conf, dir);
+
+    n = krj_outbox_names(dir, &names, &last);
+    if (n == -1) {
+        return (errno == ENOENT) ? 0 : -1;
+    }
+
+    krj_outbox_free_names(names, n);
 
     return n;
 }

@@ -52,5 +52,11 @@ int krj_outbox_deliver(const krj_conf_t *conf, krj_link_t *l);
 /* the pending items, oldest first, malloc()ed; the count or -1 */
 int krj_outbox_list(const krj_conf_t *conf, krj_outbox_item_t **items);
 
+/*
+ * How many items wait, without the outbox lock (a run that delivers may
+ * be half way); 0 without an outbox, -1 when it cannot be read.
+ */
+int krj_outbox_count(const krj_conf_t *conf);
+
 
 #endif /* _KRJ_OUTBOX_H_INCLUDED_ */

@@ -159,9 +159,10 @@ krj_pfile_write(krj_pfile_t *pf, const void *data, size_t len,
             return -1;
         }
 
-        krj_log(KRJ_LOG_WARN, pf->path, 0, "created in the group of "
-                "krj-batch, not %s (%s): chgrp it for nginx's workers to "
-                "read it", group->name, strerror(errno));
+        krj_log_event(KRJ_LOG_WARN, "group_fallback", pf->path, 0, "created in "
+                      "the group of krj-batch, not %s (%s): chgrp it for "
+                      "nginx's workers to read it", group->name,
+                      strerror(errno));
     }
 
     if (krj_stage_commit(&st, err) != 0) {

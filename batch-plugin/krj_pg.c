@@ -267,6 +267,6 @@ krj_pg_notice(void *arg, const char *message)
 {
     (void) arg;
 
-    krj_log(KRJ_LOG_DEBUG, NULL, 0, "PostgreSQL: %.*s",
-            (int) strcspn(message, "\n"), message);
+    krj_log_event(KRJ_LOG_DEBUG, "pg_notice", NULL, 0, "PostgreSQL: %.*s",
+                  (int) strcspn(message, "\n"), message);
 }

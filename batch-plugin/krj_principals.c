@@ -62,7 +62,8 @@ krj_principals_add(const krj_principal_kind_t *kind, const char *path,
     *replaced = 0;
 
     if (krj_pfile_open(&pf, path, 1, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_write_failed", NULL, 0, "%s; "
+                      "nothing replaced", err);
         return KRJ_EXIT_FAILED;
     }
 
@@ -111,7 +112,7 @@ krj_principals_add(const krj_principal_kind_t *kind, const char *path,
     }
 
     if (out.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         goto cleanup;
     }
 
@@ -122,13 +123,14 @@ krj_principals_add(const krj_principal_kind_t *kind, const char *path,
         || kind->parse((char *) out.data + start, end - start - 1, &e, err)
            != KRJ_LINE_ENTRY)
     {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "new %s line is invalid: %s",
-                kind->noun, err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_write_failed", NULL, 0, "new "
+                      "%s line is invalid: %s", kind->noun, err);
         goto cleanup;
     }
 
     if (krj_pfile_write(&pf, out.data, out.len, group, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_write_failed", NULL, 0, "%s; "
+                      "nothing replaced", err);
         goto cleanup;
     }
 
@@ -155,7 +157,7 @@ krj_principals_find(const krj_principal_kind_t *kind, const krj_pfile_t *pf,
     const char *name, unsigned *found, krj_principal_entry_t *old)
 {
     int                    rc, is;
-    char                   err[KRJ_PRINCIPAL_ERRLEN];
+    char                   err[KRJ_PRINCIPAL_ERRLEN], day[11];
     size_t                 len;
     krj_pline_t            l;
     krj_principal_entry_t  e;
@@ -179,12 +181,23 @@ krj_principals_find(const krj_principal_kind_t *kind, const krj_pfile_t *pf,
 
         /* a replaced line is not kept: its fault is said below */
         if (rc == KRJ_LINE_BAD && !(is && kind->replace)) {
-            krj_log(KRJ_LOG_WARN, pf->path, l.number, "%s; line kept as it "
-                    "is", err);
+            krj_log_event(KRJ_LOG_WARN, "malformed_line", pf->path, l.number,
+                          "%s; line kept as it is", err);
         }
 
         if (!is) {
             continue;
+        }
+
+        /* a revoked key keeps its id: a new key under it would pass for it */
+        if (!kind->replace && rc == KRJ_LINE_ENTRY && kind->revoked != NULL
+            && kind->revoked(&e) != -1)
+        {
+            krj_date_format(kind->revoked(&e), day);
+            fprintf(stderr, "krj-batch: %s \"%s\" was revoked on %s (%s, "
+                    "line %u); an id is never used again: choose another\n",
+                    kind->id_noun, name, day, pf->path, l.number);
+            return KRJ_EXIT_USAGE;
         }
 
         /* a malformed line's name is taken too: fixed, it would collide */
@@ -231,12 +244,14 @@ krj_principals_list(const krj_principal_kind_t *kind, const char *path,
     krj_principal_entry_t  e;
 
     if (krj_pfile_open(&pf, path, 0, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_read_failed", NULL, 0, "%s",
+                      err);
         return KRJ_EXIT_FAILED;
     }
 
     if (!pf.exists) {
-        krj_log(KRJ_LOG_WARN, path, 0, "no such file: no %s", kind->plural);
+        krj_log_event(KRJ_LOG_WARN, "no_file", path, 0, "no such file: no %s",
+                      kind->plural);
     }
 
     for (ncols = 0; kind->columns[ncols].header != NULL; ncols++) {
@@ -268,8 +283,8 @@ krj_principals_list(const krj_principal_kind_t *kind, const char *path,
 
             if (rc == KRJ_LINE_BAD) {
                 if (pass == 0) {
-                    krj_log(KRJ_LOG_WARN, path, l.number, "%s; line skipped",
-                            err);
+                    krj_log_event(KRJ_LOG_WARN, "malformed_line", path,
+                                  l.number, "%s; line skipped", err);
                 }
 
                 continue;
@@ -310,14 +325,24 @@ int
 krj_principals_remove(const krj_principal_kind_t *kind, const char *path,
     const char *name, unsigned *removed)
 {
-    int          status;
-    char         err[KRJ_PUBLISH_ERRLEN];
-    size_t       len;
-    krj_buf_t    out;
-    krj_pfile_t  pf;
-    krj_pline_t  l;
+    return krj_principals_edit(kind, path, name, NULL, NULL, removed);
+}
 
-    *removed = 0;
+
+int
+krj_principals_edit(const krj_principal_kind_t *kind, const char *path,
+    const char *name, krj_principal_edit_pt edit, void *ctx,
+    unsigned *found)
+{
+    int                    status, rc;
+    char                   err[KRJ_PUBLISH_ERRLEN];
+    size_t                 len, start;
+    krj_buf_t              out;
+    krj_pfile_t            pf;
+    krj_pline_t            l;
+    krj_principal_entry_t  e;
+
+    *found = 0;
     len = strlen(name);
 
     if (len == 0) {
@@ -326,7 +351,8 @@ krj_principals_remove(const krj_principal_kind_t *kind, const char *path,
     }
 
     if (krj_pfile_open(&pf, path, 1, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_write_failed", NULL, 0,
+                      "%s; nothing replaced", err);
         return KRJ_EXIT_FAILED;
     }
 
@@ -337,18 +363,50 @@ krj_principals_remove(const krj_principal_kind_t *kind, const char *path,
     l.number = 0;
 
     while (krj_pfile_next_line(&pf, &l)) {
-        if (krj_principals_is(krj_line_name((char *) pf.data + l.start,
-                                            l.len),
-                              name, len))
+        if (!krj_principals_is(krj_line_name((char *) pf.data + l.start,
+                                             l.len),
+                               name, len))
         {
-            (*removed)++;
+            krj_buf_append(&out, pf.data + l.start, l.next - l.start);
             continue;
         }
 
-        krj_buf_append(&out, pf.data + l.start, l.next - l.start);
+        (*found)++;
+
+        rc = kind->parse((char *) pf.data + l.start, l.len, &e, err);
+
+        if (edit == NULL || rc != KRJ_LINE_ENTRY) {
+            continue;
+        }
+
+        start = out.len;
+
+        if (edit(ctx, &out, (char *) pf.data + l.start, l.len, &e) != 0) {
+            goto cleanup;
+        }
+
+        if (out.len == start || out.failed) {
+            continue;
+        }
+
+        /* what the module would skip must never be written */
+        err[0] = '\0';
+
+        if (kind->parse((char *) out.data + start, out.len - start, &e, err)
+            != KRJ_LINE_ENTRY)
+        {
+            krj_log_event(KRJ_LOG_ERROR, "principals_write_failed", NULL, 0,
+                          "new %s line is invalid: %s", kind->noun, err);
+            goto cleanup;
+        }
+
+        /* the line ends as it did: the last one may have no newline */
+        if (l.next > l.start + l.len) {
+            krj_buf_byte(&out, '\n');
+        }
     }
 
-    if (*removed == 0) {
+    if (*found == 0) {
         fprintf(stderr, "krj-batch: no %s \"%s\" in %s\n", kind->noun, name,
                 path);
         status = KRJ_EXIT_USAGE;
@@ -356,13 +414,22 @@ krj_principals_remove(const krj_principal_kind_t *kind, const char *path,
     }
 
     if (out.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0,
+                      "out of memory");
+        goto cleanup;
+    }
+
+    if (out.len == pf.len
+        && (pf.len == 0 || memcmp(out.data, pf.data, pf.len) == 0))
+    {
+        status = KRJ_EXIT_USAGE;
         goto cleanup;
     }
 
     /* no line to remove: a file that does not exist is not made */
     if (krj_pfile_write(&pf, out.data, out.len, NULL, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s; nothing replaced", err);
+        krj_log_event(KRJ_LOG_ERROR, "principals_write_failed", NULL, 0,
+                      "%s; nothing replaced", err);
         goto cleanup;
     }
 

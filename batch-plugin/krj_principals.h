@@ -47,6 +47,9 @@ typedef struct {
     krj_principal_column_t  columns[KRJ_PRINCIPALS_COLUMNS + 1];
     void              (*row)(void *ctx, const krj_principal_entry_t *e,
                              krj_span_t *cells);
+
+    /* the day (days since 1970) an entry was revoked, or -1; may be NULL */
+    long              (*revoked)(const krj_principal_entry_t *e);
 } krj_principal_kind_t;
 
 
@@ -79,11 +82,27 @@ int krj_principals_list(const krj_principal_kind_t *kind, const char *path,
     void *ctx);
 
 /*
- * Removes every line of name, malformed and repeated ones too, so that
- * nothing is left that a later fix of a line would revive.  Returns a
- * KRJ_EXIT_* status (an unknown name: KRJ_EXIT_USAGE, said on stderr),
- * with the number of lines removed in *removed.
+ * Appends what replaces the sound line of an entry (line, len: as in the
+ * file, without '\n'; '\n' is added after it), or nothing to drop it.
+ * Called with the file locked; -1 (logged) when it cannot.
  */
+typedef int (*krj_principal_edit_pt)(void *ctx, krj_buf_t *out,
+    const char *line, size_t len, const krj_principal_entry_t *e);
+
+/*
+ * Rewrites every line of name: a sound one through edit, a malformed one
+ * is dropped, so that nothing is left that a later fix of that line
+ * would revive.  edit NULL drops every line of name.  Every other line
+ * is kept byte for byte.  Returns a KRJ_EXIT_* status: an unknown name
+ * is KRJ_EXIT_USAGE, said on stderr; an edit that changes nothing writes
+ * nothing and is KRJ_EXIT_USAGE too, said by the caller.  *found is the
+ * number of lines of name.
+ */
+int krj_principals_edit(const krj_principal_kind_t *kind, const char *path,
+    const char *name, krj_principal_edit_pt edit, void *ctx,
+    unsigned *found);
+
+/* every line of name dropped: krj_principals_edit() without an edit */
 int krj_principals_remove(const krj_principal_kind_t *kind, const char *path,
     const char *name, unsigned *removed);
 

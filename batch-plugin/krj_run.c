@@ -39,23 +39,31 @@ static int krj_run_load(const krj_conf_t *conf, const krj_scan_dir_t *dir,
     krj_gen_cat_t *c);
 static int krj_run_keep(const krj_conf_t *conf, const krj_scan_entry_t *e,
     krj_gen_cat_t *c, json_t *meta);
-static void krj_run_warn(void *ctx, uint32_t line, const char *msg);
+static void krj_run_warn(void *ctx, const char *event, uint32_t line,
+    const char *msg);
 static void krj_run_adopt(krj_link_t *l, krj_gen_t *g);
 static int krj_run_enqueue(const krj_conf_t *conf, krj_link_t *l,
     krj_gen_t *g);
-static int krj_run_check_dir(const char *what, const char *dir);
+static int krj_run_check_dir(const char *what, const char *event,
+    const char *dir);
 static int krj_run_make_dir(const char *dir);
 
 
 int
 krj_run(const krj_conf_t *conf)
 {
-    int         status;
-    krj_link_t  l;
+    int            status;
+    krj_link_t     l;
+    krj_metrics_t  m;
 
     krj_link_init(&l, conf, 0);
+    krj_metrics_init(&m, conf, "run");
 
-    status = krj_run_ingest(conf, &l);
+    status = krj_run_ingest(conf, &l, &m);
+
+    /* the servers as this run saw them, before the link is closed */
+    krj_metrics_observe(&m, conf, &l);
+    krj_metrics_write(&m, conf);
 
     krj_link_close(&l);
 
@@ -64,19 +72,27 @@ krj_run(const krj_conf_t *conf)
 
 
 int
-krj_run_ingest(const krj_conf_t *conf, krj_link_t *l)
+krj_run_ingest(const krj_conf_t *conf, krj_link_t *l, krj_metrics_t *m)
 {
-    int         status, pending, locked;
+    int         status, pending, locked, published;
     char        token[KRJ_NOTIFY_TOKEN_MAX];
-    unsigned    rejected;
+    unsigned    rejected, warned, k;
     krj_gen_t   g;
+
+    krj_metrics_run_begin(m);
+    krj_log_warnings(1);
 
     /* like run_krj_batch.py, a missing output directory is created */
 
-    if (krj_run_check_dir("input", conf->input) != 0
+    if (krj_run_check_dir("input", "input_unreadable", conf->input) != 0
         || krj_run_make_dir(conf->output) != 0
-        || krj_run_check_dir("output", conf->output) != 0)
+        || krj_run_check_dir("output", "output_failed", conf->output) != 0)
     {
+        m->accepted = 0;
+        m->rejected = 0;
+        m->rows = 0;
+        m->warnings = krj_log_warnings(0);
+        krj_metrics_run_end(m, KRJ_EXIT_USAGE);
         return KRJ_EXIT_USAGE;
     }
 
@@ -87,9 +103,11 @@ krj_run_ingest(const krj_conf_t *conf, krj_link_t *l)
         return KRJ_EXIT_OK;
     }
 
-    krj_log_warnings(1);
+    /* the run's own warnings are recorded with it: the lock's are not */
+    warned = krj_log_warnings(1);
     memset(&g, 0, sizeof(krj_gen_t));
     g.started_at = (int64_t) time(NULL);
+    published = 0;
 
     status = krj_run_scan(conf, &g, &rejected);
     if (status != KRJ_EXIT_OK) {
@@ -105,6 +123,7 @@ krj_run_ingest(const krj_conf_t *conf, krj_link_t *l)
         goto cleanup;
     }
 
+    published = 1;
     g.finished_at = (int64_t) time(NULL);
     g.outcome = rejected ? "partial" : "published";
     g.warnings = krj_log_warnings(0);
@@ -132,6 +151,18 @@ cleanup:
         krj_notify_unlock(l, token);
     }
 
+    m->accepted = 0;
+    m->rows = 0;
+
+    for (k = 0; k < g.ncats; k++) {
+        m->accepted += g.cats[k].from_input;
+        m->rows += published ? g.cats[k].csv.nrows : 0;
+    }
+
+    m->rejected = rejected;
+    m->warnings = warned + krj_log_warnings(0);
+    krj_metrics_run_end(m, status);
+
     krj_gen_free(&g);
 
     return status;
@@ -156,15 +187,15 @@ krj_run_scan(const krj_conf_t *conf, krj_gen_t *g, unsigned *rejected)
     sc.follow_symlinks = conf->follow_symlinks;
 
     if (krj_scan_dir_open(&dir, conf->input) != 0) {
-        krj_log(KRJ_LOG_ERROR, conf->input, 0, "cannot open: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "input_unreadable", conf->input, 0,
+                      "cannot open: %s", strerror(errno));
         return KRJ_EXIT_USAGE;
     }
 
     n = krj_scan_dir(&dir, &sc, &entries);
     if (n == -1) {
-        krj_log(KRJ_LOG_ERROR, conf->input, 0, "cannot list: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "input_unreadable", conf->input, 0,
+                      "cannot list: %s", strerror(errno));
         krj_scan_dir_close(&dir);
         return KRJ_EXIT_USAGE;
     }
@@ -173,7 +204,7 @@ krj_run_scan(const krj_conf_t *conf, krj_gen_t *g, unsigned *rejected)
     meta = NULL;
 
     if (krj_gen_alloc(g, (uint32_t) n) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         goto cleanup;
     }
 
@@ -184,8 +215,8 @@ krj_run_scan(const krj_conf_t *conf, krj_gen_t *g, unsigned *rejected)
     g->host[sizeof(g->host) - 1] = '\0';
 
     if (n == 0) {
-        krj_log(KRJ_LOG_ERROR, conf->input, 0, "no KRJ signals files "
-                "found, nothing to publish");
+        krj_log_event(KRJ_LOG_ERROR, "no_input", conf->input, 0, "no KRJ "
+                      "signals files found, nothing to publish");
         goto cleanup;
     }
 
@@ -209,7 +240,8 @@ krj_run_scan(const krj_conf_t *conf, krj_gen_t *g, unsigned *rejected)
     g->ncats = k;
 
     if (k == 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "no valid input, nothing published");
+        krj_log_event(KRJ_LOG_ERROR, "no_input", NULL, 0, "no valid input, "
+                      "nothing published");
         goto cleanup;
     }
 
@@ -265,12 +297,13 @@ krj_run_load(const krj_conf_t *conf, const krj_scan_dir_t *dir,
     c->from_input = 1;
 
     if (krj_gen_parse(c, conf->max_size, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "rejected", e->file, 0, "rejected: %s",
+                      err);
         return -1;
     }
 
-    krj_log(KRJ_LOG_DEBUG, e->file, 0, "valid: %u rows, %u columns",
-            c->csv.nrows, c->csv.ncolumns);
+    krj_log_event(KRJ_LOG_DEBUG, "valid", e->file, 0, "valid: %u rows, %u "
+                  "columns", c->csv.nrows, c->csv.ncolumns);
 
     return 0;
 }
@@ -306,8 +339,8 @@ krj_run_keep(const krj_conf_t *conf, const krj_scan_entry_t *e,
     source = json_string_value(json_object_get(d, "source_file"));
 
     if (date == NULL || strlen(date) != KRJ_SCAN_DATE_LEN) {
-        krj_log(KRJ_LOG_WARN, NULL, 0, "category %s: nothing published "
-                "before, it is left out", slug);
+        krj_log_event(KRJ_LOG_WARN, "left_out", NULL, 0, "category %s: nothing "
+                      "published before, it is left out", slug);
         return -1;
     }
 
@@ -318,8 +351,8 @@ krj_run_keep(const krj_conf_t *conf, const krj_scan_entry_t *e,
                          NULL, NULL)
            != 0)
     {
-        krj_log(KRJ_LOG_WARN, path, 0, "category %s: the published CSV "
-                "cannot be kept, it is left out", slug);
+        krj_log_event(KRJ_LOG_WARN, "left_out", path, 0, "category %s: the "
+                      "published CSV cannot be kept, it is left out", slug);
         krj_csv_free(&c->csv);
         free(c->data);
         c->data = NULL;
@@ -343,21 +376,22 @@ krj_run_keep(const krj_conf_t *conf, const krj_scan_entry_t *e,
     c->from_input = 0;
 
     if (krj_gen_parse(c, conf->max_size, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_WARN, "left_out", path, 0, "category %s: %s; "
+                      "it is left out", slug, err);
         return -1;
     }
 
-    krj_log(KRJ_LOG_WARN, NULL, 0, "category %s: keeping the published data "
-            "of %s", slug, c->signal_date);
+    krj_log_event(KRJ_LOG_WARN, "kept", NULL, 0, "category %s: keeping the "
+                  "published data of %s", slug, c->signal_date);
 
     return 0;
 }
 
 
 static void
-krj_run_warn(void *ctx, uint32_t line, const char *msg)
+krj_run_warn(void *ctx, const char *event, uint32_t line, const char *msg)
 {
-    krj_log(KRJ_LOG_WARN, ctx, line, "%s", msg);
+    krj_log_event(KRJ_LOG_WARN, event, ctx, line, "%s", msg);
 }
 
 
@@ -385,9 +419,9 @@ krj_run_adopt(krj_link_t *l, krj_gen_t *g)
 
     if (ref.id != 0 && strcmp(ref.input_digest, g->input_hex) == 0) {
         g->generated_at = ref.generated_at;
-        krj_log(KRJ_LOG_DEBUG, NULL, 0, "this input is generation %s, "
-                "recorded by %s: publishing it", ref.generation,
-                "another run");
+        krj_log_event(KRJ_LOG_DEBUG, "adopted", NULL, 0, "this input is "
+                      "generation %s, recorded by %s: publishing it",
+                      ref.generation, "another run");
     }
 }
 
@@ -454,19 +488,19 @@ krj_run_enqueue(const krj_conf_t *conf, krj_link_t *l, krj_gen_t *g)
 
 
 static int
-krj_run_check_dir(const char *what, const char *dir)
+krj_run_check_dir(const char *what, const char *event, const char *dir)
 {
     struct stat  st;
 
     if (stat(dir, &st) != 0) {
-        krj_log(KRJ_LOG_ERROR, dir, 0, "%s directory: %s", what,
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, event, dir, 0, "%s directory: %s", what,
+                      strerror(errno));
         return -1;
     }
 
     if (!S_ISDIR(st.st_mode)) {
-        krj_log(KRJ_LOG_ERROR, dir, 0, "%s directory: not a directory",
-                what);
+        krj_log_event(KRJ_LOG_ERROR, event, dir, 0, "%s directory: not a "
+                      "directory", what);
         return -1;
     }
 
@@ -480,7 +514,8 @@ krj_run_make_dir(const char *dir)
     char  err[KRJ_PUBLISH_ERRLEN];
 
     if (krj_make_dir(dir, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "output directory: %s", err);
+        krj_log_event(KRJ_LOG_ERROR, "output_failed", NULL, 0, "output "
+                      "directory: %s", err);
         return -1;
     }
 

@@ -10,6 +10,7 @@
 
 #include "krj_conf.h"
 #include "krj_link.h"
+#include "krj_metrics.h"
 
 
 /* exit statuses of krj-batch, documented in --help */
@@ -21,11 +22,18 @@
                                        could not be recorded or announced */
 
 
-/* one ingest: scan, validate, publish; returns a KRJ_EXIT_* status */
+/*
+ * One ingest: scan, validate, publish; returns a KRJ_EXIT_* status.  The
+ * metrics of the run go to --metrics-file.
+ */
 int krj_run(const krj_conf_t *conf);
 
-/* the same with the connections of a daemon */
-int krj_run_ingest(const krj_conf_t *conf, krj_link_t *l);
+/*
+ * The same with the connections of a daemon; the run is counted in m,
+ * unless it did not take place (a daemon asked to stop while it waited
+ * for the ingest lock).
+ */
+int krj_run_ingest(const krj_conf_t *conf, krj_link_t *l, krj_metrics_t *m);
 
 /*
  * Validates the published snapshot and prints its summary on stdout;

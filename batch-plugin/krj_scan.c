@@ -293,7 +293,8 @@ krj_scan_check(const krj_scan_dir_t *d, const krj_scan_conf_t *sc,
     struct stat  st;
 
     if (fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-        krj_log(KRJ_LOG_WARN, name, 0, "skipped: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_WARN, "skipped", name, 0, "skipped: %s",
+                      strerror(errno));
         return -1;
     }
 
@@ -302,49 +303,52 @@ krj_scan_check(const krj_scan_dir_t *d, const krj_scan_conf_t *sc,
     }
 
     if (!S_ISLNK(st.st_mode)) {
-        krj_log(KRJ_LOG_WARN, name, 0, "skipped: %s, not a regular file",
-                krj_scan_type(st.st_mode));
+        krj_log_event(KRJ_LOG_WARN, "skipped", name, 0, "skipped: %s, not a "
+                      "regular file", krj_scan_type(st.st_mode));
         return -1;
     }
 
     /* a link could publish any CSV on the machine */
     if (!sc->follow_symlinks) {
-        krj_log(KRJ_LOG_WARN, name, 0, "skipped: a symbolic link "
-                "(--follow-symlinks follows links to regular files inside "
-                "the input directory)");
+        krj_log_event(KRJ_LOG_WARN, "skipped", name, 0, "skipped: a symbolic "
+                      "link (--follow-symlinks follows links to regular files "
+                      "inside the input directory)");
         return -1;
     }
 
     if (fstatat(d->fd, name, &st, 0) == -1) {
-        krj_log(KRJ_LOG_WARN, name, 0, "skipped: a symbolic link: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_WARN, "skipped", name, 0, "skipped: a symbolic "
+                      "link: %s", strerror(errno));
         return -1;
     }
 
     if (!S_ISREG(st.st_mode)) {
-        krj_log(KRJ_LOG_WARN, name, 0, "skipped: a symbolic link to %s, not "
-                "a regular file", krj_scan_type(st.st_mode));
+        krj_log_event(KRJ_LOG_WARN, "skipped", name, 0, "skipped: a symbolic "
+                      "link to %s, not a regular file",
+                      krj_scan_type(st.st_mode));
         return -1;
     }
 
     if ((size_t) snprintf(path, sizeof(path), "%s/%s", d->real, name)
         >= sizeof(path))
     {
-        krj_log(KRJ_LOG_WARN, name, 0, "skipped: path too long");
+        krj_log_event(KRJ_LOG_WARN, "skipped", name, 0, "skipped: path too "
+                      "long");
         return -1;
     }
 
     rc = krj_scan_inside(d, path, target);
 
     if (rc == -1) {
-        krj_log(KRJ_LOG_WARN, name, 0, "skipped: a symbolic link: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_WARN, "skipped", name, 0, "skipped: a symbolic "
+                      "link: %s", strerror(errno));
         return -1;
     }
 
     if (rc == 0) {
-        krj_log(KRJ_LOG_WARN, name, 0, "skipped: a symbolic link that leads "
-                "outside the input directory, to %s", target);
+        krj_log_event(KRJ_LOG_WARN, "skipped", name, 0, "skipped: a symbolic "
+                      "link that leads outside the input directory, to %s",
+                      target);
         return -1;
     }
 
@@ -464,7 +468,8 @@ krj_scan_names(const char *const *names, size_t n,
 
     for (i = 0; i < n; i++) {
         if (strlen(names[i]) >= KRJ_SCAN_NAME_MAX) {
-            krj_log(KRJ_LOG_DEBUG, names[i], 0, "ignored: name too long");
+            krj_log_event(KRJ_LOG_DEBUG, "ignored", names[i], 0, "ignored: "
+                          "name too long");
             continue;
         }
 
@@ -472,21 +477,22 @@ krj_scan_names(const char *const *names, size_t n,
                                  sizeof(cand.category), cand.date);
 
         if (rc == KRJ_SCAN_NO_MATCH) {
-            krj_log(KRJ_LOG_DEBUG, names[i], 0, "ignored: not a KRJ signals "
-                    "file name");
+            krj_log_event(KRJ_LOG_DEBUG, "ignored", names[i], 0, "ignored: not "
+                          "a KRJ signals file name");
             continue;
         }
 
         if (rc == KRJ_SCAN_BAD_DATE) {
-            krj_log(KRJ_LOG_WARN, names[i], 0, "ignored: the date in the "
-                    "name is not a calendar date");
+            krj_log_event(KRJ_LOG_WARN, "bad_date", names[i], 0, "ignored: the "
+                          "date in the name is not a calendar date");
             continue;
         }
 
         /* 9999-12-31 would stay the newest, and its category never change */
         if (strcmp(cand.date, limit) > 0) {
-            krj_log(KRJ_LOG_WARN, names[i], 0, "refused: dated more than %u "
-                    "days after today (%s, UTC)", sc->max_future, today);
+            krj_log_event(KRJ_LOG_WARN, "future_date", names[i], 0, "refused: "
+                          "dated more than %u days after today (%s, UTC)",
+                          sc->max_future, today);
             continue;
         }
 
@@ -510,19 +516,20 @@ krj_scan_names(const char *const *names, size_t n,
 
         if (c == 0) {
             /* two spellings of one slug on one date: keep a stable pick */
-            krj_log(KRJ_LOG_WARN, cand.file, 0, "same category and date as "
-                    "%s; using the one that sorts first", e[j].file);
+            krj_log_event(KRJ_LOG_WARN, "duplicate_file", cand.file, 0, "same "
+                          "category and date as %s; using the one that sorts "
+                          "first", e[j].file);
             c = strcmp(e[j].file, cand.file);
         }
 
         if (c > 0) {
-            krj_log(KRJ_LOG_DEBUG, e[j].file, 0, "superseded by %s",
-                    cand.file);
+            krj_log_event(KRJ_LOG_DEBUG, "superseded", e[j].file, 0,
+                          "superseded by %s", cand.file);
             e[j] = cand;
 
         } else {
-            krj_log(KRJ_LOG_DEBUG, cand.file, 0, "superseded by %s",
-                    e[j].file);
+            krj_log_event(KRJ_LOG_DEBUG, "superseded", cand.file, 0,
+                          "superseded by %s", e[j].file);
         }
     }
 

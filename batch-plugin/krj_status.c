@@ -71,7 +71,7 @@ krj_status_snapshot(const krj_conf_t *conf, char *generation)
     snprintf(path, sizeof(path), "%s/%s", conf->output, KRJ_SNAPSHOT_NAME);
 
     if (krj_file_read(path, KRJ_SNAP_MAX_SIZE, &data, &len, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, path, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "snapshot_invalid", path, 0, "%s", err);
         printf("snapshot: %s: %s\n", path, err);
         return KRJ_EXIT_FAILED;
     }
@@ -79,7 +79,8 @@ krj_status_snapshot(const krj_conf_t *conf, char *generation)
     status = KRJ_EXIT_FAILED;
 
     if (krj_snap_open(&snap, data, len, err) != 0) {
-        krj_log(KRJ_LOG_ERROR, path, 0, "invalid snapshot: %s", err);
+        krj_log_event(KRJ_LOG_ERROR, "snapshot_invalid", path, 0, "invalid "
+                      "snapshot: %s", err);
         printf("snapshot: %s: invalid: %s\n", path, err);
         goto cleanup;
     }

@@ -64,7 +64,8 @@ static const krj_principal_kind_t  krj_users_kind = {
         { "SCOPES", 6 },
         { NULL, 0 }
     },
-    krj_users_row
+    krj_users_row,
+    NULL
 };
 
 static volatile sig_atomic_t  krj_users_interrupted;
@@ -89,8 +90,9 @@ krj_users_add(const krj_conf_t *conf, const char *user)
     }
 
     if (pwlen > KRJ_BCRYPT_MAX_BYTES) {
-        krj_log(KRJ_LOG_WARN, NULL, 0, "the password has %zu bytes; bcrypt "
-                "uses only the first %d", pwlen, KRJ_BCRYPT_MAX_BYTES);
+        krj_log_event(KRJ_LOG_WARN, "password_long", NULL, 0, "the password "
+                      "has %zu bytes; bcrypt uses only the first %d", pwlen,
+                      KRJ_BCRYPT_MAX_BYTES);
     }
 
     memset(&u, 0, sizeof(krj_users_new_t));
@@ -104,8 +106,8 @@ krj_users_add(const krj_conf_t *conf, const char *user)
     explicit_bzero(pw, sizeof(pw));
 
     if (rc != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "cannot hash the password with "
-                "bcrypt: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "hash_failed", NULL, 0, "cannot hash the "
+                      "password with bcrypt: %s", strerror(errno));
         return KRJ_EXIT_FAILED;
     }
 
@@ -160,7 +162,7 @@ krj_users_line(void *ctx, krj_buf_t *out, const krj_principal_entry_t *old)
     }
 
     if (u->scopes.failed) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "out of memory");
+        krj_log_event(KRJ_LOG_ERROR, "out_of_memory", NULL, 0, "out of memory");
         return -1;
     }
 

@@ -290,7 +290,7 @@ def krj_env(db=None, redis=None, **extra):
     configured), with no PG* variable or default config file leaking in."""
     env = {k: None for k in ("KRJ_PG_DSN", "KRJ_REDIS_URL", "PGHOST",
                              "PGHOSTADDR", "PGDATABASE", "PGSERVICE",
-                             "PGPORT", "PGUSER")}
+                             "PGPORT", "PGUSER", "KRJ_METRICS_FILE")}
     if db is not None:
         env["KRJ_PG_DSN"] = db.dsn if isinstance(db, Db) else db
     if redis is not None:

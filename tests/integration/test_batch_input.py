@@ -8,6 +8,7 @@ Every run has a timeout, so a hang fails instead of blocking the suite."""
 
 import datetime
 import os
+import re
 import socket
 import subprocess
 
@@ -35,7 +36,8 @@ def run(k, *args):
 
 def warnings_about(r, name):
     return [l for l in r.stderr.splitlines()
-            if " krj-batch warning: %s: " % name in l]
+            if re.search(r" krj-batch warning: event=(skipped|future_date) "
+                         r"%s: " % re.escape(name), l)]
 
 
 def published(k, slug):

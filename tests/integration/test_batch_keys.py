@@ -6,11 +6,13 @@ and change nothing, bcrypt hashes verify with the system's crypt, and every
 command has --help."""
 
 import hashlib
+import json
 import os
 import pty
 import re
 import stat
 import subprocess
+import time
 import warnings
 
 import pytest
@@ -125,6 +127,7 @@ def test_keys_file_from_environment(tmp_path):
     (["x" * 65, "--scopes", "*"], "1 to 64"),
     (["dup", "--scopes", "*"], "already exists"),
     (["malformed", "--scopes", "*"], "already exists"),
+    (["revoked", "--scopes", "*"], "was revoked on 2026-01-01"),
     (["n", "--scopes", "SP500"], "scope"),
     (["n", "--scopes", "sp500,,sp100"], "empty scope"),
     (["n", "--scopes", ""], "no scopes"),
@@ -140,7 +143,8 @@ def test_keys_file_from_environment(tmp_path):
 ])
 def test_keys_add_rejections(tmp_path, args, reason):
     path = tmp_path / "api-keys"
-    path.write_text("# keys\ndup:sha256:%s:*\nmalformed:nothing\n" % HEX)
+    path.write_text("# keys\ndup:sha256:%s:*\nmalformed:nothing\n"
+                    "revoked:sha256:%s:*:revoked=2026-01-01\n" % (HEX, HEX))
     before = snapshot(path)
     r = batch("keys", "add", *args, "--key-file", path)
     assert r.returncode == 1, "exit 1: %s" % err(r)
@@ -193,7 +197,12 @@ def test_keys_list_missing_file(tmp_path):
 # keys revoke
 
 
-def test_keys_revoke_keeps_everything_else_byte_for_byte(tmp_path):
+def today():
+    import datetime
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def test_keys_revoke_keeps_the_line_and_everything_else(tmp_path):
     path = tmp_path / "api-keys"
     head = ("# krj API keys\r\n"
             "\n"
@@ -201,6 +210,7 @@ def test_keys_revoke_keeps_everything_else_byte_for_byte(tmp_path):
             "  # indented text, malformed: kept\n" % HEX)
     path.write_text(head)
     add_key(path, "gone", "--scopes", "*")
+    (gone,) = [ln for ln in key_lines(path) if ln.startswith("gone:")]
     with open(path, "a") as f:
         f.write("# trailing comment\nkeep2:sha256:%s:*" % HEX)
     os.chown(path, 4321, 8765) if os.geteuid() == 0 else None
@@ -208,9 +218,11 @@ def test_keys_revoke_keeps_everything_else_byte_for_byte(tmp_path):
 
     r = batch("keys", "revoke", "gone", "--key-file", path)
     assert r.returncode == 0, err(r)
-    assert path.read_bytes() == (head + "# trailing comment\nkeep2:sha256:"
-                                 "%s:*" % HEX).encode(), \
-        "only the revoked line is gone"
+    assert 'revoked key "gone"' in out(r) and today() in out(r), out(r)
+    assert path.read_bytes() == (
+        head + gone + ",revoked=%s\n" % today() + "# trailing comment\n"
+        "keep2:sha256:%s:*" % HEX).encode(), \
+        "the line stays with revoked=today, every other byte is kept"
     after = path.stat()
     assert after.st_ino != before.st_ino, "replaced by rename, not in place"
     assert stat.S_IMODE(after.st_mode) == 0o640
@@ -218,6 +230,25 @@ def test_keys_revoke_keeps_everything_else_byte_for_byte(tmp_path):
         assert (after.st_uid, after.st_gid) == (4321, 8765), \
             "owner and group kept"
     assert no_temp_files(tmp_path)
+
+
+@pytest.mark.parametrize("line,revoked", [
+    ("k:sha256:%s:*" % HEX, "k:sha256:%s:*:revoked=%%s" % HEX),
+    ("k:sha256:%s:*:" % HEX, "k:sha256:%s:*:revoked=%%s" % HEX),
+    ("k:sha256:%s:*\r" % HEX, "k:sha256:%s:*:revoked=%%s\r" % HEX),
+    ("k:sha256:%s:sp500:rate=1r/s,expires=2099-01-01" % HEX,
+     "k:sha256:%s:sp500:rate=1r/s,expires=2099-01-01,revoked=%%s" % HEX),
+    # a revocation to come, written by hand, is brought forward to today
+    ("k:sha256:%s:*:revoked=2099-01-01,rate=1r/s" % HEX,
+     "k:sha256:%s:*:rate=1r/s,revoked=%%s" % HEX),
+])
+def test_keys_revoke_adds_revoked_to_the_options(tmp_path, line, revoked):
+    path = tmp_path / "api-keys"
+    path.write_bytes(("a:sha256:%s:*\n%s\n" % (HEX, line)).encode())
+    r = batch("keys", "revoke", "k", "--key-file", path)
+    assert r.returncode == 0, err(r)
+    assert path.read_bytes() == ("a:sha256:%s:*\n%s\n" % (
+        HEX, revoked % today())).encode()
 
 
 def test_keys_revoke_unknown_id(tmp_path):
@@ -229,13 +260,113 @@ def test_keys_revoke_unknown_id(tmp_path):
     assert snapshot(path) == before, "the file is untouched"
 
 
-def test_keys_revoke_removes_duplicates_and_broken_lines(tmp_path):
+def test_keys_revoke_twice(tmp_path):
     path = tmp_path / "api-keys"
-    path.write_text("x:sha256:%s:*\ny:sha256:%s:*\nx:broken\n" % (HEX, HEX))
+    path.write_text("a:sha256:%s:*\nold:sha256:%s:*:revoked=2026-01-01\n"
+                    % (HEX, HEX))
+    r = batch("keys", "revoke", "a", "--key-file", path)
+    assert r.returncode == 0, err(r)
+    before = snapshot(path)
+    r = batch("keys", "revoke", "a", "--key-file", path)
+    assert r.returncode == 1, "a second revoke is an error"
+    assert 'key "a" was already revoked on %s' % today() in err(r), err(r)
+    assert snapshot(path) == before, "the file is untouched"
+    r = batch("keys", "revoke", "old", "--key-file", path)
+    assert r.returncode == 1
+    assert "already revoked on 2026-01-01" in err(r), err(r)
+    assert snapshot(path) == before
+
+
+def test_keys_revoke_marks_duplicates_and_removes_broken_lines(tmp_path):
+    path = tmp_path / "api-keys"
+    path.write_text("x:sha256:%s:*\ny:sha256:%s:*\nx:broken\n"
+                    "x:sha256:%s:sp500\n" % (HEX, HEX, HEX))
     r = batch("keys", "revoke", "x", "--key-file", path)
     assert r.returncode == 0, err(r)
-    assert path.read_text() == "y:sha256:%s:*\n" % HEX, \
-        "nothing is left that a fix could revive"
+    assert path.read_text() == (
+        "x:sha256:%s:*:revoked=%s\ny:sha256:%s:*\n"
+        "x:sha256:%s:sp500:revoked=%s\n" % (HEX, today(), HEX, HEX,
+                                            today())), \
+        "every line of the key revoked; nothing left that a fix could revive"
+
+
+def test_keys_add_refuses_a_revoked_id(tmp_path):
+    path = tmp_path / "api-keys"
+    add_key(path, "ci", "--scopes", "*")
+    assert batch("keys", "revoke", "ci", "--key-file", path).returncode == 0
+    before = snapshot(path)
+    r = batch("keys", "add", "ci", "--scopes", "*", "--key-file", path)
+    assert r.returncode == 1, "an id is never reused"
+    assert 'key id "ci" was revoked on %s' % today() in err(r), err(r)
+    assert "never used again" in err(r)
+    assert not KEY.search(out(r)), "no key printed"
+    assert snapshot(path) == before
+
+
+def test_keys_list_shows_revoked(tmp_path):
+    path = tmp_path / "api-keys"
+    add_key(path, "a", "--scopes", "*")
+    add_key(path, "b", "--scopes", "sp500")
+    with open(path, "a") as f:
+        f.write("later:sha256:%s:*:revoked=2099-01-01\n" % HEX)
+        f.write("old:sha256:%s:*:expires=2020-01-01,revoked=2026-01-01\n"
+                % HEX)
+    assert batch("keys", "revoke", "b", "--key-file", path).returncode == 0
+    r = batch("keys", "list", "--key-file", path)
+    assert r.returncode == 0, err(r)
+    rows = {ln.split()[0]: ln.split() for ln in out(r).splitlines()[1:]}
+    assert rows["a"][1] == "active"
+    assert rows["b"][1:3] == ["revoked", today()], rows["b"]
+    assert rows["later"][1] == "active", "refused from 2099 on only"
+    assert rows["old"][1:3] == ["revoked", "2026-01-01"], \
+        "revoked wins over expired"
+
+
+def test_module_refuses_and_counts_a_revoked_key(make_krj, tmp_path):
+    """keys revoke on a running node: nginx answers 401 within its reload
+    interval and counts the key as revoked, not as unknown."""
+    from prometheus_client.parser import text_string_to_metric_families
+    keys = tmp_path / "api-keys"
+    mon = add_key(keys, "prometheus", "--scopes", "metrics")
+    key = add_key(keys, "ci", "--scopes", "*")
+    k = make_krj(files=["KRJ_signals_latest_week_SP500_2026-01-09.csv"],
+                 http_extra="    krj_key_file %s;\n" % keys,
+                 locations="""
+        location /api/v1/ { krj_auth key; krj_api; }
+        location = /metrics { krj_auth key; krj_status metrics; }
+""", start=False)
+    k.allow_log = [r'key "ci" was revoked on']
+    k.start()
+
+    def revoked():
+        r = k.get("/metrics", headers={"Authorization": "Bearer " + mon})
+        assert r.status == 200, r
+        for fam in text_string_to_metric_families(r.body.decode()):
+            for s in fam.samples:
+                if s.name == "krj_auth_outcomes_total" and s.labels == {
+                        "method": "key", "result": "revoked"}:
+                    return s.value
+        return 0
+
+    h = {"Authorization": "Bearer " + key}
+    assert k.get("/api/v1/summary", headers=h).status == 200
+    before = revoked()
+    r = batch("keys", "revoke", "ci", "--key-file", keys)
+    assert r.returncode == 0, err(r)
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        r = k.get("/api/v1/summary", headers=h)
+        if r.status == 401:
+            break
+        assert r.status == 200, r
+        time.sleep(0.1)
+    assert r.status == 401 and "www-authenticate" in r.headers, r
+    assert json.loads(r.body)["error"]["status"] == 401
+    for _ in range(3):
+        assert k.get("/api/v1/summary", headers=h).status == 401
+    assert revoked() - before == 4, "each refusal counted as revoked"
+    assert 'key "ci" was revoked on %s' % today() in \
+        k.nginx.error_log(), "logged as revoked, not as unknown"
 
 
 # users

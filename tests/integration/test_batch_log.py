@@ -41,7 +41,7 @@ def test_newline_in_ticker_cannot_forge_a_line(make_krj):
         "no forged error line: %r" % lines
     (warn,) = [l for l in lines if "duplicate ticker" in l]
     # lines count physically: the first AAA record spans lines 2 and 3
-    assert " krj-batch warning: %s:5: " % NAME in warn
+    assert " krj-batch warning: event=duplicate_ticker %s:5: " % NAME in warn
     assert '"AAA\\x0A%s"' % FORGED in warn, \
         "the newline is written as \\x0A: %r" % warn
     assert (k.out / "latest_forge.csv").exists(), "still published"
@@ -67,7 +67,8 @@ def test_json_log_stays_valid(make_krj):
     assert dup["message"] == ('duplicate ticker "AAA\n%s" (lines 2 and 5)'
                               % FORGED), \
         "JSON keeps the newline, escaped by JSON itself: %r" % dup
-    assert dup["context"] == {"file": NAME, "line": 5}
+    assert dup["context"] == {"event": "duplicate_ticker", "file": NAME,
+                              "line": 5}
 
 
 def test_cut_character_stays_valid_utf8(make_krj):
@@ -119,7 +120,9 @@ def test_long_file_name_cut(tmp_path):
     assert r.returncode == 1
     (line,) = text_lines(r)
     assert LINE.match(line), line
-    name = line.split(": ", 1)[1].rsplit(": input directory: ", 1)[0]
+    assert " krj-batch error: event=input_unreadable " in line, line
+    name = line.split(" event=input_unreadable ", 1)[1] \
+        .rsplit(": input directory: ", 1)[0]
     assert name.endswith("..."), name[-40:]
     assert 1000 < len(name.encode()) <= 1023, len(name.encode())
     # stderr decoded as UTF-8 (strictly): the cut fell between characters

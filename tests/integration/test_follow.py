@@ -6,6 +6,7 @@ and within one poll without it, also after Redis restarted with an empty
 stream; a key revoked on A is refused by B and C; no request fails on any
 node meanwhile."""
 
+import datetime
 import json
 import threading
 import time
@@ -249,6 +250,8 @@ def test_revoked_key_refused_everywhere(cluster):
                              env=c.env())
         assert r.returncode == 0, r.stderr
         t0 = time.time()
+        today = datetime.datetime.now(datetime.timezone.utc).date() \
+            .isoformat()
         # the announcement, then one krj_reload_interval (1 s)
         while time.time() - t0 < 3 and any(
                 c.nodes[n].get("/api/v1/summary", headers=h).status != 401
@@ -258,8 +261,12 @@ def test_revoked_key_refused_everywhere(cluster):
     for n in "ABC":
         assert c.nodes[n].get("/api/v1/summary", headers=h).status == 401, \
             "%s refuses the revoked key" % n
-        text = c.nodes[n].keys.read_text()
-        assert "gone:" not in text and "keep:" in text, text
+        lines = {ln.split(":")[0]: ln for ln in
+                 c.nodes[n].keys.read_text().splitlines()
+                 if ln and not ln.startswith("#")}
+        assert lines["gone"].endswith(",revoked=%s" % today), \
+            "%s has the revoked line: %s" % (n, lines)
+        assert "revoked=" not in lines["keep"], lines
     assert not load.failures, "the other key kept working: %s" % \
         load.failures[:5]
     print("\nrevocation: refused on A, B and C after %.3f s" % took)

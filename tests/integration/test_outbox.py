@@ -177,7 +177,11 @@ def test_keys_pending_when_postgresql_is_down(tmp_path, own_pg):
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("event=principal_recorded") == 2, \
         "the pending add, then the revoke, in order"
-    assert own_pg.count("krj_principals") == 0
+    (row,) = own_pg.query("SELECT name, line FROM krj_principals")
+    assert row["name"] == "ci" and row["line"] == \
+        (tmp_path / "keys").read_text().rstrip("\n"), \
+        "PostgreSQL holds the revoked line, as the file does"
+    assert ",revoked=" in row["line"]
     assert own_pg.scalar("SELECT value FROM krj_state WHERE name = "
                          "'principals'") == 2
 

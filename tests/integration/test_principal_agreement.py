@@ -14,7 +14,8 @@ import krjenv
 
 CORPUS = krjenv.DATA / "principals"
 
-BATCH_SKIP = re.compile(r"krj-batch warning: (?P<path>[^:]+):(?P<n>\d+): "
+BATCH_SKIP = re.compile(r"krj-batch warning: event=malformed_line "
+                        r"(?P<path>[^:]+):(?P<n>\d+): "
                         r"(?P<reason>.*); line skipped$")
 NGINX_SKIP = re.compile(r"krj: (?P<reason>.*) in \"(?P<path>[^\"]+)\" on "
                         r"line (?P<n>\d+), the line is skipped")

@@ -652,8 +652,8 @@ def test_demo_serves_your_own_data(tmp_path):
     try:
         text = d.start()
         assert "demo: ingesting %s (KRJ_DEMO_DATA)" % data in text, text
-        assert "krj-batch warning: KRJ_signals_latest_week_Mine_2026-01-09" \
-            ".csv:3: duplicate ticker" in text and "on purpose" not in text, \
+        assert "krj-batch warning: event=duplicate_ticker KRJ_signals_" \
+            "latest_week_Mine_2026-01-09.csv:3: duplicate ticker" in text and "on purpose" not in text, \
             "the warnings about your own data are shown as they are:\n" + text
         key = re.search(r"^  API key: +(krj_\S+)$", text, re.M).group(1)
         r = http("GET", d.base + "/api/v1/categories", headers=bearer(key))

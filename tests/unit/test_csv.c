@@ -18,6 +18,7 @@
 typedef struct {
     int         n;
     uint32_t    line;
+    char        event[32];
     char        msg[KRJ_CSV_ERRLEN];
 } warns_t;
 
@@ -27,12 +28,13 @@ static warns_t    w;
 
 
 static void
-collect(void *ctx, uint32_t line, const char *msg)
+collect(void *ctx, const char *event, uint32_t line, const char *msg)
 {
     warns_t  *ws = ctx;
 
     ws->n++;
     ws->line = line;
+    snprintf(ws->event, sizeof(ws->event), "%s", event);
     snprintf(ws->msg, sizeof(ws->msg), "%s", msg);
 }
 
@@ -278,12 +280,14 @@ START_TEST(test_warnings)
                            "a,3,Long,Long\n"), 0);
     ck_assert_int_eq(w.n, 1);
     ck_assert_uint_eq(w.line, 4);
+    ck_assert_str_eq(w.event, "duplicate_ticker");
     ck_assert_str_eq(w.msg, "duplicate ticker \"a\" (lines 2 and 4)");
     krj_csv_free(&t);
 
     ck_assert_int_eq(parse(HDR "A,1,long,Long\nB,2,Buy,Hold\n"), 0);
     ck_assert_int_eq(w.n, 1);
     ck_assert_uint_eq(w.line, 2);
+    ck_assert_str_eq(w.event, "unknown_signal");
     ck_assert_uint_eq(t.rows[0].signal, KRJ_SIGNAL_OTHER);
     ck_assert_uint_eq(t.rows[1].prior, KRJ_SIGNAL_OTHER);
 }

@@ -142,7 +142,7 @@ START_TEST(test_escape_cut)
 END_TEST
 
 
-/* krj_log() itself, its stderr in a pipe */
+/* krj_log_event() itself, its stderr in a pipe */
 static size_t
 capture(int format, const char *file, const char *msg, char *out,
     size_t size)
@@ -158,7 +158,8 @@ capture(int format, const char *file, const char *msg, char *out,
     close(fds[1]);
 
     krj_log_setup(format, KRJ_LOG_DEBUG);
-    krj_log(KRJ_LOG_WARN, file, 7, "duplicate ticker \"%s\"", msg);
+    krj_log_event(KRJ_LOG_WARN, "duplicate_ticker", file, 7,
+                  "duplicate ticker \"%s\"", msg);
     fflush(stderr);
 
     dup2(saved, STDERR_FILENO);
@@ -183,9 +184,9 @@ START_TEST(test_log_one_line)
 
     n = capture(KRJ_LOG_TEXT, "bad\nname.csv", "A\nB\x1b[2J\xff", out,
                 sizeof(out));
-    ck_assert_ptr_nonnull(strstr(out, " krj-batch warning: bad\\x0Aname.csv:7:"
-                                 " duplicate ticker \"A\\x0AB\\x1B[2J\\xFF\""
-                                 "\n"));
+    ck_assert_ptr_nonnull(strstr(out, " krj-batch warning: event=duplicate_"
+                                 "ticker bad\\x0Aname.csv:7: duplicate "
+                                 "ticker \"A\\x0AB\\x1B[2J\\xFF\"\n"));
     ck_assert_ptr_eq(strchr(out, '\n'), out + n - 1);
 
     /* a long message is cut, the line stays one line of bounded length */
@@ -202,6 +203,8 @@ START_TEST(test_log_one_line)
     ck_assert_ptr_nonnull(strstr(out, "\"message\":\"duplicate ticker "
                                  "\\\"\xc3\xa9\\\\xC3\\\"\""));
     ck_assert_ptr_nonnull(strstr(out, "\"file\":\"f\\\\xFF.csv\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"context\":{\"event\":"
+                                 "\"duplicate_ticker\","));
     ck_assert_ptr_eq(strchr(out, '\n'), out + n - 1);
 }
 END_TEST
