@@ -16,6 +16,8 @@
 
 
 #define KRJ_OUTBOX_NAME_MAX     128
+#define KRJ_OUTBOX_SUFFIX       ".item"
+#define KRJ_OUTBOX_PATH_MAX     (PATH_MAX + KRJ_OUTBOX_NAME_MAX + 2)
 
 
 /* one pending item, as status shows it */
@@ -48,6 +50,14 @@ int krj_outbox_put_principal(const krj_conf_t *conf, const char *kind,
  * read.
  */
 int krj_outbox_deliver(const krj_conf_t *conf, krj_link_t *l);
+
+/*
+ * The items' names in DIR, sorted, malloc()ed; *last is the highest
+ * number in use.  The count, or -1 with errno set.
+ */
+int krj_outbox_names(const char *dir, char ***names,
+    unsigned long long *last);
+void krj_outbox_free_names(char **names, int n);
 
 /* the pending items, oldest first, malloc()ed; the count or -1 */
 int krj_outbox_list(const krj_conf_t *conf, krj_outbox_item_t **items);
