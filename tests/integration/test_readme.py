@@ -28,3 +28,52 @@ def test_every_directive_documented():
         m = re.search(r"### %s\n\n    Syntax:  %s[ ;].*\n    Default: .*\n"
                       r"    Context: .*\n" % (name, name), README)
         assert m, "%s is documented as Syntax / Default / Context" % name
+
+
+def _layout_entries():
+    """The files the README's "Source layout" names, a `.[ch]` entry
+    standing for both files of the pair, with how often each is named."""
+    section = README.split("\n## Source layout\n", 1)
+    assert len(section) == 2, "README has a Source layout section"
+    body = section[1].split("\n## ", 1)[0]
+    where = None
+    named = {}
+    for line in body.splitlines():
+        m = re.match(r"`(ngx_krj_module|batch-plugin)/`", line)
+        if m:
+            where = m.group(1)
+            continue
+        m = re.match(r"- `([^`]+)`: \S", line)
+        if not m:
+            continue
+        assert where, "an entry comes after its directory's heading"
+        entry = m.group(1)
+        paths = ([entry[:-5] + ".c", entry[:-5] + ".h"]
+                 if entry.endswith(".[ch]") else [entry])
+        for p in paths:
+            key = "%s/%s" % (where, p)
+            named[key] = named.get(key, 0) + 1
+    return named
+
+
+def test_layout_lists_every_file_once():
+    named = _layout_entries()
+    real = set()
+    for d in ("ngx_krj_module", "batch-plugin"):
+        for p in (REPO / d).rglob("*"):
+            if p.is_file():
+                real.add(str(p.relative_to(REPO)))
+    missing = sorted(real - set(named))
+    extra = sorted(set(named) - real)
+    twice = sorted(k for k, n in named.items() if n > 1)
+    assert not missing, "files the layout does not list: %s" % missing
+    assert not extra, "the layout lists files that do not exist: %s" % extra
+    assert not twice, "files the layout lists twice: %s" % twice
+
+
+def test_layout_entries_are_one_line_each():
+    section = README.split("\n## Source layout\n", 1)[1].split("\n## ", 1)[0]
+    for line in section.splitlines():
+        if line.startswith("- `"):
+            assert len(line) <= 200, "a layout entry is one short line: %s" % (
+                line[:60])
