@@ -132,6 +132,7 @@ typedef struct {
     unsigned            lock_ttl;       /* milliseconds */
     unsigned            settle;         /* milliseconds */
     unsigned            poll;           /* milliseconds */
+    unsigned            history_weeks;  /* 0: no history exported */
     int64_t             generated_at;   /* 0: now; set by follow */
 } krj_conf_t;
 
