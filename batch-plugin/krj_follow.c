@@ -332,6 +332,7 @@ krj_follow_run(const krj_conf_t *conf, krj_link_t *l, PGconn *pg,
 
     rc = -1;
     g.history_weeks = conf->history_weeks;
+    g.history_pg = 1;
     krj_gen_digest(&g);
 
     if (strcmp(g.input_hex, ref.input_digest) != 0) {

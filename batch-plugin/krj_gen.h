@@ -55,6 +55,8 @@ typedef struct {
 
     /* the weeks of history exported with it (--history-weeks) */
     unsigned        history_weeks;
+    /* 1: its history must come from PostgreSQL, as on a follower */
+    int             history_pg;
 
     uint8_t         input_digest[32];
     char            input_hex[65];

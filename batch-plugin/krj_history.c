@@ -72,6 +72,7 @@ krj_history_collect(const krj_conf_t *conf, krj_link_t *l,
         return 0;
     }
 
+    err[0] = '\0';
     pg = (l != NULL) ? krj_link_pg(l, err) : NULL;
 
     if (pg != NULL && krj_history_add_pg(h, pg, err) != 0) {
@@ -79,12 +80,23 @@ krj_history_collect(const krj_conf_t *conf, krj_link_t *l,
         pg = NULL;
     }
 
-    if (pg == NULL && l != NULL && err[0] != '\0') {
+    /*
+     * A follower publishes what PostgreSQL holds, or nothing: its next
+     * poll tries again.  A run publishes all the same.
+     */
+    if (pg == NULL && g->history_pg) {
+        krj_log(KRJ_LOG_ERROR, NULL, 0, "history: PostgreSQL did not "
+                "answer (%s): not published", err);
+        return -1;
+    }
+
+    if (pg == NULL && err[0] != '\0') {
         krj_log_event(KRJ_LOG_WARN, "history_carried", NULL, 0, "history: "
                       "PostgreSQL did not answer (%s): the weeks of the "
                       "published snapshot are carried over", err);
     }
 
+    /* weeks PostgreSQL lacks, if any, from the snapshot it replaces */
     if (krj_history_carry(conf, h) != 0
         || krj_history_add_csv(h, g) != 0)
     {

@@ -92,8 +92,10 @@ typedef struct {
 /*
  * Everything run and follow need: the weeks of g from PostgreSQL (the
  * link's; l may be NULL), the published snapshot of conf->output and g's
- * CSVs, sorted.  0, or -1 (logged) when out of memory.  With weeks 0 the
- * history is empty and nothing is read.
+ * CSVs, sorted.  0, or -1 (logged) when out of memory, or when g must
+ * have its history from PostgreSQL (history_pg) and it did not answer.
+ * With weeks 0 the history is empty and nothing is read.  The caller
+ * frees h with krj_history_free() whatever the result.
  */
 int krj_history_collect(const krj_conf_t *conf, krj_link_t *l,
     const krj_gen_t *g, krj_history_t *h);

@@ -21,7 +21,7 @@ import pytest
 import krjdata
 import krjenv
 from krjassert import assert_error, assert_security_headers
-from krjservers import krj_env
+from krjservers import BatchDaemon, Db, krj_env
 
 WEEK1 = ["KRJ_signals_latest_week_%s_2025-12-12.csv" % c
          for c in ("ETFs_and_FX", "Equities", "SP100", "SP500")] + \
@@ -322,6 +322,42 @@ def test_history_never_shrinks(make_krj, pg):
     time.sleep(1.5)
     for key, b in after.items():
         assert k.get("/api/v1/history/%s/%s" % key).body == b, key
+
+
+def test_follower_takes_history_from_postgresql_only(make_krj, pg):
+    """A follower whose PostgreSQL cannot give the history publishes
+    nothing (its own snapshot would not be the ingesting node's) and tries
+    again at the next poll; then its snapshot is A's, byte for byte."""
+    migrate(pg)
+    a = make_krj(files=[SP500 % "2025-12-12"], publish=False, start=False)
+    batch_run(a, pg)
+    a.add_file(SP500 % "2026-01-09")
+    batch_run(a, pg)
+    role = "krj_follower_%d" % os.getpid()
+    pg.execute("CREATE ROLE %s LOGIN; GRANT SELECT, INSERT, UPDATE, DELETE "
+               "ON ALL TABLES IN SCHEMA public TO %s; REVOKE SELECT ON "
+               "krj_rows FROM %s" % (role, role, role))
+    b = make_krj(files=[], publish=False, start=False)
+    f = BatchDaemon(b.dir / "follow", [
+        "follow", "--output", b.out, "--poll", "500ms",
+        "--key-file", b.dir / "keys", "--user-file", b.dir / "users"],
+        krj_env(pg.dsn.replace("user=postgres", "user=" + role)))
+    try:
+        f.start()
+        f.wait_log("permission denied for table krj_rows")
+        f.wait_log("event=follow_failed")
+        assert "history: PostgreSQL did not answer" in f.text() and \
+            "not published" in f.text(), f.text()
+        assert not (b.out / "krj.snapshot").exists()
+        pg.execute("GRANT SELECT ON krj_rows TO %s" % role)
+        f.wait_log("event=follow_applied")
+        assert (b.out / "krj.snapshot").read_bytes() == \
+            a.snapshot.read_bytes()
+    finally:
+        assert f.stop() == 0, f.text()
+        pg.execute("DROP OWNED BY %s" % role)
+        # roles belong to the server: dropped from its maintenance db
+        Db(pg.server.dsn()).execute("DROP ROLE %s" % role)
 
 
 def test_carried_over_for_weeks_and_gzip(make_krj):
