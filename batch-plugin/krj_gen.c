@@ -310,7 +310,9 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l,
     char            name[KRJ_GEN_SOURCE_MAX], iso[32];
     char            err[KRJ_PUBLISH_ERRLEN];
     char           *meta;
+    size_t          len;
     uint32_t        k, nst, n;
+    long long       started;
     krj_buf_t       snap;
     krj_snap_t      check;
     krj_stage_t    *st;
@@ -336,15 +338,22 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l,
         goto cleanup;
     }
 
+    len = snap.len;
+
     /* read before anything is replaced: it carries the published weeks */
     if (krj_history_collect(conf, l, g, &hist) != 0) {
         goto cleanup;
     }
 
+    started = krj_link_now();
+
     if (krj_history_write(&snap, &hist, err) != 0) {
         krj_log(KRJ_LOG_ERROR, NULL, 0, "cannot build the snapshot: %s", err);
         goto cleanup;
     }
+
+    krj_log(KRJ_LOG_DEBUG, NULL, 0, "history: %zu bytes written in %lld ms",
+            snap.len - len, krj_link_now() - started);
 
     /* what the module will refuse must never be published */
     if (krj_snap_open(&check, snap.data, snap.len, err) != 0) {

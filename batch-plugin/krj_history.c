@@ -53,9 +53,13 @@ int
 krj_history_collect(const krj_conf_t *conf, krj_link_t *l,
     const krj_gen_t *g, krj_history_t *h)
 {
-    char      err[KRJ_PG_ERRLEN];
-    PGconn   *pg;
-    uint32_t  k, exported;
+    char       err[KRJ_PG_ERRLEN];
+    PGconn    *pg;
+    uint32_t   k, exported;
+    long long  start, pg_ms;
+
+    start = krj_link_now();
+    pg_ms = 0;
 
     if (krj_history_init(h, g, g->history_weeks) != 0) {
         krj_log(KRJ_LOG_ERROR, NULL, 0, "history: out of memory");
@@ -79,6 +83,8 @@ krj_history_collect(const krj_conf_t *conf, krj_link_t *l,
         krj_link_pg_failed(l, err);
         pg = NULL;
     }
+
+    pg_ms = krj_link_now() - start;
 
     /*
      * A follower publishes what PostgreSQL holds, or nothing: its next
@@ -108,9 +114,10 @@ krj_history_collect(const krj_conf_t *conf, krj_link_t *l,
 
     krj_log_event(KRJ_LOG_INFO, "history", NULL, 0, "history of %u "
                   "categories, %u weeks: %zu ticker weeks, %zu from "
-                  "PostgreSQL, %zu carried over, %zu of this week",
+                  "PostgreSQL, %zu carried over, %zu of this week, "
+                  "gathered in %lld ms (PostgreSQL %lld ms)",
                   exported, h->weeks, h->n, h->from_pg, h->carried,
-                  h->from_csv);
+                  h->from_csv, krj_link_now() - start, pg_ms);
 
     return 0;
 }
