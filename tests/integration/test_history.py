@@ -523,6 +523,27 @@ def test_errors(served):
     assert h.status == 404 and h.body == b""
 
 
+def test_metrics_route(make_krj):
+    """Its requests are counted as route="history" by status class."""
+    k = make_krj(files=[SP500 % "2026-01-09"],
+                 locations=krjenv.API_LOCATIONS
+                 + "        location = /metrics { krj_status metrics; }\n")
+
+    def count(status):
+        text = k.get("/metrics").body.decode()
+        want = 'route="history",status="%s"' % status
+        got = [line.rsplit(" ", 1)[1] for line in text.splitlines()
+               if line.startswith("krj_http_requests_total{")
+               and want in line]
+        return int(got[0]) if got else 0
+
+    before = (count("2xx"), count("4xx"))
+    for _ in range(3):
+        assert k.get("/api/v1/history/sp500/AAPL").status == 200
+    assert k.get("/api/v1/history/sp500/NOPE").status == 404
+    assert (count("2xx"), count("4xx")) == (before[0] + 3, before[1] + 1)
+
+
 def test_no_history(make_krj):
     k = make_krj(files=["KRJ_signals_latest_week_DRC_2026-01-09.csv"],
                  publish=False, start=False)
