@@ -148,6 +148,9 @@ build(unsigned weeks)
 
         ck_assert_int_eq(krj_history_add_csv(&h, &g), 0);
         krj_history_sort(&h);
+
+        /* a test may build more than once */
+        krj_buf_free(&snap_buf[i + 1]);
         write_snap(&snap_buf[i + 1], &snaps[i + 1], &g, &h);
 
         krj_history_free(&h);
