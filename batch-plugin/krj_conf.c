@@ -111,6 +111,9 @@ static const krj_conf_bounds_t  krj_conf_poll_bounds = {
     100, 24 * 3600 * 1000
 };
 
+/* ten years of weeks; a snapshot holds every one of them */
+static const krj_conf_bounds_t  krj_conf_history_weeks_bounds = { 0, 520 };
+
 /* bcrypt's cost is a power of two: 15 is seconds per login already */
 static const krj_conf_bounds_t  krj_conf_cost_bounds = { 4, 15 };
 
@@ -284,6 +287,13 @@ const krj_option_t  krj_options[] = {
       "127.0.0.1:9480 (a port alone is 127.0.0.1's), or another numeric "
       "address to listen on",
       KRJ_CMD_DAEMON, offsetof(krj_conf_t, metrics_listen), 0, 0, NULL },
+
+    { "history-weeks", KRJ_OPT_NUMBER, "N", NULL, "52",
+      "the weeks of signals per ticker exported into the snapshot for "
+      "GET /history/{slug}/{ticker}, from PostgreSQL (or carried over from "
+      "the published snapshot); 0: none",
+      KRJ_CMD_INGEST | KRJ_CMD_FOLLOW, offsetof(krj_conf_t, history_weeks),
+      KRJ_OPT_RELOAD, 0, &krj_conf_history_weeks_bounds },
 
     { "help", KRJ_OPT_SET, NULL, NULL, NULL,
       "this text",

@@ -138,6 +138,7 @@ typedef struct {
     unsigned            poll;           /* milliseconds */
     const char         *metrics_file;   /* NULL or "": none */
     const char         *metrics_listen; /* NULL: none; checked */
+    unsigned            history_weeks;  /* 0: no history exported */
     int64_t             generated_at;   /* 0: now; set by follow */
 } krj_conf_t;
 

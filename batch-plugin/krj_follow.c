@@ -371,18 +371,21 @@ krj_follow_run(const krj_conf_t *conf, krj_link_t *l, PGconn *pg,
     }
 
     rc = -1;
+    g.history_weeks = conf->history_weeks;
+    g.history_pg = 1;
     krj_gen_digest(&g);
 
     if (strcmp(g.input_hex, ref.input_digest) != 0) {
         krj_log_event(KRJ_LOG_ERROR, "follow_failed", NULL, 0, "generation "
-                      "%s: the files do not make its input digest",
-                      ref.generation);
+                      "%s: the files do not make its input digest (is "
+                      "--history-weeks %u the ingesting node's?)",
+                      ref.generation, conf->history_weeks);
         goto cleanup;
     }
 
     c = *conf;
 
-    if (krj_gen_publish(&c, &g) != 0) {
+    if (krj_gen_publish(&c, &g, l) != 0) {
         krj_log_event(KRJ_LOG_ERROR, "follow_failed", NULL, 0, "generation "
                       "%s cannot be published here", ref.generation);
         goto cleanup;

@@ -23,6 +23,8 @@
 
 #include "krj_date.h"
 #include "krj_gen.h"
+#include "krj_history.h"
+#include "krj_history_write.h"
 #include "krj_log.h"
 #include "krj_publish.h"
 #include "krj_snapshot.h"
@@ -31,7 +33,7 @@
 
 static int krj_gen_unchanged(const krj_conf_t *conf, krj_gen_t *g);
 static int krj_gen_write(const krj_conf_t *conf, krj_gen_t *g,
-    const krj_snap_input_t *in, int64_t now);
+    krj_link_t *l, const krj_snap_input_t *in, int64_t now);
 
 
 int
@@ -96,10 +98,14 @@ krj_gen_parse(krj_gen_cat_t *c, size_t max_size, char *err)
 }
 
 
-/* SHA-256 over the rendering, slug, date, source file and CSV digest */
+/*
+ * SHA-256 over the rendering, the weeks of history, and each category's
+ * slug, date, source file and CSV digest
+ */
 void
 krj_gen_digest(krj_gen_t *g)
 {
+    char                 weeks[32];
     size_t               i;
     uint32_t             k;
     EVP_MD_CTX          *md;
@@ -114,6 +120,10 @@ krj_gen_digest(krj_gen_t *g)
 
         /* a new rendering republishes the same input in its layout */
         EVP_DigestUpdate(md, KRJ_SNAP_RENDERING, sizeof(KRJ_SNAP_RENDERING));
+
+        /* another --history-weeks is another snapshot of the same files */
+        snprintf(weeks, sizeof(weeks), "history-weeks=%u", g->history_weeks);
+        EVP_DigestUpdate(md, weeks, strlen(weeks) + 1);
 
         for (k = 0; k < g->ncats; k++) {
             c = &g->cats[k];
@@ -171,7 +181,7 @@ krj_gen_signal_date(const krj_gen_t *g)
 
 
 int
-krj_gen_publish(const krj_conf_t *conf, krj_gen_t *g)
+krj_gen_publish(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l)
 {
     int                rc;
     int64_t            now;
@@ -200,7 +210,7 @@ krj_gen_publish(const krj_conf_t *conf, krj_gen_t *g)
 
     now = (g->generated_at != 0) ? g->generated_at : (int64_t) time(NULL);
 
-    rc = krj_gen_write(conf, g, in, now);
+    rc = krj_gen_write(conf, g, l, in, now);
 
     free(in);
 
@@ -293,23 +303,27 @@ cleanup:
 
 
 static int
-krj_gen_write(const krj_conf_t *conf, krj_gen_t *g,
+krj_gen_write(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l,
     const krj_snap_input_t *in, int64_t now)
 {
-    int           rc;
-    char          name[KRJ_GEN_SOURCE_MAX], iso[32];
-    char          err[KRJ_PUBLISH_ERRLEN];
-    char         *meta;
-    uint32_t      k, nst, n;
-    krj_buf_t     snap;
-    krj_snap_t    check;
-    krj_stage_t  *st;
+    int             rc;
+    char            name[KRJ_GEN_SOURCE_MAX], iso[32];
+    char            err[KRJ_PUBLISH_ERRLEN];
+    char           *meta;
+    size_t          len;
+    uint32_t        k, nst, n;
+    long long       started;
+    krj_buf_t       snap;
+    krj_snap_t      check;
+    krj_stage_t    *st;
+    krj_history_t   hist;
 
     rc = -1;
     meta = NULL;
     nst = 0;
     n = g->ncats;
     krj_buf_init(&snap);
+    memset(&hist, 0, sizeof(krj_history_t));
 
     st = calloc(n + 2, sizeof(krj_stage_t));
     if (st == NULL) {
@@ -324,6 +338,25 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g,
                       "the snapshot: %s", err);
         goto cleanup;
     }
+
+    len = snap.len;
+
+    /* read before anything is replaced: it carries the published weeks */
+    if (krj_history_collect(conf, l, g, &hist) != 0) {
+        goto cleanup;
+    }
+
+    started = krj_link_now();
+
+    if (krj_history_write(&snap, &hist, err) != 0) {
+        krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0,
+                      "cannot build the snapshot: %s", err);
+        goto cleanup;
+    }
+
+    krj_log_event(KRJ_LOG_DEBUG, "history_written", NULL, 0, "history: %zu "
+                  "bytes written in %lld ms", snap.len - len,
+                  krj_link_now() - started);
 
     /* what the module will refuse must never be published */
     if (krj_snap_open(&check, snap.data, snap.len, err) != 0) {
@@ -406,6 +439,7 @@ cleanup:
     free(st);
     free(meta);
     krj_buf_free(&snap);
+    krj_history_free(&hist);
 
     return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "krj_conf.h"
 #include "krj_csv.h"
+#include "krj_link.h"
 #include "krj_scan.h"
 
 
@@ -52,6 +53,11 @@ typedef struct {
     /* in: 0 for now, or the ingesting run's; out: the snapshot's */
     int64_t         generated_at;
 
+    /* the weeks of history exported with it (--history-weeks) */
+    unsigned        history_weeks;
+    /* 1: its history must come from PostgreSQL, as on a follower */
+    int             history_pg;
+
     uint8_t         input_digest[32];
     char            input_hex[65];
     char            generation[KRJ_GEN_LEN + 1];
@@ -75,18 +81,23 @@ void krj_gen_free(krj_gen_t *g);
 /* parses a category's bytes (unless parsed) and sets its sha256 */
 int krj_gen_parse(krj_gen_cat_t *c, size_t max_size, char *err);
 
-/* the input digest over every category; sets input_digest, input_hex */
+/*
+ * The input digest over every category and history_weeks; sets
+ * input_digest, input_hex
+ */
 void krj_gen_digest(krj_gen_t *g);
 
 /*
  * Publishes the generation into conf->output: the CSVs of the categories
- * from the input, krj.snapshot and metadata.json, each staged first and
- * renamed in order.  Nothing is written when the published snapshot holds
- * this input already (and, with generated_at imposed, that time): then
- * unchanged is set, and generated_at and generation are the published
- * snapshot's.  0, or -1 (logged) when nothing was replaced.
+ * from the input, krj.snapshot with the history (krj_history.h; from the
+ * PostgreSQL of l, which may be NULL) and metadata.json, each staged
+ * first and renamed in order.  Nothing is written when the published
+ * snapshot holds this input already (and, with generated_at imposed,
+ * that time): then unchanged is set, and generated_at and generation are
+ * the published snapshot's.  0, or -1 (logged) when nothing was
+ * replaced.
  */
-int krj_gen_publish(const krj_conf_t *conf, krj_gen_t *g);
+int krj_gen_publish(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l);
 
 /* the newest signal date of the generation, "" when empty */
 const char *krj_gen_signal_date(const krj_gen_t *g);

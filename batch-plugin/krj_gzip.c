@@ -4,16 +4,26 @@
  */
 
 
+#include <stdlib.h>
+
 #include <zlib.h>
 
 #include "krj_gzip.h"
+
+
+struct krj_gzip_s {
+    z_stream    zs;
+};
+
+
+static int krj_gzip_deflate(z_stream *zs, krj_buf_t *out, const uint8_t *in,
+    size_t len);
 
 
 int
 krj_gzip(krj_buf_t *out, const uint8_t *in, size_t len)
 {
     int       rc;
-    uLong     bound;
     z_stream  zs;
 
     zs.zalloc = Z_NULL;
@@ -27,36 +37,90 @@ krj_gzip(krj_buf_t *out, const uint8_t *in, size_t len)
         return -1;
     }
 
-    rc = -1;
-
-    if ((uLong) len != len) {
-        goto cleanup;
-    }
-
-    /* deflateBound() covers the gzip header and trailer too */
-    bound = deflateBound(&zs, (uLong) len);
-
-    if (krj_buf_grow(out, bound) != 0 || (uInt) len != len
-        || (uInt) bound != bound)
-    {
-        goto cleanup;
-    }
-
-    zs.next_in = (Bytef *) in;
-    zs.avail_in = (uInt) len;
-    zs.next_out = out->data + out->len;
-    zs.avail_out = (uInt) bound;
-
-    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
-        goto cleanup;
-    }
-
-    out->len += zs.total_out;
-    rc = 0;
-
-cleanup:
+    rc = krj_gzip_deflate(&zs, out, in, len);
 
     deflateEnd(&zs);
 
     return rc;
+}
+
+
+krj_gzip_t *
+krj_gzip_create(void)
+{
+    krj_gzip_t  *gz;
+
+    gz = calloc(1, sizeof(krj_gzip_t));
+    if (gz == NULL) {
+        return NULL;
+    }
+
+    gz->zs.zalloc = Z_NULL;
+    gz->zs.zfree = Z_NULL;
+    gz->zs.opaque = Z_NULL;
+
+    /* krj_gzip()'s parameters: the same bytes */
+    if (deflateInit2(&gz->zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY)
+        != Z_OK)
+    {
+        free(gz);
+        return NULL;
+    }
+
+    return gz;
+}
+
+
+int
+krj_gzip_next(krj_gzip_t *gz, krj_buf_t *out, const uint8_t *in, size_t len)
+{
+    /* a reset stream is a new one, without allocating it again */
+    if (deflateReset(&gz->zs) != Z_OK) {
+        return -1;
+    }
+
+    return krj_gzip_deflate(&gz->zs, out, in, len);
+}
+
+
+void
+krj_gzip_destroy(krj_gzip_t *gz)
+{
+    if (gz != NULL) {
+        deflateEnd(&gz->zs);
+        free(gz);
+    }
+}
+
+
+static int
+krj_gzip_deflate(z_stream *zs, krj_buf_t *out, const uint8_t *in, size_t len)
+{
+    uLong  bound;
+
+    if ((uLong) len != len) {
+        return -1;
+    }
+
+    /* deflateBound() covers the gzip header and trailer too */
+    bound = deflateBound(zs, (uLong) len);
+
+    if (krj_buf_grow(out, bound) != 0 || (uInt) len != len
+        || (uInt) bound != bound)
+    {
+        return -1;
+    }
+
+    zs->next_in = (Bytef *) in;
+    zs->avail_in = (uInt) len;
+    zs->next_out = out->data + out->len;
+    zs->avail_out = (uInt) bound;
+
+    if (deflate(zs, Z_FINISH) != Z_STREAM_END) {
+        return -1;
+    }
+
+    out->len += zs->total_out;
+
+    return 0;
 }

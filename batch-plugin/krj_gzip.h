@@ -20,5 +20,16 @@
  */
 int krj_gzip(krj_buf_t *out, const uint8_t *in, size_t len);
 
+/*
+ * One compressor for many bodies, as the history's: the bytes of
+ * krj_gzip(), without a new deflate state (some 400 KB) for each.
+ */
+typedef struct krj_gzip_s  krj_gzip_t;
+
+krj_gzip_t *krj_gzip_create(void);
+int krj_gzip_next(krj_gzip_t *gz, krj_buf_t *out, const uint8_t *in,
+    size_t len);
+void krj_gzip_destroy(krj_gzip_t *gz);
+
 
 #endif /* _KRJ_GZIP_H_INCLUDED_ */

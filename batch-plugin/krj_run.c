@@ -116,10 +116,11 @@ krj_run_ingest(const krj_conf_t *conf, krj_link_t *l, krj_metrics_t *m)
 
     status = KRJ_EXIT_FAILED;
 
+    g.history_weeks = conf->history_weeks;
     krj_gen_digest(&g);
     krj_run_adopt(l, &g);
 
-    if (krj_gen_publish(conf, &g) != 0) {
+    if (krj_gen_publish(conf, &g, l) != 0) {
         goto cleanup;
     }
 

@@ -109,6 +109,15 @@ krj_status_snapshot(const krj_conf_t *conf, char *generation)
                krj_snap_ptr(&snap, cat->source_file));
     }
 
+    if (snap.hcategories == NULL) {
+        printf("history: none\n");
+
+    } else {
+        printf("history: %u weeks, %u tickers, %u ticker weeks\n",
+               snap.hdr->history_weeks, snap.hdr->nhistory_tickers,
+               snap.hdr->nhistory_weeks);
+    }
+
     status = KRJ_EXIT_OK;
 
 cleanup:

@@ -114,6 +114,25 @@
 #define KRJ_FMT_TICKER_TAIL     "]}" KRJ_FMT_EOL
 
 /*
+ * GET /history/{slug}/{ticker}: the ticker's weeks, newest first, then
+ * the weeks its signal changed, newest first.  The members of a week go
+ * between its pieces, where the snapshot points at them
+ * (krj_snap_hweek_t): the date, then the JSON values of signal, prior
+ * and c.
+ */
+#define KRJ_FMT_HISTORY_HEAD                                                  \
+    "{\"category\":\"%j\",\"ticker\":\"%j\",\"weeks\":["
+#define KRJ_FMT_HISTORY_WEEK    "{\"signal_date\":\""
+#define KRJ_FMT_HISTORY_SIGNAL  "\",\"signal\":"
+#define KRJ_FMT_HISTORY_PRIOR   ",\"prior\":"
+#define KRJ_FMT_HISTORY_C       ",\"c\":"
+#define KRJ_FMT_HISTORY_WEEK_END "}"
+#define KRJ_FMT_HISTORY_MIDDLE  "],\"transitions\":["
+#define KRJ_FMT_HISTORY_TRANSITION                                            \
+    "{\"signal_date\":\"%r\",\"from\":%r,\"to\":%r}"
+#define KRJ_FMT_HISTORY_TAIL    "]}" KRJ_FMT_EOL
+
+/*
  * GET / of the API: the endpoints, each with its parameters, then the
  * categories the principal may read with their links.  Paths start with
  * the location's prefix as the client used it (%j twice: prefix, rest).

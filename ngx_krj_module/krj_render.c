@@ -55,6 +55,10 @@ static const krj_render_endpoint_t  krj_render_endpoints[] = {
     { "/summary", "per category: Long, Neutral and Short this week and the "
       "prior week, and the change", 0 },
 
+    { "/history/{slug}/{ticker}", "that ticker's weekly signal, prior "
+      "signal and close in one category, newest first, and the weeks its "
+      "signal changed (case-insensitive ticker)", 0 },
+
     { NULL, NULL, 0 }
 };
 

@@ -35,18 +35,6 @@ static int krj_snap_check_rows(const krj_snap_t *snap,
 static int krj_snap_check_cells(const krj_snap_t *snap,
     const krj_snap_category_t *cat, uint32_t i, char *err);
 static int krj_snap_check_tickers(const krj_snap_t *snap, char *err);
-static int krj_snap_ref_ok(const krj_snap_t *snap, krj_snap_ref_t ref);
-static int krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref,
-    uint64_t count, size_t size);
-static int krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-    size_t blen);
-static int krj_snap_cmp_upper(const uint8_t *key, size_t klen,
-    const char *s, size_t slen);
-static int krj_snap_error(char *err, const char *fmt, ...)
-#ifdef __GNUC__
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
 
 
 int
@@ -75,6 +63,9 @@ krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
     s.categories = NULL;
     s.tickers = NULL;
     s.ticker_rows = NULL;
+    s.hcategories = NULL;
+    s.htickers = NULL;
+    s.hweeks = NULL;
 
     if (krj_snap_check_header(&s, err) != 0) {
         return -1;
@@ -104,7 +95,9 @@ krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
         prev = cat;
     }
 
-    if (krj_snap_check_tickers(&s, err) != 0) {
+    if (krj_snap_check_tickers(&s, err) != 0
+        || krj_snap_check_history(&s, err) != 0)
+    {
         return -1;
     }
 
@@ -580,7 +573,7 @@ krj_snap_check_tickers(const krj_snap_t *snap, char *err)
 }
 
 
-static int
+int
 krj_snap_ref_ok(const krj_snap_t *snap, krj_snap_ref_t ref)
 {
     /* 32-bit operands: the sum cannot overflow 64 bits */
@@ -588,7 +581,7 @@ krj_snap_ref_ok(const krj_snap_t *snap, krj_snap_ref_t ref)
 }
 
 
-static int
+int
 krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref, uint64_t count,
     size_t size)
 {
@@ -609,7 +602,7 @@ krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref, uint64_t count,
 }
 
 
-static int
+int
 krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     int  rc;
@@ -625,7 +618,7 @@ krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 
 
 /* compares a stored upper-case key with s upper-cased, as unsigned bytes */
-static int
+int
 krj_snap_cmp_upper(const uint8_t *key, size_t klen, const char *s,
     size_t slen)
 {
@@ -650,7 +643,7 @@ krj_snap_cmp_upper(const uint8_t *key, size_t klen, const char *s,
 }
 
 
-static int
+int
 krj_snap_error(char *err, const char *fmt, ...)
 {
     va_list  args;

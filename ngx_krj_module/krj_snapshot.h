@@ -34,7 +34,7 @@
 
 #define KRJ_SNAP_MAGIC          "KRJSNAP\x1a"
 #define KRJ_SNAP_MAGIC_LEN      8
-#define KRJ_SNAP_VERSION        1
+#define KRJ_SNAP_VERSION        2
 #define KRJ_SNAP_BYTE_ORDER     0x01020304
 #define KRJ_SNAP_MAX_SIZE       0xffffffffULL
 #define KRJ_SNAP_ALIGN          8
@@ -104,6 +104,25 @@ typedef struct {
     krj_snap_ref_t  categories_json_gz;
     krj_snap_ref_t  summary_json;
     krj_snap_ref_t  summary_json_gz;
+
+    /*
+     * The history section, GET /history/{slug}/{ticker}: its own part of
+     * the file, written after the rest by krj_history_write.c and checked
+     * by krj_snapshot_history.c.  All zero: no history.
+     */
+    uint32_t        history_weeks;      /* krj-batch's --history-weeks */
+    uint32_t        nhistory_tickers;
+    uint32_t        nhistory_weeks;
+    uint32_t        history_reserved;
+
+    /* krj_snap_hcategory_t[ncategories], as categories; or empty */
+    krj_snap_ref_t  history_categories;
+
+    /* krj_snap_hticker_t[nhistory_tickers], by category, then ticker */
+    krj_snap_ref_t  history_tickers;
+
+    /* krj_snap_hweek_t[nhistory_weeks], grouped per ticker */
+    krj_snap_ref_t  history_week_list;
 } krj_snap_header_t;
 
 
@@ -196,6 +215,38 @@ typedef struct {
 } krj_snap_rowref_t;
 
 
+/* the history of a category: its tickers, [first, first + count) */
+typedef struct {
+    uint32_t        exported;           /* 0: the category has none */
+    uint32_t        first;              /* index into history_tickers */
+    uint32_t        count;
+    uint32_t        reserved;
+} krj_snap_hcategory_t;
+
+
+/* one ticker's history in one category */
+typedef struct {
+    krj_snap_ref_t  ticker;             /* upper case */
+    krj_snap_ref_t  json;               /* the body of GET /history/... */
+    krj_snap_ref_t  json_gz;            /* empty: gzip would not gain */
+    uint32_t        first;              /* index into history_week_list */
+    uint32_t        count;              /* weeks, at least one */
+} krj_snap_hticker_t;
+
+
+/*
+ * One week of a ticker, newest first: the JSON texts of its members, all
+ * inside the ticker's body, so that krj-batch can carry the weeks over
+ * into the next snapshot when PostgreSQL does not answer.
+ */
+typedef struct {
+    krj_snap_ref_t  signal_date;        /* "2026-01-09" */
+    krj_snap_ref_t  signal;             /* "Long" (quotes included), null */
+    krj_snap_ref_t  prior;
+    krj_snap_ref_t  c;                  /* a number, a string or null */
+} krj_snap_hweek_t;
+
+
 /*
  * A validated snapshot: pointers into the bytes that krj_snap_open()
  * checked.  Nothing here owns memory.
@@ -207,6 +258,9 @@ typedef struct {
     const krj_snap_category_t  *categories;
     const krj_snap_ticker_t    *tickers;
     const krj_snap_rowref_t    *ticker_rows;
+    const krj_snap_hcategory_t *hcategories;    /* NULL: no history */
+    const krj_snap_hticker_t   *htickers;
+    const krj_snap_hweek_t     *hweeks;
 } krj_snap_t;
 
 
@@ -236,6 +290,37 @@ const krj_snap_category_t *krj_snap_find_category(const krj_snap_t *snap,
 /* binary search by ticker, case-insensitively; NULL when absent */
 const krj_snap_ticker_t *krj_snap_find_ticker(const krj_snap_t *snap,
     const char *ticker, size_t len);
+
+/*
+ * For the validators of the sections (krj_snapshot_history.c): a ref in
+ * the file; an array of count structures of size bytes, aligned, whose
+ * ref has exactly their length; byte order of two strings; a stored
+ * upper-case key against s upper-cased, as unsigned bytes; err set to a
+ * formatted reason, -1 returned.
+ */
+int krj_snap_ref_ok(const krj_snap_t *snap, krj_snap_ref_t ref);
+int krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref,
+    uint64_t count, size_t size);
+int krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen);
+int krj_snap_cmp_upper(const uint8_t *key, size_t klen, const char *s,
+    size_t slen);
+int krj_snap_error(char *err, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/*
+ * The history section (krj_snapshot_history.c): checks it and sets the
+ * history pointers of snap, 0 or -1 with err; the history of a category,
+ * NULL when it has none; a ticker's history in it, case-insensitively.
+ */
+int krj_snap_check_history(krj_snap_t *snap, char *err);
+const krj_snap_hcategory_t *krj_snap_history_of(const krj_snap_t *snap,
+    const krj_snap_category_t *cat);
+const krj_snap_hticker_t *krj_snap_find_history(const krj_snap_t *snap,
+    const krj_snap_hcategory_t *hc, const char *ticker, size_t len);
 
 
 #endif /* _KRJ_SNAPSHOT_H_INCLUDED_ */

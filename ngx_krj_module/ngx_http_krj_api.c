@@ -44,20 +44,25 @@ static ngx_int_t ngx_http_krj_signals(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
 static ngx_int_t ngx_http_krj_inexact(ngx_http_request_t *r,
     const krj_snap_t *snap, const krj_snap_category_t *cat, ngx_str_t *slug,
-    ngx_str_t *name, ngx_uint_t csv);
+    ngx_str_t *tail);
 static ngx_int_t ngx_http_krj_redirect(ngx_http_request_t *r,
-    const krj_snap_t *snap, const krj_snap_category_t *cat, ngx_str_t *name,
-    ngx_uint_t csv);
+    const krj_snap_t *snap, const krj_snap_category_t *cat, ngx_str_t *slug,
+    ngx_str_t *tail);
 static ngx_int_t ngx_http_krj_set_category(ngx_http_request_t *r,
     const krj_snap_t *snap, const krj_snap_category_t *cat);
 static ngx_int_t ngx_http_krj_ticker(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_str_t *name);
+static ngx_int_t ngx_http_krj_history(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_str_t *arg);
 static ngx_int_t ngx_http_krj_render(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_answer_t *a);
 static void ngx_http_krj_render_answer(krj_out_t *o,
     ngx_http_krj_answer_t *a);
 static int ngx_http_krj_visible(void *data, const char *slug, size_t len);
 static void *ngx_http_krj_alloc(void *data, size_t size);
+
+
+static ngx_str_t  ngx_http_krj_csv_suffix = ngx_string(".csv");
 
 
 ngx_int_t
@@ -149,6 +154,9 @@ ngx_http_krj_api_handler(ngx_http_request_t *r)
     case NGX_HTTP_KRJ_ROUTE_SIGNALS:
     case NGX_HTTP_KRJ_ROUTE_SIGNALS_CSV:
         return ngx_http_krj_signals(r, snapshot, &arg);
+
+    case NGX_HTTP_KRJ_ROUTE_HISTORY:
+        return ngx_http_krj_history(r, snapshot, &arg);
 
     default: /* NGX_HTTP_KRJ_ROUTE_TICKERS */
         return ngx_http_krj_ticker(r, snapshot, &arg);
@@ -246,6 +254,18 @@ ngx_http_krj_route(ngx_http_request_t *r, ngx_str_t *arg, ngx_str_t *base)
                ? NGX_HTTP_KRJ_ROUTE_TICKERS : NGX_HTTP_KRJ_ROUTE_OTHER;
     }
 
+    if (ngx_http_krj_is("history/")) {
+        arg->data = p + sizeof("history/") - 1;
+        arg->len = last - arg->data;
+
+        /* {slug}/{ticker}: one "/", something on either side */
+        p = ngx_strlchr(arg->data, last, '/');
+
+        return (p != NULL && p > arg->data && p + 1 < last
+                && ngx_strlchr(p + 1, last, '/') == NULL)
+               ? NGX_HTTP_KRJ_ROUTE_HISTORY : NGX_HTTP_KRJ_ROUTE_OTHER;
+    }
+
 #undef ngx_http_krj_is
 
     return NGX_HTTP_KRJ_ROUTE_OTHER;
@@ -281,7 +301,7 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     ngx_str_t *name)
 {
     int                         rc;
-    ngx_str_t                   slug;
+    ngx_str_t                   slug, tail;
     ngx_uint_t                  csv, exact;
     const char                 *code;
     krj_query_t                 q;
@@ -309,7 +329,14 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     cat = krj_snap_find_category(snap, (const char *) slug.data, slug.len);
 
     if (cat == NULL || !exact) {
-        return ngx_http_krj_inexact(r, snap, cat, &slug, name, csv);
+        if (csv) {
+            tail = ngx_http_krj_csv_suffix;
+
+        } else {
+            ngx_str_null(&tail);
+        }
+
+        return ngx_http_krj_inexact(r, snap, cat, &slug, &tail);
     }
 
     /*
@@ -389,13 +416,13 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 /*
  * A slug or suffix that is not exact.  When only the case differs, a 308
  * to the category's one URL (one URL per resource, one ETag); else a 404
- * that names the category probably meant.
+ * that names the category probably meant.  tail is what the URL has after
+ * the slug, as the one URL has it (".csv", "/{ticker}").
  */
 
 static ngx_int_t
 ngx_http_krj_inexact(ngx_http_request_t *r, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, ngx_str_t *slug, ngx_str_t *name,
-    ngx_uint_t csv)
+    const krj_snap_category_t *cat, ngx_str_t *slug, ngx_str_t *tail)
 {
     const krj_snap_category_t  *hint;
 
@@ -409,7 +436,7 @@ ngx_http_krj_inexact(ngx_http_request_t *r, const krj_snap_t *snap,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_krj_redirect(r, snap, cat, name, csv);
+        return ngx_http_krj_redirect(r, snap, cat, slug, tail);
     }
 
     hint = krj_slug_suggest(snap, (const char *) slug->data, slug->len);
@@ -428,23 +455,24 @@ ngx_http_krj_inexact(ngx_http_request_t *r, const krj_snap_t *snap,
 
 
 /*
- * The URI with the canonical slug in place of name, ".csv" if asked for,
- * and the query as it came.  r->uri is decoded: its part before the name
- * (the location's prefix and "signals/") is escaped again.
+ * The URI with the canonical slug in place of slug, then tail, and the
+ * query as it came.  r->uri is decoded: its part before the slug (the
+ * location's prefix and "signals/") and tail are escaped again.
  */
 
 static ngx_int_t
 ngx_http_krj_redirect(ngx_http_request_t *r, const krj_snap_t *snap,
-    const krj_snap_category_t *cat, ngx_str_t *name, ngx_uint_t csv)
+    const krj_snap_category_t *cat, ngx_str_t *slug, ngx_str_t *tail)
 {
     u_char     *p;
     size_t      len, plen;
     ngx_str_t   location;
 
-    plen = name->data - r->uri.data;
+    plen = slug->data - r->uri.data;
 
     len = plen + 2 * ngx_escape_uri(NULL, r->uri.data, plen, NGX_ESCAPE_URI)
-          + cat->slug.len + (csv ? sizeof(".csv") - 1 : 0)
+          + cat->slug.len + tail->len
+          + 2 * ngx_escape_uri(NULL, tail->data, tail->len, NGX_ESCAPE_URI)
           + (r->args.len ? 1 + r->args.len : 0);
 
     location.data = ngx_pnalloc(r->pool, len);
@@ -455,10 +483,7 @@ ngx_http_krj_redirect(ngx_http_request_t *r, const krj_snap_t *snap,
     p = (u_char *) ngx_escape_uri(location.data, r->uri.data, plen,
                                   NGX_ESCAPE_URI);
     p = ngx_cpymem(p, krj_snap_ptr(snap, cat->slug), cat->slug.len);
-
-    if (csv) {
-        p = ngx_cpymem(p, ".csv", sizeof(".csv") - 1);
-    }
+    p = (u_char *) ngx_escape_uri(p, tail->data, tail->len, NGX_ESCAPE_URI);
 
     if (r->args.len) {
         *p++ = '?';
@@ -515,6 +540,88 @@ ngx_http_krj_ticker(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     }
 
     return ngx_http_krj_render(r, snapshot, &a);
+}
+
+
+/*
+ * GET /history/{slug}/{ticker}: the body krj-batch pre-rendered, found by
+ * a binary search among the category's tickers.  The category first, as
+ * for /signals/ (a slug in another case is redirected, the scopes are
+ * checked), then whether it has a history, then the ticker, in any case.
+ */
+
+static ngx_int_t
+ngx_http_krj_history(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
+    ngx_str_t *arg)
+{
+    u_char                      *slash;
+    ngx_str_t                    slug, ticker, tail;
+    const krj_snap_t            *snap;
+    const krj_snap_hticker_t    *t;
+    const krj_snap_category_t   *cat;
+    const krj_snap_hcategory_t  *hc;
+
+    snap = &snapshot->snap;
+
+    /* the router saw exactly one "/" */
+    slash = ngx_strlchr(arg->data, arg->data + arg->len, '/');
+
+    slug.data = arg->data;
+    slug.len = slash - arg->data;
+    ticker.data = slash + 1;
+    ticker.len = arg->data + arg->len - ticker.data;
+
+    cat = krj_snap_find_category(snap, (const char *) slug.data, slug.len);
+
+    if (cat == NULL) {
+        tail.data = slash;
+        tail.len = ticker.len + 1;
+
+        return ngx_http_krj_inexact(r, snap, NULL, &slug, &tail);
+    }
+
+    if (ngx_http_krj_set_category(r, snap, cat) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!ngx_http_krj_scopes_allow(ngx_http_krj_scopes(r), slug.data,
+                                   slug.len))
+    {
+        ngx_http_krj_metrics_auth(r, ngx_http_krj_method(r),
+                                  NGX_HTTP_KRJ_AUTH_FORBIDDEN);
+
+        return ngx_http_krj_refuse(r, NGX_HTTP_FORBIDDEN, "forbidden",
+                                   "no access to category \"%V\"", &slug);
+    }
+
+    hc = krj_snap_history_of(snap, cat);
+
+    if (hc == NULL) {
+        if (cat->signal_col < 0) {
+            return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
+                                           "no_history",
+                                           "category \"%V\" has no signal "
+                                           "column, so no history", &slug);
+        }
+
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND, "no_history",
+                                       "no history is exported for "
+                                       "category \"%V\" (krj-batch "
+                                       "--history-weeks 0)", &slug);
+    }
+
+    t = krj_snap_find_history(snap, hc, (const char *) ticker.data,
+                              ticker.len);
+
+    if (t == NULL) {
+        return ngx_http_krj_send_error(r, NGX_HTTP_NOT_FOUND,
+                                       "unknown_ticker", "no ticker \"%V\" "
+                                       "in the history of category \"%V\"",
+                                       &ticker, &slug);
+    }
+
+    return ngx_http_krj_whole(r, snapshot, NGX_HTTP_KRJ_JSON, t->json,
+                              t->json_gz);
 }
 
 

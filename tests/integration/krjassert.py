@@ -8,7 +8,7 @@ import krjdata
 
 ERROR_CODES = {
     400: {"bad_parameter", "unknown_parameter", "unknown_column"},
-    404: {"not_found", "unknown_category", "unknown_ticker"},
+    404: {"not_found", "unknown_category", "unknown_ticker", "no_history"},
     405: {"method_not_allowed"},
     503: {"no_data"},
 }

@@ -216,12 +216,21 @@ def test_three_nodes_follow_an_ingest(cluster):
     e = c.etags(key)
     assert e["A"] == e["B"] == e["C"] and e["A"][1], \
         "identical ETags behind a load balancer: %s" % e
+    for name in "BC":
+        assert (c.nodes[name].out / "krj.snapshot").read_bytes() == \
+            c.a.snapshot.read_bytes(), "%s: byte-identical snapshot, its " \
+            "history from PostgreSQL as A's" % name
     for path in ("/api/v1/signals/sp500.csv", "/api/v1/tickers/AAPL",
-                 "/api/v1/signals/sp500?signal=Long"):
-        tags = {c.nodes[n].get(path, headers={
-            "Authorization": "Bearer " + key}).headers.get("etag")
-            for n in "ABC"}
-        assert len(tags) == 1, "%s: %s" % (path, tags)
+                 "/api/v1/signals/sp500?signal=Long",
+                 "/api/v1/history/sp500/AAPL"):
+        answers = [c.nodes[n].get(path, headers={
+            "Authorization": "Bearer " + key}) for n in "ABC"]
+        tags = {r.headers.get("etag") for r in answers}
+        assert len(tags) == 1 and all(r.status == 200 for r in answers), \
+            "%s: %s" % (path, tags)
+    weeks = json.loads(answers[0].body)["weeks"]
+    assert [w["signal_date"] for w in weeks] == ["2026-01-09",
+                                                 "2025-12-12"], weeks
     st = json.loads((c.nodes["B"].out / "follow.state").read_text())
     last = c.redis.cli("XREVRANGE", "krj:updates", "+", "-", "COUNT",
                        "1").splitlines()[0]

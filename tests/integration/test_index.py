@@ -62,7 +62,8 @@ def test_index_lists_endpoints_and_categories(krj, model):
     paths = [e["path"] for e in doc["endpoints"]]
     assert paths == ["/api/v1/", "/api/v1/categories",
                      "/api/v1/signals/{slug}", "/api/v1/signals/{slug}.csv",
-                     "/api/v1/tickers/{ticker}", "/api/v1/summary"], paths
+                     "/api/v1/tickers/{ticker}", "/api/v1/summary",
+                     "/api/v1/history/{slug}/{ticker}"], paths
 
 
 def test_every_listed_endpoint_answers(krj):

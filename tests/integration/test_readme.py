@@ -77,3 +77,25 @@ def test_layout_entries_are_one_line_each():
         if line.startswith("- `"):
             assert len(line) <= 200, "a layout entry is one short line: %s" % (
                 line[:60])
+
+
+def _anchor(heading):
+    """GitHub's anchor of a heading: lower case, punctuation but hyphens
+    and underscores dropped, spaces as hyphens."""
+    a = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return a.replace(" ", "-")
+
+
+def test_table_of_contents_lists_every_section():
+    m = re.search(r"<!-- toc -->\n(.*?)<!-- /toc -->\n", README, re.S)
+    assert m, "README has a table of contents between <!-- toc --> marks"
+    body = README[m.end():]
+    headings = re.findall(r"^## (.+)$", body, re.M)
+    want = "".join("- [%s](#%s)\n" % (h, _anchor(h)) for h in headings)
+    assert m.group(1) == want, "the table of contents is:\n" + want
+
+
+def test_every_link_to_a_section_exists():
+    anchors = {_anchor(h) for h in re.findall(r"^#+ (.+)$", README, re.M)}
+    for target in re.findall(r"\]\(#([\w-]+)\)", README):
+        assert target in anchors, "README links to a missing #%s" % target

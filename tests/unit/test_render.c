@@ -687,7 +687,7 @@ START_TEST(test_index)
                      "2026-01-09T18:00:00Z");
 
     eps = json_object_get(j, "endpoints");
-    ck_assert_uint_eq(json_array_size(eps), 6);
+    ck_assert_uint_eq(json_array_size(eps), 7);
 
     for (i = 0; i < json_array_size(eps); i++) {
         ep = json_array_get(eps, i);
@@ -721,6 +721,9 @@ START_TEST(test_index)
 
     ck_assert_str_eq(json_string_value(json_object_get(
                          json_array_get(eps, 0), "path")), "/api/v1/");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(eps, 6), "path")),
+                     "/api/v1/history/{slug}/{ticker}");
 
     cats = json_object_get(j, "categories");
     ck_assert_uint_eq(json_array_size(cats), 2);
@@ -750,7 +753,7 @@ START_TEST(test_index)
     j = json_loads(render_index(&snap, "/api/v1", none), 0, &err);
     ck_assert_msg(j != NULL, "%s", err.text);
     ck_assert_uint_eq(json_array_size(json_object_get(j, "categories")), 0);
-    ck_assert_uint_eq(json_array_size(json_object_get(j, "endpoints")), 6);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "endpoints")), 7);
     json_decref(j);
 
     /* at the root, and under a prefix that needs escaping in JSON */

@@ -378,7 +378,7 @@ START_TEST(test_checksum_message)
 
     ((krj_snap_header_t *) snap_data)->version = 99;
     ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), -1);
-    ck_assert_str_eq(err, "unsupported format version 99 (expected 1)");
+    ck_assert_str_eq(err, "unsupported format version 99 (expected 2)");
 }
 END_TEST
 
