@@ -33,7 +33,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void krj_fuzz_warn(void *ctx, uint32_t line, const char *msg);
+static void krj_fuzz_warn(void *ctx, const char *event, uint32_t line,
+    const char *msg);
 static void krj_fuzz_refused(const krj_csv_t *t, const uint8_t *p,
     size_t size);
 static void krj_fuzz_table(const krj_csv_t *t);
@@ -84,10 +85,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 
 static void
-krj_fuzz_warn(void *ctx, uint32_t line, const char *msg)
+krj_fuzz_warn(void *ctx, const char *event, uint32_t line, const char *msg)
 {
     (void) ctx;
 
+    krj_fuzz_assert(event != NULL && event[0] != '\0', "a warning without "
+                    "its event name");
     krj_fuzz_assert(msg != NULL && msg[0] != '\0', "empty warning on line "
                     "%u", line);
 }
