@@ -13,8 +13,9 @@ BUILD        := build
 
 export NGINX_SRC
 
-MODULE_SRCS  := config $(wildcard ngx_krj_module/*.[ch])
-BATCH_SRCS   := $(wildcard batch-plugin/*.[ch]) $(wildcard batch-plugin/sql/*.sql) \
+MODULE_SRCS  := config VERSION $(wildcard ngx_krj_module/*.[ch])
+BATCH_SRCS   := VERSION $(wildcard batch-plugin/*.[ch]) \
+                $(wildcard batch-plugin/sql/*.sql) \
                 $(wildcard ngx_krj_module/krj_*.[ch])
 
 ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
