@@ -15,7 +15,7 @@ import krjenv
 
 UNITS = sorted((krjenv.REPO / "conf" / "systemd").glob("*.service")) + \
     sorted((krjenv.REPO / "conf" / "systemd").glob("*.timer"))
-INSTALLED = "/usr/local/bin/krj-batch"
+INSTALLED = "/usr/bin/krj-batch"
 
 
 def every_help():
