@@ -1,8 +1,13 @@
 # krj: ngx_http_krj_module and krj-batch.
 #
 #   make          build/ngx_http_krj_module.so and build/krj-batch
-#   make deps     install the Debian packages (idempotent)
-#   make test     deps, build, unit tests, integration tests (plain and ASan)
+#   make deps     install the Debian packages building and running need
+#   make test-deps  install the Debian packages the tests need (idempotent)
+#   make test     deps, test-deps, build, unit tests, integration tests
+#                 (plain and ASan), the packages on a fresh Debian 12 root
+#   make deb      build/deb/: libnginx-mod-http-krj and krj-batch packages
+#   make install  DESTDIR=... PREFIX=/usr/local: without the packages
+#   make uninstall  what make install installed
 #   make demo     deps, build, ingest the sample data, nginx on :8443
 #                 (PORT=9443 another port; KRJ_DEMO_DATA=DIR other CSVs)
 #   make bench    wrk: module against static nginx serving the same bytes
@@ -21,13 +26,16 @@ BATCH_SRCS   := VERSION $(wildcard batch-plugin/*.[ch]) \
 ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
 
-.PHONY: all deps module batch asan test unit integration integration-asan \
-        demo bench clean
+.PHONY: all deps test-deps module batch asan test unit integration \
+        integration-asan demo bench deb install uninstall clean
 
 all: module batch
 
 deps:
 	@scripts/deps.sh
+
+test-deps:
+	@scripts/deps.sh test
 
 module: $(BUILD)/ngx_http_krj_module.so
 batch: $(BUILD)/krj-batch
@@ -43,7 +51,7 @@ $(BUILD)/krj-batch: $(BATCH_SRCS) batch-plugin/Makefile
 
 asan: $(BUILD)/asan/ngx_http_krj_module.so
 
-test: deps
+test: deps test-deps
 	@$(MAKE) --no-print-directory all asan
 	@scripts/run-tests.sh
 
@@ -56,11 +64,11 @@ integration: all
 integration-asan: all asan
 	KRJ_ASAN=1 $(PYTHON) -m pytest -q tests/integration
 
-demo: deps
+demo: deps test-deps
 	@$(MAKE) --no-print-directory all
 	@$(if $(PORT),KRJ_DEMO_PORT=$(PORT) )scripts/demo.sh
 
-bench: deps
+bench: deps test-deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) scripts/bench.py
 

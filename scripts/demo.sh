@@ -50,8 +50,9 @@ for f in "$build/ngx_http_krj_module.so" "$build/krj-batch"; do
     [ -e "$f" ] || die "$f is missing: run \`make all\` first"
 done
 command -v "$nginx" >/dev/null || die "nginx not found (make deps)"
-[ -x "$pg_bin/initdb" ] || die "PostgreSQL not found (make deps)"
-command -v redis-server >/dev/null || die "redis-server not found (make deps)"
+[ -x "$pg_bin/initdb" ] || die "PostgreSQL not found (make test-deps)"
+command -v redis-server >/dev/null \
+    || die "redis-server not found (make test-deps)"
 for p in $port $port_b; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
         die "something already listens on 127.0.0.1:$p"
