@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "krj_backup.h"
 #include "krj_conf.h"
 #include "krj_daemon.h"
 #include "krj_follow.h"
@@ -68,6 +69,7 @@ static int krj_main_status(const krj_conf_t *conf, const char *arg);
 static int krj_main_watch(const krj_conf_t *conf, const char *arg);
 static int krj_main_follow(const krj_conf_t *conf, const char *arg);
 static int krj_main_migrate(const krj_conf_t *conf, const char *arg);
+static int krj_main_backup(const krj_conf_t *conf, const char *arg);
 
 
 static const char  krj_main_exit[] =
@@ -112,6 +114,22 @@ static const char  krj_migrate_exit[] =
     "  1  usage or configuration error (PostgreSQL is not configured)\n"
     "  3  PostgreSQL cannot be reached, a migration failed (rolled\n"
     "     back), or the database is newer than this krj-batch\n";
+
+static const char  krj_backup_exit[] =
+    "Exit status:\n"
+    "  0  the backup is written (and older ones removed, with --keep)\n"
+    "  1  usage or configuration error (PostgreSQL is not configured)\n"
+    "  3  PostgreSQL cannot be reached or lacks krj's schema, pg_dump or\n"
+    "     tar failed, a file could not be read or written, or an old\n"
+    "     backup could not be removed; no partial backup is left\n";
+
+static const char  krj_restore_exit[] =
+    "Exit status:\n"
+    "  0  the database and the files are restored\n"
+    "  1  usage or configuration error (PostgreSQL is not configured)\n"
+    "  3  the database is not empty, PostgreSQL cannot be reached, FILE\n"
+    "     is not a krj backup, pg_restore failed (the database is left\n"
+    "     empty), or a file could not be put in place (said which)\n";
 
 static const char  krj_keys_exit[] =
     "Exit status:\n"
@@ -194,6 +212,29 @@ static const krj_command_t  krj_commands[] = {
       "the schema version,\nthe last recorded run, and a follower's "
       "lag.\n",
       krj_status_exit, krj_main_status },
+
+    { "backup", KRJ_CMD_BACKUP, KRJ_CMD_MAIN, NULL,
+      "one dated backup file: the database and the key and user files",
+      "Writes one backup file, krj-backup-YYYYmmddTHHMMSSZ.tar (UTC, mode "
+      "0600),\ninto the --output directory: a pg_dump custom-format "
+      "archive of krj's\ntables (krj_*), and the key file, the user file "
+      "and the session key file\nwith their owner and mode.  pg_dump "
+      "(postgresql-client) and tar are run\nas child processes.  With "
+      "--keep N, every other krj-backup-*.tar there\nbut the newest N is "
+      "removed.  The file's path is printed on stdout.\n",
+      krj_backup_exit, krj_main_backup },
+
+    { "restore", KRJ_CMD_RESTORE, KRJ_CMD_MAIN, "FILE",
+      "restore a backup into an empty database, and the files",
+      "Restores a file of krj-batch backup: pg_restore into the database "
+      "the\nconfiguration names, which must be empty (a new one, from "
+      "createdb; any\nother is refused and left alone), in one "
+      "transaction; then the key,\nuser and session key files of the "
+      "backup to where this node's\n--key-file, --user-file and "
+      "--session-key-file say, each replaced\natomically with the owner "
+      "and mode it had.  Then run migrate (a newer\nkrj-batch's schema), "
+      "and follow or run on the nodes.\n",
+      krj_restore_exit, krj_backup_restore },
 
     { "keys", KRJ_CMD_KEYS, KRJ_CMD_MAIN, NULL,
       "add, list or revoke API keys (krj-batch keys --help)",
@@ -791,4 +832,13 @@ krj_main_migrate(const krj_conf_t *conf, const char *arg)
     (void) arg;
 
     return krj_migrate(conf);
+}
+
+
+static int
+krj_main_backup(const krj_conf_t *conf, const char *arg)
+{
+    (void) arg;
+
+    return krj_backup(conf);
 }
