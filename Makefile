@@ -51,6 +51,9 @@ $(BUILD)/krj-batch: $(BATCH_SRCS) batch-plugin/Makefile
 
 asan: $(BUILD)/asan/ngx_http_krj_module.so
 
+deb:
+	@scripts/build-deb.sh $(BUILD)/deb
+
 test: deps test-deps
 	@$(MAKE) --no-print-directory all asan
 	@scripts/run-tests.sh
