@@ -283,7 +283,7 @@ const krj_option_t  krj_options[] = {
       KRJ_CMD_BACKUP, offsetof(krj_conf_t, backup_dir), KRJ_OPT_ARGV, 0,
       NULL },
 
-    { "keep", KRJ_OPT_NUMBER, "N", NULL, "0",
+    { "keep", KRJ_OPT_NUMBER, "N", "KRJ_BACKUP_KEEP", "0",
       "after the backup, remove all but the newest N krj-backup-*.tar in "
       "the directory; 0 keeps every one",
       KRJ_CMD_BACKUP, offsetof(krj_conf_t, keep), KRJ_OPT_RELOAD, 0,
