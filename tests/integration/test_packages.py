@@ -193,7 +193,8 @@ def test_install_layout(root, installed):
               "/etc/nginx/sites-available/krj"):
         assert f in conffiles, f
     for unit in ("krj-batch.service", "krj-batch.timer",
-                 "krj-batch-watch.service", "krj-batch-follow.service"):
+                 "krj-batch-watch.service", "krj-batch-follow.service",
+                 "krj-batch-backup.service", "krj-batch-backup.timer"):
         assert root.file("/lib/systemd/system/" + unit).exists(), unit
     wants = [p.name for p in root.file("/etc/systemd/system").rglob("*krj*")]
     assert wants == [], "no unit is enabled on install"
