@@ -25,6 +25,7 @@
 #include "krj_keys.h"
 #include "krj_log.h"
 #include "krj_migrate.h"
+#include "krj_restore.h"
 #include "krj_run.h"
 #include "krj_users.h"
 
@@ -234,7 +235,7 @@ static const krj_command_t  krj_commands[] = {
       "--session-key-file say, each replaced\natomically with the owner "
       "and mode it had.  Then run migrate (a newer\nkrj-batch's schema), "
       "and follow or run on the nodes.\n",
-      krj_restore_exit, krj_backup_restore },
+      krj_restore_exit, krj_restore },
 
     { "keys", KRJ_CMD_KEYS, KRJ_CMD_MAIN, NULL,
       "add, list or revoke API keys (krj-batch keys --help)",
