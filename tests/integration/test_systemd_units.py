@@ -21,7 +21,8 @@ INSTALLED = "/usr/bin/krj-batch"
 def every_help():
     out = ""
     for cmd in ([], ["run"], ["watch"], ["follow"], ["migrate"],
-                ["status"], ["keys", "add"], ["users", "add"]):
+                ["status"], ["backup"], ["restore"], ["keys", "add"],
+                ["users", "add"]):
         out += krjenv.run_batch(*cmd, "--help").stdout
     return out
 
