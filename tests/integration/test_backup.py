@@ -8,6 +8,7 @@ into a fresh PostgreSQL cluster, a new follower node (krj-batch follow)
 serves the original's generation (same ETag) to the original's key."""
 
 import grp
+import io
 import os
 import pwd
 import re
@@ -191,7 +192,6 @@ def test_failed_pg_restore_leaves_the_database_empty(origin, pg, pg_server,
                 # a whole header, then the archive cut in its data
                 data = data[:len(data) * 2 // 3]
                 m.size = len(data)
-            import io
             dst.addfile(m, io.BytesIO(data) if data is not None else None)
     empty = pg_server.create_db()
     target = node_files(tmp_path / "restored")
