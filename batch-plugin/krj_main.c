@@ -22,6 +22,7 @@
 #include "krj_conf.h"
 #include "krj_daemon.h"
 #include "krj_follow.h"
+#include "krj_help.h"
 #include "krj_keys.h"
 #include "krj_log.h"
 #include "krj_migrate.h"
@@ -29,11 +30,6 @@
 #include "krj_run.h"
 #include "krj_users.h"
 
-
-/* --help lines end before this column */
-#define KRJ_HELP_WIDTH          79
-/* where the help of an option starts */
-#define KRJ_HELP_COLUMN         23
 
 #define KRJ_MAIN_OPTIONS_MAX    64
 /* getopt_long() returns this plus the option's index in the table */
@@ -61,8 +57,6 @@ static int krj_main_options(krj_conf_t *conf, const krj_command_t *cmd,
 static int krj_main_bad_option(const krj_command_t *cmd, const char *word);
 static int krj_main_usage_error(const krj_command_t *cmd);
 static void krj_main_help(FILE *f, const krj_command_t *cmd);
-static void krj_main_help_option(FILE *f, const krj_option_t *opt);
-static void krj_main_wrap(FILE *f, size_t col, const char *text);
 static const char *krj_main_config(int argc, char **argv, int *help);
 static int krj_main_load(krj_conf_t *conf, void **store, char *err);
 static int krj_main_run(const krj_conf_t *conf, const char *arg);
@@ -678,7 +672,7 @@ krj_main_help(FILE *f, const krj_command_t *cmd)
                 snprintf(label, sizeof(label), "%s%s%s", c->name + skip,
                          c->arg ? " " : "", c->arg ? c->arg : "");
                 fprintf(f, "  %-*s  ", width, label);
-                krj_main_wrap(f, (size_t) width + 4, c->summary);
+                krj_help_wrap(f, (size_t) width + 4, c->summary);
             }
         }
 
@@ -690,105 +684,13 @@ krj_main_help(FILE *f, const krj_command_t *cmd)
 
     for (opt = krj_options; opt->name != NULL; opt++) {
         if (opt->commands & cmd->id) {
-            krj_main_help_option(f, opt);
+            krj_help_option(f, opt);
         }
     }
 
     fprintf(f, "\n%s", cmd->exit);
 }
 
-
-/* "  --name ARG   help (bounds, env X, default Y)", wrapped */
-static void
-krj_main_help_option(FILE *f, const krj_option_t *opt)
-{
-    int                       n;
-    char                      text[512], buf[64];
-    size_t                    len;
-    const char               *arg, *sep;
-    const krj_conf_bounds_t  *b;
-
-    arg = krj_conf_arg(opt, buf, sizeof(buf));
-
-    n = fprintf(f, "  --%s%s%s", opt->name, arg ? " " : "", arg ? arg : "");
-
-    if (n + 2 > KRJ_HELP_COLUMN) {
-        fprintf(f, "\n%*s", KRJ_HELP_COLUMN, "");
-
-    } else {
-        fprintf(f, "%*s", KRJ_HELP_COLUMN - n, "");
-    }
-
-    /* the table's help text is well under sizeof(text) */
-    len = (size_t) snprintf(text, sizeof(text), "%s", opt->help);
-    sep = " (";
-
-    if (opt->kind == KRJ_OPT_NUMBER && len < sizeof(text)) {
-        b = opt->post;
-        len += (size_t) snprintf(text + len, sizeof(text) - len,
-                                 "%s%llu to %llu", sep, b->min, b->max);
-        sep = ", ";
-    }
-
-    if (opt->env != NULL && len < sizeof(text)) {
-        len += (size_t) snprintf(text + len, sizeof(text) - len, "%senv %s",
-                                 sep, opt->env);
-        sep = ", ";
-    }
-
-    /* a flag is off unless given */
-    if (opt->deflt != NULL && opt->kind != KRJ_OPT_FLAG
-        && len < sizeof(text))
-    {
-        len += (size_t) snprintf(text + len, sizeof(text) - len,
-                                 "%sdefault %s", sep, opt->deflt);
-        sep = ", ";
-    }
-
-    if (sep[0] == ',' && len < sizeof(text)) {
-        snprintf(text + len, sizeof(text) - len, ")");
-    }
-
-    krj_main_wrap(f, KRJ_HELP_COLUMN, text);
-}
-
-
-/* text from column col on, words wrapped to col before KRJ_HELP_WIDTH */
-static void
-krj_main_wrap(FILE *f, size_t col, const char *text)
-{
-    size_t       at, len;
-    const char  *p;
-
-    at = col;
-
-    for (p = text; *p != '\0'; p += len) {
-        while (*p == ' ') {
-            p++;
-        }
-
-        len = strcspn(p, " ");
-
-        if (len == 0) {
-            break;
-        }
-
-        if (at > col && at + 1 + len > KRJ_HELP_WIDTH) {
-            fprintf(f, "\n%*s", (int) col, "");
-            at = col;
-        }
-
-        if (at > col) {
-            fputc(' ', f);
-            at++;
-        }
-
-        fprintf(f, "%.*s", (int) len, p);
-        at += len;
-    }
-
-    fputc('\n', f);
-}
 
 
 static int
