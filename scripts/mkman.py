@@ -236,7 +236,15 @@ def page(spec, readme, version, date):
             ", ".join("\\fB%s\\fR%s" % (escape_inline(s.split("(")[0]),
                                         "(" + s.split("(")[1])
                       for s in spec["see"])]
-    return "\n".join(out) + "\n"
+    return to_ascii("\n".join(out) + "\n")
+
+
+def to_ascii(text):
+    """Every character beyond ASCII as groff's \\[uXXXX]: troff reads
+    bytes, and only man-db runs preconv before it; the page renders the
+    same through any formatter, without warnings."""
+    return "".join(c if ord(c) < 128 else "\\[u%04X]" % ord(c)
+                   for c in text)
 
 
 def main(argv):
