@@ -92,7 +92,7 @@ bench: deps test-deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) scripts/bench.py
 
-$(BUILD)/man/krj-batch.1: README.md VERSION scripts/mkman.py
+$(BUILD)/man/krj-batch.1: README.md VERSION debian/changelog scripts/mkman.py
 	$(PYTHON) scripts/mkman.py README.md $(BUILD)/man
 
 # What the packages install, for a system without them: the module under

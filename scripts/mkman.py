@@ -6,6 +6,9 @@ code blocks, inline code, emphasis, links) is turned into man(7) roff.
 
     mkman.py [--version V] [--date YYYY-MM-DD] README.md OUTDIR
 
+The version defaults to the VERSION file beside the README, the date to
+that of the newest entry of its debian/changelog.
+
 Section 8 for the module: it is configured by the administrator in
 nginx's configuration and documents directives, variables and the HTTP
 interface of a system daemon, as nginx(8) does; there is no section for
@@ -13,6 +16,7 @@ a daemon's loadable modules.  Stdlib only (the package build runs it).
 """
 
 import argparse
+import email.utils
 import re
 import sys
 from pathlib import Path
@@ -247,10 +251,21 @@ def to_ascii(text):
                    for c in text)
 
 
+def changelog_date(path):
+    """The date of the newest entry of debian/changelog, YYYY-MM-DD: the
+    date of this version, for make install's pages as for the package's
+    (whose build passes SOURCE_DATE_EPOCH's, the same)."""
+    m = re.search(r"(?m)^ -- .*?>  (.+)$", path.read_text())
+    if m is None:
+        raise SystemExit("mkman: no date in %s" % path)
+    return email.utils.parsedate_to_datetime(m.group(1)).strftime(
+        "%Y-%m-%d")
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--version", default=None)
-    ap.add_argument("--date", default="1970-01-01")
+    ap.add_argument("--date", default=None)
     ap.add_argument("readme")
     ap.add_argument("outdir")
     a = ap.parse_args(argv)
@@ -258,11 +273,13 @@ def main(argv):
     readme = readme_path.read_text()
     version = a.version or (readme_path.parent / "VERSION").read_text() \
         .strip()
+    date = a.date or changelog_date(readme_path.parent / "debian"
+                                    / "changelog")
     outdir = Path(a.outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     for spec in PAGES:
         (outdir / spec["file"]).write_text(page(spec, readme, version,
-                                                a.date))
+                                                date))
     return 0
 
 

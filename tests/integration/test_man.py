@@ -8,6 +8,7 @@ README documents."""
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -57,6 +58,21 @@ def test_title_line(pages, which, title, section):
              if ln.startswith(".TH ")]
     assert first == ['.TH %s %s 2026-01-10 "krj 9.8.7" "krj"'
                      % (title, section)]
+
+
+def test_version_and_date_default_to_version_and_changelog(tmp_path):
+    subprocess.run([sys.executable, str(krjenv.REPO / "scripts" / "mkman.py"),
+                    str(krjenv.REPO / "README.md"), str(tmp_path)],
+                   check=True, timeout=60)
+    changelog = str(krjenv.REPO / "debian" / "changelog")
+    r = subprocess.run(["dpkg-parsechangelog", "-l", changelog, "-S",
+                        "Timestamp"], capture_output=True, text=True,
+                       timeout=30, check=True)
+    date = time.strftime("%Y-%m-%d", time.gmtime(int(r.stdout)))
+    version = (krjenv.REPO / "VERSION").read_text().strip()
+    for name in ("krj-batch.1", "ngx_http_krj_module.8"):
+        th = (tmp_path / name).read_text().splitlines()[1]
+        assert th.endswith(' %s "krj %s" "krj"' % (date, version)), th
 
 
 def test_every_command_in_krj_batch_1(pages):
