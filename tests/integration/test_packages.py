@@ -1,7 +1,8 @@
 """The packages on a fresh Debian 12: `make deb` builds
-libnginx-mod-http-krj and krj-batch (lintian clean), mmdebstrap makes a
-minimal bookworm root, apt installs nginx and the two .deb files into it,
-and inside it (chroot, and a network namespace of its own for nginx):
+libnginx-mod-http-krj and krj-batch (no build warning, lintian clean),
+mmdebstrap makes a minimal bookworm root, apt installs nginx and the two
+.deb files into it, and inside it (chroot, and a network namespace of
+its own for nginx):
 nginx -t with the module enabled and Debian's nginx.conf untouched, a
 krj-batch run of the sample data as the krj user, the site enabled with
 a self-signed certificate and a request answered with a key, then remove
@@ -136,6 +137,14 @@ def installed(root):
 def test_lintian_clean(debs):
     log = (debs[0] / "lintian.log").read_text()
     assert not re.search(r"(?m)^[EW]: ", log), log
+
+
+def test_build_without_warnings(debs):
+    """Neither the compilers nor debhelper warn (nginx_mod's check of
+    Build-Depends cannot read a :native qualifier, and said so)."""
+    log = (debs[0] / "build.log").read_text()
+    warned = [ln for ln in log.splitlines() if re.search(r"\bwarning:", ln)]
+    assert warned == [], "\n".join(warned[:20])
 
 
 def test_versions_agree(debs):
