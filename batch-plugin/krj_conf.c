@@ -28,11 +28,13 @@
 #define krj_conf_field(conf, opt)   ((char *) (conf) + (opt)->offset)
 
 /* the commands that log events, and those that talk to the servers */
+#define KRJ_CMD_BACKUPS         (KRJ_CMD_BACKUP | KRJ_CMD_RESTORE)
 #define KRJ_CMD_LOG                                                           \
-    (KRJ_CMD_INGEST | KRJ_CMD_STATUS | KRJ_CMD_FOLLOW | KRJ_CMD_MIGRATE)
+    (KRJ_CMD_INGEST | KRJ_CMD_STATUS | KRJ_CMD_FOLLOW | KRJ_CMD_MIGRATE      \
+     | KRJ_CMD_BACKUPS)
 #define KRJ_CMD_PG                                                            \
     (KRJ_CMD_INGEST | KRJ_CMD_STATUS | KRJ_CMD_FOLLOW | KRJ_CMD_MIGRATE      \
-     | KRJ_CMD_PRINCIPALS)
+     | KRJ_CMD_PRINCIPALS | KRJ_CMD_BACKUPS)
 #define KRJ_CMD_REDIS                                                         \
     (KRJ_CMD_INGEST | KRJ_CMD_STATUS | KRJ_CMD_FOLLOW | KRJ_CMD_PRINCIPALS)
 #define KRJ_CMD_OUTBOX          KRJ_CMD_REDIS
@@ -113,6 +115,8 @@ static const krj_conf_bounds_t  krj_conf_poll_bounds = {
 
 /* ten years of weeks; a snapshot holds every one of them */
 static const krj_conf_bounds_t  krj_conf_history_weeks_bounds = { 0, 520 };
+/* how many backups --keep keeps; 0: every one */
+static const krj_conf_bounds_t  krj_conf_keep_bounds = { 0, 100000 };
 
 /* bcrypt's cost is a power of two: 15 is seconds per login already */
 static const krj_conf_bounds_t  krj_conf_cost_bounds = { 4, 15 };
@@ -198,13 +202,14 @@ const krj_option_t  krj_options[] = {
     { "key-file", KRJ_OPT_STRING, "PATH", "KRJ_KEY_FILE",
       "/etc/krj/api-keys",
       "the key file",
-      KRJ_CMD_KEYS_ALL | KRJ_CMD_FOLLOW, offsetof(krj_conf_t, key_file),
+      KRJ_CMD_KEYS_ALL | KRJ_CMD_FOLLOW | KRJ_CMD_BACKUPS,
+      offsetof(krj_conf_t, key_file),
       KRJ_OPT_RELOAD, 0, NULL },
 
     { "user-file", KRJ_OPT_STRING, "PATH", "KRJ_USER_FILE",
       "/etc/krj/users.htpasswd",
       "the user file",
-      KRJ_CMD_USERS_ALL | KRJ_CMD_FOLLOW,
+      KRJ_CMD_USERS_ALL | KRJ_CMD_FOLLOW | KRJ_CMD_BACKUPS,
       offsetof(krj_conf_t, user_file), KRJ_OPT_RELOAD,
       0, NULL },
 
@@ -294,6 +299,26 @@ const krj_option_t  krj_options[] = {
       "the published snapshot); 0: none",
       KRJ_CMD_INGEST | KRJ_CMD_FOLLOW, offsetof(krj_conf_t, history_weeks),
       KRJ_OPT_RELOAD, 0, &krj_conf_history_weeks_bounds },
+
+    /* not the "output" above (KRJ_OUTPUT_DIR, the published files): the
+       command line's word for backup only, never set by the file */
+    { "output", KRJ_OPT_STRING, "DIR", "KRJ_BACKUP_DIR", "/var/backups/krj",
+      "where the backup file is written (mode 0700 when it is made)",
+      KRJ_CMD_BACKUP, offsetof(krj_conf_t, backup_dir), KRJ_OPT_ARGV, 0,
+      NULL },
+
+    { "keep", KRJ_OPT_NUMBER, "N", "KRJ_BACKUP_KEEP", "0",
+      "after the backup, remove all but the newest N krj-backup-*.tar in "
+      "the directory; 0 keeps every one",
+      KRJ_CMD_BACKUP, offsetof(krj_conf_t, keep), KRJ_OPT_RELOAD, 0,
+      &krj_conf_keep_bounds },
+
+    { "session-key-file", KRJ_OPT_STRING, "PATH", "KRJ_SESSION_KEY_FILE",
+      "/etc/krj/session.key",
+      "the dashboard's session key, backed up and restored with the key "
+      "and user files when it exists",
+      KRJ_CMD_BACKUPS, offsetof(krj_conf_t, session_key_file),
+      KRJ_OPT_RELOAD, 0, NULL },
 
     { "help", KRJ_OPT_SET, NULL, NULL, NULL,
       "this text",

@@ -30,12 +30,14 @@
 #define KRJ_CMD_WATCH           0x0800
 #define KRJ_CMD_FOLLOW          0x1000
 #define KRJ_CMD_MIGRATE         0x2000
+#define KRJ_CMD_BACKUP          0x4000
+#define KRJ_CMD_RESTORE         0x8000
 
 #define KRJ_CMD_KEYS_ALL                                                      \
     (KRJ_CMD_KEYS_ADD | KRJ_CMD_KEYS_LIST | KRJ_CMD_KEYS_REVOKE)
 #define KRJ_CMD_USERS_ALL                                                     \
     (KRJ_CMD_USERS_ADD | KRJ_CMD_USERS_LIST | KRJ_CMD_USERS_REMOVE)
-#define KRJ_CMD_ALL             0x3fff
+#define KRJ_CMD_ALL             0xffff
 /* the commands that do something, and so read the configuration file */
 #define KRJ_CMD_WORK            (KRJ_CMD_ALL & ~(KRJ_CMD_MAIN | KRJ_CMD_KEYS \
                                                  | KRJ_CMD_USERS))
@@ -140,6 +142,10 @@ typedef struct {
     const char         *metrics_listen; /* NULL: none; checked */
     unsigned            history_weeks;  /* 0: no history exported */
     int64_t             generated_at;   /* 0: now; set by follow */
+
+    const char         *backup_dir;
+    unsigned            keep;           /* backups kept; 0: all */
+    const char         *session_key_file;
 } krj_conf_t;
 
 

@@ -11,7 +11,10 @@
 #include "krj_conf.h"
 
 
-#define KRJ_VERSION             "0.1.0"
+/* the upstream version: ../VERSION, passed by the Makefiles */
+#ifndef KRJ_VERSION
+#error "KRJ_VERSION is not defined: build krj-batch with its Makefile"
+#endif
 
 
 /* "libcsv 3.0.3, jansson 2.14, ...": for --version and the start-up line */

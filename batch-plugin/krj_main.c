@@ -18,20 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "krj_backup.h"
 #include "krj_conf.h"
 #include "krj_daemon.h"
 #include "krj_follow.h"
+#include "krj_help.h"
 #include "krj_keys.h"
 #include "krj_log.h"
 #include "krj_migrate.h"
+#include "krj_restore.h"
 #include "krj_run.h"
 #include "krj_users.h"
 
-
-/* --help lines end before this column */
-#define KRJ_HELP_WIDTH          79
-/* where the help of an option starts */
-#define KRJ_HELP_COLUMN         23
 
 #define KRJ_MAIN_OPTIONS_MAX    64
 /* getopt_long() returns this plus the option's index in the table */
@@ -59,8 +57,6 @@ static int krj_main_options(krj_conf_t *conf, const krj_command_t *cmd,
 static int krj_main_bad_option(const krj_command_t *cmd, const char *word);
 static int krj_main_usage_error(const krj_command_t *cmd);
 static void krj_main_help(FILE *f, const krj_command_t *cmd);
-static void krj_main_help_option(FILE *f, const krj_option_t *opt);
-static void krj_main_wrap(FILE *f, size_t col, const char *text);
 static const char *krj_main_config(int argc, char **argv, int *help);
 static int krj_main_load(krj_conf_t *conf, void **store, char *err);
 static int krj_main_run(const krj_conf_t *conf, const char *arg);
@@ -68,6 +64,7 @@ static int krj_main_status(const krj_conf_t *conf, const char *arg);
 static int krj_main_watch(const krj_conf_t *conf, const char *arg);
 static int krj_main_follow(const krj_conf_t *conf, const char *arg);
 static int krj_main_migrate(const krj_conf_t *conf, const char *arg);
+static int krj_main_backup(const krj_conf_t *conf, const char *arg);
 
 
 static const char  krj_main_exit[] =
@@ -112,6 +109,22 @@ static const char  krj_migrate_exit[] =
     "  1  usage or configuration error (PostgreSQL is not configured)\n"
     "  3  PostgreSQL cannot be reached, a migration failed (rolled\n"
     "     back), or the database is newer than this krj-batch\n";
+
+static const char  krj_backup_exit[] =
+    "Exit status:\n"
+    "  0  the backup is written (and older ones removed, with --keep)\n"
+    "  1  usage or configuration error (PostgreSQL is not configured)\n"
+    "  3  PostgreSQL cannot be reached or lacks krj's schema, pg_dump or\n"
+    "     tar failed, a file could not be read or written, or an old\n"
+    "     backup could not be removed; no partial backup is left\n";
+
+static const char  krj_restore_exit[] =
+    "Exit status:\n"
+    "  0  the database and the files are restored\n"
+    "  1  usage or configuration error (PostgreSQL is not configured)\n"
+    "  3  the database is not empty, PostgreSQL cannot be reached, FILE\n"
+    "     is not a krj backup, pg_restore failed (the database is left\n"
+    "     empty), or a file could not be put in place (said which)\n";
 
 static const char  krj_keys_exit[] =
     "Exit status:\n"
@@ -195,6 +208,29 @@ static const krj_command_t  krj_commands[] = {
       "the schema version,\nthe last recorded run, and a follower's "
       "lag.\n",
       krj_status_exit, krj_main_status },
+
+    { "backup", KRJ_CMD_BACKUP, KRJ_CMD_MAIN, NULL,
+      "one dated backup file: the database and the key and user files",
+      "Writes one backup file, krj-backup-YYYYmmddTHHMMSSZ.tar (UTC, mode "
+      "0600),\ninto the --output directory: a pg_dump custom-format "
+      "archive of krj's\ntables (krj_*), and the key file, the user file "
+      "and the session key file\nwith their owner and mode.  pg_dump "
+      "(postgresql-client) and tar are run\nas child processes.  With "
+      "--keep N, every other krj-backup-*.tar there\nbut the newest N is "
+      "removed.  The file's path is printed on stdout.\n",
+      krj_backup_exit, krj_main_backup },
+
+    { "restore", KRJ_CMD_RESTORE, KRJ_CMD_MAIN, "FILE",
+      "restore a backup into an empty database, and the files",
+      "Restores a file of krj-batch backup: pg_restore into the database "
+      "the\nconfiguration names, which must be empty (a new one, from "
+      "createdb; any\nother is refused and left alone), in one "
+      "transaction; then the key,\nuser and session key files of the "
+      "backup to where this node's\n--key-file, --user-file and "
+      "--session-key-file say, each replaced\natomically with the owner "
+      "and mode it had.  Then run migrate (a newer\nkrj-batch's schema), "
+      "and follow or run on the nodes.\n",
+      krj_restore_exit, krj_restore },
 
     { "keys", KRJ_CMD_KEYS, KRJ_CMD_MAIN, NULL,
       "add, list or revoke API keys (krj-batch keys --help)",
@@ -642,7 +678,7 @@ krj_main_help(FILE *f, const krj_command_t *cmd)
                 snprintf(label, sizeof(label), "%s%s%s", c->name + skip,
                          c->arg ? " " : "", c->arg ? c->arg : "");
                 fprintf(f, "  %-*s  ", width, label);
-                krj_main_wrap(f, (size_t) width + 4, c->summary);
+                krj_help_wrap(f, (size_t) width + 4, c->summary);
             }
         }
 
@@ -654,105 +690,13 @@ krj_main_help(FILE *f, const krj_command_t *cmd)
 
     for (opt = krj_options; opt->name != NULL; opt++) {
         if (opt->commands & cmd->id) {
-            krj_main_help_option(f, opt);
+            krj_help_option(f, opt);
         }
     }
 
     fprintf(f, "\n%s", cmd->exit);
 }
 
-
-/* "  --name ARG   help (bounds, env X, default Y)", wrapped */
-static void
-krj_main_help_option(FILE *f, const krj_option_t *opt)
-{
-    int                       n;
-    char                      text[512], buf[64];
-    size_t                    len;
-    const char               *arg, *sep;
-    const krj_conf_bounds_t  *b;
-
-    arg = krj_conf_arg(opt, buf, sizeof(buf));
-
-    n = fprintf(f, "  --%s%s%s", opt->name, arg ? " " : "", arg ? arg : "");
-
-    if (n + 2 > KRJ_HELP_COLUMN) {
-        fprintf(f, "\n%*s", KRJ_HELP_COLUMN, "");
-
-    } else {
-        fprintf(f, "%*s", KRJ_HELP_COLUMN - n, "");
-    }
-
-    /* the table's help text is well under sizeof(text) */
-    len = (size_t) snprintf(text, sizeof(text), "%s", opt->help);
-    sep = " (";
-
-    if (opt->kind == KRJ_OPT_NUMBER && len < sizeof(text)) {
-        b = opt->post;
-        len += (size_t) snprintf(text + len, sizeof(text) - len,
-                                 "%s%llu to %llu", sep, b->min, b->max);
-        sep = ", ";
-    }
-
-    if (opt->env != NULL && len < sizeof(text)) {
-        len += (size_t) snprintf(text + len, sizeof(text) - len, "%senv %s",
-                                 sep, opt->env);
-        sep = ", ";
-    }
-
-    /* a flag is off unless given */
-    if (opt->deflt != NULL && opt->kind != KRJ_OPT_FLAG
-        && len < sizeof(text))
-    {
-        len += (size_t) snprintf(text + len, sizeof(text) - len,
-                                 "%sdefault %s", sep, opt->deflt);
-        sep = ", ";
-    }
-
-    if (sep[0] == ',' && len < sizeof(text)) {
-        snprintf(text + len, sizeof(text) - len, ")");
-    }
-
-    krj_main_wrap(f, KRJ_HELP_COLUMN, text);
-}
-
-
-/* text from column col on, words wrapped to col before KRJ_HELP_WIDTH */
-static void
-krj_main_wrap(FILE *f, size_t col, const char *text)
-{
-    size_t       at, len;
-    const char  *p;
-
-    at = col;
-
-    for (p = text; *p != '\0'; p += len) {
-        while (*p == ' ') {
-            p++;
-        }
-
-        len = strcspn(p, " ");
-
-        if (len == 0) {
-            break;
-        }
-
-        if (at > col && at + 1 + len > KRJ_HELP_WIDTH) {
-            fprintf(f, "\n%*s", (int) col, "");
-            at = col;
-        }
-
-        if (at > col) {
-            fputc(' ', f);
-            at++;
-        }
-
-        fprintf(f, "%.*s", (int) len, p);
-        at += len;
-    }
-
-    fputc('\n', f);
-}
 
 
 static int
@@ -797,4 +741,13 @@ krj_main_migrate(const krj_conf_t *conf, const char *arg)
     (void) arg;
 
     return krj_migrate(conf);
+}
+
+
+static int
+krj_main_backup(const krj_conf_t *conf, const char *arg)
+{
+    (void) arg;
+
+    return krj_backup(conf);
 }

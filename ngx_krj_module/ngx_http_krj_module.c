@@ -42,6 +42,7 @@ static char *ngx_http_krj_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_krj_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_krj_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_krj_init_process(ngx_cycle_t *cycle);
 static void ngx_http_krj_exit_process(ngx_cycle_t *cycle);
 static void ngx_http_krj_reload_handler(ngx_event_t *ev);
@@ -143,7 +144,7 @@ ngx_module_t  ngx_http_krj_module = {
     ngx_http_krj_commands,                 /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_krj_init_module,              /* init module */
     ngx_http_krj_init_process,             /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -663,6 +664,24 @@ ngx_http_krj_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * Which krj a master runs, as nginx -V says which nginx: once at start
+ * and after each reload (a package upgrade may have replaced the .so),
+ * not for nginx -t.  NGX_HTTP_KRJ_VERSION comes from VERSION (config).
+ */
+
+static ngx_int_t
+ngx_http_krj_init_module(ngx_cycle_t *cycle)
+{
+    if (!ngx_test_config) {
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "ngx_http_krj_module " NGX_HTTP_KRJ_VERSION);
+    }
+
+    return NGX_OK;
 }
 
 

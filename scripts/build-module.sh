@@ -38,7 +38,9 @@ out=$(cd "$out" && pwd)
 exec 9> "$out/.build.lock"
 flock 9
 tree=$out/nginx
-stamp="$src|${flags[*]}|$cc_opt|$ld_opt|$(md5sum "$repo/config" | cut -c1-32)"
+# config and VERSION are read by configure: a change of either reconfigures
+stamp="$src|${flags[*]}|$cc_opt|$ld_opt|$(cat "$repo/config" "$repo/VERSION" \
+    | md5sum | cut -c1-32)"
 
 if [ ! -f "$tree/objs/Makefile" ] || [ "$(cat "$tree/.krj-stamp" 2>/dev/null)" != "$stamp" ]
 then

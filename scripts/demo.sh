@@ -18,7 +18,7 @@
 # PostgreSQL cluster, on a unix socket only), redis/ (its socket), node-b/
 # (the follower node's prefix: its output/, auth/ and logs/), logs/
 # (nginx's and krj-batch's), demo.conf (conf/demo.conf with the port), and
-# links to the shared snippets and the module, so that demo.conf's
+# links to conf/snippets/ and the module, so that demo.conf's
 # relative paths all resolve in it.
 set -euo pipefail
 
@@ -50,8 +50,9 @@ for f in "$build/ngx_http_krj_module.so" "$build/krj-batch"; do
     [ -e "$f" ] || die "$f is missing: run \`make all\` first"
 done
 command -v "$nginx" >/dev/null || die "nginx not found (make deps)"
-[ -x "$pg_bin/initdb" ] || die "PostgreSQL not found (make deps)"
-command -v redis-server >/dev/null || die "redis-server not found (make deps)"
+[ -x "$pg_bin/initdb" ] || die "PostgreSQL not found (make test-deps)"
+command -v redis-server >/dev/null \
+    || die "redis-server not found (make test-deps)"
 for p in $port $port_b; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
         die "something already listens on 127.0.0.1:$p"
@@ -89,13 +90,10 @@ case $state in
                      "quote or backslash (KRJ_DEMO_DIR)" ;;
 esac
 
-# Links: the snippets demo.conf shares with nginx.conf, the module.  Then
-# demo.conf with the port; a link to conf/demo.conf left by an older demo
-# is removed first, so that the copy does not go through it.
-for f in krj-http.conf krj-locations.conf tls-intermediate.conf \
-         ffdhe2048.pem; do
-    ln -sfn "$repo/conf/$f" "$state/$f"
-done
+# Links: the snippets demo.conf shares with the production site, the
+# module.  Then demo.conf with the port; a link to conf/demo.conf left by
+# an older demo is removed first, so that the copy does not go through it.
+ln -sfn "$repo/conf/snippets" "$state/snippets"
 ln -sfn "$build/ngx_http_krj_module.so" \
     "$state/modules/ngx_http_krj_module.so"
 rm -f "$state/demo.conf"
@@ -107,8 +105,7 @@ grep -q "^ *listen 127\.0\.0\.1:$port " "$state/demo.conf" \
 # The second node: the same configuration on another port, with its own
 # output/ and auth/ (both written by krj-batch follow), the same
 # certificate and module.
-for f in krj-http.conf krj-locations.conf tls-intermediate.conf \
-         ffdhe2048.pem modules tls; do
+for f in snippets modules tls; do
     ln -sfn "$state/$f" "$node_b/$f"
 done
 sed -e "s/127.0.0.1:$port /127.0.0.1:$port_b /" \
@@ -268,8 +265,8 @@ KRJ_TLS_DIR=$state/tls KRJ_TEXTFILE_DIR=$state/tmp \
 ca=$state/tls/live/fullchain.pem
 echo "demo: krj-batch's log: $batch_log"
 
-# The API asks for credentials (krj_auth any in krj-locations.conf).  On the
-# first run: an API key "demo" for every category, a key "prometheus" for
+# The API asks for credentials (krj_auth any in
+# snippets/krj-locations.conf).  On the first run: an API key "demo" for every category, a key "prometheus" for
 # /metrics only, and a Basic user "demo" with a random password, in
 # auth/api-keys and auth/users.htpasswd (which hold only digests and a
 # bcrypt hash), and in PostgreSQL, from where the follower node gets them.

@@ -8,9 +8,13 @@
 # libFuzzer target for FUZZ_TEST_TIME seconds (20; one test each, passed
 # when it ran its time without a crash), integration tests with the
 # module, and the integration tests again with the ASan/UBSan module
-# (KRJ_ASAN=1).  The fuzz stage runs alone: the integration tests have
-# timing-sensitive parts and the machine may have two cores.  Exits
-# non-zero when a test failed, a stage broke, or a stage ran no test.
+# (KRJ_ASAN=1).  The packages stage (make deb and the install on a fresh
+# Debian 12 root, test_packages.py, marker "packages": minutes, mostly
+# waiting for dpkg and the mirror) runs in the background beside the unit
+# and fuzz stages; the integration stages, which have timing-sensitive
+# parts on a machine that may have two cores, run alone and leave it out.
+# Exits non-zero when a test failed, a stage broke, or a stage ran no
+# test.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,12 +69,35 @@ count_fuzz() {
 }
 
 stage() {
-    local name=$1 kind=$2 rc p f s
+    local name=$1 kind=$2 rc
     shift 2
     echo
     echo "=== $name: $*"
     "$@" 2>&1 | tee "$logdir/$name.log"
     rc=${PIPESTATUS[0]}
+    stage_count "$name" "$kind" "$rc"
+}
+
+# a stage in the background: its output is shown when stage_wait ends it
+stage_bg() {
+    local name=$1
+    shift 2
+    ( "$@" > "$logdir/$name.log" 2>&1; echo $? > "$logdir/$name.rc" ) &
+    bg_pid=$!
+}
+
+stage_wait() {
+    local name=$1 kind=$2
+    wait "$bg_pid"
+    echo
+    echo "=== $name (ran in the background)"
+    cat "$logdir/$name.log"
+    stage_count "$name" "$kind" "$(cat "$logdir/$name.rc" 2>/dev/null \
+        || echo 1)"
+}
+
+stage_count() {
+    local name=$1 kind=$2 rc=$3 p f s
     read -r p f s < <("count_$kind" "$logdir/$name.log")
     echo "=== $name: $p passed, $f failed, $s skipped (exit $rc)"
     total_pass=$((total_pass + p))
@@ -83,15 +110,18 @@ stage() {
     fi
 }
 
+stage_bg packages pytest "$PYTHON" -m pytest -q -p no:cacheprovider \
+    -m packages tests/integration
 stage unit unit make --no-print-directory -C tests/unit \
     BUILD="$repo/build" run
 stage unit-asan unit make --no-print-directory -C tests/unit \
     BUILD="$repo/build" ASAN=1 run
 stage fuzz fuzz scripts/fuzz.sh --fresh --time "$FUZZ_TEST_TIME"
+stage_wait packages pytest
 stage integration pytest "$PYTHON" -m pytest -q -p no:cacheprovider \
-    tests/integration
+    -m "not packages" tests/integration
 stage integration-asan pytest env KRJ_ASAN=1 "$PYTHON" -m pytest -q \
-    -p no:cacheprovider tests/integration
+    -p no:cacheprovider -m "not packages" tests/integration
 
 echo
 for b in "${broken[@]}"; do

@@ -11,6 +11,12 @@ import krjenv  # noqa: E402
 from krjenv import Krj  # noqa: E402
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "packages: the package build and install test (minutes; "
+        "scripts/run-tests.sh runs it as a stage of its own)")
+
+
 def _require_build():
     missing = [str(p) for p in (krjenv.MODULE, krjenv.BATCH)
                if not p.exists()]

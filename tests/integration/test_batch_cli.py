@@ -12,7 +12,7 @@ import pytest
 import krjenv
 
 COMMANDS = [[], ["run"], ["watch"], ["follow"], ["migrate"], ["status"],
-            ["keys"], ["keys", "add"],
+            ["backup"], ["restore"], ["keys"], ["keys", "add"],
             ["keys", "list"], ["keys", "revoke"], ["users"],
             ["users", "add"], ["users", "list"], ["users", "remove"]]
 REJECTED = re.compile(r"is not an option of|unknown option")

@@ -12,7 +12,7 @@ from krjservers import krj_env
 
 SAMPLE = krjenv.REPO / "conf" / "krj-batch.conf"
 COMMANDS = [["run"], ["watch"], ["follow"], ["migrate"], ["status"],
-            ["keys", "add"], ["keys", "list"], ["keys", "revoke"],
+            ["backup"], ["restore"], ["keys", "add"], ["keys", "list"], ["keys", "revoke"],
             ["users", "add"], ["users", "list"], ["users", "remove"], []]
 DRC = "KRJ_signals_latest_week_DRC_2026-01-09.csv"
 

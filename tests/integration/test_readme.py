@@ -9,11 +9,12 @@ README = (REPO / "README.md").read_text()
 
 
 def test_synopsis_is_the_real_locations_file():
-    marker = "<!-- synopsis: conf/krj-locations.conf -->\n```nginx\n"
+    marker = "<!-- synopsis: conf/snippets/krj-locations.conf -->\n```nginx\n"
     assert marker in README, "README names the file its synopsis shows"
     block = README.split(marker, 1)[1].split("```\n", 1)[0]
-    real = (REPO / "conf" / "krj-locations.conf").read_text()
-    assert block == real, "README synopsis equals conf/krj-locations.conf"
+    real = (REPO / "conf" / "snippets" / "krj-locations.conf").read_text()
+    assert block == real, \
+        "README synopsis equals conf/snippets/krj-locations.conf"
 
 
 def test_every_directive_documented():

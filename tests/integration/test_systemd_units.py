@@ -15,13 +15,14 @@ import krjenv
 
 UNITS = sorted((krjenv.REPO / "conf" / "systemd").glob("*.service")) + \
     sorted((krjenv.REPO / "conf" / "systemd").glob("*.timer"))
-INSTALLED = "/usr/local/bin/krj-batch"
+INSTALLED = "/usr/bin/krj-batch"
 
 
 def every_help():
     out = ""
     for cmd in ([], ["run"], ["watch"], ["follow"], ["migrate"],
-                ["status"], ["keys", "add"], ["users", "add"]):
+                ["status"], ["backup"], ["restore"], ["keys", "add"],
+                ["users", "add"]):
         out += krjenv.run_batch(*cmd, "--help").stdout
     return out
 

@@ -1,5 +1,5 @@
-"""The production nginx.conf (conf/nginx.conf with only paths and ports
-replaced, see tlsenv.render_production) on loopback: port 80 serves the
+"""The production site (conf/snippets/krj.conf and conf/sites-available/krj
+with only paths and ports replaced, see tlsenv.ProdNginx) on loopback: port 80 serves the
 ACME challenge and redirects everything else to HTTPS; port 443 speaks
 HTTP/2 and Mozilla's intermediate TLS with HSTS; the API asks for an API
 key or a Basic user made by krj-batch, /health and /ready do not; and the
@@ -341,15 +341,38 @@ def test_config_test_passes(prod):
 # --- demo.conf ---------------------------------------------------------------
 
 def test_demo_conf_shares_snippets():
-    prod = (tlsenv.CONF / "nginx.conf").read_text()
+    site = (tlsenv.CONF / "sites-available" / "krj").read_text()
+    http = (tlsenv.CONF / "snippets" / "krj.conf").read_text()
     demo = (tlsenv.CONF / "demo.conf").read_text()
-    for inc in ("include krj-http.conf;", "include tls-intermediate.conf;",
-                "include krj-locations.conf;"):
-        assert inc in prod and inc in demo, "both include %s" % inc
+    assert "include snippets/krj-http.conf;" in http
+    assert "include snippets/krj-http.conf;" in demo
+    for inc in ("include snippets/krj-server.conf;",
+                "include snippets/krj-tls.conf;",
+                "include snippets/krj-locations.conf;"):
+        assert inc in site and inc in demo, "both include %s" % inc
     for directive in ("ssl_ciphers", "ssl_protocols", "log_format",
-                      "krj_api", "krj_status", "Strict-Transport-Security"):
-        assert directive not in prod and directive not in demo, \
-            "%s lives in a shared snippet, not copied" % directive
+                      "krj_api", "krj_status", "Strict-Transport-Security",
+                      "client_max_body_size"):
+        for name, text in (("site", site), ("http", http), ("demo", demo)):
+            assert directive not in text, \
+                "%s lives in a shared snippet, not in %s" % (directive, name)
+
+
+def test_http_level_changes_no_other_site():
+    """What conf.d/krj.conf brings into Debian's http {} is krj's alone:
+    a log format, a map and krj_* directives; limits, timeouts and TLS
+    settings are in the krj servers (snippets/krj-server.conf,
+    krj-tls.conf)."""
+    link = tlsenv.CONF / "conf.d" / "krj.conf"
+    assert link.is_symlink() and os.readlink(link) == "../snippets/krj.conf"
+    text = ""
+    for name in ("krj.conf", "krj-http.conf"):
+        text += (tlsenv.CONF / "snippets" / name).read_text()
+    directives = re.findall(r"(?m)^([a-z_0-9]+)\s", text)
+    assert directives, "directives found"
+    for d in directives:
+        assert d.startswith("krj_") or d in ("include", "log_format",
+                                             "map"), d
 
 
 def test_demo_conf_passes_nginx_t(tmp_path):
@@ -364,8 +387,8 @@ def test_demo_conf_passes_nginx_t(tmp_path):
     (d / "auth" / "session.key").write_bytes(os.urandom(32))
     (d / "auth" / "session.key").chmod(0o600)
     (d / "modules" / "ngx_http_krj_module.so").symlink_to(krjenv.MODULE)
-    for name in tlsenv.SNIPPETS + ("demo.conf",):
-        (d / name).symlink_to(tlsenv.CONF / name)
+    (d / "snippets").symlink_to(tlsenv.CONF / "snippets")
+    (d / "demo.conf").symlink_to(tlsenv.CONF / "demo.conf")
     tlsenv.bootstrap_selfsigned(d / "tls", "localhost")
     # as demo.sh makes sure: the workers (not root) reach the state dir,
     # which nginx -t checks for the key and user files

@@ -2,10 +2,15 @@
 DNS responder for the TLS and ACME tests.  Stdlib only; builds on krjenv.
 
     ProdNginx(prefix, tls_dir, webroot, snapshot, http_port, https_port)
-        conf/nginx.conf itself, with only its per-install paths and ports
-        replaced (every replaced string must occur exactly as listed, so a
-        change of nginx.conf cannot silently leave a test on an old copy);
-        the shared snippets are linked beside it.  Its key and user files
+        the production files laid out as the packages install them in
+        Debian's /etc/nginx: conf/snippets/krj.conf (enabled by the link
+        conf.d/krj.conf) and conf/sites-available/krj (in sites-enabled/),
+        with only their per-install paths and ports replaced (every
+        replaced string must occur exactly as listed, so a change of them
+        cannot silently leave a test on an old copy), the other snippets
+        linked, under a main file shaped like Debian's nginx.conf
+        (DEBIAN_MAIN: its http-level settings and includes, the module
+        loaded as modules-enabled/ does it).  Its key and user files
         are prefix/auth/api-keys and prefix/auth/users.htpasswd, made empty
         before the start (nginx -t fails on a missing one); add_key() and
         add_user() fill them with krj-batch.  The API requires credentials,
@@ -35,8 +40,47 @@ from krjenv import REPO, Nginx, free_port
 
 CONF = REPO / "conf"
 CERTBOT = REPO / "certbot"
-SNIPPETS = ("krj-http.conf", "krj-locations.conf", "tls-intermediate.conf",
-            "ffdhe2048.pem")
+# conf/snippets/ as installed in /etc/nginx/snippets/, linked as they are;
+# krj.conf, which holds per-install paths, is rendered
+SNIPPETS = ("krj-http.conf", "krj-server.conf", "krj-locations.conf",
+            "krj-tls.conf", "krj-ffdhe2048.pem")
+
+# Debian 12's /etc/nginx/nginx.conf (nginx-common 1.22.1), its comments
+# dropped and its paths made the test's: the same directives in the same
+# order, so the krj files meet what they meet there (http-level
+# ssl_protocols with TLSv1, ssl_prefer_server_ciphers on, gzip on, the
+# default access log); the package's modules-enabled/50-mod-http-krj.conf
+# is its load_module line.  test_packages.py runs the real one.
+DEBIAN_MAIN = """user {user};
+worker_processes {workers};
+pid {pid};
+error_log {error_log} notice;
+load_module {module};
+
+events {{
+    worker_connections 768;
+}}
+
+http {{
+    sendfile on;
+    tcp_nopush on;
+    types_hash_max_size 2048;
+
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+
+    ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
+    ssl_prefer_server_ciphers on;
+
+    access_log {access_log};
+
+    gzip on;
+
+{temp_paths}
+    include conf.d/*.conf;
+    include sites-enabled/*;
+}}
+"""
 
 
 def sh_env(**extra):
@@ -71,23 +115,9 @@ def wait_port(port, timeout=20, host="127.0.0.1", proc=None):
 
 # --- the production configuration -----------------------------------------
 
-def render_production(text, *, module, pid, error_log, access_log, temp,
-                      snapshot, http_port, https_port, webroot, tls_dir,
-                      workers, key_file, user_file, session_key):
-    """conf/nginx.conf with its per-install paths and ports replaced."""
+def render_http(text, *, snapshot, key_file, user_file, session_key):
+    """conf/snippets/krj.conf with its per-install paths replaced."""
     subs = [
-        ("user www-data;", "user root;", 1),
-        ("worker_processes auto;", "worker_processes %d;" % workers, 1),
-        ("pid /run/nginx.pid;", "pid %s;" % pid, 1),
-        ("error_log /var/log/krj/nginx-error.log notice;",
-         "error_log %s notice;" % error_log, 1),
-        ("load_module /usr/lib/nginx/modules/ngx_http_krj_module.so;",
-         "load_module %s;" % module, 1),
-        ("access_log /var/log/krj/nginx-access.log krj_json;",
-         "access_log %s krj_json;\n" % access_log
-         + "".join("    %s_temp_path %s/%s;\n" % (t, temp, t)
-                   for t in ("client_body", "proxy", "fastcgi", "uwsgi",
-                             "scgi")), 1),
         ("krj_snapshot /var/lib/krj/output/krj.snapshot;",
          "krj_snapshot %s;" % snapshot, 1),
         ("krj_key_file /etc/krj/api-keys;", "krj_key_file %s;" % key_file,
@@ -96,6 +126,19 @@ def render_production(text, *, module, pid, error_log, access_log, temp,
          "krj_user_file %s;" % user_file, 1),
         ("krj_session_key_file /etc/krj/session.key;",
          "krj_session_key_file %s;" % session_key, 1),
+    ]
+    return _substitute("conf/snippets/krj.conf", text, subs)
+
+
+def render_site(text, *, error_log, access_log, http_port, https_port,
+                webroot, tls_dir):
+    """conf/sites-available/krj with its per-install paths and ports
+    replaced."""
+    subs = [
+        ("error_log /var/log/nginx/krj-error.log notice;",
+         "error_log %s notice;" % error_log, 2),
+        ("access_log /var/log/nginx/krj-access.log krj_json;",
+         "access_log %s krj_json;" % access_log, 2),
         ("listen 80 default_server;",
          "listen 127.0.0.1:%d default_server;" % http_port, 1),
         ("listen [::]:80 default_server;", "# (no IPv6 in tests)", 1),
@@ -106,7 +149,7 @@ def render_production(text, *, module, pid, error_log, access_log, temp,
         ("root /var/www/letsencrypt;", "root %s;" % webroot, 1),
         ("/etc/krj/tls/live/", "%s/live/" % tls_dir, 3),
     ]
-    return _substitute("conf/nginx.conf", text, subs)
+    return _substitute("conf/sites-available/krj", text, subs)
 
 
 def _substitute(name, text, subs):
@@ -119,7 +162,7 @@ def _substitute(name, text, subs):
 
 
 class ProdNginx(Nginx):
-    """krjenv.Nginx running the production nginx.conf."""
+    """krjenv.Nginx running the production files in a Debian layout."""
 
     def __init__(self, prefix_dir, tls_dir, webroot, snapshot, http_port,
                  https_port, workers=1):
@@ -130,17 +173,23 @@ class ProdNginx(Nginx):
         self.https_port = https_port
         prefix = Path(prefix_dir).resolve()
         prefix.mkdir(parents=True, exist_ok=True)
+        for d in ("snippets", "conf.d", "sites-enabled", "temp"):
+            (prefix / d).mkdir(exist_ok=True)
         for name in SNIPPETS:
-            link = prefix / name
+            link = prefix / "snippets" / name
             if link.exists() or link.is_symlink():
                 link.unlink()
-            link.symlink_to(CONF / name)
-        (prefix / "temp").mkdir(exist_ok=True)
+            link.symlink_to(CONF / "snippets" / name)
+        # as the package ships it: conf.d/krj.conf -> ../snippets/krj.conf
+        link = prefix / "conf.d" / "krj.conf"
+        if not link.is_symlink():
+            link.symlink_to(os.readlink(CONF / "conf.d" / "krj.conf"))
         self.key_file = prefix / "auth" / "api-keys"
         self.user_file = prefix / "auth" / "users.htpasswd"
         self.key_file.parent.mkdir(exist_ok=True)
         for f in (self.key_file, self.user_file):
             f.touch(mode=0o640)
+        # as the package makes it: 32 random bytes, root's alone
         self.session_key = prefix / "auth" / "session.key"
         if not self.session_key.exists():
             self.session_key.write_bytes(os.urandom(32))
@@ -167,15 +216,37 @@ class ProdNginx(Nginx):
                                                                r.stderr)
 
     def render_conf(self):
-        return render_production(
-            (CONF / "nginx.conf").read_text(), module=krjenv.MODULE,
-            pid=self.pid_path, error_log=self.error_log_path,
-            access_log=self.access_log_path, temp=self.prefix / "temp",
-            snapshot=self.snapshot, http_port=self.http_port,
+        """The main file; write_conf() also renders the krj files."""
+        temp = self.prefix / "temp"
+        return DEBIAN_MAIN.format(
+            user=self.user, workers=self.workers, pid=self.pid_path,
+            error_log=self.error_log_path, module=krjenv.MODULE,
+            access_log=self.access_log_path,
+            temp_paths="".join("    %s_temp_path %s/%s;\n" % (t, temp, t)
+                               for t in ("client_body", "proxy", "fastcgi",
+                                         "uwsgi", "scgi")))
+
+    def write_conf(self, *args, **kw):
+        # the krj server logs into the same files, so that check_log()
+        # and the access-log tests see everything
+        (self.prefix / "snippets" / "krj.conf").write_text(render_http(
+            (CONF / "snippets" / "krj.conf").read_text(),
+            snapshot=self.snapshot, key_file=self.key_file,
+            user_file=self.user_file, session_key=self.session_key))
+        (self.prefix / "sites-enabled" / "krj").write_text(render_site(
+            (CONF / "sites-available" / "krj").read_text(),
+            error_log=self.error_log_path,
+            access_log=self.access_log_path, http_port=self.http_port,
             https_port=self.https_port, webroot=self.webroot,
-            tls_dir=self.tls_dir, workers=self.workers,
-            key_file=self.key_file, user_file=self.user_file,
-            session_key=self.session_key)
+            tls_dir=self.tls_dir))
+        super().write_conf(*args, **kw)
+
+    def conf_text(self):
+        """Every file nginx reads for this install (ports are found in
+        it)."""
+        return "\n".join(p.read_text() for p in (
+            self.conf_path, self.prefix / "snippets" / "krj.conf",
+            self.prefix / "sites-enabled" / "krj"))
 
     def hook_env(self, **extra):
         """Environment for certbot/deploy-hook.sh driving this nginx."""
