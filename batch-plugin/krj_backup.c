@@ -68,21 +68,21 @@ krj_backup(const krj_conf_t *conf)
     umask(077);
 
     if (strlen(conf->backup_dir) > KRJ_BACKUP_DIR_MAX - 64) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "the backup directory's name is "
-                "too long");
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", NULL, 0, "the backup "
+                      "directory's name is too long");
         return KRJ_EXIT_USAGE;
     }
 
     if (mkdir(conf->backup_dir, 0700) != 0 && errno != EEXIST) {
-        krj_log(KRJ_LOG_ERROR, conf->backup_dir, 0,
-                "cannot make the backup directory: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", conf->backup_dir, 0,
+                      "cannot make the backup directory: %s", strerror(errno));
         return KRJ_EXIT_FAILED;
     }
 
     /* a clear error before pg_dump's, and krj's tables must be there */
     pg = krj_pg_connect(conf, err);
     if (pg == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", NULL, 0, "%s", err);
         return KRJ_EXIT_FAILED;
     }
 
@@ -92,7 +92,7 @@ krj_backup(const krj_conf_t *conf)
     PQfinish(pg);
 
     if (rc != 0) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", NULL, 0, "%s", err);
         return KRJ_EXIT_FAILED;
     }
 
@@ -108,14 +108,14 @@ krj_backup(const krj_conf_t *conf)
              conf->backup_dir);
 
     if (access(out, F_OK) == 0) {
-        krj_log(KRJ_LOG_ERROR, out, 0, "exists already: one backup a "
-                "second at most");
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", out, 0, "exists "
+                      "already: one backup a second at most");
         return KRJ_EXIT_FAILED;
     }
 
     if (mkdtemp(tmp) == NULL) {
-        krj_log(KRJ_LOG_ERROR, conf->backup_dir, 0,
-                "cannot make a temporary directory: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", conf->backup_dir, 0,
+                      "cannot make a temporary directory: %s", strerror(errno));
         return KRJ_EXIT_FAILED;
     }
 
@@ -145,7 +145,8 @@ krj_backup(const krj_conf_t *conf)
     /* made here with mode 0600: tar writes into it, keeping the mode */
     fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd == -1) {
-        krj_log(KRJ_LOG_ERROR, part, 0, "cannot create: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", part, 0, "cannot "
+                      "create: %s", strerror(errno));
         goto cleanup;
     }
 
@@ -162,14 +163,15 @@ krj_backup(const krj_conf_t *conf)
     }
 
     if (fsync(fd) != 0 || rename(part, out) != 0) {
-        krj_log(KRJ_LOG_ERROR, out, 0, "cannot write: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", out, 0, "cannot write: "
+                      "%s", strerror(errno));
         goto cleanup;
     }
 
     krj_backup_fsync_dir(conf->backup_dir);
 
-    krj_log_event(KRJ_LOG_INFO, "backup_written", out, 0,
-                  "backup written: the database and %s%s%s",
+    krj_log_event(KRJ_LOG_INFO, "backup_written", out, 0, "backup written: "
+                  "the database and %s%s%s",
                   files[0].present ? "the key file, " : "",
                   files[1].present ? "the user file, " : "",
                   files[2].present ? "the session key file" : "no more");
@@ -223,8 +225,8 @@ krj_backup_spawn(const char *what, char *const argv[])
     pid = fork();
 
     if (pid == -1) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "cannot run %s: %s", what,
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "child_failed", NULL, 0, "cannot run %s: "
+                      "%s", what, strerror(errno));
         return -1;
     }
 
@@ -240,8 +242,8 @@ krj_backup_spawn(const char *what, char *const argv[])
 
     while (waitpid(pid, &status, 0) == -1) {
         if (errno != EINTR) {
-            krj_log(KRJ_LOG_ERROR, NULL, 0, "waiting for %s: %s", what,
-                    strerror(errno));
+            krj_log_event(KRJ_LOG_ERROR, "child_failed", NULL, 0, "waiting "
+                          "for %s: %s", what, strerror(errno));
             return -1;
         }
     }
@@ -251,12 +253,12 @@ krj_backup_spawn(const char *what, char *const argv[])
     }
 
     if (WIFEXITED(status)) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s failed (exit status %d)", what,
-                WEXITSTATUS(status));
+        krj_log_event(KRJ_LOG_ERROR, "child_failed", NULL, 0, "%s failed "
+                      "(exit status %d)", what, WEXITSTATUS(status));
 
     } else {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s was killed by signal %d", what,
-                WTERMSIG(status));
+        krj_log_event(KRJ_LOG_ERROR, "child_failed", NULL, 0, "%s was killed "
+                      "by signal %d", what, WTERMSIG(status));
     }
 
     return -1;
@@ -289,7 +291,8 @@ krj_backup_manifest(const char *dir, krj_backup_file_t *files)
     snprintf(path, sizeof(path), "%s/files", dir);
 
     if (mkdir(path, 0700) != 0) {
-        krj_log(KRJ_LOG_ERROR, path, 0, "cannot make: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", path, 0, "cannot make: "
+                      "%s", strerror(errno));
         return -1;
     }
 
@@ -297,7 +300,8 @@ krj_backup_manifest(const char *dir, krj_backup_file_t *files)
 
     m = fopen(path, "we");
     if (m == NULL) {
-        krj_log(KRJ_LOG_ERROR, path, 0, "cannot create: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", path, 0, "cannot "
+                      "create: %s", strerror(errno));
         return -1;
     }
 
@@ -317,8 +321,8 @@ krj_backup_manifest(const char *dir, krj_backup_file_t *files)
         }
 
         if (in == -1 || fstat(in, &st) != 0) {
-            krj_log(KRJ_LOG_ERROR, files[i].path, 0, "cannot read: %s",
-                    strerror(errno));
+            krj_log_event(KRJ_LOG_ERROR, "backup_failed", files[i].path, 0,
+                          "cannot read: %s", strerror(errno));
             goto failed;
         }
 
@@ -326,8 +330,8 @@ krj_backup_manifest(const char *dir, krj_backup_file_t *files)
 
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd == -1 || krj_backup_copy(files[i].path, fd) != 0) {
-            krj_log(KRJ_LOG_ERROR, path, 0, "cannot copy %s: %s",
-                    files[i].path, strerror(errno));
+            krj_log_event(KRJ_LOG_ERROR, "backup_failed", path, 0, "cannot "
+                          "copy %s: %s", files[i].path, strerror(errno));
             if (fd != -1) {
                 close(fd);
             }
@@ -360,8 +364,8 @@ krj_backup_manifest(const char *dir, krj_backup_file_t *files)
     }
 
     if (fflush(m) != 0 || fsync(fileno(m)) != 0) {
-        krj_log(KRJ_LOG_ERROR, dir, 0, "cannot write the manifest: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", dir, 0, "cannot write "
+                      "the manifest: %s", strerror(errno));
         goto failed;
     }
 
@@ -438,7 +442,8 @@ krj_backup_prune(const char *dir, unsigned keep)
 
     n = scandir(dir, &names, NULL, krj_backup_newest_first);
     if (n == -1) {
-        krj_log(KRJ_LOG_ERROR, dir, 0, "cannot list: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", dir, 0, "cannot list: %s",
+                      strerror(errno));
         return -1;
     }
 
@@ -452,8 +457,8 @@ krj_backup_prune(const char *dir, unsigned keep)
             snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
 
             if (unlink(path) != 0) {
-                krj_log(KRJ_LOG_ERROR, path, 0, "cannot remove: %s",
-                        strerror(errno));
+                krj_log_event(KRJ_LOG_ERROR, "backup_failed", path, 0,
+                              "cannot remove: %s", strerror(errno));
                 rc = -1;
 
             } else {
@@ -517,8 +522,8 @@ krj_backup_fsync_dir(const char *dir)
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     if (fd == -1 || fsync(fd) != 0) {
-        krj_log(KRJ_LOG_WARN, dir, 0, "cannot fsync the directory: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_WARN, "backup_unsynced", dir, 0, "cannot fsync "
+                      "the directory: %s", strerror(errno));
     }
 
     if (fd != -1) {
@@ -533,6 +538,6 @@ krj_backup_rmtree(const char *dir)
     char *const  argv[] = { "rm", "-rf", "--", (char *) dir, NULL };
 
     if (krj_backup_spawn("rm", argv) != 0) {
-        krj_log(KRJ_LOG_WARN, dir, 0, "left behind");
+        krj_log_event(KRJ_LOG_WARN, "backup_leftover", dir, 0, "left behind");
     }
 }

@@ -50,13 +50,14 @@ krj_restore(const krj_conf_t *conf, const char *file)
     }
 
     if (access(file, R_OK) != 0) {
-        krj_log(KRJ_LOG_ERROR, file, 0, "cannot read: %s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", file, 0, "cannot read: "
+                      "%s", strerror(errno));
         return KRJ_EXIT_FAILED;
     }
 
     pg = krj_pg_connect(conf, err);
     if (pg == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", NULL, 0, "%s", err);
         return KRJ_EXIT_FAILED;
     }
 
@@ -67,9 +68,10 @@ krj_restore(const krj_conf_t *conf, const char *file)
 
     if (n != 0) {
         if (n > 0) {
-            krj_log(KRJ_LOG_ERROR, NULL, 0, "the database is not empty (%d "
-                    "tables, views or sequences): restore only into a new "
-                    "one (createdb), nothing was changed", n);
+            krj_log_event(KRJ_LOG_ERROR, "restore_failed", NULL, 0, "the "
+                          "database is not empty (%d tables, views or "
+                          "sequences): restore only into a new one "
+                          "(createdb), nothing was changed", n);
         }
 
         return KRJ_EXIT_FAILED;
@@ -82,8 +84,8 @@ krj_restore(const krj_conf_t *conf, const char *file)
     umask(077);
 
     if (mkdtemp(tmp) == NULL) {
-        krj_log(KRJ_LOG_ERROR, tmp, 0, "cannot make a temporary directory: "
-                "%s", strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", tmp, 0, "cannot make a "
+                      "temporary directory: %s", strerror(errno));
         return KRJ_EXIT_FAILED;
     }
 
@@ -104,8 +106,9 @@ krj_restore(const krj_conf_t *conf, const char *file)
     krj_backup_files(conf, files);
 
     if (krj_restore_manifest(tmp, files) != 0) {
-        krj_log(KRJ_LOG_ERROR, file, 0, "not a krj backup (no \""
-                KRJ_BACKUP_MAGIC "\" manifest): nothing was changed");
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", file, 0,
+                      "not a krj backup (no \"" KRJ_BACKUP_MAGIC "\" "
+                      "manifest): nothing was changed");
         goto cleanup;
     }
 
@@ -125,16 +128,16 @@ krj_restore(const krj_conf_t *conf, const char *file)
 
     for (i = 0; i < KRJ_BACKUP_NFILES; i++) {
         if (files[i].present && krj_restore_put(tmp, &files[i]) != 0) {
-            krj_log(KRJ_LOG_ERROR, files[i].path, 0, "the database is "
-                    "restored, but this file is not: put it in place from "
-                    "the backup's files/%s", files[i].name);
+            krj_log_event(KRJ_LOG_ERROR, "restore_failed", files[i].path, 0,
+                          "the database is restored, but this file is not: "
+                          "put it in place from the backup's files/%s",
+                          files[i].name);
             goto cleanup;
         }
     }
 
-    krj_log_event(KRJ_LOG_INFO, "restored", file, 0,
-                  "restored: the database, and %s%s%s",
-                  files[0].present ? files[0].path : "",
+    krj_log_event(KRJ_LOG_INFO, "restored", file, 0, "restored: the database, "
+                  "and %s%s%s", files[0].present ? files[0].path : "",
                   files[1].present ? " " : "",
                   files[1].present ? files[1].path : "");
 
@@ -169,7 +172,7 @@ krj_restore_empty(PGconn *pg)
                       "AND s.nspname NOT LIKE 'pg\\_%'",
                       0, NULL, NULL, NULL, 0, PGRES_TUPLES_OK, err);
     if (res == NULL) {
-        krj_log(KRJ_LOG_ERROR, NULL, 0, "%s", err);
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", NULL, 0, "%s", err);
         return -1;
     }
 
@@ -262,16 +265,16 @@ krj_restore_put(const char *dir, krj_backup_file_t *f)
     uid = (pw != NULL) ? pw->pw_uid : (uid_t) strtoul(f->owner, &end, 10);
 
     if (pw == NULL && (*end != '\0' || end == f->owner)) {
-        krj_log(KRJ_LOG_ERROR, f->path, 0, "no user \"%s\" here",
-                f->owner);
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", f->path, 0, "no user "
+                      "\"%s\" here", f->owner);
         return -1;
     }
 
     gid = (gr != NULL) ? gr->gr_gid : (gid_t) strtoul(f->group, &end, 10);
 
     if (gr == NULL && (*end != '\0' || end == f->group)) {
-        krj_log(KRJ_LOG_ERROR, f->path, 0, "no group \"%s\" here",
-                f->group);
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", f->path, 0, "no group "
+                      "\"%s\" here", f->group);
         return -1;
     }
 
@@ -280,8 +283,8 @@ krj_restore_put(const char *dir, krj_backup_file_t *f)
 
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd == -1) {
-        krj_log(KRJ_LOG_ERROR, f->path, 0, "cannot write beside it: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", f->path, 0, "cannot "
+                      "write beside it: %s", strerror(errno));
         return -1;
     }
 
@@ -291,15 +294,15 @@ krj_restore_put(const char *dir, krj_backup_file_t *f)
         || fchown(fd, uid, gid) != 0
         || fchmod(fd, f->mode) != 0)
     {
-        krj_log(KRJ_LOG_ERROR, f->path, 0, "cannot restore (owner %s:%s, "
-                "mode %04o): %s", f->owner, f->group, (unsigned) f->mode,
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", f->path, 0, "cannot "
+                      "restore (owner %s:%s, mode %04o): %s", f->owner,
+                      f->group, (unsigned) f->mode, strerror(errno));
         goto cleanup;
     }
 
     if (rename(tmp, f->path) != 0) {
-        krj_log(KRJ_LOG_ERROR, f->path, 0, "cannot replace: %s",
-                strerror(errno));
+        krj_log_event(KRJ_LOG_ERROR, "restore_failed", f->path, 0, "cannot "
+                      "replace: %s", strerror(errno));
         goto cleanup;
     }
 

@@ -34,7 +34,7 @@ def _require_tools():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """nginx from conf/nginx.conf with a self-signed bootstrap certificate,
+    """nginx from conf/snippets/krj.conf and conf/sites-available/krj with a self-signed bootstrap certificate,
     serving the fixtures."""
     _require_tools()
     d = tmp_path_factory.mktemp("acme")

@@ -30,7 +30,9 @@ SOURCES = krjenv.REPO / "batch-plugin"
 TEXT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ krj-batch "
                   r"(debug|info|warning|error): event=([a-z_]+) ")
 # what a command says on stderr that is no log line (usage, refusals)
-MESSAGE = re.compile(r"^krj-batch: ")
+# and what backup's and restore's children say on the stderr they share
+# (README: "krj-batch backup"): their own words, after krj-batch's event
+MESSAGE = re.compile(r"^(krj-batch|tar|pg_dump|pg_restore): ")
 
 # what these scenarios cannot make happen, and why
 NOT_PROVOKED = {
@@ -39,6 +41,8 @@ NOT_PROVOKED = {
     "hash_failed": "the system's crypt failing",
     "keygen_failed": "OpenSSL's RAND_bytes failing",
     "out_of_memory": "an allocation failing",
+    "backup_unsynced": "fsync(2) of a directory failing",
+    "backup_leftover": "rm -rf failing on a temporary directory of its own",
 }
 
 P = "KRJ_signals_latest_week_"
@@ -132,6 +136,7 @@ class Scenarios:
             self.principals()
             self.watch()
             self.follow()
+            self.backups()
         finally:
             for name, d in self.daemons:
                 d.stop()
@@ -248,6 +253,33 @@ class Scenarios:
                    env=krj_env("host=127.0.0.1 port=%d dbname=x user=x"
                                % port), expect=3)
         self.lock_lost(d, db, redis)
+
+    def backups(self):
+        db = self.pg_server.create_db()
+        env = krj_env(db)
+        self.batch("migrate", env=env, expect=0)
+        self.batch("run", "--input", self.data("in-backup", DRC),
+                   "--output", self.tmp / "out-backup", env=env, expect=0)
+        out = self.dir("backups")
+        files = ["--key-file", self.tmp / "none-keys", "--user-file",
+                 self.tmp / "none-users", "--session-key-file",
+                 self.tmp / "none-session"]
+        self.batch("backup", "--output", out, *files, env=env, expect=0)
+        time.sleep(1.1)     # one backup a second at most
+        self.batch("backup", "--output", out, "--keep", "1", *files,
+                   env=env, expect=0)
+        archive = sorted(out.glob("krj-backup-*"))[-1]
+        # a backup directory that cannot be made
+        self.batch("backup", "--output", self.tmp / "a-file" / "x", *files,
+                   env=env, expect=None)
+        # into a database that is not empty; a file that is no archive
+        self.batch("restore", archive, *files, env=env, expect=None)
+        self.batch("restore", archive, *files, env=krj_env(
+            self.pg_server.create_db()), expect=0)
+        junk = self.tmp / "junk.tar"
+        junk.write_text("not a tar file\n")
+        self.batch("restore", junk, *files, env=krj_env(
+            self.pg_server.create_db()), expect=None)
 
     def lock_lost(self, d, db, redis):
         """Redis goes away while the run holds the lock: PostgreSQL that
