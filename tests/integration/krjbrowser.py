@@ -374,7 +374,8 @@ class Browser:
     def header(self, sel="main table.t"):
         return self.js("""
             var t = document.querySelector(arguments[0]);
-            return Array.prototype.filter.call(t.tHead.rows[0].cells,
+            var hr = t.tHead.rows[t.tHead.rows.length - 1];
+            return Array.prototype.filter.call(hr.cells,
               function (c) { return getComputedStyle(c).display !== 'none'; })
               .map(function (c) { return c.textContent; });""", sel)
 
