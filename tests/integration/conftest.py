@@ -120,15 +120,20 @@ def _require_browser_tools():
                     % ", ".join(missing))
 
 
+# The dashboard under test: unset, the oracle's prototype pages behind a
+# plain nginx; set, a running krj_dashboard (e.g. http://127.0.0.1:8080)
+# serving tests/data.
+DASH_BASE = os.environ.get("KRJ_DASH_BASE")
+
+
 @pytest.fixture(scope="session")
 def dash(tmp_path_factory):
-    """The dashboard, one server for every dashboard test.  To point the
-    tests at the real module, return Dash(<its base URL>, ...) here."""
+    """The dashboard, one server for every dashboard test."""
     import time
     import krjbrowser
     import krjdash
     import krjdata
-    if krjenv.ASAN:
+    if krjenv.ASAN and not DASH_BASE:
         pytest.skip("prototype pages: no module to sanitize")
     _require_browser_tools()
     krjbrowser.ensure_axe()
@@ -136,6 +141,11 @@ def dash(tmp_path_factory):
     site = krjdash.Site(krjdata.newest(krjenv.DATA),
                         generated_at=int(time.time()) - 2 * 86400 - 600)
     users = {"alice": "wonderland"}
+    if DASH_BASE:
+        d = Dash(DASH_BASE.rstrip("/"), site, users, tmp)
+        yield d
+        d.close()
+        return
     oracle = krjbrowser.OracleServer(site, users).start()
     nginx = krjbrowser.ProtoNginx(tmp / "nginx", oracle.port, site)
     nginx.start()
