@@ -7,10 +7,16 @@ PKGS="build-essential pkg-config nginx nginx-dev libpcre2-dev zlib1g-dev
 libssl-dev libcsv-dev libjansson-dev libhiredis-dev libpq-dev libcrypt-dev
 check postgresql redis-server python3 python3-pytest curl openssl wrk
 valgrind strace ca-certificates
-certbot pebble testssl.sh prometheus python3-prometheus-client"
+certbot pebble testssl.sh prometheus python3-prometheus-client
+chromium chromium-driver python3-selenium poppler-utils nodejs npm"
 
 missing=""
 for p in $PKGS; do
+    # A node.js that brings its own npm (nodesource's nodejs provides and
+    # conflicts with Debian's npm) must not be replaced by Debian's.
+    if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+        continue
+    fi
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
         || missing="$missing $p"
 done

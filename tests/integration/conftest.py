@@ -76,3 +76,94 @@ def model(krj):
     """The independent parse of krj's data dir: {slug: Category}."""
     import krjdata
     return krjdata.newest(krj.data)
+
+
+# -- the dashboard (dashboard/MARKUP.md) ---------------------------------------
+
+class Dash:
+    """The dashboard under test: base URL, the oracle Site it must match
+    (built from the same CSV files), and browsers that are closed at the
+    end.  Today the pages are the oracle's prototype pages behind a plain
+    nginx with the dashboard's CSP (krjbrowser.ProtoNginx)."""
+
+    def __init__(self, base, site, users, tmp):
+        self.base = base
+        self.site = site
+        self.users = users
+        self.tmp = tmp
+        self.browsers = []
+
+    def url(self, path):
+        return self.base + path
+
+    def get(self, path, headers=None, method="GET", body=None):
+        return krjenv.http(method, self.base + path, headers=headers,
+                           body=body)
+
+    def browser(self, **kw):
+        import krjbrowser
+        b = krjbrowser.Browser(self.base, **kw)
+        self.browsers.append(b)
+        return b
+
+    def close(self):
+        for b in self.browsers:
+            b.close()
+        self.browsers = []
+
+
+def _require_browser_tools():
+    import krjbrowser
+    missing = krjbrowser.missing_tools()
+    if missing:
+        pytest.fail("missing for the dashboard tests: %s (run `make deps`)"
+                    % ", ".join(missing))
+
+
+# The dashboard under test: unset, the oracle's prototype pages behind a
+# plain nginx; set, a running krj_dashboard (e.g. http://127.0.0.1:8080)
+# serving tests/data.
+DASH_BASE = os.environ.get("KRJ_DASH_BASE")
+
+
+@pytest.fixture(scope="session")
+def dash(tmp_path_factory):
+    """The dashboard, one server for every dashboard test."""
+    import time
+    import krjbrowser
+    import krjdash
+    import krjdata
+    if krjenv.ASAN and not DASH_BASE:
+        pytest.skip("prototype pages: no module to sanitize")
+    _require_browser_tools()
+    krjbrowser.ensure_axe()
+    tmp = tmp_path_factory.mktemp("dash")
+    site = krjdash.Site(krjdata.newest(krjenv.DATA),
+                        generated_at=int(time.time()) - 2 * 86400 - 600)
+    users = {"alice": "wonderland"}
+    if DASH_BASE:
+        d = Dash(DASH_BASE.rstrip("/"), site, users, tmp)
+        yield d
+        d.close()
+        return
+    oracle = krjbrowser.OracleServer(site, users).start()
+    nginx = krjbrowser.ProtoNginx(tmp / "nginx", oracle.port, site)
+    nginx.start()
+    d = Dash("http://127.0.0.1:%d" % nginx.port, site, users, tmp)
+    yield d
+    d.close()
+    nginx.stop()
+    oracle.stop()
+    nginx.check_log()
+
+
+@pytest.fixture
+def browser(dash):
+    """A fresh headless Chromium (JS on) for one test; at the end it must
+    have seen no console error, JS error or CSP violation."""
+    b = dash.browser()
+    yield b
+    problems = b.problems()
+    b.close()
+    dash.browsers.remove(b)
+    assert not problems, "browser problems:\n" + "\n".join(problems)
