@@ -41,11 +41,13 @@ void krj_out_int(krj_out_t *o, int64_t v);
 void krj_out_json(krj_out_t *o, const char *s, size_t len);
 
 /*
- * A format string as in krj_layout.h.  Conversions:
+ * A format string as in krj_layout.h or krj_markup.h.  Conversions:
  *
  *   %s  const char *, NUL-terminated, as it is
  *   %r  const char *, size_t: bytes as they are
  *   %j  const char *, size_t: the contents of a JSON string
+ *   %h  const char *, size_t: HTML-escaped (krj_html.h)
+ *   %q  const char *, size_t: a query value, percent-encoded (krj_html.h)
  *   %u  unsigned int
  *   %U  uint64_t
  *   %d  int64_t

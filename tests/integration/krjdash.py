@@ -98,10 +98,11 @@ def fmt_fixed(digits, suffix=""):
 
 
 def fmt_percent(digits):
-    """x100, digits dp, '%'; text already holding a % passes through."""
+    """x100, digits dp, '%'; text already holding a % passes through, and
+    so does a number whose x100 overflows a double."""
     def f(raw):
         x = _num(raw)
-        if x is None or "%" in raw:
+        if x is None or "%" in raw or not math.isfinite(x * 100):
             return raw
         return js_to_fixed(x * 100, digits) + "%"
     return f
@@ -109,7 +110,9 @@ def fmt_percent(digits):
 
 def fmt_whole_percent(raw):
     x = _num(raw)
-    return raw if x is None else "%d%%" % js_round(x * 100)
+    if x is None or not math.isfinite(x * 100) or abs(x * 100) >= 1e21:
+        return raw
+    return "%d%%" % js_round(x * 100)
 
 
 def fmt_ticker(raw):
@@ -1031,3 +1034,83 @@ class Site:
 def site_from_data(data_dir=krjdata.Path(__file__).resolve().parents[2]
                    / "tests" / "data", **kw):
     return Site(krjdata.newest(data_dir), **kw)
+
+
+# -- cases for the unit tests of the C side (tests/unit/test_html.c) ---------
+
+# Numbers at the edges of the formats: ties of toFixed on exact binary
+# values, negative zero after rounding, exponents, huge and tiny values.
+EDGE_NUMBERS = (
+    "0", "-0", "0.0", "1", "-1", "0.5", "1.5", "2.5", "-2.5", "0.125",
+    "-0.125", "0.005", "1.005", "1.0049999999999999", "0.045", "0.055",
+    "9.995", "99.995", "999.9951", "0.0049", "-0.0049", "-0.00001",
+    "123456789.125", "1e20", "9.99e20", "1e21", "1.5e22", "-2e30",
+    "1e300", "2e306", "-6.246461178236379e-05", "2.3205844295999998e-05",
+    "1.5362957910534724e-15", "4.35", "8.345", "1.45", "0.285",
+    "1234.5678", "-0.45", "0.994", "0.995", "0.9951", "-0.995", "1E3",
+    "1e-7", "5e-324", "1.7976931348623157e308", "12.5%", "n/a", "",
+    "007", "1.", ".5",
+)
+
+TEXTS = ("", "plain", "a&b", "<td>", '"quoted"', "it's", "&amp;",
+         "caf\u00e9 \u2014 \u00b7 \u20ac \U0001f600", "x<y>&\"z\"",
+         "tab\there", "new\nline")
+
+
+def _tsv(*fields):
+    """One case line: fields tab-separated, with \\, \\t, \\n, \\r
+    escaped."""
+    return "\t".join(str(f).replace("\\", "\\\\").replace("\t", "\\t")
+                     .replace("\n", "\\n").replace("\r", "\\r")
+                     for f in fields)
+
+
+def unit_cases(data_dir=krjdata.Path(__file__).resolve().parents[2]
+               / "tests" / "data"):
+    """The oracle's answers, one per line, for the C unit tests:
+
+    col NAME LABEL TOOLTIP NUMERIC   the column registry of the known schema
+    cell NAME RAW SHOWN              every cell of every known-schema
+                                     fixture file, and EDGE_NUMBERS
+    esc TEXT ESCAPED                 the escaping rule
+    query TEXT ENCODED               a query value in a URL
+    date ISO PRETTY
+    age SECONDS TEXT
+    b36 N WIDTH DIGITS
+    """
+    out = []
+    for name, (lab, tip, numeric, _) in KNOWN.items():
+        out.append(_tsv("col", name, lab, tip, int(numeric)))
+    cells = {}
+    for cat in krjdata.newest(data_dir).values():
+        if not all(n in KNOWN for n in cat.columns):
+            continue
+        for row in cat.rows:
+            for name, raw in zip(cat.columns, row):
+                cells.setdefault(name, []).append(raw)
+    for name in KNOWN:
+        for raw in dict.fromkeys(cells.get(name, []) + list(EDGE_NUMBERS)):
+            out.append(_tsv("cell", name, raw, KNOWN[name][3](raw)))
+    for t in TEXTS:
+        out.append(_tsv("esc", t, esc(t)))
+        out.append(_tsv("query", t, enc(t)))
+    for t in ("AAPL,MSFT", "BRK B", "c:EURUSD", "-c", "a+b", "~x_y.z-",
+              "!'()*", "100%", "/?#[]@$&=;"):
+        out.append(_tsv("query", t, enc(t)))
+    for d in ("2026-01-09", "2025-12-12", "1970-01-01", "9999-12-31",
+              "2024-02-29", "2026-10-30"):
+        out.append(_tsv("date", d, pretty_date(d)))
+    for sec in (-5, 0, 59, 60, 61, 119, 120, 3599, 3600, 7199, 7200, 86399,
+                86400, 172799, 172800 + 600, 9 * 86400, 10 ** 9):
+        out.append(_tsv("age", sec, age_text(sec)))
+    for n, w in ((0, 1), (35, 1), (36, 2), (503, 2), (1295, 2), (1296, 3),
+                 (46655, 3), (123456789, 6)):
+        out.append(_tsv("b36", n, w, b36(n, w)))
+    return out
+
+
+if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] != ["cases"]:
+        sys.exit("usage: krjdash.py cases   (the unit tests' oracle cases)")
+    sys.stdout.write("".join(line + "\n" for line in unit_cases()))
