@@ -21,6 +21,7 @@
 
 #include <openssl/evp.h>
 
+#include "krj_assets.h"
 #include "krj_csv.h"
 #include "krj_date.h"
 #include "krj_log.h"
@@ -298,12 +299,18 @@ krj_run_warn(void *ctx, uint32_t line, const char *msg)
 }
 
 
-/* SHA-256 over the rendering, slug, date, source file, CSV digest */
+/*
+ * SHA-256 over the rendering, the assets' digests (a krj-batch built with
+ * another stylesheet republishes), then per category slug, date, source
+ * file and CSV digest
+ */
 static void
 krj_run_digest(const krj_snap_input_t *in, uint32_t n, uint8_t *digest)
 {
-    uint32_t     i;
-    EVP_MD_CTX  *md;
+    char                hex[65];
+    uint32_t            i;
+    EVP_MD_CTX         *md;
+    const krj_asset_t  *a;
 
     memset(digest, 0, 32);
 
@@ -314,6 +321,12 @@ krj_run_digest(const krj_snap_input_t *in, uint32_t n, uint8_t *digest)
     }
 
     EVP_DigestUpdate(md, KRJ_SNAP_RENDERING, sizeof(KRJ_SNAP_RENDERING));
+
+    for (i = 0; (a = krj_asset_get(i)) != NULL; i++) {
+        if (krj_sha256_hex(a->data, a->len, hex) == 0) {
+            EVP_DigestUpdate(md, hex, sizeof(hex));
+        }
+    }
 
     for (i = 0; i < n; i++) {
         EVP_DigestUpdate(md, in[i].slug, strlen(in[i].slug) + 1);

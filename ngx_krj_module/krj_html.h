@@ -24,8 +24,8 @@
 #include "krj_out.h"
 
 
-/* "Jan 9, 2026", and a NUL */
-#define KRJ_HTML_DATE_LEN   12
+/* "Dec 12, 2026", and a NUL */
+#define KRJ_HTML_DATE_LEN   13
 
 /* "18446744073709551615 minutes ago", and a NUL */
 #define KRJ_HTML_AGE_LEN    40

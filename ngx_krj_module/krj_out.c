@@ -155,6 +155,11 @@ krj_out_vfmt(krj_out_t *o, const char *fmt, va_list args)
             break;
 
         default:
+
+            if (o->hook != NULL && o->hook(o, *p)) {
+                break;
+            }
+
             /* a format of krj_layout.h is a constant: stop at a typo */
             return;
         }

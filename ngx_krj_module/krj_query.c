@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "krj_form.h"
 #include "krj_query.h"
 
 
@@ -56,12 +57,6 @@ static int krj_query_pairs(krj_query_t *q, const krj_snap_t *snap,
     krj_alloc_pt alloc, void *data);
 static int krj_query_decode(krj_query_t *q, const char *p, size_t len,
     char *dst, size_t *n);
-static size_t krj_form_decode(const char *p, size_t len, char *dst,
-    int *nul);
-static int krj_form_utf8(const char *p, size_t len);
-static size_t krj_form_trim(char *s, size_t len);
-static int krj_form_space(char c);
-static int krj_hex(char c);
 static int krj_query_param(krj_query_t *q, krj_param_t *a, size_t nlen);
 static int krj_query_ticker(krj_query_t *q, krj_param_t *a);
 static int krj_query_signal(krj_query_t *q, krj_param_t *a);
@@ -267,77 +262,20 @@ krj_query_pairs(krj_query_t *q, const krj_snap_t *snap,
 }
 
 
-int
-krj_form_next(const char **pp, const char *end, char *buf, krj_str_t *name,
-    krj_str_t *value, char *err)
+const char *
+krj_query_code(int error)
 {
-    int          nul;
-    size_t       nlen, vlen;
-    const char  *p, *amp, *eq;
+    switch (error) {
 
-    p = *pp;
-    nul = 0;
+    case KRJ_QUERY_UNKNOWN_PARAMETER:
+        return "unknown_parameter";
 
-    while (p < end && *p == '&') {
-        p++;
+    case KRJ_QUERY_UNKNOWN_COLUMN:
+        return "unknown_column";
+
+    default: /* KRJ_QUERY_BAD_PARAMETER */
+        return "bad_parameter";
     }
-
-    if (p == end) {
-        *pp = p;
-        return 0;
-    }
-
-    amp = memchr(p, '&', end - p);
-    if (amp == NULL) {
-        amp = end;
-    }
-
-    eq = memchr(p, '=', amp - p);
-    if (eq == NULL) {
-        eq = amp;
-    }
-
-    nlen = krj_form_decode(p, eq - p, buf, &nul);
-    vlen = (eq < amp) ? krj_form_decode(eq + 1, amp - eq - 1,
-                                        buf + nlen + 1, &nul)
-                      : 0;
-
-    if (eq == amp) {
-        buf[nlen + 1] = '\0';
-    }
-
-    *pp = amp;
-
-    if (nul) {
-        snprintf(err, KRJ_QUERY_ERRLEN, "a NUL byte in parameter \"%.64s\"",
-                 buf);
-        goto sanitize;
-    }
-
-    if (!krj_form_utf8(buf, nlen) || !krj_form_utf8(buf + nlen + 1, vlen)) {
-        snprintf(err, KRJ_QUERY_ERRLEN, "parameter \"%.64s\" is not UTF-8",
-                 buf);
-        goto sanitize;
-    }
-
-    name->data = buf;
-    name->len = krj_form_trim(buf, nlen);
-    value->data = buf + nlen + 1;
-    value->len = krj_form_trim(buf + nlen + 1, vlen);
-
-    return 1;
-
-sanitize:
-
-    /* the message quotes the client: keep it printable ASCII */
-
-    for (buf = err; *buf; buf++) {
-        if ((unsigned char) *buf < 0x20 || (unsigned char) *buf > 0x7e) {
-            *buf = '?';
-        }
-    }
-
-    return -1;
 }
 
 
@@ -367,163 +305,13 @@ static int
 krj_query_decode(krj_query_t *q, const char *p, size_t len, char *dst,
     size_t *n)
 {
-    int          hi, lo;
-    char        *d;
-    const char  *end;
-
-    d = dst;
-    end = p + len;
-
-    while (p < end) {
-        if (*p != '%') {
-            if (*p == '\0') {
-                goto invalid;
-            }
-
-            *d++ = *p++;
-            continue;
-        }
-
-        if (end - p < 3) {
-            goto invalid;
-        }
-
-        hi = krj_hex(p[1]);
-        lo = krj_hex(p[2]);
-
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            goto invalid;
-        }
-
-        *d++ = (char) (hi * 16 + lo);
-        p += 3;
+    if (krj_form_percent(p, len, dst, n) != 0) {
+        return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
+                               "malformed percent-encoding in \"%.*s\"",
+                               NULL, p, len);
     }
-
-    *d = '\0';
-    *n = d - dst;
 
     return KRJ_QUERY_OK;
-
-invalid:
-
-    return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                           "malformed percent-encoding in \"%.*s\"",
-                           NULL, end - len, len);
-}
-
-
-/*
- * application/x-www-form-urlencoded as browsers read it: "+" is a space,
- * an escape that is not two hex digits stays as it is, and a decoded NUL
- * is reported.  NUL-terminates dst; returns the length.
- */
-
-static size_t
-krj_form_decode(const char *p, size_t len, char *dst, int *nul)
-{
-    int          hi, lo;
-    char        *d;
-    const char  *end;
-
-    d = dst;
-    end = p + len;
-
-    while (p < end) {
-        if (*p == '+') {
-            *d++ = ' ';
-            p++;
-            continue;
-        }
-
-        if (*p == '%' && end - p >= 3) {
-            hi = krj_hex(p[1]);
-            lo = krj_hex(p[2]);
-
-            if (hi >= 0 && lo >= 0) {
-                *d = (char) (hi * 16 + lo);
-                *nul |= (*d == '\0');
-                d++;
-                p += 3;
-                continue;
-            }
-        }
-
-        *nul |= (*p == '\0');
-        *d++ = *p++;
-    }
-
-    *d = '\0';
-
-    return d - dst;
-}
-
-
-static int
-krj_form_utf8(const char *p, size_t len)
-{
-    size_t  i, c;
-
-    for (i = 0; i < len; i += c) {
-        c = krj_utf8_char((const unsigned char *) p + i, len - i);
-
-        if (c == 0) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-/* strips ASCII white space at both ends in place; returns the length */
-
-static size_t
-krj_form_trim(char *s, size_t len)
-{
-    size_t  start;
-
-    start = 0;
-
-    while (start < len && krj_form_space(s[start])) {
-        start++;
-    }
-
-    while (len > start && krj_form_space(s[len - 1])) {
-        len--;
-    }
-
-    if (start) {
-        memmove(s, s + start, len - start);
-    }
-
-    s[len - start] = '\0';
-
-    return len - start;
-}
-
-
-static int
-krj_form_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v'
-           || c == '\f';
-}
-
-
-static int
-krj_hex(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
 }
 
 

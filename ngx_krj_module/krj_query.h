@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "krj_form.h"
 #include "krj_snapshot.h"
 #include "krj_str.h"
 
@@ -30,7 +31,7 @@
 #define KRJ_QUERY_UNKNOWN_COLUMN      3
 #define KRJ_QUERY_NOMEM               4
 
-#define KRJ_QUERY_ERRLEN              256
+#define KRJ_QUERY_ERRLEN              KRJ_FORM_ERRLEN
 #define KRJ_QUERY_MAX_LIMIT           1000000
 
 /* a signal's bit in krj_query_t.signals, .priors and .eithers */
@@ -122,14 +123,8 @@ int krj_query_parse_form(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data);
 
-/*
- * The next pair of a form-encoded query from *p (up to end), decoded into
- * buf (room for the pair and two NULs): name and value NUL-terminated and
- * trimmed, the value empty when the pair has no "=".  Returns 1 with a pair, 0 at the end, -1 with a message in err
- * (KRJ_QUERY_ERRLEN) for a NUL byte or text that is not UTF-8.
- */
-int krj_form_next(const char **p, const char *end, char *buf,
-    krj_str_t *name, krj_str_t *value, char *err);
+/* the API's error code of a KRJ_QUERY_* error: "bad_parameter", ... */
+const char *krj_query_code(int error);
 
 /*
  * The i-th parameter, for the API index: its name, what it takes and what

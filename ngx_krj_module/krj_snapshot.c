@@ -34,6 +34,9 @@ static int krj_snap_check_rows(const krj_snap_t *snap,
     const krj_snap_category_t *cat, uint32_t i, char *err);
 static int krj_snap_check_cells(const krj_snap_t *snap,
     const krj_snap_category_t *cat, uint32_t i, char *err);
+static int krj_snap_check_page(const krj_snap_t *snap,
+    const krj_snap_category_t *cat, uint32_t i, char *err);
+static int krj_snap_check_dashboard(const krj_snap_t *snap, char *err);
 static int krj_snap_check_tickers(const krj_snap_t *snap, char *err);
 static int krj_snap_ref_ok(const krj_snap_t *snap, krj_snap_ref_t ref);
 static int krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref,
@@ -104,7 +107,9 @@ krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
         prev = cat;
     }
 
-    if (krj_snap_check_tickers(&s, err) != 0) {
+    if (krj_snap_check_tickers(&s, err) != 0
+        || krj_snap_check_dashboard(&s, err) != 0)
+    {
         return -1;
     }
 
@@ -387,9 +392,24 @@ krj_snap_check_category(const krj_snap_t *snap, uint32_t i, char *err)
                               "bounds", i);
     }
 
+    if (!krj_snap_ref_ok(snap, cat->html_label)
+        || !krj_snap_ref_ok(snap, cat->pretty_date)
+        || !krj_snap_ref_ok(snap, cat->num_classes)
+        || !krj_snap_ref_ok(snap, cat->warnings))
+    {
+        return krj_snap_error(err, "category %u: dashboard text out of "
+                              "bounds", i);
+    }
+
+    if (cat->rank_width < 1 || cat->rank_width > KRJ_SNAP_RANK_WIDTH) {
+        return krj_snap_error(err, "category %u: rank width %u", i,
+                              cat->rank_width);
+    }
+
     if (krj_snap_check_columns(snap, cat, i, err) != 0
         || krj_snap_check_rows(snap, cat, i, err) != 0
-        || krj_snap_check_cells(snap, cat, i, err) != 0)
+        || krj_snap_check_cells(snap, cat, i, err) != 0
+        || krj_snap_check_page(snap, cat, i, err) != 0)
     {
         return -1;
     }
@@ -416,9 +436,20 @@ krj_snap_check_columns(const krj_snap_t *snap,
                                   "bounds", i, c);
         }
 
-        if (col[c].numeric > 1) {
+        if (!krj_snap_ref_ok(snap, col[c].html_name)
+            || !krj_snap_ref_ok(snap, col[c].url_name)
+            || !krj_snap_ref_ok(snap, col[c].label)
+            || !krj_snap_ref_ok(snap, col[c].tooltip))
+        {
+            return krj_snap_error(err, "category %u: column %u: dashboard "
+                                  "text out of bounds", i, c);
+        }
+
+        if (col[c].numeric > 1 || col[c].right > 1) {
             return krj_snap_error(err, "category %u: column %u: bad numeric "
-                                  "flag %u", i, c, col[c].numeric);
+                                  "flag %u", i, c,
+                                  col[c].numeric > 1 ? col[c].numeric
+                                                     : col[c].right);
         }
     }
 
@@ -438,7 +469,8 @@ krj_snap_check_rows(const krj_snap_t *snap, const krj_snap_category_t *cat,
 
     for (r = 0; r < cat->nrows; r++) {
         if (!krj_snap_ref_ok(snap, row[r].json)
-            || !krj_snap_ref_ok(snap, row[r].csv))
+            || !krj_snap_ref_ok(snap, row[r].csv)
+            || !krj_snap_ref_ok(snap, row[r].html))
         {
             return krj_snap_error(err, "category %u: row %u: body out of "
                                   "bounds", i, r);
@@ -501,6 +533,90 @@ krj_snap_check_cells(const krj_snap_t *snap, const krj_snap_category_t *cat,
         if (cell[c].type == KRJ_SNAP_NUMBER && !isfinite(cell[c].num)) {
             return krj_snap_error(err, "category %u: cell %llu: number not "
                                   "finite", i, (unsigned long long) c);
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The pre-rendered page: spans in bounds, each followed by a hole the
+ * module knows, the last by none, so that the module's loop over them
+ * ends where the page does.
+ */
+
+static int
+krj_snap_check_page(const krj_snap_t *snap, const krj_snap_category_t *cat,
+    uint32_t i, char *err)
+{
+    uint32_t                k;
+    const krj_snap_span_t  *span;
+
+    if (cat->npage == 0
+        || !krj_snap_array_ok(snap, cat->page, cat->npage,
+                              sizeof(krj_snap_span_t)))
+    {
+        return krj_snap_error(err, "category %u: page out of bounds or "
+                              "empty", i);
+    }
+
+    span = krj_snap_page(snap, cat);
+
+    for (k = 0; k < cat->npage; k++) {
+        if (!krj_snap_ref_ok(snap, span[k].text)
+            || !krj_snap_ref_ok(snap, span[k].gz))
+        {
+            return krj_snap_error(err, "category %u: page span %u out of "
+                                  "bounds", i, k);
+        }
+
+        if (span[k].hole >= KRJ_HOLES
+            || (span[k].hole == KRJ_HOLE_NONE) != (k == cat->npage - 1))
+        {
+            return krj_snap_error(err, "category %u: page span %u: bad hole "
+                                  "%u", i, k, span[k].hole);
+        }
+    }
+
+    return 0;
+}
+
+
+/* the tab order and the assets, after the categories it indexes */
+
+static int
+krj_snap_check_dashboard(const krj_snap_t *snap, char *err)
+{
+    uint32_t                 i;
+    const uint32_t          *tabs;
+    const krj_snap_asset_t  *a;
+
+    if (!krj_snap_array_ok(snap, snap->hdr->tabs, snap->hdr->ncategories,
+                           sizeof(uint32_t)))
+    {
+        return krj_snap_error(err, "tab order out of bounds, misaligned or "
+                              "of the wrong size");
+    }
+
+    tabs = krj_snap_tabs(snap);
+
+    for (i = 0; i < snap->hdr->ncategories; i++) {
+        if (tabs[i] >= snap->hdr->ncategories) {
+            return krj_snap_error(err, "tab %u: category %u out of range", i,
+                                  tabs[i]);
+        }
+    }
+
+    for (i = 0; i < KRJ_SNAP_ASSETS; i++) {
+        a = &snap->hdr->assets[i];
+
+        if (!krj_snap_ref_ok(snap, a->name) || a->name.len == 0
+            || !krj_snap_ref_ok(snap, a->body)
+            || !krj_snap_ref_ok(snap, a->gz))
+        {
+            return krj_snap_error(err, "asset %u out of bounds or unnamed",
+                                  i);
         }
     }
 

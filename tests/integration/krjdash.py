@@ -20,8 +20,10 @@ Stdlib only.  The test server (krjbrowser.OracleServer) answers browsers
 with it; the DOM checks compare the module's pages with it.
 """
 
+import csv
 import datetime
 import decimal
+import io
 import hashlib
 import math
 import re
@@ -261,20 +263,36 @@ class Cat:
             out.append(rk)
         return out
 
+    def _lines(self):
+        """The first physical line of each data row (quoted fields may
+        hold line breaks)."""
+        reader = csv.reader(io.StringIO(self.src.raw.decode("utf-8"),
+                                        newline=""))
+        lines, prev = [], 0
+        for _ in reader:
+            lines.append(prev + 1)
+            prev = reader.line_num
+        return lines[1:]
+
     def _warnings(self):
-        """Notes under the table: krj-batch's warnings for this file."""
+        """Notes under the table: krj-batch's warnings for this file, row
+        by row: a ticker seen before (compared upper-cased, as the ticker
+        index does), a signal that is not Long, Neutral or Short (an empty
+        one is a row without a signal yet, no warning)."""
         seen = {}
         notes = []
+        lines = self._lines()
         for i, r in enumerate(self.rows):
             t = r[self.ti]
-            line = i + 2
-            if t in seen:
+            key = t.encode().upper()
+            line = lines[i]
+            if key in seen:
                 notes.append('Duplicate ticker "%s" (lines %d and %d)'
-                             % (t, seen[t], line))
+                             % (t, seen[key], line))
             else:
-                seen[t] = line
+                seen[key] = line
             for c in (self.si, self.pi):
-                if c is not None and r[c] not in SIGNALS:
+                if c is not None and r[c] not in SIGNALS and r[c] != "":
                     notes.append('Line %d: %s "%s" is not Long, Neutral or '
                                  'Short' % (line, self.names[c], r[c]))
         return notes
@@ -337,29 +355,80 @@ LIMIT_MAX = 1000000
 OFFSET_MAX = 4294967295
 
 
+# ASCII white space: what values and list items are trimmed of
+WS = " \t\n\r\x0b\x0c"
+
+
+def quoted(text):
+    """A client's text in an error message, as the API writes it: the
+    first 64 bytes, each byte outside printable ASCII as '?'."""
+    b = text.encode("utf-8", "surrogateescape")[:64] \
+        if isinstance(text, str) else text[:64]
+    return "".join(chr(c) if 0x20 <= c <= 0x7e else "?" for c in b)
+
+
+def _decode(part):
+    """Form decoding as browsers do it: '+' is a space, an escape that is
+    not two hex digits stays as it is; bytes."""
+    return urllib.parse.unquote_to_bytes(part.replace("+", " "))
+
+
 def parse_form_query(qs):
     """[(name, value)]: application/x-www-form-urlencoded (what a GET form
-    sends: '+' is a space), empty pairs skipped."""
+    sends: '+' is a space), empty pairs skipped, names and values trimmed
+    of ASCII white space; a NUL byte or text that is not UTF-8 is a
+    BadQuery."""
     out = []
     for part in qs.split("&"):
         if part == "":
             continue
         k, _, v = part.partition("=")
-        out.append((urllib.parse.unquote_plus(k),
-                    urllib.parse.unquote_plus(v)))
+        kb, vb = _decode(k), _decode(v)
+        if b"\0" in kb or b"\0" in vb:
+            raise BadQuery("bad_parameter", 'a NUL byte in parameter "%s"'
+                           % quoted(kb))
+        try:
+            ks, vs = kb.decode("utf-8"), vb.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadQuery("bad_parameter", 'parameter "%s" is not UTF-8'
+                           % quoted(kb))
+        out.append((ks.strip(WS), vs.strip(WS)))
     return out
 
 
 def _items(v):
-    return [s.strip() for s in v.split(",") if s.strip() != ""]
+    return [s.strip(WS) for s in v.split(",") if s.strip(WS) != ""]
 
 
 def _number(name, v, hi):
-    if not re.fullmatch(r"[0-9]{1,10}", v) or int(v) > hi:
-        raise BadQuery("bad_parameter",
-                       'parameter "%s": "%s" is not a number from 0 to %d'
-                       % (name, v, hi))
-    return int(v)
+    """The API's plain decimal: digits only, at most 4294967295, then at
+    most hi; its messages."""
+    n = 0
+    if v == "":
+        raise BadQuery("bad_parameter", '"%s" must be a non-negative '
+                       'decimal number, not "%s"' % (name, quoted(v)))
+    for ch in v:
+        if not "0" <= ch <= "9":
+            raise BadQuery("bad_parameter", '"%s" must be a non-negative '
+                           'decimal number, not "%s"' % (name, quoted(v)))
+        n = n * 10 + int(ch)
+        if n > OFFSET_MAX:
+            raise BadQuery("bad_parameter", '"%s" is too large: "%s"'
+                           % (name, quoted(v)))
+    if n > hi:
+        raise BadQuery("bad_parameter", '"%s" must be between 0 and %d, '
+                       'not "%s"' % (name, hi, quoted(v)))
+    return n
+
+
+def _need(cat, signal, prior):
+    """The API's check that a category has the signal columns a filter
+    reads."""
+    if signal and cat.si is None:
+        raise BadQuery("unknown_column", 'category has no "signal" column')
+    if prior and cat.pi is None:
+        raise BadQuery("unknown_column", 'category has no '
+                       '"signal_status_prior_week" column')
 
 
 class View:
@@ -413,57 +482,58 @@ class View:
 
 
 def parse_view(cat, qs):
-    """View from a query string; BadQuery for what MARKUP.md makes a 400."""
+    """View from a query string; BadQuery for what MARKUP.md makes a 400,
+    with the API's codes and messages."""
     v = View()
     seen = {}
     for k, val in parse_form_query(qs):
         if k not in PAGE_PARAMS:
-            raise BadQuery("unknown_parameter", 'unknown parameter "%s"' % k)
-        if val.strip() == "":
+            raise BadQuery("unknown_parameter", 'unknown parameter "%s"'
+                           % quoted(k))
+        if val == "":
             continue
         if k in seen and k not in LIST_REPEATABLE:
-            raise BadQuery("bad_parameter", 'parameter "%s" repeated' % k)
+            raise BadQuery("bad_parameter", 'parameter "%s" given twice' % k)
         seen[k] = True
         if k == "ticker":
             v.ticker = _items(val)
         elif k in ("signal", "prior", "either"):
-            need = {"signal": (cat.si,), "prior": (cat.pi,),
-                    "either": (cat.si, cat.pi)}[k]
-            if any(x is None for x in need):
-                raise BadQuery("unknown_column", '"%s": the category has no '
-                               'signal column' % k)
+            _need(cat, k != "prior", k != "signal")
             got = set(getattr(v, k))
             for item in _items(val):
-                word = item.capitalize()
-                if word not in SIGNALS:
-                    raise BadQuery("bad_parameter", 'parameter "%s": "%s" is '
-                                   'not Long, Neutral or Short' % (k, item))
+                word = {b"long": "Long", b"neutral": "Neutral",
+                        b"short": "Short"}.get(item.encode().lower())
+                if word is None:
+                    raise BadQuery("bad_parameter", '"%s" takes Long, '
+                                   'Neutral or Short, not "%s"'
+                                   % (k, quoted(item)))
                 got.add(word)
             setattr(v, k, [s for s in SIGNALS if s in got])
         elif k == "changed":
-            if cat.si is None or cat.pi is None:
-                raise BadQuery("unknown_column", '"changed": the category '
-                               'has no signal columns')
-            if val in ("1", "true"):
+            _need(cat, True, True)
+            if val == "1" or val.encode().lower() == b"true":
                 v.changed = True
-            elif val in ("0", "false"):
+            elif val == "0" or val.encode().lower() == b"false":
                 v.changed = False
             else:
-                raise BadQuery("bad_parameter",
-                               'parameter "changed": "%s" is not 1 or 0' % val)
+                raise BadQuery("bad_parameter", '"changed" must be 1, true, '
+                               '0 or false, not "%s"' % quoted(val))
         elif k == "sort":
             desc = val.startswith("-")
             name = val[1:] if desc else val
+            if name == "":
+                raise BadQuery("bad_parameter",
+                               '"sort" needs a column name')
             if name not in cat.names:
-                raise BadQuery("unknown_column",
-                               'sort: no column "%s"' % name)
+                raise BadQuery("unknown_column", 'no column "%s"'
+                               % quoted(name))
             v.sort = (name, desc)
         elif k == "fields":
             got = set(v.fields or [])
             for item in _items(val):
                 if item not in cat.names:
-                    raise BadQuery("unknown_column",
-                                   'fields: no column "%s"' % item)
+                    raise BadQuery("unknown_column", 'no column "%s"'
+                                   % quoted(item))
                 got.add(item)
             v.fields = [n for n in cat.names if n in got]
         elif k == "limit":
@@ -937,23 +1007,26 @@ class Site:
         for k, val in parse_form_query(qs):
             if k not in PRINT_PARAMS:
                 raise BadQuery("unknown_parameter",
-                               'unknown parameter "%s"' % k)
-            if val.strip() == "":
+                               'unknown parameter "%s"' % quoted(k))
+            if val == "":
                 continue
             if k in seen and k not in ("groups", "fields"):
-                raise BadQuery("bad_parameter", 'parameter "%s" repeated' % k)
+                raise BadQuery("bad_parameter",
+                               'parameter "%s" given twice' % k)
             seen[k] = True
             if k == "groups":
                 groups = set(groups or ())
                 for item in _items(val):
                     if item not in slugs:
                         raise BadQuery("bad_parameter",
-                                       'groups: no category "%s"' % item)
+                                       '"groups": no category "%s"'
+                                       % quoted(item))
                     groups.add(item)
             elif k == "ls":
                 if val not in ("1", "0"):
                     raise BadQuery("bad_parameter",
-                                   'parameter "ls": "%s" is not 1 or 0' % val)
+                                   '"ls" must be 1 or 0, not "%s"'
+                                   % quoted(val))
                 ls = val == "1"
             elif k == "fields":
                 fields = set(fields or ()) | set(_items(val))
@@ -1005,11 +1078,22 @@ class Site:
 
     # the login page
 
+    def next_ok(self, v):
+        """A local page of the dashboard, as MARKUP.md allows after a
+        login: under the prefix, not "//", no backslash (a browser reads
+        it as "/"), no control character."""
+        return v.startswith(self.prefix + "/") and not v.startswith("//") \
+            and "\\" not in v and not any(ord(c) < 0x20 or ord(c) == 0x7f
+                                           for c in v)
+
     def login_page(self, qs, error=None):
         nxt = ""
-        for k, v in parse_form_query(qs):
-            if k == "next" and v.startswith(self.prefix + "/") \
-                    and not v.startswith("//"):
+        try:
+            pairs = parse_form_query(qs)
+        except BadQuery:
+            pairs = []      # the sign-in page is never a 400
+        for k, v in pairs:
+            if k == "next" and self.next_ok(v):
                 nxt = v
         h = [self.head("Sign in \u00b7 KRJ Weekly Signals", "lg"),
              '<main>\n<h1>KRJ Weekly Signals</h1>\n'
@@ -1109,8 +1193,115 @@ def unit_cases(data_dir=krjdata.Path(__file__).resolve().parents[2]
     return out
 
 
+# The pages the C renderers must write byte for byte (tests/unit/
+# test_page.c): (target, user, scopes), rendered at a fixed time.
+PAGE_TIME = 1767981600              # the unit tests' generated_at
+PAGE_NOW = PAGE_TIME + 2 * 86400 + 600
+
+PAGE_CASES = [
+    ("/krj/sp500?signal=Long,Short", None, None),
+    ("/krj/sp500?sort=-c", None, None),
+    ("/krj/sp500?sort=long_signal_value&limit=20&offset=40", None, None),
+    ("/krj/sp500?either=Short&sort=-vol_ratio", None, None),
+    ("/krj/sp500?changed=1&sort=ticker", None, None),
+    ("/krj/sp500?changed=0", None, None),
+    ("/krj/sp500?prior=Long&signal=Neutral", None, None),
+    ("/krj/sp500?ticker=AAPL,msft,NVDA", None, None),
+    ("/krj/sp500?ticker=AAPL,+MSFT&signal=Long&signal=Short&fields=c"
+     "&fields=signal&sort=", None, None),
+    ("/krj/sp500?fields=c,signal,vol_ratio", None, None),
+    ("/krj/sp500?fields=,,", None, None),
+    ("/krj/sp500?fields=ticker", None, None),
+    ("/krj/sp500?limit=0", None, None),
+    ("/krj/sp500?offset=0", None, None),
+    ("/krj/sp500?offset=500", None, None),
+    ("/krj/sp500?offset=600&limit=5", None, None),
+    ("/krj/sp500?limit=1000000", None, None),
+    ("/krj/sp500?ticker=%zz,BRK+B,a%26b%3Cc", None, None),
+    ("/krj/drc?signal=Long", None, None),
+    ("/krj/etfs_fx?sort=ticker", None, None),
+    ("/krj/equities?sort=-signal", None, None),
+    ("/krj/ai_affected?sort=market_cap_b", None, None),
+    ("/krj/ai_affected?sort=-operating_margin_change_2y", None, None),
+    ("/krj/ai_affected?signal=Long&sort=-fcf_yield&fields=c,ai_rationale",
+     None, None),
+    ("/krj/sp500?sort=nope", None, None),
+    ("/krj/sp500?fields=c,nope", None, None),
+    ("/krj/sp500?signal=Maybe", None, None),
+    ("/krj/sp500?limit=-1", None, None),
+    ("/krj/sp500?limit=x", None, None),
+    ("/krj/sp500?limit=1000001", None, None),
+    ("/krj/sp500?offset=99999999999", None, None),
+    ("/krj/sp500?bogus=1", None, None),
+    ("/krj/sp500?bogus=", None, None),
+    ("/krj/sp500?sort=c&sort=-c", None, None),
+    ("/krj/sp500?sort=-", None, None),
+    ("/krj/sp500?changed=2", None, None),
+    ("/krj/sp500?ticker=%ff", None, None),
+    ("/krj/sp500?ticker=%00", None, None),
+    ("/krj/sp400", None, None),
+    ("/krj/a/b", None, None),
+    ("/krj/print", None, None),
+    ("/krj/print?groups=sp500,sp100&ls=1", None, None),
+    ("/krj/print?groups=sp500&groups=drc&ls=1", None, None),
+    ("/krj/print?groups=sp500&fields=ticker,c,signal,nope", None, None),
+    ("/krj/print?groups=ai_affected&ls=1", None, None),
+    ("/krj/print?groups=,,", None, None),
+    ("/krj/print?groups=nope", None, None),
+    ("/krj/print?ls=2", None, None),
+    ("/krj/print?ls=1&ls=0", None, None),
+    ("/krj/print?page=1", None, None),
+    ("/krj/login", None, None),
+    ("/krj/login?next=/krj/sp500%3Fsignal%3DLong", None, None),
+    ("/krj/login?next=https://evil.example/", None, None),
+    ("/krj/login?next=//evil.example/", None, None),
+    ("/krj/login?next=/krj/%5Cevil", None, None),
+    ("/krj/login?next=/krjx", None, None),
+    ("/krj/sp500", "alice", None),
+    ("/krj/sp500?sort=c", 'a<b&"c', None),
+    ("/krj/sp500", None, ["sp500", "drc"]),
+    ("/krj/drc?signal=Short", None, ["sp500", "drc"]),
+    ("/krj/sp100", None, ["sp500", "drc"]),
+    ("/krj/ai_affected", None, ["ai_affected"]),
+    ("/krj/print", None, ["sp500", "drc"]),
+    ("/krj/print?groups=sp100", None, ["sp500", "drc"]),
+    ("/krj/nope", "bob", ["equities"]),
+]
+
+
+def page_cases(out_dir, data_dir=krjdata.Path(__file__).resolve().parents[2]
+               / "tests" / "data"):
+    """Writes every unfiltered category page and PAGE_CASES, rendered at
+    PAGE_NOW, into out_dir with manifest.tsv: index, target, user,
+    scopes, status, file ("-" for none)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    site = Site(krjdata.newest(data_dir), generated_at=PAGE_TIME,
+                now=PAGE_NOW)
+    cases = [("/krj/%s" % slug, None, None) for slug in site.order]
+    cases += PAGE_CASES
+    cases += [("/krj/login", None, None, "Wrong user name or password.")]
+    lines = []
+    for i, case in enumerate(cases):
+        target, user, scopes = case[:3]
+        if len(case) > 3:
+            status, body = 401, site.login_page("", case[3])
+        else:
+            status, _, body = site.get(target, user=user, scopes=scopes)
+        name = "%03d.html" % i
+        (out / name).write_bytes(body.encode("utf-8"))
+        lines.append(_tsv(i, target, user or "-",
+                          ",".join(scopes) if scopes else "-", status,
+                          case[3] if len(case) > 3 else "-", name))
+    (out / "manifest.tsv").write_text("".join(l + "\n" for l in lines))
+
+
 if __name__ == "__main__":
     import sys
-    if sys.argv[1:] != ["cases"]:
-        sys.exit("usage: krjdash.py cases   (the unit tests' oracle cases)")
-    sys.stdout.write("".join(line + "\n" for line in unit_cases()))
+    if sys.argv[1:] == ["cases"]:
+        sys.stdout.write("".join(line + "\n" for line in unit_cases()))
+    elif len(sys.argv) == 3 and sys.argv[1] == "pages":
+        page_cases(sys.argv[2])
+    else:
+        sys.exit("usage: krjdash.py cases | pages DIR   (the unit tests' "
+                 "oracle cases and pages)")

@@ -339,8 +339,8 @@ START_TEST(test_doc_lists_the_parameters)
     const char   *name, *takes, *description;
     static const char  *valid[][2] = {
         { "ticker", "A" }, { "signal", "Long" }, { "prior", "Short" },
-        { "either", "Long,Short" }, { "changed", "1" }, { "fields", "c" }, { "sort", "-c" },
-        { "limit", "1000000" }, { "offset", "0" }
+        { "either", "Long,Short" }, { "changed", "1" }, { "fields", "c" },
+        { "sort", "-c" }, { "limit", "1000000" }, { "offset", "0" }
     };
 
     for (i = 0; krj_query_doc(i, &name, &takes, &description); i++) {
