@@ -178,13 +178,13 @@ krj_page_groups(krj_out_t *o, const krj_page_t *pg,
 void
 krj_page_error(krj_out_t *o, const krj_page_t *pg, const char *title,
     const char *code, const char *message, size_t mlen,
-    const krj_snap_category_t *cat, int sign_in)
+    const krj_snap_category_t *cat, unsigned flags)
 {
     krj_page_use(o, pg);
 
     krj_page_head(o, pg, title, strlen(title), NULL);
 
-    if (pg->snap != NULL) {
+    if (pg->snap != NULL && (flags & KRJ_PAGE_TOP)) {
         krj_page_top(o, pg, cat, cat);
         krj_page_use(o, pg);
     }
@@ -198,7 +198,7 @@ krj_page_error(krj_out_t *o, const krj_page_t *pg, const char *title,
                     (size_t) cat->html_label.len);
     }
 
-    if (sign_in) {
+    if (flags & KRJ_PAGE_SIGN_IN) {
         krj_out_fmt(o, KRJ_HTML_SIGN_IN);
     }
 

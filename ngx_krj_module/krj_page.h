@@ -87,14 +87,19 @@ void krj_page_groups(krj_out_t *o, const krj_page_t *pg,
 void krj_page_head(krj_out_t *o, const krj_page_t *pg, const char *title,
     size_t tlen, const char *class);
 
+/* krj_page_error() flags */
+#define KRJ_PAGE_TOP            0x01    /* the header and the tabs */
+#define KRJ_PAGE_SIGN_IN        0x02    /* a link to the login page */
+
 /*
- * An error page: status 400, 403 or 404 (or any other, titled title),
- * the API's code, the message; cat names the category it is about, with
- * a link back to its rows (NULL: none).  sign_in adds a sign-in link.
+ * An error page titled title ("Bad request", krj_page_title()): the
+ * API's code and the message; cat names the category it is about, with a
+ * link back to its rows (NULL: none).  Without KRJ_PAGE_TOP, no header
+ * and no tabs: a refusal does not know whose tabs they would be.
  */
 void krj_page_error(krj_out_t *o, const krj_page_t *pg, const char *title,
     const char *code, const char *message, size_t mlen,
-    const krj_snap_category_t *cat, int sign_in);
+    const krj_snap_category_t *cat, unsigned flags);
 
 /* the login form; next: the local page to go to after (len 0: none) */
 void krj_page_login(krj_out_t *o, const krj_page_t *pg, const char *next,

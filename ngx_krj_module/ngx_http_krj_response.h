@@ -10,9 +10,10 @@
 
 /*
  * The one place that sends krj's answers: data bodies with their
- * validators, JSON status bodies, JSON errors, redirects, and the JSON
- * body of a refusal decided in the access phase, with the security
- * headers on all.
+ * validators, JSON status bodies, JSON errors, redirects, the dashboard's
+ * pages and assets, and the body of a refusal decided in the access phase
+ * (JSON, or an HTML page on a dashboard location), with the security
+ * headers on all (the dashboard's own Content-Security-Policy on its).
  */
 
 
@@ -25,15 +26,28 @@
 
 #define NGX_HTTP_KRJ_JSON  0
 #define NGX_HTTP_KRJ_CSV   1
+#define NGX_HTTP_KRJ_HTML  2
+#define NGX_HTTP_KRJ_CSS   3
+#define NGX_HTTP_KRJ_JS    4
+#define NGX_HTTP_KRJ_SVG   5
 
 
 /* an answer's body: in the mapping (memory) or in the request pool */
 typedef struct {
-    ngx_uint_t                   type;      /* NGX_HTTP_KRJ_JSON|CSV */
+    ngx_uint_t                   type;      /* NGX_HTTP_KRJ_JSON... */
     ngx_uint_t                   gzip;      /* pre-compressed */
     ngx_uint_t                   in_pool;   /* else points into the map */
     u_char                      *data;      /* NULL for HEAD if measured */
     size_t                       len;
+
+    /* a body in pieces, of len bytes in all: pool or mapping memory */
+    ngx_chain_t                 *chain;
+
+    /* the dashboard */
+    ngx_uint_t                   status;    /* an error page: no validators */
+    ngx_uint_t                   page;      /* no Last-Modified: it ages */
+    uint32_t                     variant;   /* what else the bytes vary by */
+    ngx_str_t                    etag;      /* an asset's: immutable */
 } ngx_http_krj_body_t;
 
 
@@ -55,6 +69,13 @@ ngx_int_t ngx_http_krj_send_redirect(ngx_http_request_t *r,
     ngx_str_t *location);
 
 /*
+ * The dashboard's redirects, without a body: 302 Found (GET {prefix} to
+ * the first tab) or 303 See Other (after a login form).
+ */
+ngx_int_t ngx_http_krj_send_found(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *location);
+
+/*
  * A refusal of the access phase: returns status for the phase handler to
  * return, as auth_basic does, so that satisfy any and error_page apply.
  * When nginx then answers with its own page for that status, the page is
@@ -65,6 +86,9 @@ ngx_int_t ngx_http_krj_refuse(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *fmt, ...);
 ngx_int_t ngx_http_krj_refusal_header(ngx_http_request_t *r, char *key,
     ngx_str_t *value);
+
+/* Allow: the methods of a 405 on the dashboard, "GET, HEAD" by default */
+ngx_int_t ngx_http_krj_push_allow(ngx_http_request_t *r, ngx_str_t *methods);
 
 /* a response header; the value is copied into the request pool */
 ngx_int_t ngx_http_krj_push_header(ngx_http_request_t *r, char *key,

@@ -82,15 +82,16 @@ def model(krj):
 
 class Dash:
     """The dashboard under test: base URL, the oracle Site it must match
-    (built from the same CSV files), and browsers that are closed at the
-    end.  Today the pages are the oracle's prototype pages behind a plain
-    nginx with the dashboard's CSP (krjbrowser.ProtoNginx)."""
+    (built from the same CSV files, at the snapshot's time), the Krj that
+    serves it (None with KRJ_DASH_BASE), and browsers that are closed at
+    the end."""
 
-    def __init__(self, base, site, users, tmp):
+    def __init__(self, base, site, users, tmp, krj=None):
         self.base = base
         self.site = site
         self.users = users
         self.tmp = tmp
+        self.krj = krj
         self.browsers = []
 
     def url(self, path):
@@ -120,41 +121,60 @@ def _require_browser_tools():
                     % ", ".join(missing))
 
 
-# The dashboard under test: unset, the oracle's prototype pages behind a
-# plain nginx; set, a running krj_dashboard (e.g. http://127.0.0.1:8080)
-# serving tests/data.
+# The dashboard under test: unset, nginx with the built module and
+# krj_dashboard at /krj serving tests/data; set, a running krj_dashboard
+# (e.g. http://127.0.0.1:8080) serving tests/data.
 DASH_BASE = os.environ.get("KRJ_DASH_BASE")
+
+DASH_LOCATIONS = krjenv.API_LOCATIONS + """
+        location /krj { krj_dashboard; }
+"""
+
+
+def snapshot_time(snapshot):
+    """generated_at of a snapshot file (krj_snapshot.h's header)."""
+    import struct
+    with open(snapshot, "rb") as f:
+        return struct.unpack_from("<q", f.read(72), 64)[0]
 
 
 @pytest.fixture(scope="session")
 def dash(tmp_path_factory):
     """The dashboard, one server for every dashboard test."""
-    import time
     import krjbrowser
     import krjdash
     import krjdata
-    if krjenv.ASAN and not DASH_BASE:
-        pytest.skip("prototype pages: no module to sanitize")
     _require_browser_tools()
     krjbrowser.ensure_axe()
     tmp = tmp_path_factory.mktemp("dash")
-    site = krjdash.Site(krjdata.newest(krjenv.DATA),
-                        generated_at=int(time.time()) - 2 * 86400 - 600)
     users = {"alice": "wonderland"}
     if DASH_BASE:
+        import re
+        page = krjenv.http("GET", DASH_BASE.rstrip("/") + "/krj/sp500").body
+        when = re.search(rb'<time datetime="([^"]+)"', page).group(1)
+        import datetime
+        t = datetime.datetime.strptime(when.decode(), "%Y-%m-%dT%H:%M:%SZ")
+        site = krjdash.Site(krjdata.newest(krjenv.DATA), generated_at=int(
+            t.replace(tzinfo=datetime.timezone.utc).timestamp()))
         d = Dash(DASH_BASE.rstrip("/"), site, users, tmp)
         yield d
         d.close()
         return
-    oracle = krjbrowser.OracleServer(site, users).start()
-    nginx = krjbrowser.ProtoNginx(tmp / "nginx", oracle.port, site)
-    nginx.start()
-    d = Dash("http://127.0.0.1:%d" % nginx.port, site, users, tmp)
-    yield d
-    d.close()
-    nginx.stop()
-    oracle.stop()
-    nginx.check_log()
+    _require_build()
+    k = Krj(tmp / "krj", locations=DASH_LOCATIONS)
+    k.publish()
+    k.start()
+    site = krjdash.Site(krjdata.newest(k.data),
+                        generated_at=snapshot_time(k.snapshot))
+    d = Dash(k.base, site, users, tmp, krj=k)
+    try:
+        yield d
+    finally:
+        d.close()
+        k.stop()
+    k.nginx.check_log()
+    assert k.nginx.exit_code in (None, 0), "nginx exited %s" % \
+        k.nginx.exit_code
 
 
 @pytest.fixture

@@ -1,10 +1,7 @@
 """krjbrowser: a real browser against the dashboard.
 
     ensure_axe()              -> path of axe.min.js (npm install, once)
-    OracleServer(site)        the oracle's pages over HTTP (krjdash.Site)
-    ProtoNginx(dir, upstream) nginx in front of it: the dashboard's assets
-                              as static files, the exact CSP and security
-                              headers on every answer (add_header ... always)
+    CSP                       what every dashboard answer must carry
     Browser(artefacts, js=True, light=False, width=1280, height=900)
         .get(path) .reload() .find(css) .finds(css) .js(script, *args)
         .problems() -> [str]  console errors, JS errors, CSP violations
@@ -18,14 +15,11 @@ Chromium runs headless with the flags this machine needs (its background
 networking would be refused) and a fresh profile per Browser.
 """
 
-import http.server
 import json
 import os
 import shutil
-import socketserver
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -41,14 +35,6 @@ AXE_VERSION = "4.14.1"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; "
        "img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
-
-SECURITY_HEADERS = (
-    ("Content-Security-Policy", CSP),
-    ("X-Content-Type-Options", "nosniff"),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-)
 
 CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run",
@@ -107,149 +93,6 @@ def ensure_axe():
         raise RuntimeError("npm install axe-core failed:\n%s%s"
                            % (r.stdout, r.stderr))
     return js
-
-
-# -- the oracle over HTTP ------------------------------------------------------
-
-class OracleServer:
-    """Serves krjdash.Site pages (GET) and a prototype login (POST
-    /krj/login, /krj/logout) on 127.0.0.1; the signed-in user is a cookie.
-    users: {name: password}."""
-
-    def __init__(self, site, users=None):
-        self.site = site
-        self.users = users or {"alice": "wonderland"}
-        self.requests = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def user(self):
-                for part in self.headers.get("Cookie", "").split(";"):
-                    k, _, v = part.strip().partition("=")
-                    if k == "krj_proto" and v in outer.users:
-                        return v
-                return None
-
-            def send(self, status, body, headers=()):
-                data = body.encode() if isinstance(body, str) else body
-                self.send_response(status)
-                ctype = "text/html; charset=utf-8"
-                for k, v in headers:
-                    if k.lower() == "content-type":
-                        ctype = v
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Cache-Control", "private, no-cache")
-                for k, v in headers:
-                    if k.lower() != "content-type":
-                        self.send_header(k, v)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-
-            def do_GET(self):
-                outer.requests.append(self.path)
-                st, hdrs, body = outer.site.get(self.path, user=self.user())
-                self.send(st, body, list(hdrs.items()))
-
-            do_HEAD = do_GET
-
-            def do_POST(self):
-                outer.requests.append("POST " + self.path)
-                n = int(self.headers.get("Content-Length") or 0)
-                form = dict(urllib.parse.parse_qsl(
-                    self.rfile.read(n).decode(), keep_blank_values=True))
-                p = outer.site.prefix
-                if self.path == p + "/login":
-                    u, pw = form.get("user", ""), form.get("password", "")
-                    if outer.users.get(u) == pw and u:
-                        nxt = form.get("next") or p
-                        if not nxt.startswith(p + "/"):
-                            nxt = p
-                        self.send(303, "", [
-                            ("Location", nxt),
-                            ("Set-Cookie", "krj_proto=%s; Path=%s; HttpOnly;"
-                             " SameSite=Strict" % (u, p))])
-                    else:
-                        self.send(401, outer.site.login_page(
-                            "", "Wrong user name or password."))
-                elif self.path == p + "/logout":
-                    self.send(303, "", [
-                        ("Location", p + "/login"),
-                        ("Set-Cookie", "krj_proto=; Path=%s; Max-Age=0" % p)])
-                else:
-                    self.send(405, "method not allowed",
-                              [("Allow", "GET, HEAD")])
-
-        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class ProtoNginx(krjenv.Nginx):
-    """Plain nginx (no krj module): /krj/assets/ from a directory of the
-    content-hashed asset files, the rest of /krj proxied to the oracle,
-    the dashboard's CSP and security headers on every answer."""
-
-    def __init__(self, prefix_dir, upstream_port, site):
-        prefix = Path(prefix_dir)
-        self.assets = prefix / "assets"
-        self.assets.mkdir(parents=True, exist_ok=True)
-        for _, (name, data) in site.assets.items():
-            (self.assets / name).write_bytes(data)
-        self.port = krjenv.free_port()
-        hdr = prefix / "headers.conf"
-        prefix.mkdir(parents=True, exist_ok=True)
-        hdr.write_text("".join('add_header %s "%s" always;\n' % kv
-                               for kv in SECURITY_HEADERS))
-        conf = """
-    types { text/html html; text/css css; text/javascript js;
-            image/svg+xml svg; }
-    default_type application/octet-stream;
-    charset utf-8;
-    charset_types text/css text/javascript image/svg+xml;
-    server {
-        listen 127.0.0.1:%(port)d;
-        include %(hdr)s;
-        location = /favicon.ico { return 404; }
-        location %(prefix)s/assets/ {
-            alias %(assets)s/;
-            include %(hdr)s;
-            add_header Cache-Control "public, max-age=31536000, immutable";
-        }
-        location %(prefix)s {
-            proxy_pass http://127.0.0.1:%(up)d;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-        location / { return 404; }
-    }
-""" % {"port": self.port, "hdr": hdr, "prefix": site.prefix,
-       "assets": self.assets, "up": upstream_port}
-        krjenv.Nginx.__init__(self, prefix, conf)
-
-    def render_conf(self):
-        conf = krjenv.Nginx.render_conf(self)
-        return "\n".join(line for line in conf.splitlines()
-                         if not line.startswith("load_module")) + "\n"
 
 
 # -- the browser ---------------------------------------------------------------

@@ -274,7 +274,7 @@ route(krj_out_t *o, const void *arg)
             rt->status = 400;
             krj_page_error(o, &rt->pg, krj_page_title(400),
                            krj_query_code(rc), p.err, strlen(p.err), NULL,
-                           0);
+                           KRJ_PAGE_TOP);
             return;
         }
 
@@ -290,7 +290,7 @@ route(krj_out_t *o, const void *arg)
         rt->status = 404;
         snprintf(msg, sizeof(msg), "No category \"%s\".", slug);
         krj_page_error(o, &rt->pg, krj_page_title(404), "unknown_category",
-                       msg, strlen(msg), NULL, 0);
+                       msg, strlen(msg), NULL, KRJ_PAGE_TOP);
         return;
     }
 
@@ -298,7 +298,7 @@ route(krj_out_t *o, const void *arg)
         rt->status = 403;
         snprintf(msg, sizeof(msg), "You may not read \"%s\".", slug);
         krj_page_error(o, &rt->pg, krj_page_title(403), "forbidden", msg,
-                       strlen(msg), NULL, 0);
+                       strlen(msg), NULL, KRJ_PAGE_TOP);
         return;
     }
 
@@ -308,7 +308,7 @@ route(krj_out_t *o, const void *arg)
     if (rc != KRJ_QUERY_OK) {
         rt->status = 400;
         krj_page_error(o, &rt->pg, krj_page_title(400), krj_query_code(rc),
-                       q.err, strlen(q.err), cat, 0);
+                       q.err, strlen(q.err), cat, KRJ_PAGE_TOP);
         return;
     }
 
