@@ -73,7 +73,6 @@ static void *ngx_http_krj_dash_alloc(void *data, size_t size);
 
 
 static ngx_str_t  ngx_http_krj_dash_get = ngx_string("GET, HEAD");
-static ngx_str_t  ngx_http_krj_dash_post = ngx_string("POST");
 
 
 char *
@@ -212,9 +211,7 @@ ngx_http_krj_dashboard_handler(ngx_http_request_t *r)
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return ngx_http_krj_dash_not_allowed(r, snapshot, &pg,
-                                             kind == NGX_HTTP_KRJ_DASH_LOGOUT
-                                             ? &ngx_http_krj_dash_post
-                                             : &ngx_http_krj_dash_get);
+                                             &ngx_http_krj_dash_get);
     }
 
     if (snapshot == NULL) {
@@ -244,10 +241,6 @@ ngx_http_krj_dashboard_handler(ngx_http_request_t *r)
 
     case NGX_HTTP_KRJ_DASH_LOGIN:
         return ngx_http_krj_dash_login_page(r, snapshot, &pg);
-
-    case NGX_HTTP_KRJ_DASH_LOGOUT:
-        return ngx_http_krj_dash_not_allowed(r, snapshot, &pg,
-                                             &ngx_http_krj_dash_post);
 
     case NGX_HTTP_KRJ_DASH_PRINT:
         return ngx_http_krj_dash_print(r, snapshot, &pg);
