@@ -237,6 +237,7 @@ cat <<EOF
 
 krj demo is running on $base.  State: $state
 
+  $base/krj/                         the dashboard (the Basic user below)
   $base/api/v1/                      the index: endpoints, categories
   $base/api/v1/categories
   $base/api/v1/signals/sp500
@@ -251,8 +252,8 @@ The certificate is the demo's own (self-signed, for 127.0.0.1 and
 localhost): clients verify it with $ca
 (curl --cacert, Python's cafile=); a browser asks you once.
 
-The API asks for credentials (/health and /ready do not).  Demo
-credentials, made on the first run and kept in $auth:
+The API and the dashboard ask for credentials (/health and /ready do
+not).  Demo credentials, made on the first run and kept in $auth:
 
   API key:    $demo_key
   Basic user: demo
