@@ -32,6 +32,14 @@
 /* room for the holes of a page at first: 6 and one per column, grown */
 #define KRJ_DASH_HOLES  64
 
+/*
+ * The locations of the compact gzip of every page: the README's, which a
+ * module serving them saves the combining of a CRC per column and, on a
+ * small page, a third of its compressed size
+ */
+#define KRJ_DASH_PREFIX "/krj"
+#define KRJ_DASH_API    "/api/v1"
+
 
 typedef struct {
     size_t                      off;
@@ -66,6 +74,10 @@ static int krj_dash_page(krj_buf_t *out, krj_snap_category_t *cat,
     const uint32_t *ranks, const krj_snap_header_t *h, int known);
 static int krj_dash_spans(krj_buf_t *out, krj_snap_category_t *cat,
     size_t start, krj_dash_holes_t *hd);
+static int krj_dash_compact(krj_buf_t *out, krj_snap_category_t *cat,
+    const krj_snap_span_t *spans, size_t n);
+static int krj_dash_deflate(krj_buf_t *out, const krj_buf_t *text,
+    int first, int final, krj_snap_ref_t *gz);
 static void krj_dash_hole(void *data, size_t off, unsigned kind);
 static void krj_dash_render(krj_out_t *o, const krj_snap_t *view,
     const void *arg);
@@ -116,6 +128,10 @@ krj_dash_write_assets(krj_buf_t *out, krj_snap_header_t *h, char *err)
             return -1;
         }
     }
+
+    h->gz_prefix = krj_snap_str(out, KRJ_DASH_PREFIX,
+                                sizeof(KRJ_DASH_PREFIX) - 1);
+    h->gz_api = krj_snap_str(out, KRJ_DASH_API, sizeof(KRJ_DASH_API) - 1);
 
     return 0;
 }
@@ -430,23 +446,17 @@ krj_dash_spans(krj_buf_t *out, krj_snap_category_t *cat, size_t start,
         }
 
         spans[i].crc = krj_crc32(tmp.data, tmp.len);
+        spans[i].shift = krj_crc32_shift(tmp.len);
 
-        from = out->len;
-
-        if (i == 0) {
-            krj_buf_append(out, KRJ_GZIP_HEADER, KRJ_GZIP_HEADER_LEN);
-        }
-
-        /* an empty span but the last adds nothing: no bytes, no blocks */
-        if ((tmp.len || i == n - 1)
-            && krj_deflate_part(out, tmp.data ? tmp.data : (uint8_t *) "",
-                                tmp.len, i == n - 1)
-               != 0)
+        if (krj_dash_deflate(out, &tmp, i == 0, i == n - 1, &spans[i].gz)
+            != 0)
         {
             goto cleanup;
         }
+    }
 
-        spans[i].gz = krj_snap_since(out, from);
+    if (krj_dash_compact(out, cat, spans, n) != 0) {
+        goto cleanup;
     }
 
     off = krj_snap_reserve(out, n * sizeof(krj_snap_span_t));
@@ -469,6 +479,117 @@ cleanup:
     free(spans);
 
     return rc;
+}
+
+
+/*
+ * The compact gzip: the spans with the README's locations written in,
+ * cut only where the header and the groups go, which change per request.
+ */
+
+static int
+krj_dash_compact(krj_buf_t *out, krj_snap_category_t *cat,
+    const krj_snap_span_t *spans, size_t n)
+{
+    int                 rc;
+    size_t              i, m, off;
+    krj_buf_t           text;
+    krj_snap_gzspan_t  *gs;
+
+    rc = -1;
+    m = 0;
+
+    gs = calloc(n, sizeof(krj_snap_gzspan_t));
+    krj_buf_init(&text);
+
+    if (gs == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        krj_buf_append(&text, out->data + spans[i].text.off,
+                       spans[i].text.len);
+
+        if (spans[i].hole == KRJ_HOLE_PREFIX) {
+            krj_buf_str(&text, KRJ_DASH_PREFIX);
+            continue;
+        }
+
+        if (spans[i].hole == KRJ_HOLE_API) {
+            krj_buf_str(&text, KRJ_DASH_API);
+            continue;
+        }
+
+        if (text.failed) {
+            goto cleanup;
+        }
+
+        gs[m].len = (uint32_t) text.len;
+        gs[m].crc = krj_crc32(text.data, text.len);
+        gs[m].shift = krj_crc32_shift(text.len);
+        gs[m].hole = spans[i].hole;
+
+        if (krj_dash_deflate(out, &text, m == 0, i == n - 1, &gs[m].gz)
+            != 0)
+        {
+            goto cleanup;
+        }
+
+        m++;
+        text.len = 0;
+    }
+
+    off = krj_snap_reserve(out, m * sizeof(krj_snap_gzspan_t));
+
+    if (out->failed) {
+        goto cleanup;
+    }
+
+    memcpy(out->data + off, gs, m * sizeof(krj_snap_gzspan_t));
+
+    cat->page_gz.off = (uint32_t) off;
+    cat->page_gz.len = (uint32_t) (m * sizeof(krj_snap_gzspan_t));
+    cat->npage_gz = (uint32_t) m;
+
+    rc = 0;
+
+cleanup:
+
+    krj_buf_free(&text);
+    free(gs);
+
+    return rc;
+}
+
+
+/*
+ * A span's own deflate stream, the first behind the gzip header; an empty
+ * one but the last adds nothing: no bytes, no blocks
+ */
+
+static int
+krj_dash_deflate(krj_buf_t *out, const krj_buf_t *text, int first,
+    int final, krj_snap_ref_t *gz)
+{
+    size_t  from;
+
+    from = out->len;
+
+    if (first) {
+        krj_buf_append(out, KRJ_GZIP_HEADER, KRJ_GZIP_HEADER_LEN);
+    }
+
+    if ((text->len || final)
+        && krj_deflate_part(out, text->data ? text->data : (uint8_t *) "",
+                            text->len, final)
+           != 0)
+    {
+        return -1;
+    }
+
+    *gz = krj_snap_since(out, from);
+
+    return out->failed ? -1 : 0;
 }
 
 

@@ -142,3 +142,10 @@ krj_crc32(const uint8_t *p, size_t len)
 
     return (uint32_t) crc;
 }
+
+
+uint32_t
+krj_crc32_shift(size_t len)
+{
+    return (uint32_t) crc32_combine_gen((z_off_t) len);
+}

@@ -35,5 +35,12 @@ int krj_deflate_part(krj_buf_t *out, const uint8_t *in, size_t len,
 /* CRC-32 of gzip's trailer */
 uint32_t krj_crc32(const uint8_t *p, size_t len);
 
+/*
+ * The operator that appends len bytes to a CRC-32 (zlib's
+ * crc32_combine_gen()): stored with a span, it spares the module the
+ * logarithmic part of combining CRCs on every request.
+ */
+uint32_t krj_crc32_shift(size_t len);
+
 
 #endif /* _KRJ_GZIP_H_INCLUDED_ */

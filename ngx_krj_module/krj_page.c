@@ -27,7 +27,12 @@
 
 static int krj_page_hook(krj_out_t *o, int conversion);
 static void krj_page_piece(krj_pieces_t *pc, const void *data, size_t len);
-static void krj_page_stored(krj_pieces_t *pc, krj_str_t s, uLong *crc);
+static void krj_page_stored(krj_pieces_t *pc, krj_str_t s);
+static void krj_page_pieces_gz(krj_pieces_t *pc, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const krj_str_t *fill,
+    const uLong *hcrc, const uLong *hop);
+static int krj_page_compact(const krj_snap_t *snap, const krj_str_t *fill);
+static void krj_page_trailer(krj_pieces_t *pc, uLong crc, size_t total);
 static const krj_snap_category_t *krj_page_nth(const krj_page_t *pg,
     const uint32_t *set, uint32_t i);
 
@@ -236,10 +241,9 @@ krj_page_pieces(krj_pieces_t *pc, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const krj_str_t fill[KRJ_HOLES],
     int gzip)
 {
-    uLong                   crc;
+    uLong                   crc, hcrc[KRJ_HOLES], hop[KRJ_HOLES];
     size_t                  total;
-    uint32_t                i;
-    uint8_t                *t;
+    uint32_t                i, k;
     const krj_snap_span_t  *span;
 
     pc->n = 0;
@@ -249,6 +253,25 @@ krj_page_pieces(krj_pieces_t *pc, const krj_snap_t *snap,
     span = krj_snap_page(snap, cat);
     crc = crc32(0L, Z_NULL, 0);
     total = 0;
+
+    /*
+     * Each hole's CRC-32 and its shift once: the location's holes come
+     * back with every column, and a shift is the logarithmic part of a
+     * combination; the spans' shifts are in the snapshot.
+     */
+
+    if (gzip && pc->scratch) {
+        for (k = 0; k < KRJ_HOLES; k++) {
+            hcrc[k] = crc32(0L, (const Bytef *) fill[k].data,
+                            (uInt) fill[k].len);
+            hop[k] = crc32_combine_gen((z_off_t) fill[k].len);
+        }
+    }
+
+    if (gzip && krj_page_compact(snap, fill)) {
+        krj_page_pieces_gz(pc, snap, cat, fill, hcrc, hop);
+        return;
+    }
 
     for (i = 0; i < cat->npage; i++) {
         total += span[i].text.len;
@@ -267,34 +290,108 @@ krj_page_pieces(krj_pieces_t *pc, const krj_snap_t *snap,
         }
 
         krj_page_piece(pc, krj_snap_ptr(snap, span[i].gz), span[i].gz.len);
-        crc = crc32_combine(crc, span[i].crc, (z_off_t) span[i].text.len);
+        k = span[i].hole;
 
-        if (span[i].hole != KRJ_HOLE_NONE) {
-            krj_page_stored(pc, fill[span[i].hole], &crc);
-            total += fill[span[i].hole].len;
+        if (pc->scratch) {
+            crc = crc32_combine_op(crc, span[i].crc, span[i].shift);
+
+            if (k != KRJ_HOLE_NONE) {
+                crc = crc32_combine_op(crc, hcrc[k], hop[k]);
+            }
+        }
+
+        if (k != KRJ_HOLE_NONE) {
+            krj_page_stored(pc, fill[k]);
+            total += fill[k].len;
         }
     }
 
     if (gzip) {
-        /* the trailer: CRC-32 and the length modulo 2^32, little-endian */
+        krj_page_trailer(pc, crc, total);
+    }
+}
+
+
+/* the compact gzip, for the locations it was made for */
+
+static void
+krj_page_pieces_gz(krj_pieces_t *pc, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const krj_str_t *fill,
+    const uLong *hcrc, const uLong *hop)
+{
+    uLong                     crc;
+    size_t                    total;
+    uint32_t                  i, k;
+    const krj_snap_gzspan_t  *gs;
+
+    gs = krj_snap_page_gz(snap, cat);
+    crc = crc32(0L, Z_NULL, 0);
+    total = 0;
+
+    for (i = 0; i < cat->npage_gz; i++) {
+        krj_page_piece(pc, krj_snap_ptr(snap, gs[i].gz), gs[i].gz.len);
+        total += gs[i].len;
+        k = gs[i].hole;
 
         if (pc->scratch) {
-            t = pc->scratch + pc->nscratch;
+            crc = crc32_combine_op(crc, gs[i].crc, gs[i].shift);
 
-            t[0] = (uint8_t) crc;
-            t[1] = (uint8_t) (crc >> 8);
-            t[2] = (uint8_t) (crc >> 16);
-            t[3] = (uint8_t) (crc >> 24);
-            t[4] = (uint8_t) total;
-            t[5] = (uint8_t) (total >> 8);
-            t[6] = (uint8_t) (total >> 16);
-            t[7] = (uint8_t) (total >> 24);
+            if (k != KRJ_HOLE_NONE) {
+                crc = crc32_combine_op(crc, hcrc[k], hop[k]);
+            }
         }
 
-        krj_page_piece(pc, pc->scratch ? pc->scratch + pc->nscratch : NULL,
-                       8);
-        pc->nscratch += 8;
+        if (k != KRJ_HOLE_NONE) {
+            krj_page_stored(pc, fill[k]);
+            total += fill[k].len;
+        }
     }
+
+    krj_page_trailer(pc, crc, total);
+}
+
+
+/* whether the request's locations are those of the compact gzip */
+
+static int
+krj_page_compact(const krj_snap_t *snap, const krj_str_t *fill)
+{
+    krj_snap_ref_t  p, a;
+
+    p = snap->hdr->gz_prefix;
+    a = snap->hdr->gz_api;
+
+    return fill[KRJ_HOLE_PREFIX].len == p.len
+           && memcmp(fill[KRJ_HOLE_PREFIX].data, krj_snap_ptr(snap, p),
+                     p.len) == 0
+           && fill[KRJ_HOLE_API].len == a.len
+           && memcmp(fill[KRJ_HOLE_API].data, krj_snap_ptr(snap, a),
+                     a.len) == 0;
+}
+
+
+/* gzip's trailer: the CRC-32 and the length modulo 2^32, little-endian */
+
+static void
+krj_page_trailer(krj_pieces_t *pc, uLong crc, size_t total)
+{
+    uint8_t  *t;
+
+    if (pc->scratch) {
+        t = pc->scratch + pc->nscratch;
+
+        t[0] = (uint8_t) crc;
+        t[1] = (uint8_t) (crc >> 8);
+        t[2] = (uint8_t) (crc >> 16);
+        t[3] = (uint8_t) (crc >> 24);
+        t[4] = (uint8_t) total;
+        t[5] = (uint8_t) (total >> 8);
+        t[6] = (uint8_t) (total >> 16);
+        t[7] = (uint8_t) (total >> 24);
+    }
+
+    krj_page_piece(pc, pc->scratch ? pc->scratch + pc->nscratch : NULL, 8);
+    pc->nscratch += 8;
 }
 
 
@@ -533,7 +630,7 @@ krj_page_piece(krj_pieces_t *pc, const void *data, size_t len)
 /* s as stored blocks, non-final, on the byte boundary the spans end on */
 
 static void
-krj_page_stored(krj_pieces_t *pc, krj_str_t s, uLong *crc)
+krj_page_stored(krj_pieces_t *pc, krj_str_t s)
 {
     size_t    k, n;
     uint8_t  *h;
@@ -558,8 +655,4 @@ krj_page_stored(krj_pieces_t *pc, krj_str_t s, uLong *crc)
 
         krj_page_piece(pc, s.data + k, n);
     }
-
-    *crc = crc32_combine(*crc, crc32(0L, (const Bytef *) s.data,
-                                     (uInt) s.len),
-                         (z_off_t) s.len);
 }

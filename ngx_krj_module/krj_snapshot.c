@@ -550,8 +550,9 @@ static int
 krj_snap_check_page(const krj_snap_t *snap, const krj_snap_category_t *cat,
     uint32_t i, char *err)
 {
-    uint32_t                k;
-    const krj_snap_span_t  *span;
+    uint32_t                  k;
+    const krj_snap_span_t    *span;
+    const krj_snap_gzspan_t  *gs;
 
     if (cat->npage == 0
         || !krj_snap_array_ok(snap, cat->page, cat->npage,
@@ -576,6 +577,31 @@ krj_snap_check_page(const krj_snap_t *snap, const krj_snap_category_t *cat,
         {
             return krj_snap_error(err, "category %u: page span %u: bad hole "
                                   "%u", i, k, span[k].hole);
+        }
+    }
+
+    if (cat->npage_gz == 0
+        || !krj_snap_array_ok(snap, cat->page_gz, cat->npage_gz,
+                              sizeof(krj_snap_gzspan_t)))
+    {
+        return krj_snap_error(err, "category %u: compact gzip out of bounds "
+                              "or empty", i);
+    }
+
+    gs = krj_snap_page_gz(snap, cat);
+
+    for (k = 0; k < cat->npage_gz; k++) {
+        if (!krj_snap_ref_ok(snap, gs[k].gz)) {
+            return krj_snap_error(err, "category %u: compact gzip span %u "
+                                  "out of bounds", i, k);
+        }
+
+        if ((gs[k].hole != KRJ_HOLE_HEADER && gs[k].hole != KRJ_HOLE_GROUPS
+             && gs[k].hole != KRJ_HOLE_NONE)
+            || (gs[k].hole == KRJ_HOLE_NONE) != (k == cat->npage_gz - 1))
+        {
+            return krj_snap_error(err, "category %u: compact gzip span %u: "
+                                  "bad hole %u", i, k, gs[k].hole);
         }
     }
 
@@ -606,6 +632,12 @@ krj_snap_check_dashboard(const krj_snap_t *snap, char *err)
             return krj_snap_error(err, "tab %u: category %u out of range", i,
                                   tabs[i]);
         }
+    }
+
+    if (!krj_snap_ref_ok(snap, snap->hdr->gz_prefix)
+        || !krj_snap_ref_ok(snap, snap->hdr->gz_api))
+    {
+        return krj_snap_error(err, "compact gzip locations out of bounds");
     }
 
     for (i = 0; i < KRJ_SNAP_ASSETS; i++) {

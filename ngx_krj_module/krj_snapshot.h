@@ -135,6 +135,10 @@ typedef struct {
     /* the dashboard: uint32_t[ncategories], category indexes in tab order */
     krj_snap_ref_t  tabs;
     krj_snap_asset_t assets[KRJ_SNAP_ASSETS];
+
+    /* the locations the pages' compact gzip is for: "/krj", "/api/v1" */
+    krj_snap_ref_t  gz_prefix;
+    krj_snap_ref_t  gz_api;
 } krj_snap_header_t;
 
 
@@ -199,6 +203,15 @@ typedef struct {
     krj_snap_ref_t  page;
     uint32_t        npage;
     uint32_t        rank_width;         /* base-36 digits per rank */
+
+    /*
+     * the same page's gzip for the header's gz_prefix and gz_api, which
+     * it holds: krj_snap_gzspan_t[npage_gz], cut only at the header and
+     * the groups, so it compresses as a whole page does
+     */
+    krj_snap_ref_t  page_gz;
+    uint32_t        npage_gz;
+    uint32_t        reserved2;
 } krj_snap_category_t;
 
 
@@ -228,12 +241,24 @@ typedef struct {
 } krj_snap_row_t;
 
 
+/* a span of a page's compact gzip: its text is not stored, only said */
+typedef struct {
+    krj_snap_ref_t  gz;
+    uint32_t        len;                /* of its text */
+    uint32_t        crc;
+    uint32_t        shift;
+    uint32_t        hole;               /* KRJ_HOLE_HEADER, _GROUPS, _NONE */
+} krj_snap_gzspan_t;
+
+
 /* a span of a pre-rendered page and what follows it */
 typedef struct {
     krj_snap_ref_t  text;
     krj_snap_ref_t  gz;                 /* its deflate blocks */
     uint32_t        crc;                /* CRC-32 of text */
     uint32_t        hole;               /* KRJ_HOLE_* */
+    uint32_t        shift;              /* zlib's crc32_combine_gen(len) */
+    uint32_t        reserved;
 } krj_snap_span_t;
 
 
@@ -282,6 +307,8 @@ typedef struct {
     ((const krj_snap_row_t *) ((snap)->base + (cat)->rows.off))
 #define krj_snap_page(snap, cat)                                              \
     ((const krj_snap_span_t *) ((snap)->base + (cat)->page.off))
+#define krj_snap_page_gz(snap, cat)                                           \
+    ((const krj_snap_gzspan_t *) ((snap)->base + (cat)->page_gz.off))
 #define krj_snap_tabs(snap)                                                   \
     ((const uint32_t *) ((snap)->base + (snap)->hdr->tabs.off))
 #define krj_snap_cell(snap, cat, row, col)                                    \

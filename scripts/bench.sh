@@ -1,6 +1,8 @@
 #!/bin/bash
 # make bench: wrk against the module and against the same nginx serving the
-# identical bytes as static files, in one run, and the ratio of the two.
+# identical bytes as static files, in one run, and the ratio of the two;
+# the server's CPU time per request (user + system of the worker, from
+# /proc), the dashboard's pages, and the weight of a first visit.
 #
 # BENCH_DURATION (default 10s), BENCH_CONNECTIONS (default 32) and
 # BENCH_THREADS (default 1) tune wrk; one nginx worker and one wrk thread
@@ -68,7 +70,8 @@ http {
             krj_limit rate=1000000r/s burst=1000000 nodelay;
             krj_api;
         }
-        location /static/ { root $dir; }
+        location /krj { krj_dashboard; }
+        location /static/ { root $dir; gzip_static on; }
         # static at its best, for an honest comparison
         location /tuned/ {
             alias $dir/static/;
@@ -90,11 +93,31 @@ base=http://127.0.0.1:$port
 curl -fs "$base/api/v1/signals/sp500" -o "$dir/static/sp500.json"
 curl -fs "$base/api/v1/signals/sp500?ticker=AAPL" -o "$dir/static/aapl.json"
 
-# wrk --latency prints "99%  1.23ms"; normalise to microseconds.
+# the dashboard's pages as static files, the gzip one for gzip_static
+curl -fs "$base/krj/sp500" -o "$dir/static/sp500.html"
+curl -fs -H "Accept-Encoding: gzip" "$base/krj/sp500" \
+    -o "$dir/static/sp500.html.gz"
+curl -fs "$base/krj/sp500?signal=Long,Short" -o "$dir/static/ls.html"
+
+worker=$(pgrep -P "$(cat "$dir/nginx.pid")" | head -1)
+tick=$(getconf CLK_TCK)
+
+# user + system CPU ticks of the worker so far
+cpu() {
+    awk '{ print $14 + $15 }' "/proc/$worker/stat"
+}
+
+# wrk --latency prints "99%  1.23ms"; normalise to microseconds.  Prints
+# "rps p99 cpu", cpu the worker's microseconds per request.
 run() {
-    local out rps p99 url=$1
+    local out rps p99 c0 c1 n us url=$1
     shift
+    c0=$(cpu)
     out=$(wrk -t"$threads" -c"$conns" -d"$dur" --latency "$@" "$url")
+    c1=$(cpu)
+    n=$(awk '/requests in/ { print $1 }' <<< "$out")
+    us=$(awk -v d=$((c1 - c0)) -v n="$n" -v t="$tick" \
+             'BEGIN { printf "%.1f", n ? d * 1000000 / t / n : 0 }')
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<< "$out")
     p99=$(awk '$1 == "99%" { v = $2; m = 1;
               if (v ~ /us$/) { sub(/us$/, "", v) }
@@ -102,19 +125,22 @@ run() {
               else if (v ~ /s$/) { sub(/s$/, "", v); m = 1000000 }
               printf "%.0f\n", v * m }' \
           <<< "$out")
-    echo "$rps $p99"
+    echo "$rps $p99 $us"
 }
 
-printf '%-36s %12s %12s %10s\n' "case" "req/s" "p99 (us)" "bytes"
+printf '%-36s %12s %12s %10s %12s\n' "case" "req/s" "p99 (us)" "bytes" \
+    "cpu us/req"
 
-# row NAME URL BYTES: prints a table row, leaves "rps p99" in $result
+# row NAME URL BYTES: prints a table row, leaves "rps p99 cpu" in $result
 result=
 row() {
-    local name=$1 url=$2 bytes=$3
+    local name=$1 url=$2 bytes=$3 rps p99 us
     shift 3
     result=$(run "$url" "$@")
-    printf '%-36s %12s %12s %10s\n' "$name" "${result% *}" "${result#* }" \
-        "$bytes"
+    read -r rps p99 us <<< "$result"
+    printf '%-36s %12s %12s %10s %12s\n' "$name" "$rps" "$p99" "$bytes" \
+        "$us"
+    result="$rps $us"
 }
 
 ratio() {
@@ -139,6 +165,43 @@ echo "ratio krj/static, /signals/sp500:             $(ratio "${m1% *}" "${f1% *}
      "($(ratio "${m1% *}" "${t1% *}") x against tuned static)"
 echo "ratio krj/static, /signals/sp500?ticker=AAPL:  $(ratio "${m2% *}" "${f2% *}") x throughput" \
      "($(ratio "${m2% *}" "${t2% *}") x against tuned static)"
+echo
+echo "Dashboard (${dur}, ${conns} connections):"
+s4=$(stat -c %s "$dir/static/sp500.html")
+s5=$(stat -c %s "$dir/static/sp500.html.gz")
+s6=$(stat -c %s "$dir/static/ls.html")
+gz=(-H "Accept-Encoding: gzip")
+row "krj  /krj/sp500" "$base/krj/sp500" "$s4"; d1=$result
+row "static same bytes" "$base/static/sp500.html" "$s4"; e1=$result
+row "krj  /krj/sp500, gzip" "$base/krj/sp500" "$s5" "${gz[@]}"; d2=$result
+row "static same bytes (gzip_static)" "$base/static/sp500.html" "$s5" \
+    "${gz[@]}"; e2=$result
+row "krj  /krj/sp500?signal=Long,Short" "$base/krj/sp500?signal=Long,Short" \
+    "$s6"; d3=$result
+row "static same bytes" "$base/static/ls.html" "$s6"; e3=$result
+
+echo
+for pair in "/krj/sp500:$d1:$e1" "/krj/sp500, gzip:$d2:$e2" \
+            "/krj/sp500?signal=Long,Short:$d3:$e3"; do
+    IFS=: read -r name d e <<< "$pair"
+    echo "cpu per request krj/static, $name: ${d#* } us / ${e#* } us =" \
+         "$(ratio "${d#* }" "${e#* }") x"
+done
+
+# what a first visit of /krj/sp500 loads, gzip as a browser asks for it
+echo
+echo "Page weight of a first visit to /krj/sp500 (bytes, gzip):"
+page=$(curl -fs "$base/krj/sp500")
+total=0
+for url in "/krj/sp500" $(grep -o '/krj/assets/krj\.[0-9a-f]*\.[a-z]*' \
+                          <<< "$page"); do
+    b=$(curl -fs -H "Accept-Encoding: gzip" "$base$url" | wc -c)
+    p=$(curl -fs "$base$url" | wc -c)
+    printf '  %-36s %8s plain %8s gzip\n' "$url" "$p" "$b"
+    total=$((total + b))
+done
+echo "  total (gzip)                          $total"
+
 echo
 echo "Authentication, GET /summary (${dur}, ${conns} connections):"
 s3=$(curl -fs "$base/api/v1/summary" | wc -c)

@@ -216,6 +216,13 @@ def test_other_prefix_and_api(make_krj):
             site.now = now
             wants.append(site.get(path)[2].encode())
         assert got.body in wants, path
+    # the spans and the location between them: still one gzip member
+    import gzip
+    for path in ("/dash/sp100", "/dash/drc"):
+        plain = k.get(path).body
+        gz = k.get(path, headers={"Accept-Encoding": "gzip"})
+        assert gz.headers["content-encoding"] == "gzip"
+        assert gzip.decompress(gz.body) == plain, path
     doc = krjdom.parse(k.get("/dash/drc").body.decode())
     links = [a.attrs["href"] for a in doc.find("p", cls="dl").find_all("a")]
     assert links == ["/v2/signals/drc.csv", "/v2/signals/drc"]

@@ -536,6 +536,18 @@ join(const krj_snap_category_t *cat, const krj_str_t *fill, int gzip,
 }
 
 
+static size_t
+pieces(const krj_snap_category_t *cat, const krj_str_t *fill, int gzip)
+{
+    krj_pieces_t  pc;
+
+    memset(&pc, 0, sizeof(krj_pieces_t));
+    krj_page_pieces(&pc, &snap, cat, fill, gzip);
+
+    return pc.n;
+}
+
+
 static char *
 gunzip(const char *gz, size_t len, size_t *olen)
 {
@@ -548,7 +560,7 @@ gunzip(const char *gz, size_t len, size_t *olen)
     ck_assert_int_eq(inflateInit2(&zs, 15 + 16), Z_OK);
 
     cap = 4 * 1024 * 1024;
-    buf = malloc(cap);
+    buf = malloc(cap + 1);
     ck_assert_ptr_nonnull(buf);
 
     zs.next_in = (Bytef *) gz;
@@ -563,6 +575,7 @@ gunzip(const char *gz, size_t len, size_t *olen)
     ck_assert_uint_eq(zs.avail_in, 0);
 
     *olen = zs.total_out;
+    buf[*olen] = '\0';
     inflateEnd(&zs);
 
     return buf;
@@ -623,6 +636,28 @@ START_TEST(test_spans_are_the_page)
         gz = join(cat, fill, 1, &glen);
         raw = gunzip(gz, glen, &rlen);
         same("gzip", raw, rlen, want, wlen);
+        free(raw);
+
+        /*
+         * the README's locations: the compact gzip, compressed as a page
+         * is but for the header and the groups, stored as they are
+         */
+        ck_assert_uint_le(pieces(cat, fill, 1), 3 + 2 * 2 + 1);
+        ck_assert_uint_lt(glen, wlen / 3 + hlen + grlen);
+
+        /* other locations: the spans, the holes between, still one member */
+        fill[KRJ_HOLE_PREFIX].data = "/d";
+        fill[KRJ_HOLE_PREFIX].len = 2;
+        fill[KRJ_HOLE_API].data = "/v2/x";
+        fill[KRJ_HOLE_API].len = 5;
+        free(plain);
+        plain = join(cat, fill, 0, &plen);
+        free(gz);
+        gz = join(cat, fill, 1, &glen);
+        raw = gunzip(gz, glen, &rlen);
+        same("gzip elsewhere", raw, rlen, plain, plen);
+        ck_assert_uint_gt(pieces(cat, fill, 1), 2 * cat->npage);
+        ck_assert_ptr_nonnull(strstr(raw, "href=\"/d/assets/krj."));
 
         /* the spans hold every row fragment, each once, in file order */
         ck_assert_uint_ge(cat->npage, 20);

@@ -219,6 +219,10 @@ walk(const krj_snap_t *s)
 
         ck_assert_uint_eq(span[cat->npage - 1].hole, KRJ_HOLE_NONE);
 
+        for (k = 0; k < cat->npage_gz; k++) {
+            sum += touch(s, krj_snap_page_gz(s, cat)[k].gz);
+        }
+
         for (c = 0; c < cat->ncolumns; c++) {
             sum += touch(s, col[c].name) + touch(s, col[c].json_name)
                    + touch(s, col[c].csv_name) + touch(s, col[c].html_name)
@@ -727,6 +731,51 @@ warnings_out(uint8_t *p, krj_snap_t *s)
 }
 
 
+static krj_snap_gzspan_t *
+gzspans_of(uint8_t *p, krj_snap_t *s)
+{
+    return (krj_snap_gzspan_t *) (p + first_cat(p, s)->page_gz.off);
+}
+
+
+static void
+gz_hole_prefix(uint8_t *p, krj_snap_t *s)
+{
+    gzspans_of(p, s)[0].hole = KRJ_HOLE_PREFIX;
+}
+
+
+static void
+gz_last_hole(uint8_t *p, krj_snap_t *s)
+{
+    gzspans_of(p, s)[first_cat(p, s)->npage_gz - 1].hole = KRJ_HOLE_GROUPS;
+}
+
+
+static void
+gz_none(uint8_t *p, krj_snap_t *s)
+{
+    first_cat(p, s)->npage_gz = 0;
+    first_cat(p, s)->page_gz.len = 0;
+}
+
+
+static void
+gz_out(uint8_t *p, krj_snap_t *s)
+{
+    gzspans_of(p, s)[0].gz.len = (uint32_t) snap_len;
+}
+
+
+static void
+gz_prefix_out(uint8_t *p, krj_snap_t *s)
+{
+    (void) s;
+
+    ((krj_snap_header_t *) p)->gz_prefix.off = (uint32_t) snap_len;
+}
+
+
 /* every new part of a hostile snapshot is refused, with its reason */
 START_TEST(test_dashboard_refused)
 {
@@ -752,6 +801,11 @@ START_TEST(test_dashboard_refused)
         { tooltip_out, "column 1: dashboard text out of bounds" },
         { right_flag, "column 0: bad numeric flag 2" },
         { warnings_out, "dashboard text out of bounds" },
+        { gz_hole_prefix, "compact gzip span 0: bad hole 1" },
+        { gz_last_hole, "bad hole 4" },
+        { gz_none, "compact gzip out of bounds or empty" },
+        { gz_out, "compact gzip span 0 out of bounds" },
+        { gz_prefix_out, "compact gzip locations out of bounds" },
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
