@@ -26,13 +26,30 @@
 
 #define krj_conf_field(conf, opt)   ((char *) (conf) + (opt)->offset)
 
+/* the commands that log events, and those that talk to the servers */
+#define KRJ_CMD_LOG                                                           \
+    (KRJ_CMD_INGEST | KRJ_CMD_STATUS | KRJ_CMD_FOLLOW | KRJ_CMD_MIGRATE)
+#define KRJ_CMD_PG                                                            \
+    (KRJ_CMD_INGEST | KRJ_CMD_STATUS | KRJ_CMD_FOLLOW | KRJ_CMD_MIGRATE      \
+     | KRJ_CMD_PRINCIPALS)
+#define KRJ_CMD_REDIS                                                         \
+    (KRJ_CMD_INGEST | KRJ_CMD_STATUS | KRJ_CMD_FOLLOW | KRJ_CMD_PRINCIPALS)
+#define KRJ_CMD_OUTBOX          KRJ_CMD_REDIS
+
 
 static int krj_conf_size(const char *s, const krj_conf_bounds_t *b,
     unsigned long long *v);
 static int krj_conf_number(const char *s, const krj_conf_bounds_t *b,
     unsigned long long *v);
+static int krj_conf_msec(const char *s, const krj_conf_bounds_t *b,
+    unsigned long long *v);
 static int krj_conf_enum(int *field, const krj_option_t *opt,
     const char *value, const char *label, char *err);
+static int krj_conf_same(const krj_conf_t *a, const krj_conf_t *b,
+    const krj_option_t *opt);
+
+
+static krj_conf_load_pt  krj_conf_loader;
 
 
 static const krj_conf_enum_t  krj_conf_log_formats[] = {
@@ -65,6 +82,34 @@ static const krj_conf_bounds_t  krj_conf_max_size_bounds = {
 /* ten years: a date beyond that is no protection, and stays 4 digits */
 static const krj_conf_bounds_t  krj_conf_max_future_bounds = { 0, 3650 };
 
+/* PostgreSQL: seconds to connect; milliseconds a statement may take */
+static const krj_conf_bounds_t  krj_conf_pg_connect_bounds = { 1, 3600 };
+static const krj_conf_bounds_t  krj_conf_pg_statement_bounds = {
+    100, 24 * 3600 * 1000
+};
+
+/* Redis: milliseconds to connect or answer */
+static const krj_conf_bounds_t  krj_conf_redis_timeout_bounds = {
+    100, 600 * 1000
+};
+
+/* the stream keeps about this many announcements (XADD MAXLEN ~) */
+static const krj_conf_bounds_t  krj_conf_stream_maxlen_bounds = {
+    10, 10000000
+};
+
+static const krj_conf_bounds_t  krj_conf_lock_ttl_bounds = {
+    1000, 24 * 3600 * 1000
+};
+
+static const krj_conf_bounds_t  krj_conf_settle_bounds = {
+    0, 3600 * 1000
+};
+
+static const krj_conf_bounds_t  krj_conf_poll_bounds = {
+    100, 24 * 3600 * 1000
+};
+
 /* bcrypt's cost is a power of two: 15 is seconds per login already */
 static const krj_conf_bounds_t  krj_conf_cost_bounds = { 4, 15 };
 
@@ -73,50 +118,50 @@ const krj_option_t  krj_options[] = {
 
     { "input", KRJ_OPT_STRING, "DIR", "KRJ_DATA_DIR", "/var/lib/krj/data",
       "the directory of the KRJ_signals_latest_week_*.csv files",
-      KRJ_CMD_RUN, offsetof(krj_conf_t, input), 0, 0, NULL },
+      KRJ_CMD_INGEST, offsetof(krj_conf_t, input), 0, 0, NULL },
 
     { "output", KRJ_OPT_STRING, "DIR", "KRJ_OUTPUT_DIR",
       "/var/lib/krj/output",
       "where krj.snapshot, latest_{slug}.csv and metadata.json are "
       "published; created when missing",
-      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, output), 0, 0,
-      NULL },
+      KRJ_CMD_INGEST | KRJ_CMD_STATUS | KRJ_CMD_FOLLOW,
+      offsetof(krj_conf_t, output), 0, 0, NULL },
 
     { "max-size", KRJ_OPT_SIZE, "BYTES", NULL, "16m",
       "the largest input file accepted, k and m suffixes allowed",
-      KRJ_CMD_RUN, offsetof(krj_conf_t, max_size), KRJ_OPT_RELOAD, 0,
+      KRJ_CMD_INGEST, offsetof(krj_conf_t, max_size), KRJ_OPT_RELOAD, 0,
       &krj_conf_max_size_bounds },
 
     { "max-future", KRJ_OPT_NUMBER, "DAYS", NULL, "7",
       "refuse a file dated more than DAYS days after today, UTC; the "
       "category's newest earlier file is used",
-      KRJ_CMD_RUN, offsetof(krj_conf_t, max_future), KRJ_OPT_RELOAD, 0,
+      KRJ_CMD_INGEST, offsetof(krj_conf_t, max_future), KRJ_OPT_RELOAD, 0,
       &krj_conf_max_future_bounds },
 
     { "follow-symlinks", KRJ_OPT_FLAG, NULL, NULL, "off",
       "follow a symbolic link whose target is a regular file inside the "
       "input directory; without it every link is skipped",
-      KRJ_CMD_RUN, offsetof(krj_conf_t, follow_symlinks), KRJ_OPT_RELOAD,
-      0, krj_conf_flags },
+      KRJ_CMD_INGEST, offsetof(krj_conf_t, follow_symlinks),
+      KRJ_OPT_RELOAD, 0, krj_conf_flags },
 
     { "log-format", KRJ_OPT_ENUM, NULL, NULL, "text",
       "one line per event on stderr",
-      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, log_format),
+      KRJ_CMD_LOG, offsetof(krj_conf_t, log_format),
       KRJ_OPT_RELOAD, 0, krj_conf_log_formats },
 
     { "log-level", KRJ_OPT_ENUM, NULL, NULL, "info",
       "the least level logged",
-      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, log_level),
+      KRJ_CMD_LOG, offsetof(krj_conf_t, log_level),
       KRJ_OPT_RELOAD, 0, krj_conf_log_levels },
 
     { "quiet", KRJ_OPT_SET, NULL, NULL, NULL,
       "log warnings and errors only (--log-level warning)",
-      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, log_level),
+      KRJ_CMD_LOG, offsetof(krj_conf_t, log_level),
       KRJ_OPT_ARGV, KRJ_LOG_WARN, NULL },
 
     { "verbose", KRJ_OPT_SET, NULL, NULL, NULL,
       "log debug events too (--log-level debug)",
-      KRJ_CMD_RUN | KRJ_CMD_STATUS, offsetof(krj_conf_t, log_level),
+      KRJ_CMD_LOG, offsetof(krj_conf_t, log_level),
       KRJ_OPT_ARGV, KRJ_LOG_DEBUG, NULL },
 
     { "scopes", KRJ_OPT_SCOPES, "SCOPES", NULL, NULL,
@@ -149,13 +194,14 @@ const krj_option_t  krj_options[] = {
     { "key-file", KRJ_OPT_STRING, "PATH", "KRJ_KEY_FILE",
       "/etc/krj/api-keys",
       "the key file",
-      KRJ_CMD_KEYS_ALL, offsetof(krj_conf_t, key_file), KRJ_OPT_RELOAD, 0,
-      NULL },
+      KRJ_CMD_KEYS_ALL | KRJ_CMD_FOLLOW, offsetof(krj_conf_t, key_file),
+      KRJ_OPT_RELOAD, 0, NULL },
 
     { "user-file", KRJ_OPT_STRING, "PATH", "KRJ_USER_FILE",
       "/etc/krj/users.htpasswd",
       "the user file",
-      KRJ_CMD_USERS_ALL, offsetof(krj_conf_t, user_file), KRJ_OPT_RELOAD,
+      KRJ_CMD_USERS_ALL | KRJ_CMD_FOLLOW,
+      offsetof(krj_conf_t, user_file), KRJ_OPT_RELOAD,
       0, NULL },
 
     { "group", KRJ_OPT_GROUP, "NAME", NULL, "www-data",
@@ -164,6 +210,65 @@ const krj_option_t  krj_options[] = {
       "www-data group, the default is krj-batch's own",
       KRJ_CMD_KEYS_ADD | KRJ_CMD_USERS_ADD, offsetof(krj_conf_t, group),
       KRJ_OPT_RELOAD, 0, NULL },
+
+    { "config", KRJ_OPT_STRING, "PATH", NULL, NULL,
+      "the configuration file, name = value lines named as these options "
+      "(default " KRJ_CONF_DEFAULT_FILE " when it exists)",
+      KRJ_CMD_WORK, offsetof(krj_conf_t, config), KRJ_OPT_ARGV, 0, NULL },
+
+    { "pg-dsn", KRJ_OPT_STRING, "DSN", "KRJ_PG_DSN", NULL,
+      "PostgreSQL: a libpq connection string or URI (sslmode as libpq "
+      "has it); without it, PGHOST, PGDATABASE or PGSERVICE turn "
+      "PostgreSQL on, with libpq's PG* variables and service file",
+      KRJ_CMD_PG, offsetof(krj_conf_t, pg_dsn), KRJ_OPT_RELOAD, 0, NULL },
+
+    { "pg-connect-timeout", KRJ_OPT_NUMBER, "SECONDS", NULL, "5",
+      "how long connecting to PostgreSQL may take",
+      KRJ_CMD_PG, offsetof(krj_conf_t, pg_connect_timeout), KRJ_OPT_RELOAD,
+      0, &krj_conf_pg_connect_bounds },
+
+    { "pg-statement-timeout", KRJ_OPT_MSEC, "TIME", NULL, "60s",
+      "how long one PostgreSQL statement may take",
+      KRJ_CMD_PG, offsetof(krj_conf_t, pg_statement_timeout),
+      KRJ_OPT_RELOAD, 0, &krj_conf_pg_statement_bounds },
+
+    { "redis-url", KRJ_OPT_STRING, "URL", "KRJ_REDIS_URL", NULL,
+      "Redis: redis://[USER:PASSWORD@]HOST[:PORT][/DB], rediss:// for "
+      "TLS, or unix://[USER:PASSWORD@]/PATH[?db=DB]",
+      KRJ_CMD_REDIS, offsetof(krj_conf_t, redis_url), KRJ_OPT_RELOAD, 0,
+      NULL },
+
+    { "redis-timeout", KRJ_OPT_MSEC, "TIME", NULL, "5s",
+      "how long connecting to Redis or one command may take",
+      KRJ_CMD_REDIS, offsetof(krj_conf_t, redis_timeout), KRJ_OPT_RELOAD, 0,
+      &krj_conf_redis_timeout_bounds },
+
+    { "outbox", KRJ_OPT_STRING, "DIR", NULL, NULL,
+      "where what could not be recorded or announced waits, one file per "
+      "item (default OUTPUT/outbox)",
+      KRJ_CMD_OUTBOX, offsetof(krj_conf_t, outbox), 0, 0, NULL },
+
+    { "stream-maxlen", KRJ_OPT_NUMBER, "N", NULL, "1000",
+      "about how many announcements the stream krj:updates keeps",
+      KRJ_CMD_INGEST | KRJ_CMD_FOLLOW | KRJ_CMD_PRINCIPALS,
+      offsetof(krj_conf_t, stream_maxlen), KRJ_OPT_RELOAD, 0,
+      &krj_conf_stream_maxlen_bounds },
+
+    { "lock-ttl", KRJ_OPT_MSEC, "TIME", NULL, "10m",
+      "the expiry of the Redis lock that lets one node ingest at a time",
+      KRJ_CMD_INGEST, offsetof(krj_conf_t, lock_ttl), KRJ_OPT_RELOAD, 0,
+      &krj_conf_lock_ttl_bounds },
+
+    { "settle", KRJ_OPT_MSEC, "TIME", NULL, "2s",
+      "how long the input directory must be quiet before a run",
+      KRJ_CMD_WATCH, offsetof(krj_conf_t, settle), KRJ_OPT_RELOAD, 0,
+      &krj_conf_settle_bounds },
+
+    { "poll", KRJ_OPT_MSEC, "TIME", NULL, "60s",
+      "how often PostgreSQL is asked for the newest revision, in case an "
+      "announcement was missed",
+      KRJ_CMD_FOLLOW, offsetof(krj_conf_t, poll), KRJ_OPT_RELOAD, 0,
+      &krj_conf_poll_bounds },
 
     { "help", KRJ_OPT_SET, NULL, NULL, NULL,
       "this text",
@@ -180,12 +285,13 @@ const krj_option_t  krj_options[] = {
 
 
 int
-krj_conf_init(krj_conf_t *conf, char *err)
+krj_conf_init(krj_conf_t *conf, const char *path, void **store, char *err)
 {
     const char          *v;
     const krj_option_t  *opt;
 
     memset(conf, 0, sizeof(krj_conf_t));
+    *store = NULL;
 
     for (opt = krj_options; opt->name != NULL; opt++) {
         if (opt->deflt != NULL
@@ -194,6 +300,11 @@ krj_conf_init(krj_conf_t *conf, char *err)
         {
             return -1;
         }
+    }
+
+    /* the file is the site's; a variable and an option still win */
+    if (krj_conf_file(conf, path, store, err) != 0) {
+        return -1;
     }
 
     /* an empty variable is an unset one, as in the original script */
@@ -232,6 +343,9 @@ krj_conf_set(krj_conf_t *conf, const krj_option_t *opt, const char *value,
     if (source == KRJ_SRC_ENV) {
         snprintf(label, sizeof(label), "%s", opt->env);
 
+    } else if (source == KRJ_SRC_FILE) {
+        snprintf(label, sizeof(label), "%s", opt->name);
+
     } else {
         snprintf(label, sizeof(label), "--%s", opt->name);
     }
@@ -252,6 +366,20 @@ krj_conf_set(krj_conf_t *conf, const krj_option_t *opt, const char *value,
 
     case KRJ_OPT_STRING:
         *(const char **) field = value;
+        return 0;
+
+    case KRJ_OPT_MSEC:
+        if (krj_conf_msec(value, opt->post, &v) != 0) {
+            snprintf(err, KRJ_CONF_ERRLEN, "%s is a time from %llums to "
+                     "%llus (500ms, 2s, 10m, 1h; no unit: seconds), not "
+                     "\"%.64s\"", label,
+                     ((const krj_conf_bounds_t *) opt->post)->min,
+                     ((const krj_conf_bounds_t *) opt->post)->max / 1000,
+                     value);
+            return -1;
+        }
+
+        *(unsigned *) field = (unsigned) v;
         return 0;
 
     case KRJ_OPT_SIZE:
@@ -334,6 +462,85 @@ krj_conf_set(krj_conf_t *conf, const krj_option_t *opt, const char *value,
     snprintf(err, KRJ_CONF_ERRLEN, "%s: unknown kind %d", label, opt->kind);
 
     return -1;
+}
+
+
+void
+krj_conf_set_loader(krj_conf_load_pt load)
+{
+    krj_conf_loader = load;
+}
+
+
+int
+krj_conf_reload(const krj_conf_t *old, krj_conf_t *conf, void **store,
+    char *err)
+{
+    void                *st;
+    krj_conf_t           c;
+    const krj_option_t  *opt;
+
+    if (krj_conf_loader == NULL) {
+        snprintf(err, KRJ_CONF_ERRLEN, "no configuration loader");
+        return -1;
+    }
+
+    if (krj_conf_loader(&c, &st, err) != 0) {
+        return -1;
+    }
+
+    for (opt = krj_options; opt->name != NULL; opt++) {
+        if (!(opt->flags & (KRJ_OPT_RELOAD | KRJ_OPT_ARGV))
+            && !krj_conf_same(old, &c, opt))
+        {
+            snprintf(err, KRJ_CONF_ERRLEN, "%s cannot change without a "
+                     "restart", opt->name);
+            krj_conf_file_free(st);
+            return -1;
+        }
+    }
+
+    *conf = c;
+    *store = st;
+
+    return 0;
+}
+
+
+static int
+krj_conf_same(const krj_conf_t *a, const krj_conf_t *b,
+    const krj_option_t *opt)
+{
+    const char  *fa, *fb, *sa, *sb;
+
+    fa = krj_conf_field(a, opt);
+    fb = krj_conf_field(b, opt);
+
+    switch (opt->kind) {
+
+    case KRJ_OPT_STRING:
+    case KRJ_OPT_SCOPES:
+        sa = *(const char **) fa;
+        sb = *(const char **) fb;
+        return (sa == NULL || sb == NULL) ? sa == sb : strcmp(sa, sb) == 0;
+
+    case KRJ_OPT_SIZE:
+        return *(size_t *) fa == *(size_t *) fb;
+
+    case KRJ_OPT_GROUP:
+        return ((krj_conf_group_t *) fa)->gid
+               == ((krj_conf_group_t *) fb)->gid;
+
+    case KRJ_OPT_RATE:
+        return memcmp(fa, fb, sizeof(krj_conf_rate_t)) == 0;
+
+    case KRJ_OPT_DATE:
+        return *(long *) fa == *(long *) fb;
+
+    default:
+        /* int and unsigned */
+        return *(int *) fa == *(int *) fb;
+    }
 }
 
 
@@ -421,6 +628,48 @@ krj_conf_number(const char *s, const krj_conf_bounds_t *b,
 
     return (errno != 0 || *end != '\0' || *v < b->min || *v > b->max)
            ? -1 : 0;
+}
+
+
+/* digits and a unit, ms, s (the default), m or h; stored in ms */
+static int
+krj_conf_msec(const char *s, const krj_conf_bounds_t *b,
+    unsigned long long *v)
+{
+    char                *end;
+    unsigned long long   unit;
+
+    if (*s < '0' || *s > '9') {
+        return -1;
+    }
+
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+
+    /* bounds are far below this: no product below can overflow */
+    if (errno != 0 || *v > 1000ULL * 1000 * 1000) {
+        return -1;
+    }
+
+    if (strcmp(end, "ms") == 0) {
+        unit = 1;
+
+    } else if (*end == '\0' || strcmp(end, "s") == 0) {
+        unit = 1000;
+
+    } else if (strcmp(end, "m") == 0) {
+        unit = 60 * 1000;
+
+    } else if (strcmp(end, "h") == 0) {
+        unit = 3600 * 1000;
+
+    } else {
+        return -1;
+    }
+
+    *v *= unit;
+
+    return (*v < b->min || *v > b->max) ? -1 : 0;
 }
 
 

@@ -9,6 +9,7 @@
 
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 
@@ -26,12 +27,24 @@
 #define KRJ_CMD_USERS_ADD       0x0100
 #define KRJ_CMD_USERS_LIST      0x0200
 #define KRJ_CMD_USERS_REMOVE    0x0400
+#define KRJ_CMD_WATCH           0x0800
+#define KRJ_CMD_FOLLOW          0x1000
+#define KRJ_CMD_MIGRATE         0x2000
 
 #define KRJ_CMD_KEYS_ALL                                                      \
     (KRJ_CMD_KEYS_ADD | KRJ_CMD_KEYS_LIST | KRJ_CMD_KEYS_REVOKE)
 #define KRJ_CMD_USERS_ALL                                                     \
     (KRJ_CMD_USERS_ADD | KRJ_CMD_USERS_LIST | KRJ_CMD_USERS_REMOVE)
-#define KRJ_CMD_ALL             0x07ff
+#define KRJ_CMD_ALL             0x3fff
+/* the commands that do something, and so read the configuration file */
+#define KRJ_CMD_WORK            (KRJ_CMD_ALL & ~(KRJ_CMD_MAIN | KRJ_CMD_KEYS \
+                                                 | KRJ_CMD_USERS))
+/* the commands that record or announce a run */
+#define KRJ_CMD_INGEST          (KRJ_CMD_RUN | KRJ_CMD_WATCH)
+/* the commands that change principals, and so write PostgreSQL */
+#define KRJ_CMD_PRINCIPALS                                                    \
+    (KRJ_CMD_KEYS_ADD | KRJ_CMD_KEYS_REVOKE | KRJ_CMD_USERS_ADD              \
+     | KRJ_CMD_USERS_REMOVE)
 
 /* what the value of an option is */
 #define KRJ_OPT_SET             0   /* no value: stores the entry's value */
@@ -44,23 +57,28 @@
 #define KRJ_OPT_SCOPES          7
 #define KRJ_OPT_RATE            8   /* Nr/s or Nr/m */
 #define KRJ_OPT_GROUP           9   /* a group name that exists */
+#define KRJ_OPT_MSEC            10  /* a time: 500ms, 2s, 10m, 1h; 2 = 2s */
 
 /*
- * flags.  The configuration file of a later issue sets, by name, the
- * entries without KRJ_OPT_ARGV, through krj_conf_set() with a source of
- * its own, and owns the strings it stores.  A SIGHUP reload builds a new
- * krj_conf_t from the defaults, the environment, the file and argv again,
- * and keeps the old one when an entry without KRJ_OPT_RELOAD differs (or
- * the file has an error).
+ * flags.  The configuration file (krj_conf_file.c) sets, by name, the
+ * entries without KRJ_OPT_ARGV, through krj_conf_set() with the source
+ * KRJ_SRC_FILE, and owns the strings it stores.  A SIGHUP reload builds a
+ * new krj_conf_t from the defaults, the file, the environment and argv
+ * again, and keeps the old one when an entry without KRJ_OPT_RELOAD
+ * differs (or the file has an error).
  */
 #define KRJ_OPT_RELOAD          0x01    /* a SIGHUP reload may change it */
 #define KRJ_OPT_ARGV            0x02    /* command line only, never in a
                                            configuration file */
 
-/* where a value comes from: the default, the environment, argv */
+/*
+ * where a value comes from, in the order they are applied: the default,
+ * the configuration file, the environment, argv (the last one wins)
+ */
 #define KRJ_SRC_DEFAULT         0
 #define KRJ_SRC_ENV             1
 #define KRJ_SRC_ARGV            2
+#define KRJ_SRC_FILE            3
 
 #define KRJ_ACTION_RUN          0
 #define KRJ_ACTION_HELP         1
@@ -102,6 +120,19 @@ typedef struct {
     krj_conf_rate_t     rate;
     long                expires;        /* days since 1970, 0: none */
     unsigned            cost;
+
+    const char         *config;         /* the file read, NULL: none */
+    const char         *pg_dsn;         /* NULL: see krj_pg_configured() */
+    unsigned            pg_connect_timeout;     /* seconds */
+    unsigned            pg_statement_timeout;   /* milliseconds */
+    const char         *redis_url;      /* NULL: no Redis */
+    unsigned            redis_timeout;  /* milliseconds */
+    const char         *outbox;         /* NULL: OUTPUT/outbox */
+    unsigned            stream_maxlen;
+    unsigned            lock_ttl;       /* milliseconds */
+    unsigned            settle;         /* milliseconds */
+    unsigned            poll;           /* milliseconds */
+    int64_t             generated_at;   /* 0: now; set by follow */
 } krj_conf_t;
 
 
@@ -140,8 +171,13 @@ typedef struct {
 extern const krj_option_t  krj_options[];
 
 
-/* defaults, then the environment: every option of the table */
-int krj_conf_init(krj_conf_t *conf, char *err);
+/*
+ * Every option of the table: its default, then the configuration file
+ * (path, or the default file when it exists; see krj_conf_file()), then
+ * the environment.  The file's strings go to *store.
+ */
+int krj_conf_init(krj_conf_t *conf, const char *path, void **store,
+    char *err);
 
 /*
  * Sets one option from text (NULL for an option without a value on the
@@ -154,6 +190,40 @@ int krj_conf_set(krj_conf_t *conf, const krj_option_t *opt,
 /* the entry of name that command accepts, or NULL; command 0: any */
 const krj_option_t *krj_conf_find(const char *name, size_t len,
     unsigned command);
+
+/*
+ * Reads the configuration file: conf->config, or the default file when
+ * it exists (a missing default is no error).  "name = value" lines, as
+ * the options are named; # comments.  Strings are kept in *store, to be
+ * freed with krj_conf_file_free() after the last use of conf.  0, or -1
+ * with "file:line: reason" in err.
+ */
+int krj_conf_file(krj_conf_t *conf, const char *path, void **store,
+    char *err);
+void krj_conf_file_free(void *store);
+
+/*
+ * A SIGHUP reload: the loader (set by main) builds a new krj_conf_t from
+ * the defaults, the file, the environment and argv, as at start.
+ */
+typedef int (*krj_conf_load_pt)(krj_conf_t *conf, void **store,
+    char *err);
+
+void krj_conf_set_loader(krj_conf_load_pt load);
+
+/*
+ * Loads the configuration again into *conf and *store (the caller frees
+ * the old store after the swap), unless it fails or an option that a
+ * reload may not change differs from old: then -1, the reason in err,
+ * and conf and store untouched.
+ */
+int krj_conf_reload(const krj_conf_t *old, krj_conf_t *conf, void **store,
+    char *err);
+
+/* the default configuration file */
+#define KRJ_CONF_DEFAULT_FILE   "/etc/krj/krj-batch.conf"
+/* as path: no configuration file at all (--config "") */
+#define KRJ_CONF_NONE           ""
 
 /* "text|json" for an enum, else the entry's arg; buf of size bytes */
 const char *krj_conf_arg(const krj_option_t *opt, char *buf, size_t size);

@@ -376,6 +376,18 @@ krj_csv_check_header(krj_csv_t *t)
             return krj_csv_fail(t, 1, "header column %u has no name", i + 1);
         }
 
+        /*
+         * A second BOM (or a quoted one) would start the first name: the
+         * published file and the .csv answers would then start with a BOM
+         * that every reader drops, and the column would change its name.
+         */
+        if (i == 0 && krj_csv_len(t, 0, 0) >= 3
+            && memcmp(name, "\xef\xbb\xbf", 3) == 0)
+        {
+            return krj_csv_fail(t, 1, "header column 1 starts with U+FEFF, "
+                                "a byte order mark");
+        }
+
         if (strcmp(name, "ticker") == 0) {
             t->ticker_col = (int) i;
 

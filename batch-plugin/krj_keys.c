@@ -28,6 +28,7 @@ typedef struct {
     char                key[KRJ_KEY_LEN + 1];
     char                expires[11];
     char                created[11];
+    krj_buf_t           line;           /* the line written, NUL ended */
 } krj_keys_new_t;
 
 
@@ -63,6 +64,7 @@ krj_keys_add(const krj_conf_t *conf, const char *id)
     memset(&k, 0, sizeof(krj_keys_new_t));
     k.conf = conf;
     k.id = id;
+    krj_buf_init(&k.line);
 
     /* everything the operator typed is checked before the file is locked */
     if (krj_principals_check_name(&krj_keys_kind, id) != KRJ_EXIT_OK) {
@@ -105,9 +107,17 @@ krj_keys_add(const krj_conf_t *conf, const char *id)
         printf("  created  %s\n", k.created);
         printf("the key follows; only its digest is stored, it is shown "
                "only this once:\n%s\n", k.key);
+        fflush(stdout);
+
+        /* the key is out: the other nodes learn its digest */
+        status = k.line.failed
+                 ? KRJ_EXIT_FAILED
+                 : krj_principals_share(conf, "key", id,
+                                        (const char *) k.line.data);
     }
 
     explicit_bzero(k.key, sizeof(k.key));
+    krj_buf_free(&k.line);
 
     return status;
 }
@@ -118,9 +128,11 @@ static int
 krj_keys_line(void *ctx, krj_buf_t *out, const krj_principal_entry_t *old)
 {
     char             digest[KRJ_DIGEST_LEN + 1];
+    size_t           start;
     krj_keys_new_t  *k;
 
     k = ctx;
+    start = out->len;
 
     /* an id is never replaced: krj_keys_kind.replace is 0 */
     (void) old;
@@ -145,6 +157,12 @@ krj_keys_line(void *ctx, krj_buf_t *out, const krj_principal_entry_t *old)
     }
 
     krj_buf_printf(out, "created=%s\n", k->created);
+
+    if (!out->failed) {
+        krj_buf_reset(&k->line);
+        krj_buf_append(&k->line, out->data + start, out->len - start - 1);
+        krj_buf_byte(&k->line, '\0');
+    }
 
     return 0;
 }
@@ -208,8 +226,9 @@ krj_keys_revoke(const krj_conf_t *conf, const char *id)
     }
 
     printf("\nnginx stops accepting it within krj_reload_interval\n");
+    fflush(stdout);
 
-    return KRJ_EXIT_OK;
+    return krj_principals_share(conf, "key", id, NULL);
 }
 
 

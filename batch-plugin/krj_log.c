@@ -27,8 +27,13 @@
 
 
 
-static int  krj_log_format = KRJ_LOG_TEXT;
-static int  krj_log_level = KRJ_LOG_INFO;
+static void krj_log_write(int level, const char *event, const char *file,
+    unsigned line, const char *fmt, va_list args);
+
+
+static int       krj_log_format = KRJ_LOG_TEXT;
+static int       krj_log_level = KRJ_LOG_INFO;
+static unsigned  krj_log_nwarnings;
 
 static const char  *krj_log_levels[] = { "debug", "info", "warning", "error" };
 
@@ -44,20 +49,60 @@ krj_log_setup(int format, int level)
 void
 krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
 {
+    va_list  args;
+
+    va_start(args, fmt);
+    krj_log_write(level, NULL, file, line, fmt, args);
+    va_end(args);
+}
+
+
+void
+krj_log_event(int level, const char *event, const char *file,
+    unsigned line, const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    krj_log_write(level, event, file, line, fmt, args);
+    va_end(args);
+}
+
+
+unsigned
+krj_log_warnings(int reset)
+{
+    unsigned  n;
+
+    n = krj_log_nwarnings;
+
+    if (reset) {
+        krj_log_nwarnings = 0;
+    }
+
+    return n;
+}
+
+
+static void
+krj_log_write(int level, const char *event, const char *file,
+    unsigned line, const char *fmt, va_list args)
+{
     int       n;
     char      ts[32], raw[KRJ_LOG_RAW_MAX], msg[KRJ_LOG_MSG_MAX];
-    char      name[KRJ_LOG_FILE_MAX], *out;
+    char      name[KRJ_LOG_FILE_MAX], ev[80], *out;
     size_t    len;
     json_t   *obj, *ctx;
-    va_list   args;
+
+    if (level == KRJ_LOG_WARN) {
+        krj_log_nwarnings++;
+    }
 
     if (level < krj_log_level) {
         return;
     }
 
-    va_start(args, fmt);
     n = vsnprintf(raw, sizeof(raw), fmt, args);
-    va_end(args);
 
     len = (n < 0) ? 0 : ((size_t) n >= sizeof(raw) ? sizeof(raw) - 1
                                                     : (size_t) n);
@@ -77,24 +122,36 @@ krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
 
     krj_date_iso((int64_t) time(NULL), ts);
 
+    /* event names are the program's own words, never input */
+    ev[0] = '\0';
+
+    if (event != NULL && krj_log_format == KRJ_LOG_TEXT) {
+        snprintf(ev, sizeof(ev), "event=%s ", event);
+    }
+
     if (krj_log_format == KRJ_LOG_TEXT) {
         if (file != NULL && line != 0) {
-            fprintf(stderr, "%s krj-batch %s: %s:%u: %s\n", ts,
-                    krj_log_levels[level], file, line, msg);
+            fprintf(stderr, "%s krj-batch %s: %s%s:%u: %s\n", ts,
+                    krj_log_levels[level], ev, file, line, msg);
 
         } else if (file != NULL) {
-            fprintf(stderr, "%s krj-batch %s: %s: %s\n", ts,
-                    krj_log_levels[level], file, msg);
+            fprintf(stderr, "%s krj-batch %s: %s%s: %s\n", ts,
+                    krj_log_levels[level], ev, file, msg);
 
         } else {
-            fprintf(stderr, "%s krj-batch %s: %s\n", ts,
-                    krj_log_levels[level], msg);
+            fprintf(stderr, "%s krj-batch %s: %s%s\n", ts,
+                    krj_log_levels[level], ev, msg);
         }
 
         return;
     }
 
     ctx = json_object();
+
+    if (event != NULL) {
+        json_object_set_new(ctx, "event", json_string(event));
+    }
+
     if (file != NULL) {
         json_object_set_new(ctx, "file", json_string(file));
     }

@@ -39,5 +39,20 @@ void krj_log(int level, const char *file, unsigned line, const char *fmt, ...)
 #endif
     ;
 
+/*
+ * The same, for an event with a stable name ("published", "recorded",
+ * "outbox_write"): in text "event=NAME" starts the line after the level,
+ * in JSON it is the context's "event".
+ */
+void krj_log_event(int level, const char *event, const char *file,
+    unsigned line, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* how many warnings were logged (written or not) since the last reset */
+unsigned krj_log_warnings(int reset);
+
 
 #endif /* _KRJ_LOG_H_INCLUDED_ */

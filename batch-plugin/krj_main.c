@@ -18,19 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
-#include <jansson.h>
-#include <openssl/opensslv.h>
-#include <zlib.h>
-
 #include "krj_conf.h"
+#include "krj_daemon.h"
+#include "krj_follow.h"
 #include "krj_keys.h"
 #include "krj_log.h"
+#include "krj_migrate.h"
 #include "krj_run.h"
 #include "krj_users.h"
 
-
-#define KRJ_VERSION             "0.1.0"
 
 /* --help lines end before this column */
 #define KRJ_HELP_WIDTH          79
@@ -65,8 +61,13 @@ static int krj_main_usage_error(const krj_command_t *cmd);
 static void krj_main_help(FILE *f, const krj_command_t *cmd);
 static void krj_main_help_option(FILE *f, const krj_option_t *opt);
 static void krj_main_wrap(FILE *f, size_t col, const char *text);
+static const char *krj_main_config(int argc, char **argv, int *help);
+static int krj_main_load(krj_conf_t *conf, void **store, char *err);
 static int krj_main_run(const krj_conf_t *conf, const char *arg);
 static int krj_main_status(const krj_conf_t *conf, const char *arg);
+static int krj_main_watch(const krj_conf_t *conf, const char *arg);
+static int krj_main_follow(const krj_conf_t *conf, const char *arg);
+static int krj_main_migrate(const krj_conf_t *conf, const char *arg);
 
 
 static const char  krj_main_exit[] =
@@ -75,7 +76,9 @@ static const char  krj_main_exit[] =
     "  1  usage or configuration error (unknown command, bad option)\n"
     "  2  run: published (or unchanged), but some input file was rejected\n"
     "  3  nothing could be published, or a file could not be read or\n"
-    "     written; nothing already published was replaced\n";
+    "     written; nothing already published was replaced\n"
+    "  4  run: published, but recording in PostgreSQL or announcing on\n"
+    "     Redis is pending in the outbox\n";
 
 static const char  krj_run_exit[] =
     "Exit status:\n"
@@ -84,20 +87,40 @@ static const char  krj_run_exit[] =
     "  2  published (or unchanged), but some input file was rejected;\n"
     "     the rejected category keeps its published data\n"
     "  3  nothing could be published: no valid input at all, or writing\n"
-    "     an output failed; nothing already published was replaced\n";
+    "     an output failed; nothing already published was replaced\n"
+    "  4  published (or unchanged), but recording in PostgreSQL or\n"
+    "     announcing on Redis is pending in the outbox, to be delivered\n"
+    "     by the next run, watch or follow (2 wins when input was also\n"
+    "     rejected)\n";
 
 static const char  krj_status_exit[] =
     "Exit status:\n"
     "  0  the snapshot is valid\n"
-    "  1  usage error\n"
+    "  1  usage or configuration error\n"
     "  3  the snapshot is missing or invalid\n";
+
+static const char  krj_daemon_exit[] =
+    "Exit status:\n"
+    "  0  stopped by SIGTERM or SIGINT\n"
+    "  1  usage or configuration error\n"
+    "  3  it cannot start (the input directory cannot be watched, the\n"
+    "     output directory cannot be made)\n";
+
+static const char  krj_migrate_exit[] =
+    "Exit status:\n"
+    "  0  the schema is up to date (migrations applied, or none needed)\n"
+    "  1  usage or configuration error (PostgreSQL is not configured)\n"
+    "  3  PostgreSQL cannot be reached, a migration failed (rolled\n"
+    "     back), or the database is newer than this krj-batch\n";
 
 static const char  krj_keys_exit[] =
     "Exit status:\n"
     "  0  done\n"
     "  1  usage or validation error (bad option or value, duplicate or\n"
     "     unknown id); nothing was changed\n"
-    "  3  the key file could not be read or written; nothing was replaced\n";
+    "  3  the key file could not be read or written; nothing was replaced\n"
+    "  4  the key file is changed, but recording the change in PostgreSQL\n"
+    "     or announcing it on Redis is pending in the outbox\n";
 
 static const char  krj_users_exit[] =
     "Exit status:\n"
@@ -105,7 +128,9 @@ static const char  krj_users_exit[] =
     "  1  usage or validation error (bad option or value, unknown user,\n"
     "     passwords that differ, an empty password); nothing was changed\n"
     "  3  the user file could not be read or written; nothing was "
-    "replaced\n";
+    "replaced\n"
+    "  4  the user file is changed, but recording the change in PostgreSQL\n"
+    "     or announcing it on Redis is pending in the outbox\n";
 
 
 static const krj_command_t  krj_commands[] = {
@@ -130,10 +155,44 @@ static const krj_command_t  krj_commands[] = {
       "instead.\n",
       krj_run_exit, krj_main_run },
 
+    { "watch", KRJ_CMD_WATCH, KRJ_CMD_MAIN, NULL,
+      "a daemon: run whenever new files land in the input directory",
+      "A daemon that runs an ingest at start and whenever the input "
+      "directory\nchanges (inotify), once it has been quiet for --settle. "
+      " With Redis,\nonly one node ingests at a time (a lock with "
+      "expiry).  SIGTERM or\nSIGINT finishes the current run and exits, a "
+      "second one exits at once;\nSIGHUP re-reads the configuration, "
+      "keeping the old one if the new one\nis bad.  Under systemd "
+      "(Type=notify) it reports readiness and feeds\nthe watchdog.\n",
+      krj_daemon_exit, krj_main_watch },
+
+    { "follow", KRJ_CMD_FOLLOW, KRJ_CMD_MAIN, NULL,
+      "a daemon for extra nginx nodes: publish what another node ingested",
+      "A daemon for extra nginx nodes.  It reads the Redis stream "
+      "krj:updates\nfrom its last id (kept in the output directory) and "
+      "asks PostgreSQL\nfor the newest revision every --poll; on news it "
+      "fetches that run's\nvalidated files and publishes them as run "
+      "does, so that every node\nserves a byte-identical snapshot (same "
+      "generation, same ETags).  It\nrewrites the key and user files "
+      "from PostgreSQL when principals\nchange.  Signals and systemd as "
+      "for watch.\n",
+      krj_daemon_exit, krj_main_follow },
+
+    { "migrate", KRJ_CMD_MIGRATE, KRJ_CMD_MAIN, NULL,
+      "create or upgrade the PostgreSQL schema",
+      "Applies the SQL migrations this krj-batch carries that the "
+      "database\nlacks, in order, each in one transaction, recorded in "
+      "the table\nkrj_schema.  Running it again changes nothing.  A "
+      "database newer than\nthis krj-batch is refused.\n",
+      krj_migrate_exit, krj_main_migrate },
+
     { "status", KRJ_CMD_STATUS, KRJ_CMD_MAIN, NULL,
-      "validate and summarise the published snapshot",
+      "the published snapshot, the outbox, PostgreSQL and Redis",
       "Validates the published krj.snapshot in the output directory as "
-      "the module\ndoes and prints its summary.\n",
+      "the module\ndoes and prints its summary; then the outbox, and, "
+      "when they are\nconfigured, whether PostgreSQL and Redis answer, "
+      "the schema version,\nthe last recorded run, and a follower's "
+      "lag.\n",
       krj_status_exit, krj_main_status },
 
     { "keys", KRJ_CMD_KEYS, KRJ_CMD_MAIN, NULL,
@@ -199,11 +258,18 @@ static const krj_command_t  krj_commands[] = {
 };
 
 
+/* what a SIGHUP reload parses again */
+static int                   krj_main_argc;
+static char                **krj_main_argv;
+static const krj_command_t  *krj_main_cmd;
+
+
 int
 main(int argc, char **argv)
 {
-    int                   skip, rc;
+    int                   skip, rc, help;
     char                  err[KRJ_CONF_ERRLEN];
+    void                 *store;
     const char           *arg;
     krj_conf_t            conf;
     const krj_command_t  *cmd;
@@ -216,13 +282,28 @@ main(int argc, char **argv)
         return KRJ_EXIT_USAGE;
     }
 
-    if (krj_conf_init(&conf, err) != 0) {
+    krj_main_argc = argc - skip;
+    krj_main_argv = argv + skip;
+    krj_main_cmd = cmd;
+
+    /* --help is answered even when the configuration file is bad */
+    arg = krj_main_config(krj_main_argc, krj_main_argv, &help);
+
+    if ((cmd->id & KRJ_CMD_WORK) && !help) {
+        rc = krj_conf_init(&conf, arg, &store, err);
+
+    } else {
+        rc = krj_conf_init(&conf, KRJ_CONF_NONE, &store, err);
+    }
+
+    if (rc != 0) {
         fprintf(stderr, "krj-batch: %s\n", err);
         return KRJ_EXIT_USAGE;
     }
 
-    rc = krj_main_options(&conf, cmd, argc - skip, argv + skip, &arg);
+    rc = krj_main_options(&conf, cmd, krj_main_argc, krj_main_argv, &arg);
     if (rc != KRJ_EXIT_OK) {
+        krj_conf_file_free(store);
         return rc;
     }
 
@@ -232,9 +313,7 @@ main(int argc, char **argv)
     }
 
     if (conf.action == KRJ_ACTION_VERSION) {
-        printf("krj-batch %s (libcsv %d.%d.%d, jansson %s, zlib %s, %s)\n",
-               KRJ_VERSION, CSV_MAJOR, CSV_MINOR, CSV_RELEASE,
-               JANSSON_VERSION, zlibVersion(), OPENSSL_VERSION_TEXT);
+        printf("krj-batch %s (%s)\n", KRJ_VERSION, krj_daemon_versions());
         return KRJ_EXIT_OK;
     }
 
@@ -245,8 +324,70 @@ main(int argc, char **argv)
     }
 
     krj_log_setup(conf.log_format, conf.log_level);
+    krj_conf_set_loader(krj_main_load);
 
-    return cmd->handler(&conf, arg);
+    rc = cmd->handler(&conf, arg);
+
+    krj_conf_file_free(store);
+
+    return rc;
+}
+
+
+/*
+ * The --config of argv, NULL when none, before "--"; *help is set when
+ * --help is there too.
+ */
+static const char *
+krj_main_config(int argc, char **argv, int *help)
+{
+    int          i;
+    const char  *path;
+
+    path = NULL;
+    *help = 0;
+
+    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            *help = 1;
+
+        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            path = argv[++i];
+
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            path = argv[i] + 9;
+        }
+    }
+
+    return path;
+}
+
+
+/* a SIGHUP reload: the file, the environment and argv, as at start */
+static int
+krj_main_load(krj_conf_t *conf, void **store, char *err)
+{
+    int          help;
+    const char  *arg, *path;
+
+    path = krj_main_config(krj_main_argc, krj_main_argv, &help);
+
+    if (krj_conf_init(conf, path, store, err) != 0) {
+        return -1;
+    }
+
+    /* argv was fine at start, and is the same */
+    if (krj_main_options(conf, krj_main_cmd, krj_main_argc, krj_main_argv,
+                         &arg)
+        != KRJ_EXIT_OK)
+    {
+        snprintf(err, KRJ_CONF_ERRLEN, "the command line is refused");
+        krj_conf_file_free(*store);
+        *store = NULL;
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -623,4 +764,31 @@ krj_main_status(const krj_conf_t *conf, const char *arg)
     (void) arg;
 
     return krj_status(conf);
+}
+
+
+static int
+krj_main_watch(const krj_conf_t *conf, const char *arg)
+{
+    (void) arg;
+
+    return krj_daemon_watch(conf);
+}
+
+
+static int
+krj_main_follow(const krj_conf_t *conf, const char *arg)
+{
+    (void) arg;
+
+    return krj_daemon_follow(conf);
+}
+
+
+static int
+krj_main_migrate(const krj_conf_t *conf, const char *arg)
+{
+    (void) arg;
+
+    return krj_migrate(conf);
 }

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "krj_link.h"
 #include "krj_log.h"
+#include "krj_outbox.h"
 #include "krj_pfile.h"
 #include "krj_principals.h"
 #include "krj_publish.h"
@@ -385,4 +387,35 @@ krj_principals_is(krj_span_t first, const char *name, size_t len)
 {
     return first.data != NULL && first.len == len
            && memcmp(first.data, name, len) == 0;
+}
+
+
+int
+krj_principals_share(const krj_conf_t *conf, const char *kind,
+    const char *name, const char *line)
+{
+    int         n;
+    krj_link_t  l;
+
+    if (!krj_pg_configured(conf) && conf->redis_url == NULL) {
+        return KRJ_EXIT_OK;
+    }
+
+    /* the file is changed: what the other nodes must learn is kept */
+    if (krj_outbox_put_principal(conf, kind, name, line) != 0) {
+        return KRJ_EXIT_PENDING;
+    }
+
+    krj_link_init(&l, conf, 0);
+    n = krj_outbox_deliver(conf, &l);
+    krj_link_close(&l);
+
+    if (n != 0) {
+        fprintf(stderr, "krj-batch: the change is made here, but not yet "
+                "in PostgreSQL: the other nodes get it once the outbox is "
+                "delivered (the next run, watch or follow)\n");
+        return KRJ_EXIT_PENDING;
+    }
+
+    return KRJ_EXIT_OK;
 }

@@ -88,4 +88,14 @@ int krj_principals_remove(const krj_principal_kind_t *kind, const char *path,
     const char *name, unsigned *removed);
 
 
+/*
+ * After a change of the file: the line of kind ("key", "user") name, or
+ * NULL when it was removed, recorded in PostgreSQL and announced on
+ * Redis, when they are configured, through the outbox.  Returns
+ * KRJ_EXIT_OK, or KRJ_EXIT_PENDING when it waits in the outbox.
+ */
+int krj_principals_share(const krj_conf_t *conf, const char *kind,
+    const char *name, const char *line);
+
+
 #endif /* _KRJ_PRINCIPALS_H_INCLUDED_ */

@@ -81,6 +81,12 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
 
     rc = -1;
 
+    if (generated_at < 0 || generated_at > KRJ_SNAP_MAX_TIME) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "time %lld out of the years 1970 to "
+                 "9999", (long long) generated_at);
+        return -1;
+    }
+
     cats = calloc(n ? n : 1, sizeof(krj_snap_category_t));
     if (cats == NULL) {
         snprintf(err, KRJ_SNAP_ERRLEN, "out of memory");

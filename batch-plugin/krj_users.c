@@ -39,6 +39,7 @@ typedef struct {
     const char         *name;
     char                hash[CRYPT_OUTPUT_SIZE];
     krj_buf_t           scopes;         /* what the new line carries */
+    krj_buf_t           line;           /* the line written, NUL ended */
 } krj_users_new_t;
 
 
@@ -96,6 +97,7 @@ krj_users_add(const krj_conf_t *conf, const char *user)
     u.conf = conf;
     u.name = user;
     krj_buf_init(&u.scopes);
+    krj_buf_init(&u.line);
 
     rc = krj_users_hash(pw, (int) conf->cost, u.hash);
 
@@ -117,9 +119,21 @@ krj_users_add(const krj_conf_t *conf, const char *user)
                conf->user_file, conf->cost,
                u.scopes.len ? (int) u.scopes.len : 1,
                u.scopes.len ? (char *) u.scopes.data : "*");
+        fflush(stdout);
+
+        status = u.line.failed
+                 ? KRJ_EXIT_FAILED
+                 : krj_principals_share(conf, "user", user,
+                                        (const char *) u.line.data);
     }
 
     explicit_bzero(u.hash, sizeof(u.hash));
+
+    if (u.line.data != NULL) {
+        explicit_bzero(u.line.data, u.line.len);
+    }
+
+    krj_buf_free(&u.line);
     krj_buf_free(&u.scopes);
 
     return status;
@@ -130,9 +144,11 @@ krj_users_add(const krj_conf_t *conf, const char *user)
 static int
 krj_users_line(void *ctx, krj_buf_t *out, const krj_principal_entry_t *old)
 {
+    size_t            start;
     krj_users_new_t  *u;
 
     u = ctx;
+    start = out->len;
 
     /* a new password keeps the user's scopes unless new ones are given */
     if (u->conf->scopes != NULL) {
@@ -156,6 +172,12 @@ krj_users_line(void *ctx, krj_buf_t *out, const krj_principal_entry_t *old)
     }
 
     krj_buf_byte(out, '\n');
+
+    if (!out->failed) {
+        krj_buf_reset(&u->line);
+        krj_buf_append(&u->line, out->data + start, out->len - start - 1);
+        krj_buf_byte(&u->line, '\0');
+    }
 
     return 0;
 }
@@ -211,8 +233,9 @@ krj_users_remove(const krj_conf_t *conf, const char *user)
     }
 
     printf("\n");
+    fflush(stdout);
 
-    return KRJ_EXIT_OK;
+    return krj_principals_share(conf, "user", user, NULL);
 }
 
 

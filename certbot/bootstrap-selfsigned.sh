@@ -12,7 +12,8 @@
 # Environment: KRJ_TLS_DIR (default /etc/krj/tls): "live" in it is a
 # symlink to the directory of the certificate in use (fullchain.pem,
 # privkey.pem, chain.pem, cert.pem); deploy-hook.sh moves it to each new
-# certificate.  KRJ_SELFSIGNED_DAYS (default 365).
+# certificate.  KRJ_SELFSIGNED_DAYS (default 365).  KRJ_TEXTFILE_DIR: see
+# expiry-metric.sh.
 set -euo pipefail
 
 force=0
@@ -59,3 +60,5 @@ chmod 755 "$dir"
 ln -sfn "certs/${dir##*/}" "$tls_dir/live.new"
 mv -T "$tls_dir/live.new" "$tls_dir/live"
 echo "bootstrap-selfsigned: self-signed certificate for $name in $dir"
+
+"$(dirname "$0")/expiry-metric.sh" "$tls_dir/live/fullchain.pem"

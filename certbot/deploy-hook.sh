@@ -20,7 +20,8 @@
 # Environment: RENEWED_LINEAGE (set by certbot), KRJ_TLS_DIR (default
 # /etc/krj/tls), KRJ_NGINX (default nginx), KRJ_NGINX_PREFIX and
 # KRJ_NGINX_CONF (passed as -p and -c when set), KRJ_DEPLOY_LOG (default
-# /var/log/krj/certbot-deploy.log), KRJ_KEEP_CERTS (default 3).
+# /var/log/krj/certbot-deploy.log), KRJ_KEEP_CERTS (default 3),
+# KRJ_TEXTFILE_DIR (see expiry-metric.sh).
 set -euo pipefail
 
 tls_dir=${KRJ_TLS_DIR:-/etc/krj/tls}
@@ -95,6 +96,11 @@ if ! test_out=$("$nginx" "${nginx_args[@]}" -t 2>&1); then
     rm -rf "$new"
     exit 1
 fi
+
+# the certificate on disk is the one nginx serves from now (or its next
+# start): its expiry for Prometheus
+"$(dirname "$0")/expiry-metric.sh" "$tls_dir/live/fullchain.pem" \
+    || log "warning: the expiry metric was not written"
 
 if ! reload_out=$("$nginx" "${nginx_args[@]}" -s reload 2>&1); then
     log "error: nginx -s reload failed (is nginx running?): $reload_out"

@@ -38,6 +38,7 @@ krj_key_line_parse(const char *p, size_t len, krj_key_entry_t *e, char *err)
     memset(e, 0, sizeof(krj_key_entry_t));
     e->expires = -1;
     e->created = -1;
+    e->revoked = -1;
 
     e->id = krj_line_name(p, len);
 
@@ -125,7 +126,7 @@ krj_key_line_parse(const char *p, size_t len, krj_key_entry_t *e, char *err)
 }
 
 
-/* "name=value,...": each of rate, expires and created at most once */
+/* "name=value,...": each of rate, expires, created, revoked at most once */
 static int
 krj_options_parse(const char *p, size_t len, krj_key_entry_t *e, char *err)
 {
@@ -178,6 +179,15 @@ krj_options_parse(const char *p, size_t len, krj_key_entry_t *e, char *err)
             }
 
             if (krj_date_parse(v, n, &e->created, err) != 0) {
+                return -1;
+            }
+
+        } else if (krj_span_is(item, nlen, "revoked")) {
+            if (e->revoked != -1) {
+                goto duplicate;
+            }
+
+            if (krj_date_parse(v, n, &e->revoked, err) != 0) {
                 return -1;
             }
 

@@ -67,6 +67,7 @@ typedef struct {
     char            rate_unit;          /* 's' or 'm' */
     long            expires;            /* days since 1970-01-01, -1: none */
     long            created;            /* the same */
+    long            revoked;            /* the same: refused from then */
 } krj_key_entry_t;
 
 

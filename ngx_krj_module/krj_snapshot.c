@@ -243,10 +243,7 @@ krj_snap_check_header(krj_snap_t *snap, char *err)
      * generated_at of INT64_MIN.
      */
 
-    if (h->generated_at < 0
-        || h->generated_at
-           > (int64_t) (KRJ_DATE_MAX_DAYS + 1) * KRJ_SECONDS_PER_DAY - 1)
-    {
+    if (h->generated_at < 0 || h->generated_at > KRJ_SNAP_MAX_TIME) {
         return krj_snap_error(err, "generated_at %lld is not a time from "
                               "1970 to 9999", (long long) h->generated_at);
     }

@@ -40,6 +40,9 @@
 #define KRJ_SNAP_ALIGN          8
 #define KRJ_SNAP_SUMMED_FROM    offsetof(krj_snap_header_t, byte_order)
 
+/* generated_at: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z */
+#define KRJ_SNAP_MAX_TIME       253402300799LL
+
 /* krj_snap_cell_t.type */
 #define KRJ_SNAP_NULL           0
 #define KRJ_SNAP_NUMBER         1
@@ -110,7 +113,8 @@ typedef struct {
 
     uint32_t        byte_order;         /* KRJ_SNAP_BYTE_ORDER */
     uint32_t        ncategories;
-    int64_t         generated_at;       /* unix time of the publishing run */
+    int64_t         generated_at;       /* unix time of the publishing run,
+                                           0 to KRJ_SNAP_MAX_TIME */
     uint8_t         input_digest[32];   /* SHA-256 over the inputs used */
     uint32_t        ntickers;
     uint32_t        nticker_rows;

@@ -18,13 +18,18 @@
 #include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_principals.h"
 #include "ngx_http_krj_response.h"
+#include "ngx_http_krj_session.h"
 #include "ngx_http_krj_zone.h"
 
 
 static ngx_int_t ngx_http_krj_auth_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_krj_auth_session(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx);
 static ngx_int_t ngx_http_krj_auth_deny(ngx_http_request_t *r,
-    ngx_http_krj_auth_loc_conf_t *alcf);
+    ngx_http_krj_auth_loc_conf_t *alcf, ngx_uint_t login);
 static ngx_uint_t ngx_http_krj_auth_method(ngx_uint_t kind);
+static char *ngx_http_krj_auth_methods(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static void *ngx_http_krj_auth_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_krj_auth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_krj_auth_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -42,6 +47,7 @@ static ngx_conf_enum_t  ngx_http_krj_auth_types[] = {
     { ngx_string("off"), NGX_HTTP_KRJ_AUTH_OFF },
     { ngx_string("key"), NGX_HTTP_KRJ_AUTH_KEY },
     { ngx_string("basic"), NGX_HTTP_KRJ_AUTH_BASIC },
+    { ngx_string("session"), NGX_HTTP_KRJ_AUTH_SESSION },
     { ngx_string("any"), NGX_HTTP_KRJ_AUTH_ANY },
     { ngx_null_string, 0 }
 };
@@ -50,8 +56,8 @@ static ngx_conf_enum_t  ngx_http_krj_auth_types[] = {
 static ngx_command_t  ngx_http_krj_auth_commands[] = {
 
     { ngx_string("krj_auth"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_krj_auth_methods,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_krj_auth_loc_conf_t, auth),
       &ngx_http_krj_auth_types },
@@ -76,6 +82,20 @@ static ngx_command_t  ngx_http_krj_auth_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_krj_auth_loc_conf_t, users),
       (void *) NGX_HTTP_KRJ_USERS },
+
+    { ngx_string("krj_session_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_krj_session_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_krj_auth_loc_conf_t, session_keys),
+      NULL },
+
+    { ngx_string("krj_session_time"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_krj_auth_loc_conf_t, session_time),
+      &ngx_http_krj_session_time_post },
 
     { ngx_string("krj_auth_cache_time"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -168,6 +188,12 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    /* the login page of a dashboard and its assets need no credentials */
+
+    if (ngx_http_krj_session_exempt(r)) {
+        return NGX_DECLINED;
+    }
+
     ctx = ngx_http_krj_identity_ctx(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -176,7 +202,7 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
     /* an address that failed too often is not even verified */
 
     if (alcf->auth != NGX_HTTP_KRJ_AUTH_OFF) {
-        ngx_http_krj_credentials_read(r, &cred);
+        ngx_http_krj_identity_read(r, alcf, &cred);
 
         if (cred.kind != NGX_HTTP_KRJ_CRED_NONE) {
             rc = ngx_http_krj_limit(r, NGX_HTTP_KRJ_NODE_FAIL,
@@ -213,6 +239,12 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
                                        &ctx->claimed, &alcf->limit);
     }
 
+    if (ctx->tried == NGX_HTTP_KRJ_METHOD_SESSION
+        && ctx->outcome != NGX_HTTP_KRJ_IDENT_OK)
+    {
+        return ngx_http_krj_auth_session(r, alcf, ctx);
+    }
+
     if (ctx->outcome == NGX_HTTP_KRJ_IDENT_FAILED) {
         ngx_http_krj_metrics_auth(r, ctx->tried, ctx->id.refused);
 
@@ -222,7 +254,7 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
             return rc;
         }
 
-        return ngx_http_krj_auth_deny(r, alcf);
+        return ngx_http_krj_auth_deny(r, alcf, 0);
     }
 
     if (ctx->outcome == NGX_HTTP_KRJ_IDENT_NONE
@@ -234,11 +266,15 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
         ngx_http_krj_metrics_auth(r, NGX_HTTP_KRJ_METHOD_NONE,
                                   NGX_HTTP_KRJ_AUTH_MISSING);
 
-        return ngx_http_krj_auth_deny(r, alcf);
+        return ngx_http_krj_auth_deny(r, alcf, 1);
     }
 
     if (ctx->outcome == NGX_HTTP_KRJ_IDENT_OK) {
         ngx_http_krj_metrics_auth(r, ctx->id.method, NGX_HTTP_KRJ_AUTH_OK);
+
+        if (ctx->id.method == NGX_HTTP_KRJ_METHOD_SESSION) {
+            ngx_http_krj_metrics_count(r, NGX_HTTP_KRJ_M_SESSION_OK);
+        }
     }
 
     /* a key's own rate replaces the location's */
@@ -260,6 +296,36 @@ ngx_http_krj_auth_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * A refused session cookie and nothing else.  A stale one (expired, of a
+ * key no longer configured, of a user whose password changed) is what a
+ * browser keeps: the request is answered as one without credentials, and
+ * is no failed login.  A bad MAC is a forgery, a guess: a failure of the
+ * address, as a wrong password is.
+ */
+
+static ngx_int_t
+ngx_http_krj_auth_session(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    ngx_http_krj_metrics_count(r, NGX_HTTP_KRJ_M_SESSION_REFUSED);
+    ngx_http_krj_metrics_auth(r, NGX_HTTP_KRJ_METHOD_SESSION,
+                              ctx->id.refused);
+
+    if (ctx->outcome == NGX_HTTP_KRJ_IDENT_FAILED) {
+        rc = ngx_http_krj_limit(r, NGX_HTTP_KRJ_NODE_FAIL,
+                                &r->connection->addr_text, &alcf->fail, 1);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    return ngx_http_krj_auth_deny(r, alcf, 1);
+}
+
+
 /* the method a locked out address tried, for the metrics */
 
 static ngx_uint_t
@@ -273,18 +339,35 @@ ngx_http_krj_auth_method(ngx_uint_t kind)
     case NGX_HTTP_KRJ_CRED_BASIC:
         return NGX_HTTP_KRJ_METHOD_BASIC;
 
+    case NGX_HTTP_KRJ_CRED_SESSION:
+        return NGX_HTTP_KRJ_METHOD_SESSION;
+
     default:
         return NGX_HTTP_KRJ_METHOD_NONE;
     }
 }
 
 
-/* a 401 with the challenges of the schemes accepted here */
+/*
+ * A 401 with the challenges of the schemes accepted here; with login, on
+ * a dashboard location that accepts sessions, the login page instead: a
+ * person has no credentials yet, or a stale cookie.
+ */
 
 static ngx_int_t
 ngx_http_krj_auth_deny(ngx_http_request_t *r,
-    ngx_http_krj_auth_loc_conf_t *alcf)
+    ngx_http_krj_auth_loc_conf_t *alcf, ngx_uint_t login)
 {
+    ngx_http_krj_loc_conf_t  *klcf;
+
+    klcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_module);
+
+    if (login && klcf->dashboard
+        && (alcf->auth & NGX_HTTP_KRJ_AUTH_SESSION))
+    {
+        return ngx_http_krj_session_redirect(r);
+    }
+
     if ((alcf->auth & NGX_HTTP_KRJ_AUTH_BASIC)
         && ngx_http_krj_refusal_header(r, "WWW-Authenticate", &alcf->basic)
            != NGX_OK)
@@ -362,6 +445,8 @@ ngx_http_krj_auth_create_loc_conf(ngx_conf_t *cf)
     alcf->keys = NGX_CONF_UNSET_PTR;
     alcf->users = NGX_CONF_UNSET_PTR;
     alcf->cache_time = NGX_CONF_UNSET_MSEC;
+    alcf->session_keys = NGX_CONF_UNSET_PTR;
+    alcf->session_time = NGX_CONF_UNSET;
     alcf->limit.rate = NGX_CONF_UNSET_UINT;
     alcf->fail.rate = NGX_CONF_UNSET_UINT;
 
@@ -375,6 +460,8 @@ ngx_http_krj_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_krj_auth_loc_conf_t *prev = parent;
     ngx_http_krj_auth_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t  *clcf;
+
     conf->explicit = (conf->auth != NGX_CONF_UNSET_UINT);
 
     ngx_conf_merge_uint_value(conf->auth, prev->auth, NGX_HTTP_KRJ_AUTH_OFF);
@@ -382,6 +469,28 @@ ngx_http_krj_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
     ngx_conf_merge_ptr_value(conf->users, prev->users, NULL);
     ngx_conf_merge_msec_value(conf->cache_time, prev->cache_time, 60000);
+    ngx_conf_merge_ptr_value(conf->session_keys, prev->session_keys, NULL);
+    ngx_conf_merge_sec_value(conf->session_time, prev->session_time,
+                             12 * 60 * 60);
+
+    if ((conf->auth & NGX_HTTP_KRJ_AUTH_SESSION)
+        && conf->session_keys == NULL)
+    {
+        /* the position would be the end of the http block: none */
+
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "krj_auth %s%s%V%s accepts session cookies, but no "
+                      "krj_session_key_file applies there: add one (a file "
+                      "of 32 random bytes: openssl rand -out FILE 32), or "
+                      "name the methods without session (krj_auth key "
+                      "basic)",
+                      conf->auth == NGX_HTTP_KRJ_AUTH_ANY ? "any" : "session",
+                      clcf->name.len ? " in location \"" : "",
+                      &clcf->name, clcf->name.len ? "\"" : " in a server");
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->limit.rate == NGX_CONF_UNSET_UINT) {
         if (prev->limit.rate == NGX_CONF_UNSET_UINT) {
@@ -412,6 +521,67 @@ ngx_http_krj_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         {
             return NGX_CONF_ERROR;
         }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* krj_auth off | any | key|basic|session ...: the bits of the methods */
+
+static char *
+ngx_http_krj_auth_methods(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t        *value;
+    ngx_uint_t        i, *auth;
+    ngx_conf_enum_t  *e;
+
+    auth = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*auth != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    *auth = NGX_HTTP_KRJ_AUTH_OFF;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        for (e = cmd->post; e->name.len; e++) {
+            if (e->name.len == value[i].len
+                && ngx_strncmp(e->name.data, value[i].data, value[i].len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (e->name.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid value \"%V\", it must be \"off\", "
+                               "\"any\", or one or more of \"key\", "
+                               "\"basic\" and \"session\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        if ((e->value == NGX_HTTP_KRJ_AUTH_OFF
+             || e->value == NGX_HTTP_KRJ_AUTH_ANY)
+            && cf->args->nelts > 2)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" stands alone", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        if (*auth & e->value) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" is named twice", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        *auth |= e->value;
     }
 
     return NGX_CONF_OK;

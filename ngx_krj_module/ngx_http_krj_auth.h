@@ -10,9 +10,9 @@
 
 /*
  * ngx_http_krj_auth_module, in the same .so as ngx_http_krj_module: the
- * krj_auth and limit directives, the access handler and the variables
- * $krj_principal and $krj_auth_method (ngx_http_krj_identity.c).  It uses
- * the core files; they do not know it.
+ * krj_auth, session and limit directives, the access handler and the
+ * variables $krj_principal and $krj_auth_method (ngx_http_krj_identity.c).
+ * It uses the core files; they do not know it.
  */
 
 
@@ -25,10 +25,12 @@
 #include "ngx_http_krj_principals.h"
 
 
-#define NGX_HTTP_KRJ_AUTH_OFF     0
-#define NGX_HTTP_KRJ_AUTH_KEY     1
-#define NGX_HTTP_KRJ_AUTH_BASIC   2
-#define NGX_HTTP_KRJ_AUTH_ANY     3
+/* krj_auth: bits of the methods a location accepts */
+#define NGX_HTTP_KRJ_AUTH_OFF      0
+#define NGX_HTTP_KRJ_AUTH_KEY      1
+#define NGX_HTTP_KRJ_AUTH_BASIC    2
+#define NGX_HTTP_KRJ_AUTH_SESSION  4
+#define NGX_HTTP_KRJ_AUTH_ANY      7
 
 typedef struct {
     ngx_array_t                  files;     /* ngx_http_krj_principals_t * */
@@ -49,6 +51,8 @@ typedef struct {
     ngx_msec_t                   cache_time;
     ngx_http_krj_limit_t         limit;     /* rate 0: no krj_limit */
     ngx_http_krj_limit_t         fail;
+    ngx_array_t                 *session_keys;  /* krj_session_key_t */
+    time_t                       session_time;
 } ngx_http_krj_auth_loc_conf_t;
 
 

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "krj_date.h"
 #include "krj_str.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_credentials.h"
@@ -24,17 +25,10 @@
 #define NGX_HTTP_KRJ_NAME_LOG  128
 
 
-static ngx_table_elt_t *ngx_http_krj_credentials_api_key(
-    ngx_http_request_t *r, ngx_uint_t *n);
 static ngx_uint_t ngx_http_krj_credentials_controls(ngx_str_t *s);
-static ngx_str_t *ngx_http_krj_credentials_name(ngx_http_request_t *r,
-    ngx_str_t *name);
 static ngx_int_t ngx_http_krj_credentials_verify(ngx_http_request_t *r,
     ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user,
-    ngx_str_t *principal);
-static ngx_int_t ngx_http_krj_credentials_identity(ngx_http_request_t *r,
-    ngx_http_krj_identity_t *id, ngx_uint_t method, const char *prefix,
-    ngx_str_t *name, ngx_http_krj_scopes_t *scopes);
+    ngx_str_t *passwd, ngx_str_t *principal);
 static ngx_uint_t ngx_http_krj_cache_find(ngx_http_krj_zone_t *zone,
     u_char *digest, size_t len);
 static ngx_int_t ngx_http_krj_cache_store(ngx_http_krj_zone_t *zone,
@@ -42,6 +36,7 @@ static ngx_int_t ngx_http_krj_cache_store(ngx_http_krj_zone_t *zone,
 
 
 static ngx_str_t  ngx_http_krj_credentials_unnamed = ngx_string("?");
+static ngx_str_t  ngx_http_krj_api_key = ngx_string("X-API-Key");
 
 
 void
@@ -54,7 +49,7 @@ ngx_http_krj_credentials_read(ngx_http_request_t *r,
 
     ngx_memzero(c, sizeof(ngx_http_krj_credentials_t));
 
-    api_key = ngx_http_krj_credentials_api_key(r, &n);
+    api_key = ngx_http_krj_credentials_header(r, &ngx_http_krj_api_key, &n);
 
     if (n > 1) {
         c->kind = NGX_HTTP_KRJ_CRED_AMBIGUOUS;
@@ -110,41 +105,19 @@ ngx_http_krj_credentials_read(ngx_http_request_t *r,
 }
 
 
-/* the first X-API-Key header, and in *n how many there are */
-
-static ngx_table_elt_t *
-ngx_http_krj_credentials_api_key(ngx_http_request_t *r, ngx_uint_t *n)
+ngx_table_elt_t *
+ngx_http_krj_credentials_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_uint_t *n)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h, *first;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-    first = NULL;
+    first = ngx_http_krj_header_in(r, NULL, (char *) name->data, name->len);
     *n = 0;
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("X-API-Key") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-API-Key",
-                               sizeof("X-API-Key") - 1)
-               == 0)
-        {
-            if ((*n)++ == 0) {
-                first = &h[i];
-            }
-        }
+    for (h = first; h != NULL;
+         h = ngx_http_krj_header_in(r, h, (char *) name->data, name->len))
+    {
+        (*n)++;
     }
 
     return first;
@@ -159,6 +132,7 @@ ngx_http_krj_credentials_key(ngx_http_request_t *r,
     u_char               digest[32];
     unsigned int         len;
     ngx_http_krj_key_t  *found;
+    u_char               day[KRJ_DATE_LEN + 1];
 
     if (keys == NULL || keys->entries == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -188,6 +162,18 @@ ngx_http_krj_credentials_key(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    if (found->revoked != -1
+        && ngx_time() >= (time_t) found->revoked * KRJ_SECONDS_PER_DAY)
+    {
+        krj_date_format(found->revoked, (char *) day);
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "krj: key \"%V\" was revoked on %*s", &found->id,
+                      (size_t) KRJ_DATE_LEN, day);
+        id->refused = NGX_HTTP_KRJ_AUTH_REVOKED;
+        return NGX_DECLINED;
+    }
+
     if (found->expires && ngx_time() >= found->expires) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "krj: key \"%V\" has expired", &found->id);
@@ -207,10 +193,7 @@ ngx_int_t
 ngx_http_krj_credentials_basic(ngx_http_request_t *r,
     ngx_http_krj_basic_t *basic, ngx_http_krj_identity_t *id)
 {
-    u_char               *p, *encrypted;
-    ngx_int_t             rc;
-    ngx_str_t             principal;
-    ngx_http_krj_user_t  *found;
+    ngx_int_t  rc;
 
     rc = ngx_http_auth_basic_user(r);
 
@@ -227,19 +210,35 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    return ngx_http_krj_credentials_password(r, basic, &r->headers_in.user,
+                                             &r->headers_in.passwd, id,
+                                             NULL);
+}
+
+
+ngx_int_t
+ngx_http_krj_credentials_password(ngx_http_request_t *r,
+    ngx_http_krj_basic_t *basic, ngx_str_t *name, ngx_str_t *passwd,
+    ngx_http_krj_identity_t *id, ngx_http_krj_user_t **user)
+{
+    u_char               *p, *encrypted;
+    ngx_int_t             rc;
+    ngx_str_t             principal;
+    ngx_http_krj_user_t  *found;
+
     /*
      * crypt() stops at a NUL: "alice:secret\0x" would pass and miss the
      * cache, a slow hash per request.  No name or password has a control
      * byte; refuse them before anything else is done.
      */
 
-    if (ngx_http_krj_credentials_controls(&r->headers_in.user)
-        || ngx_http_krj_credentials_controls(&r->headers_in.passwd))
+    if (ngx_http_krj_credentials_controls(name)
+        || ngx_http_krj_credentials_controls(passwd))
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "krj: Basic credentials of user \"%V\" hold a "
-                      "control byte, refused",
-                      ngx_http_krj_credentials_name(r, &r->headers_in.user));
+                      "krj: credentials of user \"%V\" hold a control "
+                      "byte, refused",
+                      ngx_http_krj_credentials_name(r, name));
         goto refused;
     }
 
@@ -251,40 +250,39 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
     if (basic->users == NULL || basic->users->entries == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "krj: no users are loaded, user \"%V\" refused",
-                      ngx_http_krj_credentials_name(r, &r->headers_in.user));
+                      ngx_http_krj_credentials_name(r, name));
         goto refused;
     }
 
-    found = ngx_http_krj_principals_user(basic->users, &r->headers_in.user);
+    found = ngx_http_krj_principals_user(basic->users, name);
 
     if (found == NULL
         && ngx_http_krj_principals_refresh(basic->users, r->connection->log))
     {
-        found = ngx_http_krj_principals_user(basic->users,
-                                             &r->headers_in.user);
+        found = ngx_http_krj_principals_user(basic->users, name);
     }
 
     if (found == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "krj: user \"%V\" was not found in \"%V\"",
-                      ngx_http_krj_credentials_name(r, &r->headers_in.user),
+                      ngx_http_krj_credentials_name(r, name),
                       &basic->users->file.path);
 
         /* as slow as the costliest user, so timing tells no user names */
 
         if (basic->users->dummy.data) {
-            p = ngx_pnalloc(r->pool, r->headers_in.passwd.len + 1);
+            p = ngx_pnalloc(r->pool, passwd->len + 1);
             if (p == NULL) {
+                ngx_explicit_memzero(passwd->data, passwd->len);
                 return NGX_ERROR;
             }
 
-            ngx_cpystrn(p, r->headers_in.passwd.data,
-                        r->headers_in.passwd.len + 1);
+            ngx_cpystrn(p, passwd->data, passwd->len + 1);
 
             (void) ngx_crypt(r->pool, p, basic->users->dummy.data,
                              &encrypted);
 
-            ngx_explicit_memzero(p, r->headers_in.passwd.len);
+            ngx_explicit_memzero(p, passwd->len);
         }
 
         goto refused;
@@ -295,12 +293,14 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
                                           &found->scopes)
         != NGX_OK)
     {
+        ngx_explicit_memzero(passwd->data, passwd->len);
         return NGX_ERROR;
     }
 
     principal = id->principal;
 
-    rc = ngx_http_krj_credentials_verify(r, basic, found, &principal);
+    rc = ngx_http_krj_credentials_verify(r, basic, found, passwd,
+                                         &principal);
 
     if (rc != NGX_OK) {
         if (rc != NGX_BUSY) {
@@ -310,12 +310,15 @@ ngx_http_krj_credentials_basic(ngx_http_request_t *r,
         return rc;
     }
 
+    if (user) {
+        *user = found;
+    }
+
     return NGX_OK;
 
 refused:
 
-    ngx_explicit_memzero(r->headers_in.passwd.data,
-                         r->headers_in.passwd.len);
+    ngx_explicit_memzero(passwd->data, passwd->len);
 
     return NGX_DECLINED;
 }
@@ -338,9 +341,7 @@ ngx_http_krj_credentials_controls(ngx_str_t *s)
 }
 
 
-/* a name the client sent, escaped and cut for the log */
-
-static ngx_str_t *
+ngx_str_t *
 ngx_http_krj_credentials_name(ngx_http_request_t *r, ngx_str_t *name)
 {
     ngx_str_t  *s;
@@ -363,7 +364,7 @@ ngx_http_krj_credentials_name(ngx_http_request_t *r, ngx_str_t *name)
 
 
 /*
- * The password of r against user's hash, through the cache: its key is
+ * A password against user's hash, through the cache: its key is
  * an HMAC under a secret of this configuration over user, password and
  * hash, so a new hash ends the cached verdicts at once.  On a miss, a
  * principal over its limit gets NGX_BUSY before the slow hash runs.
@@ -372,7 +373,7 @@ ngx_http_krj_credentials_name(ngx_http_request_t *r, ngx_str_t *name)
 static ngx_int_t
 ngx_http_krj_credentials_verify(ngx_http_request_t *r,
     ngx_http_krj_basic_t *basic, ngx_http_krj_user_t *user,
-    ngx_str_t *principal)
+    ngx_str_t *passwd, ngx_str_t *principal)
 {
     size_t                len;
     u_char               *buf, *p, *encrypted;
@@ -383,16 +384,17 @@ ngx_http_krj_credentials_verify(ngx_http_request_t *r,
 
     /* user NUL password NUL hash */
 
-    len = user->name.len + 1 + r->headers_in.passwd.len + 1 + user->hash.len;
+    len = user->name.len + 1 + passwd->len + 1 + user->hash.len;
 
     buf = ngx_pnalloc(r->pool, len);
     if (buf == NULL) {
+        ngx_explicit_memzero(passwd->data, passwd->len);
         return NGX_ERROR;
     }
 
     p = ngx_cpymem(buf, user->name.data, user->name.len);
     *p++ = '\0';
-    p = ngx_cpymem(p, r->headers_in.passwd.data, r->headers_in.passwd.len);
+    p = ngx_cpymem(p, passwd->data, passwd->len);
     *p++ = '\0';
     ngx_memcpy(p, user->hash.data, user->hash.len);
 
@@ -460,16 +462,13 @@ ngx_http_krj_credentials_verify(ngx_http_request_t *r,
 cleanup:
 
     ngx_explicit_memzero(buf, len);
-    ngx_explicit_memzero(r->headers_in.passwd.data,
-                         r->headers_in.passwd.len);
+    ngx_explicit_memzero(passwd->data, passwd->len);
 
     return rc;
 }
 
 
-/* the request may outlive a re-read of the file: copies */
-
-static ngx_int_t
+ngx_int_t
 ngx_http_krj_credentials_identity(ngx_http_request_t *r,
     ngx_http_krj_identity_t *id, ngx_uint_t method, const char *prefix,
     ngx_str_t *name, ngx_http_krj_scopes_t *scopes)

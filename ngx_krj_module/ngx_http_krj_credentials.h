@@ -10,8 +10,9 @@
 
 /*
  * What a request presents and whether it is valid: the Authorization and
- * X-API-Key headers, an API key against the key file, a Basic user against
- * the user file, with the cache of verified Basic credentials in krj_zone.
+ * X-API-Key headers, an API key against the key file, a Basic user (or a
+ * login form's, ngx_http_krj_session.c) against the user file, with the
+ * cache of verified Basic credentials in krj_zone.
  */
 
 
@@ -29,13 +30,15 @@
 #define NGX_HTTP_KRJ_CRED_BASIC      2
 #define NGX_HTTP_KRJ_CRED_OTHER      3      /* a scheme krj does not know */
 #define NGX_HTTP_KRJ_CRED_AMBIGUOUS  4      /* two that may disagree */
+#define NGX_HTTP_KRJ_CRED_SESSION    5      /* a session cookie, no header */
 
 #define NGX_HTTP_KRJ_SECRET_LEN      32
 
 
 typedef struct {
     ngx_uint_t                   kind;      /* NGX_HTTP_KRJ_CRED_* */
-    ngx_str_t                    key;
+    ngx_str_t                    key;       /* or the cookie's value */
+    ngx_uint_t                   cookies;   /* session cookies presented */
 } ngx_http_krj_credentials_t;
 
 
@@ -80,6 +83,31 @@ ngx_int_t ngx_http_krj_credentials_key(ngx_http_request_t *r,
     ngx_http_krj_identity_t *id);
 ngx_int_t ngx_http_krj_credentials_basic(ngx_http_request_t *r,
     ngx_http_krj_basic_t *basic, ngx_http_krj_identity_t *id);
+
+/*
+ * The verification of Basic credentials once the header is parsed, for a
+ * login form too: name and passwd against basic's user file, with the
+ * same returns; passwd is wiped, whatever the outcome.  On NGX_OK, *user
+ * (when user is not NULL) is the entry verified, valid until the file is
+ * next loaded, which does not happen before the request's handler
+ * returns.
+ */
+ngx_int_t ngx_http_krj_credentials_password(ngx_http_request_t *r,
+    ngx_http_krj_basic_t *basic, ngx_str_t *name, ngx_str_t *passwd,
+    ngx_http_krj_identity_t *id, ngx_http_krj_user_t **user);
+
+/* id for a verified name of a file's entry: copies in r's pool */
+ngx_int_t ngx_http_krj_credentials_identity(ngx_http_request_t *r,
+    ngx_http_krj_identity_t *id, ngx_uint_t method, const char *prefix,
+    ngx_str_t *name, ngx_http_krj_scopes_t *scopes);
+
+/* the first request header of that name, and in *n how many there are */
+ngx_table_elt_t *ngx_http_krj_credentials_header(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_uint_t *n);
+
+/* a name a client sent, escaped (\xHH) and cut for the log */
+ngx_str_t *ngx_http_krj_credentials_name(ngx_http_request_t *r,
+    ngx_str_t *name);
 
 /* a request without verified credentials: addr:IP */
 ngx_int_t ngx_http_krj_credentials_address(ngx_http_request_t *r,

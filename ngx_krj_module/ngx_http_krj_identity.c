@@ -14,6 +14,7 @@
 #include "ngx_http_krj_identity.h"
 #include "ngx_http_krj_limit.h"
 #include "ngx_http_krj_metrics.h"
+#include "ngx_http_krj_session.h"
 #include "ngx_http_krj_zone.h"
 
 
@@ -67,6 +68,24 @@ ngx_http_krj_identity_applies(ngx_http_request_t *r,
 }
 
 
+void
+ngx_http_krj_identity_read(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_credentials_t *cred)
+{
+    ngx_http_krj_credentials_read(r, cred);
+
+    if (cred->kind == NGX_HTTP_KRJ_CRED_NONE
+        && (alcf->auth & NGX_HTTP_KRJ_AUTH_SESSION))
+    {
+        cred->cookies = ngx_http_krj_session_cookie(r, &cred->key);
+
+        if (cred->cookies) {
+            cred->kind = NGX_HTTP_KRJ_CRED_SESSION;
+        }
+    }
+}
+
+
 ngx_http_krj_auth_ctx_t *
 ngx_http_krj_identity_ctx(ngx_http_request_t *r)
 {
@@ -91,10 +110,12 @@ ngx_http_krj_identity_ctx(ngx_http_request_t *r)
  * Who is asking: reads and verifies the credentials once per request and
  * keeps the outcome in ctx: NGX_HTTP_KRJ_IDENT_OK with the identity, whose
  * scopes the core then applies; NGX_HTTP_KRJ_IDENT_NONE (no credentials,
- * or krj_auth off) or NGX_HTTP_KRJ_IDENT_FAILED (the reason is logged),
- * both with the client address as the principal.  A later call returns
- * what the first found.  Sends nothing, counts nothing: the decision is
- * the access handler's.  NGX_OK, or NGX_ERROR when out of memory.
+ * or krj_auth off), NGX_HTTP_KRJ_IDENT_FAILED (the reason is logged) or
+ * NGX_HTTP_KRJ_IDENT_STALE (a session cookie refused for a reason that is
+ * no guess), all with the client address as the principal.  A later call
+ * returns what the first found.  Sends nothing, counts nothing: the
+ * decision is the access handler's.  NGX_OK, or NGX_ERROR when out of
+ * memory.
  */
 
 ngx_int_t
@@ -102,6 +123,7 @@ ngx_http_krj_identify(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_auth_ctx_t *ctx)
 {
     ngx_int_t                       rc;
+    ngx_uint_t                      reason;
     ngx_http_krj_ctx_t             *kctx;
     ngx_http_krj_basic_t            basic;
     ngx_http_krj_credentials_t      cred;
@@ -111,7 +133,7 @@ ngx_http_krj_identify(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    ngx_http_krj_credentials_read(r, &cred);
+    ngx_http_krj_identity_read(r, alcf, &cred);
 
     if (alcf->auth == NGX_HTTP_KRJ_AUTH_OFF
         || cred.kind == NGX_HTTP_KRJ_CRED_NONE)
@@ -136,6 +158,23 @@ ngx_http_krj_identify(ngx_http_request_t *r,
         ctx->tried = NGX_HTTP_KRJ_METHOD_KEY;
         rc = ngx_http_krj_credentials_key(r, alcf->keys, &cred.key,
                                           &ctx->id);
+
+    } else if (cred.kind == NGX_HTTP_KRJ_CRED_SESSION) {
+        ctx->tried = NGX_HTTP_KRJ_METHOD_SESSION;
+        reason = KRJ_SESSION_OK;
+        rc = ngx_http_krj_session_verify(r, alcf, &cred.key, cred.cookies,
+                                         &ctx->id, &reason);
+
+        if (rc == NGX_DECLINED) {
+            ctx->id.refused = (reason == KRJ_SESSION_EXPIRED)
+                              ? NGX_HTTP_KRJ_AUTH_EXPIRED
+                              : NGX_HTTP_KRJ_AUTH_BAD;
+
+            if (reason != KRJ_SESSION_BAD_MAC) {
+                ctx->outcome = NGX_HTTP_KRJ_IDENT_STALE;
+                goto address;
+            }
+        }
 
     } else if (cred.kind != NGX_HTTP_KRJ_CRED_OTHER
                && (alcf->auth & NGX_HTTP_KRJ_AUTH_BASIC))
@@ -203,19 +242,7 @@ address:
 ngx_int_t
 ngx_http_krj_identity_add_variables(ngx_conf_t *cf)
 {
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_krj_identity_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
+    return ngx_http_krj_add_vars(cf, ngx_http_krj_identity_vars);
 }
 
 
@@ -251,7 +278,7 @@ ngx_http_krj_identity_variable(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        ngx_http_krj_credentials_read(mr, &cred);
+        ngx_http_krj_identity_read(mr, alcf, &cred);
 
         if (alcf->auth != NGX_HTTP_KRJ_AUTH_OFF
             && cred.kind != NGX_HTTP_KRJ_CRED_NONE

@@ -26,6 +26,7 @@
 #define NGX_HTTP_KRJ_IDENT_FAILED     2
 #define NGX_HTTP_KRJ_IDENT_LIMITED    3     /* over its limit, unverified */
 #define NGX_HTTP_KRJ_IDENT_AMBIGUOUS  4     /* two credentials, not tried */
+#define NGX_HTTP_KRJ_IDENT_STALE      5     /* only a refused session */
 
 
 /*
@@ -46,6 +47,15 @@ typedef struct {
 /* whether krj_auth or krj_limit applies to the request's location */
 ngx_uint_t ngx_http_krj_identity_applies(ngx_http_request_t *r,
     ngx_http_krj_auth_loc_conf_t *alcf);
+
+/*
+ * The credentials of r as the location of alcf sees them: an
+ * Authorization or X-API-Key header, or else, where krj_auth accepts
+ * session, the session cookie (NGX_HTTP_KRJ_CRED_SESSION).  A header wins:
+ * beside one, a cookie is not looked at.
+ */
+void ngx_http_krj_identity_read(ngx_http_request_t *r,
+    ngx_http_krj_auth_loc_conf_t *alcf, ngx_http_krj_credentials_t *cred);
 
 /* the main request's ctx, made on first use; NULL when out of memory */
 ngx_http_krj_auth_ctx_t *ngx_http_krj_identity_ctx(ngx_http_request_t *r);

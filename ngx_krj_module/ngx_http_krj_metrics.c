@@ -465,34 +465,16 @@ ngx_http_krj_metrics_handler(ngx_http_request_t *r)
 static ngx_uint_t
 ngx_http_krj_metrics_openmetrics(ngx_http_request_t *r)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
-                               sizeof("Accept") - 1)
-               == 0
-            && ngx_strlcasestrn(h[i].value.data,
-                                h[i].value.data + h[i].value.len,
-                                (u_char *) "application/openmetrics-text",
-                                sizeof("application/openmetrics-text") - 2)
-               != NULL)
+    for (h = ngx_http_krj_header_in(r, NULL, "Accept", sizeof("Accept") - 1);
+         h != NULL;
+         h = ngx_http_krj_header_in(r, h, "Accept", sizeof("Accept") - 1))
+    {
+        if (ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
+                             (u_char *) "application/openmetrics-text",
+                             sizeof("application/openmetrics-text") - 2)
+            != NULL)
         {
             return 1;
         }

@@ -188,9 +188,18 @@ static ngx_http_variable_t  ngx_http_krj_vars[] = {
 static ngx_int_t
 ngx_http_krj_add_variables(ngx_conf_t *cf)
 {
+    return ngx_http_krj_add_vars(cf, ngx_http_krj_vars);
+}
+
+
+/* a module's variables, as nginx's own modules add theirs */
+
+ngx_int_t
+ngx_http_krj_add_vars(ngx_conf_t *cf, ngx_http_variable_t *vars)
+{
     ngx_http_variable_t  *var, *v;
 
-    for (v = ngx_http_krj_vars; v->name.len; v++) {
+    for (v = vars; v->name.len; v++) {
         var = ngx_http_add_variable(cf, &v->name, v->flags);
         if (var == NULL) {
             return NGX_ERROR;
@@ -291,6 +300,49 @@ ngx_http_krj_scopes(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_module);
 
     return ctx ? ctx->scopes : NULL;
+}
+
+
+/*
+ * The next request header named name after the header after (NULL: the
+ * first), or NULL: a client may send any header more than once.
+ */
+
+ngx_table_elt_t *
+ngx_http_krj_header_in(ngx_http_request_t *r, ngx_table_elt_t *after,
+    const char *name, size_t len)
+{
+    ngx_uint_t        i, past;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+    past = (after == NULL);
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (!past) {
+            past = (&h[i] == after);
+            continue;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
 }
 
 

@@ -92,6 +92,7 @@ typedef struct {
 
 typedef struct {
     ngx_uint_t                   api;
+    ngx_uint_t                   dashboard;     /* krj_dashboard */
     ngx_uint_t                   status;        /* NGX_HTTP_KRJ_STATUS_* */
     ngx_uint_t                   dashboard;     /* krj_dashboard */
     ngx_str_t                    dashboard_api; /* krj_dashboard_api */
@@ -101,13 +102,15 @@ typedef struct {
 /*
  * What the access phase decided, for the answer: a refusal's status and
  * JSON error, and the headers that go with it only (a challenge must not
- * stay on an answer that satisfy any let through).
+ * stay on an answer that satisfy any let through); or, for a 401, a page
+ * to send the client to instead (the login page of a dashboard).
  */
 typedef struct {
     ngx_uint_t                   status;        /* 0: none */
     const char                  *code;
     ngx_str_t                    message;
     ngx_array_t                 *headers;       /* ngx_table_elt_t * */
+    ngx_str_t                    location;      /* a 303 to it instead */
 } ngx_http_krj_refusal_t;
 
 
@@ -137,6 +140,13 @@ ngx_http_krj_ctx_t *ngx_http_krj_ctx(ngx_http_request_t *r);
 
 /* the scopes of the principal of the main request, NULL: every category */
 ngx_http_krj_scopes_t *ngx_http_krj_scopes(ngx_http_request_t *r);
+
+/* preconfiguration: the variables of vars, up to a null one */
+ngx_int_t ngx_http_krj_add_vars(ngx_conf_t *cf, ngx_http_variable_t *vars);
+
+/* the next header of r named name (len bytes) after after, or NULL */
+ngx_table_elt_t *ngx_http_krj_header_in(ngx_http_request_t *r,
+    ngx_table_elt_t *after, const char *name, size_t len);
 
 /* how the principal of a scoped main request was told */
 ngx_uint_t ngx_http_krj_method(ngx_http_request_t *r);

@@ -618,6 +618,13 @@ ngx_http_krj_principals_entry(ngx_http_krj_principals_t *p, ngx_pool_t *pool,
         k->expires = (time_t) ke.expires * KRJ_SECONDS_PER_DAY;
     }
 
+    /*
+     * krj-batch keys revoke keeps the line, so that a client still using
+     * the key is told so, and counted, rather than taken for a guesser
+     */
+
+    k->revoked = ke.revoked;
+
     return NGX_CONF_OK;
 }
 

@@ -35,6 +35,7 @@ typedef struct {
     ngx_http_krj_scopes_t        scopes;
     ngx_http_krj_limit_t         limit;     /* rate 0: the location's */
     time_t                       expires;   /* 0: never */
+    long                         revoked;   /* day since 1970, -1: not */
 } ngx_http_krj_key_t;
 
 

@@ -27,6 +27,8 @@ static ngx_int_t ngx_http_krj_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static size_t ngx_http_krj_message(u_char *buf, const char *fmt,
     va_list args);
+static u_char *ngx_http_krj_redirect_body(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *location, size_t *len);
 static u_char *ngx_http_krj_error_body(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, u_char *msg, size_t mlen,
     size_t *len);
@@ -344,21 +346,14 @@ ngx_int_t
 ngx_http_krj_send_redirect(ngx_http_request_t *r, ngx_str_t *location)
 {
     u_char           *body;
-    krj_out_t         o;
+    size_t            len;
     ngx_table_elt_t  *h;
 
-    krj_out_init(&o, NULL);
-    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) NGX_HTTP_PERMANENT_REDIRECT,
-                location->data, location->len);
-
-    body = ngx_pnalloc(r->pool, o.len);
+    body = ngx_http_krj_redirect_body(r, NGX_HTTP_PERMANENT_REDIRECT,
+                                      location, &len);
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    krj_out_init(&o, body);
-    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) NGX_HTTP_PERMANENT_REDIRECT,
-                location->data, location->len);
 
     if (ngx_http_krj_security_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -375,7 +370,7 @@ ngx_http_krj_send_redirect(ngx_http_request_t *r, ngx_str_t *location)
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.last_modified_time = -1;
 
-    return ngx_http_krj_send(r, body, o.len, 1, NULL);
+    return ngx_http_krj_send(r, body, len, 1, NULL);
 }
 
 
@@ -451,6 +446,32 @@ ngx_http_krj_refuse(ngx_http_request_t *r, ngx_uint_t status,
 
 
 ngx_int_t
+ngx_http_krj_refuse_redirect(ngx_http_request_t *r, ngx_str_t *location)
+{
+    ngx_int_t            rc;
+    ngx_http_krj_ctx_t  *ctx;
+
+    rc = ngx_http_krj_refuse(r, NGX_HTTP_UNAUTHORIZED, "unauthorized",
+                             "valid credentials are required");
+
+    if (rc != NGX_HTTP_UNAUTHORIZED) {
+        return rc;
+    }
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_module);
+
+    ctx->refusal.location.data = ngx_pstrdup(r->pool, location);
+    if (ctx->refusal.location.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->refusal.location.len = location->len;
+
+    return rc;
+}
+
+
+ngx_int_t
 ngx_http_krj_refusal_header(ngx_http_request_t *r, char *key,
     ngx_str_t *value)
 {
@@ -510,32 +531,15 @@ ngx_http_krj_push(ngx_http_request_t *r, char *key, ngx_str_t *value)
 ngx_uint_t
 ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept-Encoding") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept-Encoding",
-                               sizeof("Accept-Encoding") - 1)
-               == 0
-            && krj_accept_gzip((const char *) h[i].value.data,
-                               h[i].value.len))
-        {
+    for (h = ngx_http_krj_header_in(r, NULL, "Accept-Encoding",
+                                    sizeof("Accept-Encoding") - 1);
+         h != NULL;
+         h = ngx_http_krj_header_in(r, h, "Accept-Encoding",
+                                    sizeof("Accept-Encoding") - 1))
+    {
+        if (krj_accept_gzip((const char *) h->value.data, h->value.len)) {
             return 1;
         }
     }
@@ -558,6 +562,34 @@ ngx_http_krj_message(u_char *buf, const char *fmt, va_list args)
 
     return krj_utf8_cut((char *) buf, last - buf,
                         NGX_HTTP_KRJ_MESSAGE_LEN - 1);
+}
+
+
+/* KRJ_FMT_REDIRECT in the request pool */
+
+static u_char *
+ngx_http_krj_redirect_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *location, size_t *len)
+{
+    u_char     *body;
+    krj_out_t   o;
+
+    krj_out_init(&o, NULL);
+    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) status, location->data,
+                location->len);
+
+    body = ngx_pnalloc(r->pool, o.len);
+    if (body == NULL) {
+        return NULL;
+    }
+
+    *len = o.len;
+
+    krj_out_init(&o, body);
+    krj_out_fmt(&o, KRJ_FMT_REDIRECT, (unsigned) status, location->data,
+                location->len);
+
+    return body;
 }
 
 
@@ -604,8 +636,9 @@ ngx_http_krj_response_init(ngx_conf_t *cf)
  * nginx answers a refusal of the access phase with its own page for the
  * status (err_status is set only there).  Unless an error_page took it
  * elsewhere (an internal redirect clears the ctx, a redirect changes the
- * status), that page becomes the JSON error.  When the request went on
- * instead (satisfy any), the headers of the refusal are dropped.
+ * status), that page becomes the JSON error, or the 303 of a refusal with
+ * a location.  When the request went on instead (satisfy any), the headers
+ * of the refusal are dropped.
  */
 
 static ngx_int_t
@@ -615,7 +648,7 @@ ngx_http_krj_header_filter(ngx_http_request_t *r)
     size_t                    len;
     ngx_str_t                *type;
     ngx_uint_t                i;
-    ngx_table_elt_t         **h;
+    ngx_table_elt_t         **h, *location;
     ngx_http_krj_ctx_t       *ctx;
     ngx_http_krj_loc_conf_t  *klcf;
 
@@ -647,9 +680,25 @@ ngx_http_krj_header_filter(ngx_http_request_t *r)
 
     klcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_module);
 
-    /* people on the dashboard get a page, programs on the API JSON */
+    if (ctx->refusal.location.len) {
+        body = ngx_http_krj_redirect_body(r, NGX_HTTP_SEE_OTHER,
+                                          &ctx->refusal.location, &len);
 
-    if (klcf->dashboard) {
+        location = ngx_http_krj_add_header(r, &ngx_http_krj_location_key,
+                                           &ctx->refusal.location);
+        if (location == NULL) {
+            return NGX_ERROR;
+        }
+
+        r->headers_out.location = location;
+        r->headers_out.status = NGX_HTTP_SEE_OTHER;
+        r->err_status = NGX_HTTP_SEE_OTHER;
+        type = &ngx_http_krj_json_type;
+
+    } else if (klcf->dashboard) {
+
+        /* people on the dashboard get a page, programs on the API JSON */
+
         body = ngx_http_krj_page_refusal(r, ctx->refusal.status,
                                          ctx->refusal.code,
                                          &ctx->refusal.message, &len);

@@ -90,6 +90,14 @@ ngx_int_t ngx_http_krj_refusal_header(ngx_http_request_t *r, char *key,
 /* Allow: the methods of a 405 on the dashboard, "GET, HEAD" by default */
 ngx_int_t ngx_http_krj_push_allow(ngx_http_request_t *r, ngx_str_t *methods);
 
+/*
+ * The same for a 401 whose page is a 303 to location (a path, escaped):
+ * the login page of a dashboard.  Returns NGX_HTTP_UNAUTHORIZED, which
+ * satisfy any and error_page 401 see as any 401.
+ */
+ngx_int_t ngx_http_krj_refuse_redirect(ngx_http_request_t *r,
+    ngx_str_t *location);
+
 /* a response header; the value is copied into the request pool */
 ngx_int_t ngx_http_krj_push_header(ngx_http_request_t *r, char *key,
     ngx_str_t *value);

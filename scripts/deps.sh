@@ -1,14 +1,19 @@
 #!/bin/sh
 # Installs the Debian packages krj needs; does nothing when they are all
-# present, so `make demo` and `make test` can call it every time.
+# present, so `make demo` and `make test` can call it every time.  clang
+# and libclang-rt-dev (libFuzzer, libclang_rt.fuzzer, for Debian's
+# default clang) build the fuzz targets; llvm brings llvm-cov and
+# llvm-profdata for `make fuzz-coverage`.
 set -eu
 
 PKGS="build-essential pkg-config nginx nginx-dev libpcre2-dev zlib1g-dev
 libssl-dev libcsv-dev libjansson-dev libhiredis-dev libpq-dev libcrypt-dev
+libsystemd-dev
 check postgresql redis-server python3 python3-pytest curl openssl wrk
 valgrind strace ca-certificates
 certbot pebble testssl.sh prometheus python3-prometheus-client
-chromium chromium-driver python3-selenium poppler-utils nodejs npm"
+chromium chromium-driver python3-selenium poppler-utils nodejs npm
+clang libclang-rt-dev llvm"
 
 missing=""
 for p in $PKGS; do

@@ -4,16 +4,20 @@
 #
 #   N passed, N failed[, N skipped]
 #
-# Stages: unit tests (Check), the same built with ASan/UBSan, integration
-# tests with the module, and the integration tests again with the
-# ASan/UBSan module (KRJ_ASAN=1).  Exits non-zero when a test failed, a
-# stage broke, or a stage ran no test.
+# Stages: unit tests (Check), the same built with ASan/UBSan, every
+# libFuzzer target for FUZZ_TEST_TIME seconds (20; one test each, passed
+# when it ran its time without a crash), integration tests with the
+# module, and the integration tests again with the ASan/UBSan module
+# (KRJ_ASAN=1).  The fuzz stage runs alone: the integration tests have
+# timing-sensitive parts and the machine may have two cores.  Exits
+# non-zero when a test failed, a stage broke, or a stage ran no test.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 1
 
 PYTHON=${PYTHON:-/usr/bin/python3}
+FUZZ_TEST_TIME=${FUZZ_TEST_TIME:-20}
 logdir=$(mktemp -d /tmp/krj-tests.XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
 
@@ -52,6 +56,14 @@ count_pytest() {
     echo "$p $f $s"
 }
 
+# scripts/fuzz.sh prints "fuzz_x: ok, ..." or "fuzz_x: CRASH ..." per target.
+count_fuzz() {
+    local log=$1 p f
+    p=$(grep -cE '^fuzz_[a-z0-9_]+: ok,' "$log")
+    f=$(grep -cE '^fuzz_[a-z0-9_]+: [A-Z]+[ ,]' "$log")
+    echo "$p $f 0"
+}
+
 stage() {
     local name=$1 kind=$2 rc p f s
     shift 2
@@ -75,6 +87,7 @@ stage unit unit make --no-print-directory -C tests/unit \
     BUILD="$repo/build" run
 stage unit-asan unit make --no-print-directory -C tests/unit \
     BUILD="$repo/build" ASAN=1 run
+stage fuzz fuzz scripts/fuzz.sh --fresh --time "$FUZZ_TEST_TIME"
 stage integration pytest "$PYTHON" -m pytest -q -p no:cacheprovider \
     tests/integration
 stage integration-asan pytest env KRJ_ASAN=1 "$PYTHON" -m pytest -q \

@@ -78,6 +78,39 @@ def model(krj):
     return krjdata.newest(krj.data)
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """One throwaway PostgreSQL for the session (krjservers.PgServer);
+    tests get a fresh database each through the pg fixture."""
+    import krjservers
+    s = krjservers.PgServer()
+    try:
+        s.start()
+        yield s
+    finally:
+        s.destroy()
+
+
+@pytest.fixture
+def pg(pg_server):
+    """A fresh, empty database on the shared server, dropped afterwards."""
+    if not pg_server.running():
+        pg_server.start()
+    db = pg_server.create_db()
+    yield db
+    pg_server.drop_db(db)
+
+
+@pytest.fixture
+def redis(tmp_path_factory):
+    """A redis-server of this test's own, on a loopback port."""
+    import krjservers
+    r = krjservers.RedisServer(tmp_path_factory.mktemp("redis"))
+    r.start()
+    yield r
+    r.stop()
+
+
 # -- the dashboard (dashboard/MARKUP.md) ---------------------------------------
 
 class Dash:

@@ -7,8 +7,10 @@ Also the deploy hook alone: a good certificate is deployed with a reload;
 a broken one leaves nginx, its workers and the served certificate as they
 were and exits non-zero."""
 
+import calendar
 import os
 import shutil
+import subprocess
 import threading
 import time
 
@@ -259,6 +261,57 @@ def test_hook_deploys_good_certificate(hook_site):
     assert not (site.worker_pids() & workers), "nginx was reloaded"
     mode = os.stat(site.tls_dir / "live" / "privkey.pem").st_mode & 0o777
     assert mode == 0o600, "the private key copy is 0600"
+    assert _expiry_metric(site) == _not_after(lineage / "cert.pem"), \
+        "the textfile has the expiry of the certificate now served"
+
+
+def _not_after(cert):
+    end = subprocess.run(["openssl", "x509", "-in", str(cert), "-noout",
+                          "-enddate"], capture_output=True, text=True,
+                         check=True).stdout.strip().split("=", 1)[1]
+    return calendar.timegm(time.strptime(end, "%b %d %H:%M:%S %Y %Z"))
+
+
+def _expiry_metric(site):
+    """The value node_exporter would read; promtool checks the file."""
+    prom = site.textfile_dir() / "krj_tls.prom"
+    text = prom.read_text()
+    r = subprocess.run(["promtool", "check", "metrics"], input=text,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    live = site.tls_dir / "live" / "fullchain.pem"
+    line = [ln for ln in text.splitlines() if not ln.startswith("#")]
+    assert line[0].startswith(
+        'krj_tls_certificate_expiry_timestamp_seconds{file="%s"} ' % live), \
+        text
+    assert oct(prom.stat().st_mode & 0o777) == "0o644"
+    return int(line[0].rsplit(" ", 1)[1])
+
+
+def test_expiry_metric_of_the_bootstrap_certificate(hook_site):
+    # bootstrap-selfsigned.sh writes it too; the script needs the
+    # collector's directory and a certificate
+    d = hook_site.dir / "expiry"
+    d.mkdir()
+    tlsenv.bootstrap_selfsigned(d / "tls", "krj.test")
+    cert = d / "tls" / "live" / "fullchain.pem"
+    assert (d / "textfile" / "krj_tls.prom").read_text().endswith(
+        '{file="%s"} %d\n' % (cert, _not_after(cert)))
+    env = tlsenv.sh_env(KRJ_TEXTFILE_DIR=d / "absent")
+    r = tlsenv.run([tlsenv.CERTBOT / "expiry-metric.sh", cert], env=env,
+                   check=False)
+    assert r.returncode == 0 and "nothing written" in r.stderr, r.stderr
+    assert not (d / "absent").exists()
+    d = d / "collector"
+    d.mkdir()
+    env = tlsenv.sh_env(KRJ_TEXTFILE_DIR=d)
+    r = tlsenv.run([tlsenv.CERTBOT / "expiry-metric.sh",
+                    cert.parent / "privkey.pem"], env=env, check=False)
+    assert r.returncode == 1 and "not a certificate" in r.stderr, r.stderr
+    assert list(d.iterdir()) == [], "nothing written for a bad file"
+    r = tlsenv.run([tlsenv.CERTBOT / "expiry-metric.sh", cert], env=env)
+    assert int((d / "krj_tls.prom").read_text().split()[-1]) == \
+        _not_after(cert)
 
 
 @pytest.mark.parametrize("breakage", ["garbage", "wrong_key", "missing_key"])
@@ -296,6 +349,8 @@ def test_hook_with_broken_certificate_changes_nothing(hook_site, breakage):
         "the old certificate is still served"
     rc, out = site.test_config()
     assert rc == 0, "the configuration on disk still passes nginx -t"
+    assert _expiry_metric(site) == _not_after(good / "cert.pem"), \
+        "the expiry metric is still the certificate served"
     log = site.deploy_log()[log_before:]
     assert "error" in log, "the failure is logged:\n" + log
     assert "nginx reloaded" not in log

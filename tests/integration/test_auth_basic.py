@@ -67,9 +67,14 @@ def k(tmp_path_factory):
     lines.append("broken:")
     lines.append("odd:notahash")
     users.write_text("\n".join(lines) + "\n")
+    # krj_auth any accepts sessions too, which need a key
+    session_key = tmp / "session.key"
+    session_key.write_bytes(os.urandom(32))
+    session_key.chmod(0o600)
     krj = f(http_extra="    krj_user_file %s;\n"
+                       "    krj_session_key_file %s;\n"
                        "    krj_auth_fail_limit rate=1000r/s burst=1000;\n"
-                       % users,
+                       % (users, session_key),
             locations="""
         location /api/v1/ { krj_auth basic; krj_api; }
         location /any/ { krj_auth any; krj_auth_realm 'say "hi"'; krj_api; }

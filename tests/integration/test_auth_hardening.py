@@ -150,7 +150,7 @@ def test_ambiguous_credentials_are_a_400(make_krj, tmp_path):
     keys.write_text("one:%s:*\ntwo:%s:*\n" % (digest(one), digest(two)))
     k = make_krj(http_extra="    krj_key_file %s;\n" % keys,
                  locations="""
-        location /api/v1/ { krj_auth any; krj_api; }
+        location /api/v1/ { krj_auth key basic; krj_api; }
         location /open/ { krj_api; }
 """)
     cases = [

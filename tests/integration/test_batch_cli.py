@@ -11,7 +11,8 @@ import pytest
 
 import krjenv
 
-COMMANDS = [[], ["run"], ["status"], ["keys"], ["keys", "add"],
+COMMANDS = [[], ["run"], ["watch"], ["follow"], ["migrate"], ["status"],
+            ["keys"], ["keys", "add"],
             ["keys", "list"], ["keys", "revoke"], ["users"],
             ["users", "add"], ["users", "list"], ["users", "remove"]]
 REJECTED = re.compile(r"is not an option of|unknown option")
@@ -20,7 +21,9 @@ OPTION = re.compile(r"^  --([a-z][a-z-]*)(?: (\S+))?")
 
 def batch(*args, env=None):
     e = {k: None for k in ("KRJ_DATA_DIR", "KRJ_OUTPUT_DIR", "KRJ_KEY_FILE",
-                           "KRJ_USER_FILE", "POSIXLY_CORRECT")}
+                           "KRJ_USER_FILE", "POSIXLY_CORRECT", "KRJ_PG_DSN",
+                           "KRJ_REDIS_URL", "PGHOST", "PGHOSTADDR",
+                           "PGDATABASE", "PGSERVICE")}
     e.update(env or {})
     return krjenv.run_batch(*args, env=e, timeout=30)
 
@@ -115,7 +118,8 @@ def test_help_shows_defaults_and_environment():
 
 def test_groups_list_their_commands():
     out = batch("--help").stdout
-    for c in ("run", "status", "keys", "users"):
+    for c in ("run", "watch", "follow", "migrate", "status", "keys",
+              "users"):
         assert re.search(r"(?m)^  %s +\S" % c, out), c
     out = batch("keys", "--help").stdout
     for c in ("add NAME", "list", "revoke ID"):
@@ -126,9 +130,9 @@ def test_groups_list_their_commands():
 
 
 @pytest.mark.parametrize("args,message", [
-    (["watch", "--help"], 'krj-batch: unknown command "watch"'),
-    (["watch"], 'krj-batch: unknown command "watch"'),
-    (["follow", "--input", "/tmp"], 'krj-batch: unknown command "follow"'),
+    (["watsch", "--help"], 'krj-batch: unknown command "watsch"'),
+    (["history"], 'krj-batch: unknown command "history"'),
+    (["folow", "--input", "/tmp"], 'krj-batch: unknown command "folow"'),
     (["frobnicate"], 'krj-batch: unknown command "frobnicate"'),
     (["keys", "nope", "--help"], 'krj-batch: unknown keys command "nope"'),
     (["keys", "nope"], 'krj-batch: unknown keys command "nope"'),

@@ -35,7 +35,7 @@ HTTP = """\
 
 LOCATIONS = """
         location /api/v1/ {
-            krj_auth any;
+            krj_auth key basic;
             limit_req zone=per;
             krj_api;
             access_log %(log)s principal;

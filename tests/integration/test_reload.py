@@ -3,8 +3,11 @@ answer 200, complete, and from exactly one generation), corrupt snapshots
 refused with one error-log line while the previous data keeps being
 served, and `nginx -s reload` without a failed request."""
 
+import hashlib
+import json
 import os
 import socket
+import struct
 import threading
 import time
 
@@ -196,6 +199,45 @@ def test_corrupt_snapshot_refused(make_krj):
         time.sleep(0.1)
     assert d["signal_date"] == "2026-01-09", \
         "after refusals a good snapshot is loaded"
+
+
+# krj_snapshot.h: magic[8], version, header_size, total_len, checksum[32],
+# then the checksummed part: byte_order, ncategories, generated_at
+SUMMED_FROM = 56
+GENERATED_AT = 64
+
+
+def test_snapshot_time_out_of_range_refused(make_krj):
+    # checksummed, so only the range check can refuse it; INT64_MIN made
+    # the age of /ready overflow (UBSan stopped the worker)
+    k = make_krj(files=OLD)
+    k.allow_log = []
+    weeks = [week(OLD)]
+    good = k.snapshot.read_bytes()
+    for t in (-2 ** 63, -1, 253402300800, 2 ** 63 - 1):
+        data = bytearray(good)
+        struct.pack_into("=q", data, GENERATED_AT, t)
+        data[SUMMED_FROM - 32:SUMMED_FROM] = hashlib.sha256(
+            bytes(data[SUMMED_FROM:])).digest()
+        off = k.nginx.log_size()
+        swap_in(k, bytes(data))
+        time.sleep(2.2)     # two reload intervals
+        lines = refusal_lines(k.nginx.error_log(off))
+        assert len(lines) == 1 and \
+            "generated_at %d is not a time from 1970 to 9999" % t \
+            in lines[0], "generated_at %d: refused with its reason: %s" % (
+                t, lines)
+        # refused for longer than a reload interval: /ready says the data
+        # served is not what is on disk, with the reason; no overflow
+        r = k.get("/ready")
+        reason = json.loads(r.body)["reason"]
+        assert r.status == 503 and "refused" in reason \
+            and "generated_at %d" % t in reason, \
+            "generated_at %d: /ready answers, not ready: %r" % (t, reason)
+        for path in Load.PATHS:
+            w, _ = classify(k.get(path), path, weeks)
+            assert w == 0, "generated_at %d: the previous data is still " \
+                "served" % t
 
 
 def test_nginx_reload_keeps_service(make_krj):

@@ -361,6 +361,8 @@ def test_demo_conf_passes_nginx_t(tmp_path):
     (d / "auth").mkdir()
     (d / "auth" / "api-keys").touch()
     (d / "auth" / "users.htpasswd").touch()
+    (d / "auth" / "session.key").write_bytes(os.urandom(32))
+    (d / "auth" / "session.key").chmod(0o600)
     (d / "modules" / "ngx_http_krj_module.so").symlink_to(krjenv.MODULE)
     for name in tlsenv.SNIPPETS + ("demo.conf",):
         (d / name).symlink_to(tlsenv.CONF / name)
@@ -393,6 +395,34 @@ def _nginx_pids_under(path):
     return pids
 
 
+def _pids_under(path):
+    """Processes whose command line names path (postgres, redis-server,
+    krj-batch follow of the demo)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit() and int(d) != os.getpid():
+            try:
+                cmd = open("/proc/%s/cmdline" % d, "rb").read()
+            except OSError:
+                continue
+            if str(path).encode() in cmd and b"pytest" not in cmd:
+                pids.append(int(d))
+    return pids
+
+
+def _free_port_pair():
+    """A port whose next one is free too: the demo's two nodes."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    pytest.fail("no two free ports in a row")
+
+
 class Demo:
     """scripts/demo.sh in its own process group, its state under /var/tmp
     (as root the demo's workers run as www-data and must reach it, which
@@ -406,8 +436,9 @@ class Demo:
         self.top = tempfile.mkdtemp(prefix="krj-demo-test-", dir="/var/tmp")
         os.chmod(self.top, 0o755)
         self.state = Path(self.top) / "demo"
-        self.port = free_port()
+        self.port = _free_port_pair()
         self.base = "https://127.0.0.1:%d" % self.port
+        self.base_b = "https://127.0.0.1:%d" % (self.port + 1)
         self.out = tmp_path / "demo.out"
         self.env = dict(os.environ, KRJ_DEMO_DIR=str(self.state),
                         KRJ_BUILD=str(krjenv.BUILD),
@@ -442,6 +473,9 @@ class Demo:
         while time.time() < deadline and _nginx_pids_under(self.state):
             time.sleep(0.1)
         assert not _nginx_pids_under(self.state), "no nginx process is left"
+        assert not _pids_under(self.state), \
+            "no PostgreSQL, Redis or follower is left: %s" \
+            % _pids_under(self.state)
         err = (self.state / "logs" / "error.log").read_text()
         assert not krjenv.BAD_LOG.search(err), "demo error log clean:\n" + err
 
@@ -451,7 +485,7 @@ class Demo:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
-        for pid in _nginx_pids_under(self.state):
+        for pid in _nginx_pids_under(self.state) + _pids_under(self.state):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -488,8 +522,12 @@ def _check_printed_commands(d, text, key, password):
     for line in curls:
         assert line.startswith("curl --cacert %s " % ca), \
             "curl trusts the demo's certificate: " + line
-        assert key in line or ("-u demo:%s " % password) in line, line
         body = _run_printed(line, "curl")
+        if line.endswith("/metrics"):
+            assert body.startswith(b"# HELP krj_"), line
+            seen.add("metrics")
+            continue
+        assert key in line or ("-u demo:%s " % password) in line, line
         if ".csv" in line:
             assert body.startswith(b"ticker,"), line
             seen.add("csv")
@@ -500,7 +538,7 @@ def _check_printed_commands(d, text, key, password):
         seen.add("endpoints" if "endpoints" in doc else
                  "rows" if "rows" in doc else
                  "basic" if "-u demo:" in line else "other")
-    assert {"csv", "endpoints", "rows", "basic"} <= seen, seen
+    assert {"csv", "endpoints", "rows", "basic", "metrics"} <= seen, seen
     pythons = _printed(text, "python3")
     assert len(pythons) == 1, "one Python line:\n" + text
     assert 'cafile="%s"' % ca in pythons[0], pythons[0]
@@ -575,6 +613,21 @@ def test_demo_script_serves_and_stops_on_ctrl_c(tmp_path):
                                                            "nobody") \
                     and st.st_mode & 0o777 == 0o640, \
                     "%s: mode 0640, the workers' group" % f
+        # the follower node serves what the first one ingested, the same
+        # generation: the same ETag
+        assert d.base_b + "/api/v1/categories" in text
+        tags = set()
+        for b in (base, d.base_b):
+            r = http("GET", b + "/api/v1/categories", headers=bearer(key))
+            assert r.status == 200, "node %s serves the demo key" % b
+            tags.add(r.headers["etag"])
+        assert len(tags) == 1, "both nodes serve one generation: %s" % tags
+        r = krjenv.run_batch("status", "--config", "", env={
+            "KRJ_PG_DSN": "host=%s/pg user=postgres dbname=krj" % state,
+            "KRJ_OUTPUT_DIR": str(state / "node-b" / "output")})
+        assert "lag: 0 s" in r.stdout and "last run: generation" in \
+            r.stdout, r.stdout
+        assert int(re.search(r"(\d+) rows", r.stdout).group(1)) > 0
         assert not (state / "demo.conf").is_symlink() and \
             "listen 127.0.0.1:%d ssl" % d.port in \
             (state / "demo.conf").read_text(), "demo.conf has the port"

@@ -73,7 +73,7 @@ def wait_port(port, timeout=20, host="127.0.0.1", proc=None):
 
 def render_production(text, *, module, pid, error_log, access_log, temp,
                       snapshot, http_port, https_port, webroot, tls_dir,
-                      workers, key_file, user_file):
+                      workers, key_file, user_file, session_key):
     """conf/nginx.conf with its per-install paths and ports replaced."""
     subs = [
         ("user www-data;", "user root;", 1),
@@ -94,6 +94,8 @@ def render_production(text, *, module, pid, error_log, access_log, temp,
          1),
         ("krj_user_file /etc/krj/users.htpasswd;",
          "krj_user_file %s;" % user_file, 1),
+        ("krj_session_key_file /etc/krj/session.key;",
+         "krj_session_key_file %s;" % session_key, 1),
         ("listen 80 default_server;",
          "listen 127.0.0.1:%d default_server;" % http_port, 1),
         ("listen [::]:80 default_server;", "# (no IPv6 in tests)", 1),
@@ -139,6 +141,10 @@ class ProdNginx(Nginx):
         self.key_file.parent.mkdir(exist_ok=True)
         for f in (self.key_file, self.user_file):
             f.touch(mode=0o640)
+        self.session_key = prefix / "auth" / "session.key"
+        if not self.session_key.exists():
+            self.session_key.write_bytes(os.urandom(32))
+        self.session_key.chmod(0o600)
         super().__init__(prefix, "", workers=workers)
 
     def add_key(self, name, scopes="*", *extra):
@@ -168,7 +174,8 @@ class ProdNginx(Nginx):
             snapshot=self.snapshot, http_port=self.http_port,
             https_port=self.https_port, webroot=self.webroot,
             tls_dir=self.tls_dir, workers=self.workers,
-            key_file=self.key_file, user_file=self.user_file)
+            key_file=self.key_file, user_file=self.user_file,
+            session_key=self.session_key)
 
     def hook_env(self, **extra):
         """Environment for certbot/deploy-hook.sh driving this nginx."""
@@ -187,7 +194,13 @@ class ProdNginx(Nginx):
                       KRJ_NGINX_PREFIX=str(self.prefix) + "/",
                       KRJ_NGINX_CONF=self.conf_path,
                       KRJ_DEPLOY_LOG=self.prefix / "deploy-hook.log",
-                      **extra)
+                      KRJ_TEXTFILE_DIR=self.textfile_dir(), **extra)
+
+    def textfile_dir(self):
+        """node_exporter's textfile directory of this install."""
+        d = self.tls_dir.parent / "textfile"
+        d.mkdir(exist_ok=True)
+        return d
 
     def deploy_log(self):
         return self._read(self.prefix / "deploy-hook.log")
@@ -200,7 +213,10 @@ def bootstrap_selfsigned(tls_dir, name="localhost", force=False):
     args = [CERTBOT / "bootstrap-selfsigned.sh"]
     if force:
         args.append("--force")
-    return run(args + [name], env=sh_env(KRJ_TLS_DIR=tls_dir))
+    textfile = Path(tls_dir).parent / "textfile"
+    textfile.mkdir(parents=True, exist_ok=True)
+    return run(args + [name], env=sh_env(KRJ_TLS_DIR=tls_dir,
+                                         KRJ_TEXTFILE_DIR=textfile))
 
 
 def publish_fixtures(out_dir):

@@ -387,8 +387,8 @@ END_TEST
 /*
  * The corpus of tests/data/principals/, which krj-batch and nginx also
  * read in test_principal_agreement.py: line N of the corpus against line
- * N of its .expect, "skip", "ok", "ok expired" or "bad: " and the start of
- * the reason.
+ * N of its .expect, "skip", "ok", "ok expired", "ok revoked" or "bad: " and
+ * the start of the reason.
  */
 static void
 corpus(const char *name, int users)

@@ -432,6 +432,63 @@ in_asset(const krj_snap_asset_t *assets, size_t off)
 
 
 /*
+ * A checksummed snapshot whose time is before 1970 or after 9999: the
+ * module subtracts it from the time for /ready, and INT64_MIN overflowed
+ * (UBSan stopped the worker).  Found reviewing what fuzz_snapshot accepts.
+ */
+START_TEST(test_generated_at)
+{
+    char                err[KRJ_SNAP_ERRLEN], want[KRJ_SNAP_ERRLEN];
+    char                iso[KRJ_DATE_ISO_LEN + 1];
+    size_t              i;
+    krj_buf_t           b;
+    krj_snap_t          s;
+    krj_snap_header_t  *h;
+
+    static const struct {
+        int64_t         t;
+        int             rc;
+    } cases[] = {
+        { INT64_MIN, -1 }, { -1, -1 }, { 0, 0 }, { KRJ_SNAP_MAX_TIME, 0 },
+        { KRJ_SNAP_MAX_TIME + 1, -1 }, { INT64_MAX, -1 }
+    };
+
+    h = (krj_snap_header_t *) snap_data;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        h->generated_at = cases[i].t;
+
+        /* a time that is accepted must also say the same as its text */
+        if (cases[i].rc == 0) {
+            krj_date_iso(cases[i].t, iso);
+            memcpy(snap_data + h->generated_at_iso.off, iso,
+                   KRJ_DATE_ISO_LEN);
+        }
+
+        resum(snap_data, snap_len);
+
+        ck_assert_msg(krj_snap_open(&s, snap_data, snap_len, err)
+                      == cases[i].rc, "generated_at %lld",
+                      (long long) cases[i].t);
+
+        if (cases[i].rc != 0) {
+            snprintf(want, sizeof(want), "generated_at %lld is not a time "
+                     "from 1970 to 9999",
+                     (long long) cases[i].t);
+            ck_assert_str_eq(err, want);
+        }
+    }
+
+    /* the writer makes no snapshot the reader would refuse */
+    krj_buf_init(&b);
+    ck_assert_int_eq(krj_snap_write(&b, in, 1, -1, h->input_digest, err), -1);
+    ck_assert_str_eq(err, "time -1 out of the years 1970 to 9999");
+    krj_buf_free(&b);
+}
+END_TEST
+
+
+/*
  * The structural checks alone: corrupt a word, fix the checksum, and the
  * reader must refuse it or accept something it can walk in bounds.  Done
  * on a small snapshot (DRC) so that every word can be tried.
@@ -832,6 +889,7 @@ snapshot_suite(void)
     tcase_add_test(tc, test_truncation);
     tcase_add_test(tc, test_bit_flips);
     tcase_add_test(tc, test_checksum_message);
+    tcase_add_test(tc, test_generated_at);
     tcase_add_test(tc, test_structural);
     tcase_add_test(tc, test_times_and_dates);
     tcase_add_test(tc, test_dashboard_refused);
