@@ -21,6 +21,7 @@
 
 #include <openssl/evp.h>
 
+#include "krj_assets.h"
 #include "krj_date.h"
 #include "krj_gen.h"
 #include "krj_log.h"
@@ -96,13 +97,19 @@ krj_gen_parse(krj_gen_cat_t *c, size_t max_size, char *err)
 }
 
 
-/* SHA-256 over the rendering, slug, date, source file and CSV digest */
+/*
+ * SHA-256 over the rendering, the assets' digests (a krj-batch built with
+ * another stylesheet republishes), then per category slug, date, source
+ * file and CSV digest
+ */
 void
 krj_gen_digest(krj_gen_t *g)
 {
+    char                 hex[65];
     size_t               i;
     uint32_t             k;
     EVP_MD_CTX          *md;
+    const krj_asset_t   *a;
     const krj_gen_cat_t *c;
     static const char    digits[] = "0123456789abcdef";
 
@@ -114,6 +121,12 @@ krj_gen_digest(krj_gen_t *g)
 
         /* a new rendering republishes the same input in its layout */
         EVP_DigestUpdate(md, KRJ_SNAP_RENDERING, sizeof(KRJ_SNAP_RENDERING));
+
+        for (k = 0; (a = krj_asset_get(k)) != NULL; k++) {
+            if (krj_sha256_hex(a->data, a->len, hex) == 0) {
+                EVP_DigestUpdate(md, hex, sizeof(hex));
+            }
+        }
 
         for (k = 0; k < g->ncats; k++) {
             c = &g->cats[k];
