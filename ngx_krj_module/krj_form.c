@@ -69,7 +69,7 @@ krj_form_percent(const char *p, size_t len, char *dst, size_t *n)
 
 int
 krj_form_next(const char **pp, const char *end, char *buf, krj_str_t *name,
-    krj_str_t *value, char *err)
+    krj_str_t *value, char *err, unsigned flags)
 {
     int          nul;
     size_t       nlen, vlen;
@@ -121,9 +121,10 @@ krj_form_next(const char **pp, const char *end, char *buf, krj_str_t *name,
     }
 
     name->data = buf;
-    name->len = krj_form_trim(buf, nlen);
+    name->len = (flags & KRJ_FORM_TRIM) ? krj_form_trim(buf, nlen) : nlen;
     value->data = buf + nlen + 1;
-    value->len = krj_form_trim(buf + nlen + 1, vlen);
+    value->len = (flags & KRJ_FORM_TRIM)
+                 ? krj_form_trim(buf + nlen + 1, vlen) : vlen;
 
     return 1;
 

@@ -23,15 +23,19 @@
  */
 int krj_form_percent(const char *p, size_t len, char *dst, size_t *n);
 
+/* krj_form_next() flags */
+#define KRJ_FORM_TRIM           0x01    /* a query's values */
+#define KRJ_FORM_RAW            0x00    /* a password is what it is */
+
 /*
  * The next pair of a form-encoded query from *p (up to end), decoded into
- * buf (room for the pair and two NULs): name and value NUL-terminated and
- * trimmed, the value empty when the pair has no "=".  Returns 1 with a
- * pair, 0 at the end, -1 with a message in err (KRJ_FORM_ERRLEN bytes)
- * for a NUL byte or text that is not UTF-8.
+ * buf (room for the pair and two NULs): name and value NUL-terminated,
+ * trimmed with KRJ_FORM_TRIM, the value empty when the pair has no "=".
+ * Returns 1 with a pair, 0 at the end, -1 with a message in err
+ * (KRJ_FORM_ERRLEN bytes) for a NUL byte or text that is not UTF-8.
  */
 int krj_form_next(const char **p, const char *end, char *buf,
-    krj_str_t *name, krj_str_t *value, char *err);
+    krj_str_t *name, krj_str_t *value, char *err, unsigned flags);
 
 /* ASCII white space, as a form's values are trimmed of it */
 int krj_form_space(char c);

@@ -73,7 +73,8 @@ krj_print_parse(krj_print_t *p, const krj_snap_t *snap, const char *args,
     end = args + len;
 
     for ( ;; ) {
-        rc = krj_form_next(&pos, end, buf, &name, &value, p->err);
+        rc = krj_form_next(&pos, end, buf, &name, &value, p->err,
+                           KRJ_FORM_TRIM);
 
         if (rc == 0) {
             break;

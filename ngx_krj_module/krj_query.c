@@ -193,7 +193,8 @@ krj_query_pairs(krj_query_t *q, const krj_snap_t *snap,
     while (p < end) {
 
         if (q->form) {
-            rc = krj_form_next(&p, end, buf, &fn, &fv, q->err);
+            rc = krj_form_next(&p, end, buf, &fn, &fv, q->err,
+                               KRJ_FORM_TRIM);
 
             if (rc == 0) {
                 break;

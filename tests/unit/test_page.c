@@ -247,7 +247,7 @@ route(krj_out_t *o, const void *arg)
         pos = rt->args;
 
         while (krj_form_next(&pos, rt->args + rt->alen, buf, &name, &value,
-                             msg)
+                             msg, KRJ_FORM_TRIM)
                == 1)
         {
             if (name.len == 4 && memcmp(name.data, "next", 4) == 0

@@ -5,6 +5,7 @@
 
 
 #include "krj_test_snap.h"
+#include "krj_form.h"
 
 
 static void
@@ -255,6 +256,60 @@ START_TEST(test_form_buffer_bound)
 END_TEST
 
 
+/* a sign-in form's fields are raw: a password's spaces are its own */
+
+START_TEST(test_form_next_raw_and_trimmed)
+{
+    char         buf[64], err[KRJ_FORM_ERRLEN];
+    krj_str_t    name, value;
+    const char  *args, *p;
+
+    args = "+user+=%20a+b%09&&password=+pw+&next";
+
+    p = args;
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args), buf, &name,
+                                   &value, err, KRJ_FORM_RAW), 1);
+    ck_assert_uint_eq(name.len, 6);
+    ck_assert_mem_eq(name.data, " user ", 6);
+    ck_assert_uint_eq(value.len, 5);
+    ck_assert_mem_eq(value.data, " a b\t", 5);
+    ck_assert_int_eq(value.data[value.len], '\0');
+
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args),
+                                   (char *) value.data + value.len + 1,
+                                   &name, &value, err, KRJ_FORM_RAW), 1);
+    ck_assert_uint_eq(name.len, 8);
+    ck_assert_uint_eq(value.len, 4);
+    ck_assert_mem_eq(value.data, " pw ", 4);
+
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args),
+                                   (char *) value.data + value.len + 1,
+                                   &name, &value, err, KRJ_FORM_RAW), 1);
+    ck_assert_uint_eq(name.len, 4);
+    ck_assert_uint_eq(value.len, 0);
+
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args), buf, &name,
+                                   &value, err, KRJ_FORM_RAW), 0);
+
+    /* the same pairs as a query's */
+    p = args;
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args), buf, &name,
+                                   &value, err, KRJ_FORM_TRIM), 1);
+    ck_assert_uint_eq(name.len, 4);
+    ck_assert_mem_eq(name.data, "user", 4);
+    ck_assert_uint_eq(value.len, 3);
+    ck_assert_mem_eq(value.data, "a b", 3);
+
+    /* not UTF-8: an error, whatever the flags, naming the field only */
+    args = "password=%ff";
+    p = args;
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args), buf, &name,
+                                   &value, err, KRJ_FORM_RAW), -1);
+    ck_assert_str_eq(err, "parameter \"password\" is not UTF-8");
+}
+END_TEST
+
+
 START_TEST(test_select_all)
 {
     ck_assert_str_eq(selected(sig, ""), "A,B,C,D,E,F");
@@ -392,6 +447,7 @@ query_suite(void)
     tcase_add_test(tc, test_form_what_a_browser_sends);
     tcase_add_test(tc, test_form_errors);
     tcase_add_test(tc, test_form_buffer_bound);
+    tcase_add_test(tc, test_form_next_raw_and_trimmed);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("select");
