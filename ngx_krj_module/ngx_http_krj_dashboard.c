@@ -20,9 +20,11 @@
 #include "krj_print.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_dashboard.h"
+#include "ngx_http_krj_login.h"
 #include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_page.h"
 #include "ngx_http_krj_response.h"
+#include "ngx_http_krj_session.h"
 #include "ngx_http_krj_snapshot.h"
 
 
@@ -73,6 +75,8 @@ static void *ngx_http_krj_dash_alloc(void *data, size_t size);
 
 
 static ngx_str_t  ngx_http_krj_dash_get = ngx_string("GET, HEAD");
+static ngx_str_t  ngx_http_krj_dash_post = ngx_string("POST");
+static ngx_str_t  ngx_http_krj_dash_login = ngx_string("GET, HEAD, POST");
 
 
 char *
@@ -187,13 +191,23 @@ ngx_int_t
 ngx_http_krj_dashboard_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    ngx_str_t                  arg;
+    ngx_str_t                  arg, user;
     ngx_uint_t                 kind;
     krj_page_t                 pg;
     ngx_http_krj_snapshot_t   *snapshot;
     ngx_http_krj_main_conf_t  *kmcf;
 
     kind = ngx_http_krj_dash_path(r, &arg);
+
+    /* the forms of people signing in and out: with a body, without data */
+
+    if (r->method == NGX_HTTP_POST && kind == NGX_HTTP_KRJ_DASH_LOGIN) {
+        return ngx_http_krj_login_handler(r);
+    }
+
+    if (r->method == NGX_HTTP_POST && kind == NGX_HTTP_KRJ_DASH_LOGOUT) {
+        return ngx_http_krj_logout_handler(r);
+    }
 
     /* first, so that an answer on a kept-alive connection leaves no body */
 
@@ -207,11 +221,24 @@ ngx_http_krj_dashboard_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_krj_page_init(r, snapshot, NULL, &pg);
+    /* the header says who is signed in, with a session only */
+
+    if (!ngx_http_krj_session_signed_in(r, &user)) {
+        ngx_str_null(&user);
+    }
+
+    ngx_http_krj_page_init(r, snapshot, &user, &pg);
+
+    if (kind == NGX_HTTP_KRJ_DASH_LOGOUT) {
+        return ngx_http_krj_dash_not_allowed(r, snapshot, &pg,
+                                             &ngx_http_krj_dash_post);
+    }
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return ngx_http_krj_dash_not_allowed(r, snapshot, &pg,
-                                             &ngx_http_krj_dash_get);
+                                             kind == NGX_HTTP_KRJ_DASH_LOGIN
+                                             ? &ngx_http_krj_dash_login
+                                             : &ngx_http_krj_dash_get);
     }
 
     if (snapshot == NULL) {
@@ -505,7 +532,9 @@ ngx_http_krj_dash_login_page(ngx_http_request_t *r,
     pos = (const char *) r->args.data;
     end = pos + r->args.len;
 
-    while (krj_form_next(&pos, end, buf, &name, &value, err) == 1) {
+    while (krj_form_next(&pos, end, buf, &name, &value, err, KRJ_FORM_TRIM)
+           == 1)
+    {
         if (name.len == 4 && ngx_strncmp(name.data, "next", 4) == 0
             && krj_page_next_ok(pg, value.data, value.len))
         {
