@@ -22,6 +22,8 @@
 static size_t krj_form_decode(const char *p, size_t len, char *dst,
     int *nul);
 static int krj_form_utf8(const char *p, size_t len);
+static int krj_form_error(char *err, const char *fmt, const char *p,
+    size_t len);
 static size_t krj_form_trim(char *s, size_t len);
 
 
@@ -64,6 +66,57 @@ krj_form_percent(const char *p, size_t len, char *dst, size_t *n)
     *n = d - dst;
 
     return 0;
+}
+
+
+int
+krj_form_pair(const char **pp, const char *end, char *buf, krj_str_t *name,
+    krj_str_t *value, char *err)
+{
+    size_t       nlen, vlen;
+    const char  *p, *amp, *eq;
+
+    p = *pp;
+
+    while (p < end && *p == '&') {
+        p++;
+    }
+
+    *pp = p;
+
+    if (p == end) {
+        return 0;
+    }
+
+    amp = memchr(p, '&', end - p);
+    if (amp == NULL) {
+        amp = end;
+    }
+
+    *pp = amp;
+
+    eq = memchr(p, '=', amp - p);
+    if (eq == NULL) {
+        return krj_form_error(err, "parameter \"%.*s\" has no value", p,
+                              amp - p);
+    }
+
+    if (krj_form_percent(p, eq - p, buf, &nlen) != 0) {
+        return krj_form_error(err, "malformed percent-encoding in \"%.*s\"",
+                              p, eq - p);
+    }
+
+    if (krj_form_percent(eq + 1, amp - eq - 1, buf + nlen + 1, &vlen) != 0) {
+        return krj_form_error(err, "malformed percent-encoding in \"%.*s\"",
+                              eq + 1, amp - eq - 1);
+    }
+
+    name->data = buf;
+    name->len = nlen;
+    value->data = buf + nlen + 1;
+    value->len = vlen;
+
+    return 1;
 }
 
 
@@ -261,3 +314,21 @@ krj_form_hex(char c)
     return -1;
 }
 
+
+/* a message that quotes at most 64 bytes of the client's, printable */
+
+static int
+krj_form_error(char *err, const char *fmt, const char *p, size_t len)
+{
+    char  *c;
+
+    snprintf(err, KRJ_FORM_ERRLEN, fmt, len > 64 ? 64 : (int) len, p);
+
+    for (c = err; *c; c++) {
+        if ((unsigned char) *c < 0x20 || (unsigned char) *c > 0x7e) {
+            *c = '?';
+        }
+    }
+
+    return -1;
+}

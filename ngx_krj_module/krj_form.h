@@ -23,6 +23,16 @@
  */
 int krj_form_percent(const char *p, size_t len, char *dst, size_t *n);
 
+/*
+ * The next pair of an API query from *p (up to end), decoded by
+ * krj_form_percent() into buf (room for the pair and two NULs): name and
+ * value NUL-terminated.  Returns 1 with a pair, 0 at the end, -1 with a
+ * message in err (KRJ_FORM_ERRLEN bytes) for a pair without "=" or a
+ * malformed escape.  Empty pairs are skipped.
+ */
+int krj_form_pair(const char **p, const char *end, char *buf,
+    krj_str_t *name, krj_str_t *value, char *err);
+
 /* krj_form_next() flags */
 #define KRJ_FORM_TRIM           0x01    /* a query's values */
 #define KRJ_FORM_RAW            0x00    /* a password is what it is */

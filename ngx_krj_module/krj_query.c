@@ -55,8 +55,6 @@ typedef struct {
 static int krj_query_pairs(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data);
-static int krj_query_decode(krj_query_t *q, const char *p, size_t len,
-    char *dst, size_t *n);
 static int krj_query_param(krj_query_t *q, krj_param_t *a, size_t nlen);
 static int krj_query_ticker(krj_query_t *q, krj_param_t *a);
 static int krj_query_signal(krj_query_t *q, krj_param_t *a);
@@ -155,10 +153,9 @@ krj_query_pairs(krj_query_t *q, const krj_snap_t *snap,
     krj_alloc_pt alloc, void *data)
 {
     int           rc;
-    char         *buf, *name;
-    size_t        nlen;
+    char         *buf;
     krj_str_t     fn, fv;
-    const char   *p, *end, *amp, *eq;
+    const char   *p, *end;
     krj_param_t   a;
 
     q->changed = KRJ_CHANGED_ANY;
@@ -191,72 +188,30 @@ krj_query_pairs(krj_query_t *q, const krj_snap_t *snap,
     end = args + len;
 
     while (p < end) {
+        rc = q->form ? krj_form_next(&p, end, buf, &fn, &fv, q->err,
+                                     KRJ_FORM_TRIM)
+                     : krj_form_pair(&p, end, buf, &fn, &fv, q->err);
 
-        if (q->form) {
-            rc = krj_form_next(&p, end, buf, &fn, &fv, q->err,
-                               KRJ_FORM_TRIM);
-
-            if (rc == 0) {
-                break;
-            }
-
-            if (rc < 0) {
-                q->error = KRJ_QUERY_BAD_PARAMETER;
-                return q->error;
-            }
-
-            a.name = fn.data;
-            a.value = (char *) fv.data;
-            a.vlen = fv.len;
-
-            rc = krj_query_param(q, &a, fn.len);
-            if (rc != KRJ_QUERY_OK) {
-                return rc;
-            }
-
-            buf = a.value + a.vlen + 1;
-            continue;
+        if (rc == 0) {
+            break;
         }
 
-        amp = memchr(p, '&', end - p);
-        if (amp == NULL) {
-            amp = end;
-        }
-
-        if (amp == p) {
-            p++;
-            continue;
-        }
-
-        eq = memchr(p, '=', amp - p);
-        if (eq == NULL) {
-            return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                   "parameter \"%.*s\" has no value",
-                                   NULL, p, amp - p);
-        }
-
-        name = buf;
-        if (krj_query_decode(q, p, eq - p, name, &nlen) != KRJ_QUERY_OK) {
+        if (rc < 0) {
+            q->error = KRJ_QUERY_BAD_PARAMETER;
             return q->error;
         }
 
-        a.name = name;
-        a.value = name + nlen + 1;
+        a.name = fn.data;
+        a.value = (char *) fv.data;
+        a.vlen = fv.len;
 
-        if (krj_query_decode(q, eq + 1, amp - eq - 1, a.value, &a.vlen)
-            != KRJ_QUERY_OK)
-        {
-            return q->error;
-        }
-
-        rc = krj_query_param(q, &a, nlen);
+        rc = krj_query_param(q, &a, fn.len);
         if (rc != KRJ_QUERY_OK) {
             return rc;
         }
 
         /* the next pair is decoded after this one: the tickers stay */
         buf = a.value + a.vlen + 1;
-        p = amp + 1;
     }
 
     return KRJ_QUERY_OK;
@@ -293,26 +248,6 @@ krj_query_doc(unsigned i, const char **name, const char **takes,
     *description = krj_query_params[i].description;
 
     return 1;
-}
-
-
-/*
- * Percent-decodes [p, p + len) into dst and NUL-terminates it; a malformed
- * escape or a NUL byte is a bad parameter.  "+" stays "+": tickers such as
- * "BRK+B" are rare, but a query is not a form submission.
- */
-
-static int
-krj_query_decode(krj_query_t *q, const char *p, size_t len, char *dst,
-    size_t *n)
-{
-    if (krj_form_percent(p, len, dst, n) != 0) {
-        return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                               "malformed percent-encoding in \"%.*s\"",
-                               NULL, p, len);
-    }
-
-    return KRJ_QUERY_OK;
 }
 
 
