@@ -41,10 +41,6 @@ static int krj_snap_check_tickers(const krj_snap_t *snap, char *err);
 static int krj_snap_ref_ok(const krj_snap_t *snap, krj_snap_ref_t ref);
 static int krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref,
     uint64_t count, size_t size);
-static int krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-    size_t blen);
-static int krj_snap_cmp_upper(const uint8_t *key, size_t klen,
-    const char *s, size_t slen);
 static int krj_snap_error(char *err, const char *fmt, ...)
 #ifdef __GNUC__
     __attribute__((format(printf, 2, 3)))
@@ -116,78 +112,6 @@ krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
     *snap = s;
 
     return 0;
-}
-
-
-const krj_snap_category_t *
-krj_snap_find_category(const krj_snap_t *snap, const char *slug, size_t len)
-{
-    int                         rc;
-    uint32_t                    lo, hi, mid;
-    const krj_snap_category_t  *cat;
-
-    if (snap->hdr == NULL) {
-        return NULL;
-    }
-
-    lo = 0;
-    hi = snap->hdr->ncategories;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        cat = &snap->categories[mid];
-
-        rc = krj_snap_cmp(snap->base + cat->slug.off, cat->slug.len,
-                          (const uint8_t *) slug, len);
-        if (rc == 0) {
-            return cat;
-        }
-
-        if (rc < 0) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return NULL;
-}
-
-
-const krj_snap_ticker_t *
-krj_snap_find_ticker(const krj_snap_t *snap, const char *ticker, size_t len)
-{
-    int                       rc;
-    uint32_t                  lo, hi, mid;
-    const krj_snap_ticker_t  *t;
-
-    if (snap->hdr == NULL) {
-        return NULL;
-    }
-
-    lo = 0;
-    hi = snap->hdr->ntickers;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        t = &snap->tickers[mid];
-
-        rc = krj_snap_cmp_upper(snap->base + t->ticker.off, t->ticker.len,
-                                ticker, len);
-        if (rc == 0) {
-            return t;
-        }
-
-        if (rc < 0) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return NULL;
 }
 
 
@@ -757,7 +681,7 @@ krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref, uint64_t count,
 }
 
 
-static int
+int
 krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     int  rc;
@@ -769,32 +693,6 @@ krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
     }
 
     return (alen > blen) - (alen < blen);
-}
-
-
-/* compares a stored upper-case key with s upper-cased, as unsigned bytes */
-static int
-krj_snap_cmp_upper(const uint8_t *key, size_t klen, const char *s,
-    size_t slen)
-{
-    size_t   i, n;
-    uint8_t  c;
-
-    n = klen < slen ? klen : slen;
-
-    for (i = 0; i < n; i++) {
-        c = (uint8_t) s[i];
-
-        if (c >= 'a' && c <= 'z') {
-            c -= 'a' - 'A';
-        }
-
-        if (key[i] != c) {
-            return key[i] < c ? -1 : 1;
-        }
-    }
-
-    return (klen > slen) - (klen < slen);
 }
 
 

@@ -328,7 +328,11 @@ typedef struct {
  */
 int krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err);
 
-/* binary search by slug; NULL when absent */
+/* bytes in memcmp() order, the shorter first when one begins the other */
+int krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen);
+
+/* krj_snapshot_find.c: binary search by slug; NULL when absent */
 const krj_snap_category_t *krj_snap_find_category(const krj_snap_t *snap,
     const char *slug, size_t len);
 
