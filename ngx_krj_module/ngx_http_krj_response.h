@@ -31,6 +31,9 @@
 #define NGX_HTTP_KRJ_JS    4
 #define NGX_HTTP_KRJ_SVG   5
 
+/* an error message, cut on a character boundary */
+#define NGX_HTTP_KRJ_MESSAGE_LEN  512
+
 
 /* an answer's body: in the mapping (memory) or in the request pool */
 typedef struct {
@@ -51,7 +54,10 @@ typedef struct {
 } ngx_http_krj_body_t;
 
 
-/* postconfiguration: the filters that give refusals their JSON bodies */
+/*
+ * postconfiguration: the filters that give refusals their bodies, JSON or
+ * a page (ngx_http_krj_refusal.c, with the refusals themselves)
+ */
 ngx_int_t ngx_http_krj_response_init(ngx_conf_t *cf);
 
 ngx_int_t ngx_http_krj_send_data(ngx_http_request_t *r,
@@ -103,6 +109,28 @@ ngx_int_t ngx_http_krj_push_header(ngx_http_request_t *r, char *key,
     ngx_str_t *value);
 
 ngx_uint_t ngx_http_krj_accepts_gzip(ngx_http_request_t *r);
+
+
+/* the pieces of answers that ngx_http_krj_refusal.c sends too */
+
+/* by NGX_HTTP_KRJ_* type */
+extern ngx_str_t  ngx_http_krj_types[];
+
+/* the printed message, at most NGX_HTTP_KRJ_MESSAGE_LEN bytes into buf */
+size_t ngx_http_krj_message(u_char *buf, const char *fmt, va_list args);
+
+/* KRJ_FMT_REDIRECT and KRJ_FMT_ERROR, in the request pool */
+u_char *ngx_http_krj_redirect_body(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *location, size_t *len);
+u_char *ngx_http_krj_error_body(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, u_char *msg, size_t mlen, size_t *len);
+
+/* the security headers, the CSP of the location's kind among them */
+ngx_int_t ngx_http_krj_security_headers(ngx_http_request_t *r);
+
+/* a response header of key and value, both kept as they are */
+ngx_table_elt_t *ngx_http_krj_add_header(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *value);
 
 
 #endif /* _NGX_HTTP_KRJ_RESPONSE_H_INCLUDED_ */
