@@ -42,7 +42,8 @@ export NGINX_SRC
 MODULE_SRCS  := config VERSION $(wildcard ngx_krj_module/*.[ch])
 BATCH_SRCS   := VERSION $(wildcard batch-plugin/*.[ch]) \
                 $(wildcard batch-plugin/sql/*.sql) \
-                $(wildcard ngx_krj_module/krj_*.[ch])
+                $(wildcard ngx_krj_module/krj_*.[ch]) \
+                $(wildcard dashboard/krj.*) scripts/embed-assets.sh
 
 ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined

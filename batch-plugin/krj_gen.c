@@ -21,6 +21,7 @@
 
 #include <openssl/evp.h>
 
+#include "krj_assets.h"
 #include "krj_date.h"
 #include "krj_gen.h"
 #include "krj_history.h"
@@ -99,16 +100,18 @@ krj_gen_parse(krj_gen_cat_t *c, size_t max_size, char *err)
 
 
 /*
- * SHA-256 over the rendering, the weeks of history, and each category's
- * slug, date, source file and CSV digest
+ * SHA-256 over the rendering, the weeks of history, the assets' digests
+ * (a krj-batch built with another stylesheet republishes), then per
+ * category slug, date, source file and CSV digest
  */
 void
 krj_gen_digest(krj_gen_t *g)
 {
-    char                 weeks[32];
+    char                 weeks[32], hex[65];
     size_t               i;
     uint32_t             k;
     EVP_MD_CTX          *md;
+    const krj_asset_t   *a;
     const krj_gen_cat_t *c;
     static const char    digits[] = "0123456789abcdef";
 
@@ -124,6 +127,12 @@ krj_gen_digest(krj_gen_t *g)
         /* another --history-weeks is another snapshot of the same files */
         snprintf(weeks, sizeof(weeks), "history-weeks=%u", g->history_weeks);
         EVP_DigestUpdate(md, weeks, strlen(weeks) + 1);
+
+        for (k = 0; (a = krj_asset_get(k)) != NULL; k++) {
+            if (krj_sha256_hex(a->data, a->len, hex) == 0) {
+                EVP_DigestUpdate(md, hex, sizeof(hex));
+            }
+        }
 
         for (k = 0; k < g->ncats; k++) {
             c = &g->cats[k];

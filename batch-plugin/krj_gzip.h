@@ -32,4 +32,27 @@ int krj_gzip_next(krj_gzip_t *gz, krj_buf_t *out, const uint8_t *in,
 void krj_gzip_destroy(krj_gzip_t *gz);
 
 
+/* the 10 bytes before deflate data that krj_gzip() writes too */
+#define KRJ_GZIP_HEADER         "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
+#define KRJ_GZIP_HEADER_LEN     10
+
+/*
+ * Appends in[0..len) as a raw deflate stream of its own (level 9): final,
+ * the end of the deflate data; else flushed to a byte boundary, so that
+ * the caller can put other blocks after it (krj_snapshot.h's pages).
+ */
+int krj_deflate_part(krj_buf_t *out, const uint8_t *in, size_t len,
+    int final);
+
+/* CRC-32 of gzip's trailer */
+uint32_t krj_crc32(const uint8_t *p, size_t len);
+
+/*
+ * The operator that appends len bytes to a CRC-32 (zlib's
+ * crc32_combine_gen()): stored with a span, it spares the module the
+ * logarithmic part of combining CRCs on every request.
+ */
+uint32_t krj_crc32_shift(size_t len);
+
+
 #endif /* _KRJ_GZIP_H_INCLUDED_ */

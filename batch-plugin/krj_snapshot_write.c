@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 
 #include "krj_cells.h"
+#include "krj_dash_write.h"
 #include "krj_date.h"
 #include "krj_gzip.h"
 #include "krj_layout.h"
@@ -45,10 +46,6 @@ typedef struct {
 } krj_snap_tkey_t;
 
 
-typedef void (*krj_snap_render_pt)(krj_out_t *o, const krj_snap_t *view,
-    const void *arg);
-
-
 static int krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
     krj_snap_category_t *cat, const krj_snap_header_t *h, const char *iso,
     char *err);
@@ -59,8 +56,6 @@ static int krj_snap_write_tickers(krj_buf_t *out, const krj_snap_input_t *in,
     uint32_t n, krj_snap_header_t *h, char *err);
 static void krj_snap_write_lists(krj_buf_t *out, const krj_snap_input_t *in,
     krj_snap_category_t *cats, uint32_t n, krj_snap_header_t *h);
-static krj_snap_ref_t krj_snap_render(krj_buf_t *out, krj_snap_t *view,
-    krj_snap_render_pt render, const void *arg);
 static void krj_snap_render_head(krj_out_t *o, const krj_snap_t *view,
     const void *arg);
 static void krj_snap_render_category(krj_out_t *o, const krj_snap_t *view,
@@ -69,12 +64,6 @@ static void krj_snap_render_summary(krj_out_t *o, const krj_snap_t *view,
     const void *arg);
 static void krj_snap_render_list(krj_out_t *o, const krj_snap_t *view,
     const void *arg);
-static krj_snap_ref_t krj_snap_str(krj_buf_t *out, const char *s,
-    size_t len);
-static krj_snap_ref_t krj_snap_since(krj_buf_t *out, size_t start);
-static int krj_snap_gzip(krj_buf_t *out, krj_snap_ref_t body,
-    krj_snap_ref_t *gz);
-static size_t krj_snap_reserve(krj_buf_t *out, size_t size);
 static int krj_snap_cmp_tkey(const void *a, const void *b);
 
 
@@ -122,6 +111,11 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     krj_date_iso(generated_at, iso);
     h.generated_at_iso = krj_snap_str(out, iso, strlen(iso));
 
+    /* the pages name the assets: they come first */
+    if (krj_dash_write_assets(out, &h, err) != 0) {
+        goto cleanup;
+    }
+
     for (i = 0; i < n; i++) {
         if (krj_snap_write_category(out, &in[i], &cats[i], &h, iso, err)
             != 0)
@@ -135,6 +129,7 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     }
 
     krj_snap_write_lists(out, in, cats, n, &h);
+    krj_dash_write_tabs(out, in, n, &h);
 
     if (krj_snap_gzip(out, h.categories_json, &h.categories_json_gz) != 0
         || krj_snap_gzip(out, h.summary_json, &h.summary_json_gz) != 0)
@@ -321,6 +316,12 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
     cat->json_meta = krj_snap_since(out, cs);
 
     krj_snap_write_body(out, in, cat, cols, rows, cells, h);
+
+    if (krj_dash_write_category(out, in, cat, cols, rows, cells, h, err)
+        != 0)
+    {
+        goto cleanup;
+    }
 
     cat->csv = krj_snap_str(out, (const char *) t->data, t->len);
 
@@ -582,7 +583,7 @@ krj_snap_write_lists(krj_buf_t *out, const krj_snap_input_t *in,
  * the pieces it composes from out itself, and out moves when it grows:
  * so it measures first, grows once, then writes from the new place.
  */
-static krj_snap_ref_t
+krj_snap_ref_t
 krj_snap_render(krj_buf_t *out, krj_snap_t *view, krj_snap_render_pt render,
     const void *arg)
 {
@@ -656,7 +657,7 @@ krj_snap_render_list(krj_out_t *o, const krj_snap_t *view, const void *arg)
 }
 
 
-static krj_snap_ref_t
+krj_snap_ref_t
 krj_snap_str(krj_buf_t *out, const char *s, size_t len)
 {
     size_t  start;
@@ -669,7 +670,7 @@ krj_snap_str(krj_buf_t *out, const char *s, size_t len)
 
 
 /* the ref of what was appended since start; sizes are checked at the end */
-static krj_snap_ref_t
+krj_snap_ref_t
 krj_snap_since(krj_buf_t *out, size_t start)
 {
     krj_snap_ref_t  ref;
@@ -681,7 +682,7 @@ krj_snap_since(krj_buf_t *out, size_t start)
 }
 
 
-static int
+int
 krj_snap_gzip(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *gz)
 {
     int        rc;
@@ -712,7 +713,7 @@ krj_snap_gzip(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *gz)
 }
 
 
-static size_t
+size_t
 krj_snap_reserve(krj_buf_t *out, size_t size)
 {
     krj_buf_align(out, KRJ_SNAP_ALIGN);

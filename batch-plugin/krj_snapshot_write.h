@@ -13,6 +13,8 @@
 
 #include "krj_buf.h"
 #include "krj_csv.h"
+#include "krj_out.h"
+#include "krj_snapshot.h"
 
 
 /*
@@ -21,7 +23,7 @@
  * republishes input that an older one published as it was.  Change it
  * with every change to the bytes krj_layout.h and krj_render.c write.
  */
-#define KRJ_SNAP_RENDERING      "krj-rendering-2"
+#define KRJ_SNAP_RENDERING      "krj-rendering-3"
 
 
 /* one category to publish; csv->data/len are the published CSV bytes */
@@ -42,6 +44,29 @@ typedef struct {
  */
 int krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     int64_t generated_at, const uint8_t input_digest[32], char *err);
+
+
+/* for the writers of the snapshot's parts (krj_dash_write.c) */
+
+typedef void (*krj_snap_render_pt)(krj_out_t *o, const krj_snap_t *view,
+    const void *arg);
+
+/*
+ * Appends what render writes over the snapshot built so far (view, whose
+ * base follows out as it grows); returns its ref.
+ */
+krj_snap_ref_t krj_snap_render(krj_buf_t *out, krj_snap_t *view,
+    krj_snap_render_pt render, const void *arg);
+
+/* appends bytes; the ref of what was appended since start */
+krj_snap_ref_t krj_snap_str(krj_buf_t *out, const char *s, size_t len);
+krj_snap_ref_t krj_snap_since(krj_buf_t *out, size_t start);
+
+/* the gzip of a body in out, appended to out */
+int krj_snap_gzip(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *gz);
+
+/* room for an array, 8-byte aligned and zeroed; its offset */
+size_t krj_snap_reserve(krj_buf_t *out, size_t size);
 
 
 #endif /* _KRJ_SNAPSHOT_WRITE_H_INCLUDED_ */

@@ -12,8 +12,8 @@
  * The columns krj knows: the 14 of the weekly signal schema, with the
  * label and the tooltip of the original dashboard and the way it shows
  * their values.  One table for every program that explains a column: the
- * glossary of GET /categories now, the dashboard's headers and cells
- * later.  Plain C, nothing of nginx.
+ * glossary of GET /categories, and the dashboard's headers and cells that
+ * krj-batch pre-renders.  Plain C, nothing of nginx.
  *
  * krj stays schema-agnostic: a column not in the table is served as it
  * is, only without a glossary entry.
@@ -38,8 +38,14 @@ typedef struct {
     const char                 *name;           /* as in the CSV header */
     const char                 *label;          /* "Fri Close" */
     const char                 *description;    /* one sentence */
+    /* the dashboard's header tooltip; "{date}" is the signal date */
+    const char                 *tooltip;
     unsigned                    format;         /* KRJ_COLUMN_* */
 } krj_column_t;
+
+
+/* the dashboard right-aligns the columns of every format but text */
+#define krj_column_numeric(col)  ((col)->format != KRJ_COLUMN_TEXT)
 
 
 /* the known column of that exact name (names are case-sensitive), or NULL */

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "krj_html.h"
 #include "krj_out.h"
 #include "krj_str.h"
 
@@ -125,6 +126,18 @@ krj_out_vfmt(krj_out_t *o, const char *fmt, va_list args)
             krj_out_json(o, s, len);
             break;
 
+        case 'h':
+            s = va_arg(args, const char *);
+            len = va_arg(args, size_t);
+            krj_out_html(o, s, len);
+            break;
+
+        case 'q':
+            s = va_arg(args, const char *);
+            len = va_arg(args, size_t);
+            krj_out_query(o, s, len);
+            break;
+
         case 'u':
             krj_out_uint(o, va_arg(args, unsigned int));
             break;
@@ -142,6 +155,11 @@ krj_out_vfmt(krj_out_t *o, const char *fmt, va_list args)
             break;
 
         default:
+
+            if (o->hook != NULL && o->hook(o, *p)) {
+                break;
+            }
+
             /* a format of krj_layout.h is a constant: stop at a typo */
             return;
         }

@@ -22,13 +22,22 @@
 #include <stdint.h>
 
 
-typedef struct {
+typedef struct krj_out_s  krj_out_t;
+
+/* writes a conversion krj_out_fmt() does not know, %P say; 0: a typo */
+typedef int (*krj_out_hook_pt)(krj_out_t *o, int conversion);
+
+struct krj_out_s {
     char                       *p;          /* NULL: measure only */
     size_t                      len;        /* bytes so far */
-} krj_out_t;
+    krj_out_hook_pt             hook;       /* NULL: none */
+    const void                 *data;       /* the hook's */
+};
 
 
-#define krj_out_init(o, buf)   ((o)->p = (char *) (buf), (o)->len = 0)
+#define krj_out_init(o, buf)                                                  \
+    ((o)->p = (char *) (buf), (o)->len = 0, (o)->hook = NULL,                \
+     (o)->data = NULL)
 
 
 void krj_out_put(krj_out_t *o, const void *s, size_t len);
@@ -41,15 +50,19 @@ void krj_out_int(krj_out_t *o, int64_t v);
 void krj_out_json(krj_out_t *o, const char *s, size_t len);
 
 /*
- * A format string as in krj_layout.h.  Conversions:
+ * A format string as in krj_layout.h or krj_markup.h.  Conversions:
  *
  *   %s  const char *, NUL-terminated, as it is
  *   %r  const char *, size_t: bytes as they are
  *   %j  const char *, size_t: the contents of a JSON string
+ *   %h  const char *, size_t: HTML-escaped (krj_html.h)
+ *   %q  const char *, size_t: a query value, percent-encoded (krj_html.h)
  *   %u  unsigned int
  *   %U  uint64_t
  *   %d  int64_t
  *   %%  a percent sign
+ *
+ * and any other letter through o->hook (krj_page.c's %P and %A).
  */
 void krj_out_fmt(krj_out_t *o, const char *fmt, ...);
 void krj_out_vfmt(krj_out_t *o, const char *fmt, va_list args);

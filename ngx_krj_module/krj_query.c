@@ -8,23 +8,22 @@
  * The query parameters of /signals/{slug}: strict, as the README says.
  * Every parameter is known, given at most once, and checked against the
  * category (its columns, whether it has signals) before any row is read.
+ * The dashboard's pages take the same parameters as a browser's GET form
+ * sends them (krj_query_parse_form()): the same handlers, with the form's
+ * decoding, repeated lists and empty values.
  */
 
 
 #include <stdio.h>
 #include <string.h>
 
+#include "krj_form.h"
 #include "krj_query.h"
 
 
-#define KRJ_PARAM_TICKER   0x01
-#define KRJ_PARAM_SIGNAL   0x02
-#define KRJ_PARAM_PRIOR    0x04
-#define KRJ_PARAM_CHANGED  0x08
-#define KRJ_PARAM_FIELDS   0x10
-#define KRJ_PARAM_SORT     0x20
-#define KRJ_PARAM_LIMIT    0x40
-#define KRJ_PARAM_OFFSET   0x80
+/* a form's lists may repeat: checkboxes of one name send one pair each */
+#define KRJ_PARAM_LISTS    (KRJ_QUERY_SIGNAL|KRJ_QUERY_PRIOR                \
+                            |KRJ_QUERY_EITHER|KRJ_QUERY_FIELDS)
 
 #define krj_query_str(n)   krj_query_str_(n)
 #define krj_query_str_(n)  #n
@@ -37,7 +36,7 @@ typedef struct {
     const char                 *name;       /* NUL-terminated */
     char                       *value;      /* NUL-terminated */
     size_t                      vlen;
-    unsigned                    param;      /* KRJ_PARAM_* */
+    unsigned                    param;      /* KRJ_QUERY_* */
     krj_alloc_pt                alloc;
     void                       *data;
 } krj_param_t;
@@ -53,19 +52,21 @@ typedef struct {
 } krj_param_handler_t;
 
 
-static int krj_query_decode(krj_query_t *q, const char *p, size_t len,
-    char *dst, size_t *n);
-static int krj_hex(char c);
+static int krj_query_pairs(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    krj_alloc_pt alloc, void *data);
 static int krj_query_param(krj_query_t *q, krj_param_t *a, size_t nlen);
 static int krj_query_ticker(krj_query_t *q, krj_param_t *a);
 static int krj_query_signal(krj_query_t *q, krj_param_t *a);
 static int krj_query_changed(krj_query_t *q, krj_param_t *a);
 static int krj_query_fields(krj_query_t *q, krj_param_t *a);
+static int krj_query_visible(krj_query_t *q, krj_param_t *a);
 static int krj_query_sort(krj_query_t *q, krj_param_t *a);
 static int krj_query_limit(krj_query_t *q, krj_param_t *a);
 static int krj_query_offset(krj_query_t *q, krj_param_t *a);
 static int krj_query_split(krj_query_t *q, krj_param_t *a, int trim,
     krj_str_t **items, uint32_t *n);
+static int krj_query_blank(krj_query_t *q, char c);
 static int krj_query_signals(krj_query_t *q, const char *name,
     krj_str_t *items, uint32_t n, unsigned *mask);
 static int krj_query_number(krj_query_t *q, const char *name,
@@ -80,37 +81,42 @@ static int krj_query_error(krj_query_t *q, int code, const char *fmt,
 
 static const krj_param_handler_t  krj_query_params[] = {
 
-    { "ticker", KRJ_PARAM_TICKER, krj_query_ticker,
+    { "ticker", KRJ_QUERY_TICKER, krj_query_ticker,
       "A,B",
       "only these tickers (case-insensitive)" },
 
-    { "signal", KRJ_PARAM_SIGNAL, krj_query_signal,
+    { "signal", KRJ_QUERY_SIGNAL, krj_query_signal,
       "Long,Neutral,Short",
       "only rows whose signal is one of these (case-insensitive)" },
 
-    { "prior", KRJ_PARAM_PRIOR, krj_query_signal,
+    { "prior", KRJ_QUERY_PRIOR, krj_query_signal,
       "Long,Neutral,Short",
       "the same on signal_status_prior_week, the prior week's signal" },
 
-    { "changed", KRJ_PARAM_CHANGED, krj_query_changed,
+    { "either", KRJ_QUERY_EITHER, krj_query_signal,
+      "Long,Neutral,Short",
+      "only rows whose signal or prior week's signal is one of these; the "
+      "category needs both columns" },
+
+    { "changed", KRJ_QUERY_CHANGED, krj_query_changed,
       "1, true, 0 or false",
       "1: only rows whose signal differs from the prior week's; 0: only "
       "those whose did not change" },
 
-    { "fields", KRJ_PARAM_FIELDS, krj_query_fields,
+    { "fields", KRJ_QUERY_FIELDS, krj_query_fields,
       "c1,c2",
       "only these columns, in this order" },
 
-    { "sort", KRJ_PARAM_SORT, krj_query_sort,
+    { "sort", KRJ_QUERY_SORT, krj_query_sort,
       "col or -col",
       "ascending, or descending with -; numbers as numbers, empty cells "
       "last" },
 
-    { "limit", KRJ_PARAM_LIMIT, krj_query_limit,
+    { "limit", KRJ_QUERY_LIMIT, krj_query_limit,
       "0 to " krj_query_str(KRJ_QUERY_MAX_LIMIT),
       "at most this many rows" },
 
-    { "offset", KRJ_PARAM_OFFSET, krj_query_offset,
+    { "offset", KRJ_QUERY_OFFSET, krj_query_offset,
       "0 to 4294967295",
       "skip this many matched rows" },
 
@@ -123,13 +129,35 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data)
 {
+    memset(q, 0, sizeof(krj_query_t));
+
+    return krj_query_pairs(q, snap, cat, args, len, alloc, data);
+}
+
+
+int
+krj_query_parse_form(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    krj_alloc_pt alloc, void *data)
+{
+    memset(q, 0, sizeof(krj_query_t));
+    q->form = 1;
+
+    return krj_query_pairs(q, snap, cat, args, len, alloc, data);
+}
+
+
+static int
+krj_query_pairs(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    krj_alloc_pt alloc, void *data)
+{
     int           rc;
-    char         *buf, *name;
-    size_t        nlen;
-    const char   *p, *end, *amp, *eq;
+    char         *buf;
+    krj_str_t     fn, fv;
+    const char   *p, *end;
     krj_param_t   a;
 
-    memset(q, 0, sizeof(krj_query_t));
     q->changed = KRJ_CHANGED_ANY;
     q->sort_col = -1;
     q->limit = UINT64_MAX;
@@ -138,9 +166,14 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
         return KRJ_QUERY_OK;
     }
 
-    /* decoded text is never longer than its source; +2 for two NULs */
+    /*
+     * Decoded text is never longer than its source, and each pair adds at
+     * most two NULs: one for its "=", one for its "&" or, in a form, where
+     * a pair without "=" has none, one more, while such a pair is at
+     * least two bytes long with its "&".  Twice the length always fits.
+     */
 
-    buf = alloc(data, len + 2);
+    buf = alloc(data, 2 * len + 2);
     if (buf == NULL) {
         q->error = KRJ_QUERY_NOMEM;
         return q->error;
@@ -155,50 +188,50 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     end = args + len;
 
     while (p < end) {
-        amp = memchr(p, '&', end - p);
-        if (amp == NULL) {
-            amp = end;
+        rc = q->form ? krj_form_next(&p, end, buf, &fn, &fv, q->err,
+                                     KRJ_FORM_TRIM)
+                     : krj_form_pair(&p, end, buf, &fn, &fv, q->err);
+
+        if (rc == 0) {
+            break;
         }
 
-        if (amp == p) {
-            p++;
-            continue;
-        }
-
-        eq = memchr(p, '=', amp - p);
-        if (eq == NULL) {
-            return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                   "parameter \"%.*s\" has no value",
-                                   NULL, p, amp - p);
-        }
-
-        name = buf;
-        if (krj_query_decode(q, p, eq - p, name, &nlen) != KRJ_QUERY_OK) {
+        if (rc < 0) {
+            q->error = KRJ_QUERY_BAD_PARAMETER;
             return q->error;
         }
 
-        a.name = name;
-        a.value = name + nlen + 1;
+        a.name = fn.data;
+        a.value = (char *) fv.data;
+        a.vlen = fv.len;
 
-        if (krj_query_decode(q, eq + 1, amp - eq - 1, a.value, &a.vlen)
-            != KRJ_QUERY_OK)
-        {
-            return q->error;
-        }
-
-        rc = krj_query_param(q, &a, nlen);
+        rc = krj_query_param(q, &a, fn.len);
         if (rc != KRJ_QUERY_OK) {
             return rc;
         }
 
-        q->nparams++;
-
         /* the next pair is decoded after this one: the tickers stay */
         buf = a.value + a.vlen + 1;
-        p = amp + 1;
     }
 
     return KRJ_QUERY_OK;
+}
+
+
+const char *
+krj_query_code(int error)
+{
+    switch (error) {
+
+    case KRJ_QUERY_UNKNOWN_PARAMETER:
+        return "unknown_parameter";
+
+    case KRJ_QUERY_UNKNOWN_COLUMN:
+        return "unknown_column";
+
+    default: /* KRJ_QUERY_BAD_PARAMETER */
+        return "bad_parameter";
+    }
 }
 
 
@@ -215,78 +248,6 @@ krj_query_doc(unsigned i, const char **name, const char **takes,
     *description = krj_query_params[i].description;
 
     return 1;
-}
-
-
-/*
- * Percent-decodes [p, p + len) into dst and NUL-terminates it; a malformed
- * escape or a NUL byte is a bad parameter.  "+" stays "+": tickers such as
- * "BRK+B" are rare, but a query is not a form submission.
- */
-
-static int
-krj_query_decode(krj_query_t *q, const char *p, size_t len, char *dst,
-    size_t *n)
-{
-    int          hi, lo;
-    char        *d;
-    const char  *end;
-
-    d = dst;
-    end = p + len;
-
-    while (p < end) {
-        if (*p != '%') {
-            if (*p == '\0') {
-                goto invalid;
-            }
-
-            *d++ = *p++;
-            continue;
-        }
-
-        if (end - p < 3) {
-            goto invalid;
-        }
-
-        hi = krj_hex(p[1]);
-        lo = krj_hex(p[2]);
-
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            goto invalid;
-        }
-
-        *d++ = (char) (hi * 16 + lo);
-        p += 3;
-    }
-
-    *d = '\0';
-    *n = d - dst;
-
-    return KRJ_QUERY_OK;
-
-invalid:
-
-    return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                           "malformed percent-encoding in \"%.*s\"",
-                           NULL, end - len, len);
-}
-
-
-static int
-krj_hex(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
 }
 
 
@@ -307,13 +268,21 @@ krj_query_param(krj_query_t *q, krj_param_t *a, size_t nlen)
                                a->name, nlen);
     }
 
-    if (q->seen & h->param) {
+    /* a form's empty field is not sent, as far as the page is concerned */
+    if (q->form && a->vlen == 0) {
+        return KRJ_QUERY_OK;
+    }
+
+    if ((q->given & h->param)
+        && !(q->form && (h->param & KRJ_PARAM_LISTS)))
+    {
         return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                                "parameter \"%s\" given twice", a->name,
                                NULL, 0);
     }
 
-    q->seen |= h->param;
+    q->given |= h->param;
+    q->nparams++;
     a->param = h->param;
 
     return h->handler(q, a);
@@ -327,15 +296,36 @@ krj_query_ticker(krj_query_t *q, krj_param_t *a)
 }
 
 
-/* signal= and prior=: words of a column the category must have */
+/*
+ * signal=, prior= and either=: words of the columns the category must
+ * have; either needs both
+ */
 
 static int
 krj_query_signal(krj_query_t *q, krj_param_t *a)
 {
     uint32_t    n;
+    unsigned    need, *mask;
     krj_str_t  *items;
 
-    if (krj_query_has_signals(q, a->cat, a->param) != KRJ_QUERY_OK) {
+    switch (a->param) {
+
+    case KRJ_QUERY_SIGNAL:
+        need = KRJ_QUERY_SIGNAL;
+        mask = &q->signals;
+        break;
+
+    case KRJ_QUERY_PRIOR:
+        need = KRJ_QUERY_PRIOR;
+        mask = &q->priors;
+        break;
+
+    default: /* KRJ_QUERY_EITHER */
+        need = KRJ_QUERY_SIGNAL|KRJ_QUERY_PRIOR;
+        mask = &q->eithers;
+    }
+
+    if (krj_query_has_signals(q, a->cat, need) != KRJ_QUERY_OK) {
         return q->error;
     }
 
@@ -343,16 +333,14 @@ krj_query_signal(krj_query_t *q, krj_param_t *a)
         return q->error;
     }
 
-    return krj_query_signals(q, a->name, items, n,
-                             a->param == KRJ_PARAM_SIGNAL
-                             ? &q->signals : &q->priors);
+    return krj_query_signals(q, a->name, items, n, mask);
 }
 
 
 static int
 krj_query_changed(krj_query_t *q, krj_param_t *a)
 {
-    if (krj_query_has_signals(q, a->cat, KRJ_PARAM_SIGNAL|KRJ_PARAM_PRIOR)
+    if (krj_query_has_signals(q, a->cat, KRJ_QUERY_SIGNAL|KRJ_QUERY_PRIOR)
         != KRJ_QUERY_OK)
     {
         return q->error;
@@ -385,6 +373,10 @@ krj_query_fields(krj_query_t *q, krj_param_t *a)
     uint32_t    i, j, n;
     krj_str_t  *items;
 
+    if (q->form) {
+        return krj_query_visible(q, a);
+    }
+
     if (krj_query_split(q, a, 0, &items, &n) != KRJ_QUERY_OK) {
         return q->error;
     }
@@ -415,6 +407,58 @@ krj_query_fields(krj_query_t *q, krj_param_t *a)
     }
 
     q->nfields = n;
+
+    return KRJ_QUERY_OK;
+}
+
+
+/*
+ * A form's fields: the column chooser's checked boxes, one pair each or
+ * comma lists, joined into the set of visible columns, kept in file order
+ * (q->fields has room for every column from the first pair on).
+ */
+
+static int
+krj_query_visible(krj_query_t *q, krj_param_t *a)
+{
+    int         col;
+    uint32_t    i, j, n;
+    krj_str_t  *items;
+
+    if (krj_query_split(q, a, 1, &items, &n) != KRJ_QUERY_OK) {
+        return q->error;
+    }
+
+    if (q->fields == NULL) {
+        q->fields = a->alloc(a->data,
+                             (size_t) a->cat->ncolumns * sizeof(uint32_t));
+        if (q->fields == NULL) {
+            q->error = KRJ_QUERY_NOMEM;
+            return q->error;
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        col = krj_query_column(a->snap, a->cat, items[i].data, items[i].len);
+        if (col < 0) {
+            return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
+                                   "no column \"%.*s\"", NULL,
+                                   items[i].data, items[i].len);
+        }
+
+        for (j = 0; j < q->nfields && q->fields[j] < (uint32_t) col; j++) {
+            /* void */
+        }
+
+        if (j < q->nfields && q->fields[j] == (uint32_t) col) {
+            continue;
+        }
+
+        memmove(&q->fields[j + 1], &q->fields[j],
+                (q->nfields - j) * sizeof(uint32_t));
+        q->fields[j] = (uint32_t) col;
+        q->nfields++;
+    }
 
     return KRJ_QUERY_OK;
 }
@@ -486,13 +530,13 @@ static int
 krj_query_has_signals(krj_query_t *q, const krj_snap_category_t *cat,
     unsigned need)
 {
-    if ((need & KRJ_PARAM_SIGNAL) && cat->signal_col < 0) {
+    if ((need & KRJ_QUERY_SIGNAL) && cat->signal_col < 0) {
         return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
                                "category has no \"%s\" column", "signal",
                                NULL, 0);
     }
 
-    if ((need & KRJ_PARAM_PRIOR) && cat->prior_col < 0) {
+    if ((need & KRJ_QUERY_PRIOR) && cat->prior_col < 0) {
         return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
                                "category has no \"%s\" column",
                                "signal_status_prior_week", NULL, 0);
@@ -503,9 +547,10 @@ krj_query_has_signals(krj_query_t *q, const krj_snap_category_t *cat,
 
 
 /*
- * Splits a comma-separated list in place; empty items are malformed.
- * With trim, spaces and tabs around an item go ("AAPL, MSFT"): they can
- * be part of no ticker or signal, but a column name may hold them.
+ * Splits a comma-separated list in place; empty items are malformed, and
+ * skipped in a form.  With trim, spaces and tabs around an item go
+ * ("AAPL, MSFT"): they can be part of no ticker or signal, but a column
+ * name may hold them (a form trims every value all the same).
  */
 
 static int
@@ -513,7 +558,7 @@ krj_query_split(krj_query_t *q, krj_param_t *a, int trim, krj_str_t **items,
     uint32_t *n)
 {
     char       *p, *end, *comma, *last;
-    uint32_t    i, count;
+    uint32_t    i, count, n0;
     krj_str_t  *v;
 
     count = 1;
@@ -532,6 +577,8 @@ krj_query_split(krj_query_t *q, krj_param_t *a, int trim, krj_str_t **items,
     p = a->value;
     end = a->value + a->vlen;
 
+    n0 = 0;
+
     for (i = 0; i < count; i++) {
         comma = memchr(p, ',', end - p);
         if (comma == NULL) {
@@ -540,29 +587,44 @@ krj_query_split(krj_query_t *q, krj_param_t *a, int trim, krj_str_t **items,
 
         last = comma;
 
-        while (trim && p < last && (*p == ' ' || *p == '\t')) {
+        while (trim && p < last && krj_query_blank(q, *p)) {
             p++;
         }
 
-        while (trim && last > p && (last[-1] == ' ' || last[-1] == '\t')) {
+        while (trim && last > p && krj_query_blank(q, last[-1])) {
             last--;
         }
 
         if (last == p) {
+            if (q->form) {
+                p = comma + 1;
+                continue;
+            }
+
             return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                                    "empty value in \"%s\"", a->name, NULL,
                                    0);
         }
 
-        v[i].data = p;
-        v[i].len = last - p;
+        v[n0].data = p;
+        v[n0].len = last - p;
+        n0++;
         p = comma + 1;
     }
 
     *items = v;
-    *n = count;
+    *n = n0;
 
     return KRJ_QUERY_OK;
+}
+
+
+/* the API trims spaces and tabs around items, a form all white space */
+
+static int
+krj_query_blank(krj_query_t *q, char c)
+{
+    return c == ' ' || c == '\t' || (q->form && krj_form_space(c));
 }
 
 

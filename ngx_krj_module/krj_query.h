@@ -9,16 +9,18 @@
 
 
 /*
- * Query parameters of /signals/{slug} and the selection of rows they ask
- * for; krj_render.h turns a selection into an answer.  Plain C, nothing of
- * nginx, so that it can be unit-tested and fuzzed: memory comes from the
- * caller's allocator (a request pool in nginx) and is never freed here.
+ * Query parameters of /signals/{slug} and of the dashboard's pages, and
+ * the selection of rows they ask for; krj_render.h and krj_page.h turn a
+ * selection into an answer.  Plain C, nothing of nginx, so that it can be
+ * unit-tested and fuzzed: memory comes from the caller's allocator (a
+ * request pool in nginx) and is never freed here.
  */
 
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "krj_form.h"
 #include "krj_snapshot.h"
 #include "krj_str.h"
 
@@ -29,11 +31,22 @@
 #define KRJ_QUERY_UNKNOWN_COLUMN      3
 #define KRJ_QUERY_NOMEM               4
 
-#define KRJ_QUERY_ERRLEN              256
+#define KRJ_QUERY_ERRLEN              KRJ_FORM_ERRLEN
 #define KRJ_QUERY_MAX_LIMIT           1000000
 
-/* a signal's bit in krj_query_t.signals and .priors */
+/* a signal's bit in krj_query_t.signals, .priors and .eithers */
 #define KRJ_QUERY_SIGNAL_BIT(s)       (1u << (s))
+
+/* krj_query_t.given: the parameters a query has */
+#define KRJ_QUERY_TICKER              0x001
+#define KRJ_QUERY_SIGNAL              0x002
+#define KRJ_QUERY_PRIOR               0x004
+#define KRJ_QUERY_EITHER              0x008
+#define KRJ_QUERY_CHANGED             0x010
+#define KRJ_QUERY_FIELDS              0x020
+#define KRJ_QUERY_SORT                0x040
+#define KRJ_QUERY_LIMIT               0x080
+#define KRJ_QUERY_OFFSET              0x100
 
 /* krj_query_t.changed */
 #define KRJ_CHANGED_ANY               -1
@@ -43,19 +56,31 @@
 
 typedef void *(*krj_alloc_pt)(void *data, size_t size);
 
+/*
+ * Whether the principal may read a category, by slug; a NULL callback
+ * means every category.
+ */
+typedef int (*krj_visible_pt)(void *data, const char *slug, size_t len);
+
 
 typedef struct {
     unsigned                    nparams;    /* parameters given */
-    unsigned                    seen;       /* 1 << KRJ_PARAM_*, internal */
+    unsigned                    given;      /* KRJ_QUERY_TICKER... */
+    unsigned                    form;       /* read as an HTML form */
 
     krj_str_t                  *tickers;    /* percent-decoded */
     uint32_t                    ntickers;
 
-    uint32_t                   *fields;     /* column indexes, in order */
+    /*
+     * column indexes: the API's in the order asked for; a form's are the
+     * visible columns, in file order, each once
+     */
+    uint32_t                   *fields;
     uint32_t                    nfields;    /* 0: every column */
 
     unsigned                    signals;    /* 1 << KRJ_SIGNAL_*, 0: any */
     unsigned                    priors;
+    unsigned                    eithers;    /* signal or prior in it */
     int                         changed;    /* KRJ_CHANGED_* */
 
     int32_t                     sort_col;   /* -1: file order */
@@ -85,6 +110,21 @@ typedef struct {
 int krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data);
+
+/*
+ * The same parameters read as an HTML GET form sends them (the dashboard,
+ * dashboard/MARKUP.md): "+" is a space, a malformed escape is text, values
+ * and list items are trimmed, an empty value is the parameter's absence,
+ * empty list items are skipped, signal, prior, either and fields may
+ * repeat (their lists join; fields then names the visible columns), and
+ * every name and value must be UTF-8.
+ */
+int krj_query_parse_form(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    krj_alloc_pt alloc, void *data);
+
+/* the API's error code of a KRJ_QUERY_* error: "bad_parameter", ... */
+const char *krj_query_code(int error);
 
 /*
  * The i-th parameter, for the API index: its name, what it takes and what

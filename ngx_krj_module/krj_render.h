@@ -30,11 +30,6 @@
 #define KRJ_LIST_SUMMARY        1
 
 
-/*
- * Whether the principal may read a category, by slug; a NULL callback
- * means every category.
- */
-typedef int (*krj_visible_pt)(void *data, const char *slug, size_t len);
 
 
 /* KRJ_FMT_SUMMARY: counts[KRJ_WEEK_*][KRJ_COUNT_*] of total rows */

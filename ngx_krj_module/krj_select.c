@@ -118,6 +118,12 @@ krj_query_match(const krj_snap_t *snap, const krj_snap_category_t *cat,
         return 0;
     }
 
+    if (q->eithers && !(q->eithers & KRJ_QUERY_SIGNAL_BIT(row->signal))
+        && !(q->eithers & KRJ_QUERY_SIGNAL_BIT(row->prior)))
+    {
+        return 0;
+    }
+
     if (q->changed != KRJ_CHANGED_ANY) {
 
         if (row->signal != KRJ_SIGNAL_OTHER && row->prior != KRJ_SIGNAL_OTHER)

@@ -34,6 +34,9 @@ static int krj_snap_check_rows(const krj_snap_t *snap,
     const krj_snap_category_t *cat, uint32_t i, char *err);
 static int krj_snap_check_cells(const krj_snap_t *snap,
     const krj_snap_category_t *cat, uint32_t i, char *err);
+static int krj_snap_check_page(const krj_snap_t *snap,
+    const krj_snap_category_t *cat, uint32_t i, char *err);
+static int krj_snap_check_dashboard(const krj_snap_t *snap, char *err);
 static int krj_snap_check_tickers(const krj_snap_t *snap, char *err);
 
 
@@ -96,7 +99,8 @@ krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
     }
 
     if (krj_snap_check_tickers(&s, err) != 0
-        || krj_snap_check_history(&s, err) != 0)
+        || krj_snap_check_history(&s, err) != 0
+        || krj_snap_check_dashboard(&s, err) != 0)
     {
         return -1;
     }
@@ -104,78 +108,6 @@ krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
     *snap = s;
 
     return 0;
-}
-
-
-const krj_snap_category_t *
-krj_snap_find_category(const krj_snap_t *snap, const char *slug, size_t len)
-{
-    int                         rc;
-    uint32_t                    lo, hi, mid;
-    const krj_snap_category_t  *cat;
-
-    if (snap->hdr == NULL) {
-        return NULL;
-    }
-
-    lo = 0;
-    hi = snap->hdr->ncategories;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        cat = &snap->categories[mid];
-
-        rc = krj_snap_cmp(snap->base + cat->slug.off, cat->slug.len,
-                          (const uint8_t *) slug, len);
-        if (rc == 0) {
-            return cat;
-        }
-
-        if (rc < 0) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return NULL;
-}
-
-
-const krj_snap_ticker_t *
-krj_snap_find_ticker(const krj_snap_t *snap, const char *ticker, size_t len)
-{
-    int                       rc;
-    uint32_t                  lo, hi, mid;
-    const krj_snap_ticker_t  *t;
-
-    if (snap->hdr == NULL) {
-        return NULL;
-    }
-
-    lo = 0;
-    hi = snap->hdr->ntickers;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        t = &snap->tickers[mid];
-
-        rc = krj_snap_cmp_upper(snap->base + t->ticker.off, t->ticker.len,
-                                ticker, len);
-        if (rc == 0) {
-            return t;
-        }
-
-        if (rc < 0) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return NULL;
 }
 
 
@@ -377,9 +309,24 @@ krj_snap_check_category(const krj_snap_t *snap, uint32_t i, char *err)
                               "bounds", i);
     }
 
+    if (!krj_snap_ref_ok(snap, cat->html_label)
+        || !krj_snap_ref_ok(snap, cat->pretty_date)
+        || !krj_snap_ref_ok(snap, cat->num_classes)
+        || !krj_snap_ref_ok(snap, cat->warnings))
+    {
+        return krj_snap_error(err, "category %u: dashboard text out of "
+                              "bounds", i);
+    }
+
+    if (cat->rank_width < 1 || cat->rank_width > KRJ_SNAP_RANK_WIDTH) {
+        return krj_snap_error(err, "category %u: rank width %u", i,
+                              cat->rank_width);
+    }
+
     if (krj_snap_check_columns(snap, cat, i, err) != 0
         || krj_snap_check_rows(snap, cat, i, err) != 0
-        || krj_snap_check_cells(snap, cat, i, err) != 0)
+        || krj_snap_check_cells(snap, cat, i, err) != 0
+        || krj_snap_check_page(snap, cat, i, err) != 0)
     {
         return -1;
     }
@@ -406,9 +353,20 @@ krj_snap_check_columns(const krj_snap_t *snap,
                                   "bounds", i, c);
         }
 
-        if (col[c].numeric > 1) {
+        if (!krj_snap_ref_ok(snap, col[c].html_name)
+            || !krj_snap_ref_ok(snap, col[c].url_name)
+            || !krj_snap_ref_ok(snap, col[c].label)
+            || !krj_snap_ref_ok(snap, col[c].tooltip))
+        {
+            return krj_snap_error(err, "category %u: column %u: dashboard "
+                                  "text out of bounds", i, c);
+        }
+
+        if (col[c].numeric > 1 || col[c].right > 1) {
             return krj_snap_error(err, "category %u: column %u: bad numeric "
-                                  "flag %u", i, c, col[c].numeric);
+                                  "flag %u", i, c,
+                                  col[c].numeric > 1 ? col[c].numeric
+                                                     : col[c].right);
         }
     }
 
@@ -428,7 +386,8 @@ krj_snap_check_rows(const krj_snap_t *snap, const krj_snap_category_t *cat,
 
     for (r = 0; r < cat->nrows; r++) {
         if (!krj_snap_ref_ok(snap, row[r].json)
-            || !krj_snap_ref_ok(snap, row[r].csv))
+            || !krj_snap_ref_ok(snap, row[r].csv)
+            || !krj_snap_ref_ok(snap, row[r].html))
         {
             return krj_snap_error(err, "category %u: row %u: body out of "
                                   "bounds", i, r);
@@ -491,6 +450,122 @@ krj_snap_check_cells(const krj_snap_t *snap, const krj_snap_category_t *cat,
         if (cell[c].type == KRJ_SNAP_NUMBER && !isfinite(cell[c].num)) {
             return krj_snap_error(err, "category %u: cell %llu: number not "
                                   "finite", i, (unsigned long long) c);
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The pre-rendered page: spans in bounds, each followed by a hole the
+ * module knows, the last by none, so that the module's loop over them
+ * ends where the page does.
+ */
+
+static int
+krj_snap_check_page(const krj_snap_t *snap, const krj_snap_category_t *cat,
+    uint32_t i, char *err)
+{
+    uint32_t                  k;
+    const krj_snap_span_t    *span;
+    const krj_snap_gzspan_t  *gs;
+
+    if (cat->npage == 0
+        || !krj_snap_array_ok(snap, cat->page, cat->npage,
+                              sizeof(krj_snap_span_t)))
+    {
+        return krj_snap_error(err, "category %u: page out of bounds or "
+                              "empty", i);
+    }
+
+    span = krj_snap_page(snap, cat);
+
+    for (k = 0; k < cat->npage; k++) {
+        if (!krj_snap_ref_ok(snap, span[k].text)
+            || !krj_snap_ref_ok(snap, span[k].gz))
+        {
+            return krj_snap_error(err, "category %u: page span %u out of "
+                                  "bounds", i, k);
+        }
+
+        if (span[k].hole >= KRJ_HOLES
+            || (span[k].hole == KRJ_HOLE_NONE) != (k == cat->npage - 1))
+        {
+            return krj_snap_error(err, "category %u: page span %u: bad hole "
+                                  "%u", i, k, span[k].hole);
+        }
+    }
+
+    if (cat->npage_gz == 0
+        || !krj_snap_array_ok(snap, cat->page_gz, cat->npage_gz,
+                              sizeof(krj_snap_gzspan_t)))
+    {
+        return krj_snap_error(err, "category %u: compact gzip out of bounds "
+                              "or empty", i);
+    }
+
+    gs = krj_snap_page_gz(snap, cat);
+
+    for (k = 0; k < cat->npage_gz; k++) {
+        if (!krj_snap_ref_ok(snap, gs[k].gz)) {
+            return krj_snap_error(err, "category %u: compact gzip span %u "
+                                  "out of bounds", i, k);
+        }
+
+        if ((gs[k].hole != KRJ_HOLE_HEADER && gs[k].hole != KRJ_HOLE_GROUPS
+             && gs[k].hole != KRJ_HOLE_NONE)
+            || (gs[k].hole == KRJ_HOLE_NONE) != (k == cat->npage_gz - 1))
+        {
+            return krj_snap_error(err, "category %u: compact gzip span %u: "
+                                  "bad hole %u", i, k, gs[k].hole);
+        }
+    }
+
+    return 0;
+}
+
+
+/* the tab order and the assets, after the categories it indexes */
+
+static int
+krj_snap_check_dashboard(const krj_snap_t *snap, char *err)
+{
+    uint32_t                 i;
+    const uint32_t          *tabs;
+    const krj_snap_asset_t  *a;
+
+    if (!krj_snap_array_ok(snap, snap->hdr->tabs, snap->hdr->ncategories,
+                           sizeof(uint32_t)))
+    {
+        return krj_snap_error(err, "tab order out of bounds, misaligned or "
+                              "of the wrong size");
+    }
+
+    tabs = krj_snap_tabs(snap);
+
+    for (i = 0; i < snap->hdr->ncategories; i++) {
+        if (tabs[i] >= snap->hdr->ncategories) {
+            return krj_snap_error(err, "tab %u: category %u out of range", i,
+                                  tabs[i]);
+        }
+    }
+
+    if (!krj_snap_ref_ok(snap, snap->hdr->gz_prefix)
+        || !krj_snap_ref_ok(snap, snap->hdr->gz_api))
+    {
+        return krj_snap_error(err, "compact gzip locations out of bounds");
+    }
+
+    for (i = 0; i < KRJ_SNAP_ASSETS; i++) {
+        a = &snap->hdr->assets[i];
+
+        if (!krj_snap_ref_ok(snap, a->name) || a->name.len == 0
+            || !krj_snap_ref_ok(snap, a->body)
+            || !krj_snap_ref_ok(snap, a->gz))
+        {
+            return krj_snap_error(err, "asset %u out of bounds or unnamed",
+                                  i);
         }
     }
 
@@ -614,32 +689,6 @@ krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
     }
 
     return (alen > blen) - (alen < blen);
-}
-
-
-/* compares a stored upper-case key with s upper-cased, as unsigned bytes */
-int
-krj_snap_cmp_upper(const uint8_t *key, size_t klen, const char *s,
-    size_t slen)
-{
-    size_t   i, n;
-    uint8_t  c;
-
-    n = klen < slen ? klen : slen;
-
-    for (i = 0; i < n; i++) {
-        c = (uint8_t) s[i];
-
-        if (c >= 'a' && c <= 'z') {
-            c -= 'a' - 'A';
-        }
-
-        if (key[i] != c) {
-            return key[i] < c ? -1 : 1;
-        }
-    }
-
-    return (klen > slen) - (klen < slen);
 }
 
 

@@ -64,11 +64,42 @@
 
 #define KRJ_SNAP_ERRLEN         256
 
+/* krj_snap_header_t.assets[]: the dashboard's, dashboard/krj.* */
+#define KRJ_ASSET_CSS           0
+#define KRJ_ASSET_JS            1
+#define KRJ_ASSET_SVG           2
+#define KRJ_SNAP_ASSETS         3
+
+/* "krj.0123456789ab.css": the first 12 hex digits of the SHA-256 */
+#define KRJ_ASSET_HASH_LEN      12
+
+/*
+ * krj_snap_span_t.hole: what the module puts after a span of a
+ * pre-rendered page (krj_page.h)
+ */
+#define KRJ_HOLE_NONE           0       /* the last span */
+#define KRJ_HOLE_PREFIX         1       /* the dashboard's location */
+#define KRJ_HOLE_API            2       /* the API's location */
+#define KRJ_HOLE_HEADER         3       /* the header and the tabs */
+#define KRJ_HOLE_GROUPS         4       /* the print dialog's groups */
+#define KRJ_HOLES               5
+
+/* the widest rank krj_snap_category_t.rank_width allows: 36^7 > 2^32 */
+#define KRJ_SNAP_RANK_WIDTH     7
+
 
 typedef struct {
     uint32_t        off;
     uint32_t        len;
 } krj_snap_ref_t;
+
+
+/* an asset of the dashboard, under its content-hashed name */
+typedef struct {
+    krj_snap_ref_t  name;               /* "krj.0123456789ab.css" */
+    krj_snap_ref_t  body;
+    krj_snap_ref_t  gz;
+} krj_snap_asset_t;
 
 
 typedef struct {
@@ -104,6 +135,14 @@ typedef struct {
     krj_snap_ref_t  categories_json_gz;
     krj_snap_ref_t  summary_json;
     krj_snap_ref_t  summary_json_gz;
+
+    /* the dashboard: uint32_t[ncategories], category indexes in tab order */
+    krj_snap_ref_t  tabs;
+    krj_snap_asset_t assets[KRJ_SNAP_ASSETS];
+
+    /* the locations the pages' compact gzip is for: "/krj", "/api/v1" */
+    krj_snap_ref_t  gz_prefix;
+    krj_snap_ref_t  gz_api;
 
     /*
      * The history section, GET /history/{slug}/{ticker}: its own part of
@@ -170,6 +209,32 @@ typedef struct {
     krj_snap_ref_t  csv_gz;
 
     krj_snap_ref_t  csv_header;         /* header record, "\n" included */
+
+    /* the dashboard, HTML-escaped where it is text */
+    krj_snap_ref_t  html_label;
+    krj_snap_ref_t  pretty_date;        /* "Jan 9, 2026" */
+    krj_snap_ref_t  num_classes;        /* " n1 n2": right-aligned columns */
+    krj_snap_ref_t  warnings;           /* <ul class="note">..., or empty */
+
+    /*
+     * the unfiltered page, krj_snap_span_t[npage]: spans of text, each
+     * followed by its hole, and each compressed on its own (a raw deflate
+     * stream flushed to a byte boundary, the first behind a gzip header,
+     * the last final), so that the spans with the holes as stored blocks
+     * between them, and the CRC-32 and length, are one gzip member
+     */
+    krj_snap_ref_t  page;
+    uint32_t        npage;
+    uint32_t        rank_width;         /* base-36 digits per rank */
+
+    /*
+     * the same page's gzip for the header's gz_prefix and gz_api, which
+     * it holds: krj_snap_gzspan_t[npage_gz], cut only at the header and
+     * the groups, so it compresses as a whole page does
+     */
+    krj_snap_ref_t  page_gz;
+    uint32_t        npage_gz;
+    uint32_t        reserved2;
 } krj_snap_category_t;
 
 
@@ -178,18 +243,46 @@ typedef struct {
     krj_snap_ref_t  json_name;          /* a JSON string, quotes included */
     krj_snap_ref_t  csv_name;           /* as a CSV field, quoted if needed */
     uint32_t        numeric;            /* 1: every non-empty cell a number */
-    uint32_t        reserved;
+    uint32_t        right;              /* 1: the dashboard right-aligns it */
+
+    /* the dashboard: the name escaped, and percent-encoded for a query */
+    krj_snap_ref_t  html_name;
+    krj_snap_ref_t  url_name;
+    krj_snap_ref_t  label;              /* escaped */
+    krj_snap_ref_t  tooltip;            /* escaped, may be empty */
 } krj_snap_column_t;
 
 
 typedef struct {
     krj_snap_ref_t  json;               /* {"ticker":"AAPL",...} */
     krj_snap_ref_t  csv;                /* the record as CSV, "\n" included */
+    krj_snap_ref_t  html;               /* <tr data-r=...>...</tr>\n */
     uint32_t        line;               /* first line of it in the source */
     uint8_t         signal;             /* KRJ_SIGNAL_* */
     uint8_t         prior;              /* KRJ_SIGNAL_* */
     uint8_t         reserved[2];
 } krj_snap_row_t;
+
+
+/* a span of a page's compact gzip: its text is not stored, only said */
+typedef struct {
+    krj_snap_ref_t  gz;
+    uint32_t        len;                /* of its text */
+    uint32_t        crc;
+    uint32_t        shift;
+    uint32_t        hole;               /* KRJ_HOLE_HEADER, _GROUPS, _NONE */
+} krj_snap_gzspan_t;
+
+
+/* a span of a pre-rendered page and what follows it */
+typedef struct {
+    krj_snap_ref_t  text;
+    krj_snap_ref_t  gz;                 /* its deflate blocks */
+    uint32_t        crc;                /* CRC-32 of text */
+    uint32_t        hole;               /* KRJ_HOLE_* */
+    uint32_t        shift;              /* zlib's crc32_combine_gen(len) */
+    uint32_t        reserved;
+} krj_snap_span_t;
 
 
 typedef struct {
@@ -270,6 +363,12 @@ typedef struct {
     ((const krj_snap_column_t *) ((snap)->base + (cat)->columns.off))
 #define krj_snap_rows(snap, cat)                                              \
     ((const krj_snap_row_t *) ((snap)->base + (cat)->rows.off))
+#define krj_snap_page(snap, cat)                                              \
+    ((const krj_snap_span_t *) ((snap)->base + (cat)->page.off))
+#define krj_snap_page_gz(snap, cat)                                           \
+    ((const krj_snap_gzspan_t *) ((snap)->base + (cat)->page_gz.off))
+#define krj_snap_tabs(snap)                                                   \
+    ((const uint32_t *) ((snap)->base + (snap)->hdr->tabs.off))
 #define krj_snap_cell(snap, cat, row, col)                                    \
     ((const krj_snap_cell_t *) ((snap)->base + (cat)->cells.off)              \
      + (size_t) (row) * (cat)->ncolumns + (col))
@@ -283,7 +382,7 @@ typedef struct {
  */
 int krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err);
 
-/* binary search by slug; NULL when absent */
+/* krj_snapshot_find.c: binary search by slug; NULL when absent */
 const krj_snap_category_t *krj_snap_find_category(const krj_snap_t *snap,
     const char *slug, size_t len);
 

@@ -11,6 +11,7 @@
 #include "krj_out.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_api.h"
+#include "ngx_http_krj_dashboard.h"
 #include "ngx_http_krj_exposition.h"
 #include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_response.h"
@@ -158,7 +159,9 @@ ngx_http_krj_metrics_classify(ngx_http_request_t *r)
 
     klcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_module);
 
-    if (!klcf->api && klcf->status == NGX_CONF_UNSET_UINT) {
+    if (!klcf->api && !klcf->dashboard
+        && klcf->status == NGX_CONF_UNSET_UINT)
+    {
         return NGX_DECLINED;
     }
 
@@ -170,6 +173,9 @@ ngx_http_krj_metrics_classify(ngx_http_request_t *r)
 
     if (klcf->api) {
         mr->route = ngx_http_krj_api_route(r);
+
+    } else if (klcf->dashboard) {
+        mr->route = ngx_http_krj_dashboard_route(r);
 
     } else if (klcf->status == NGX_HTTP_KRJ_STATUS_HEALTH) {
         mr->route = NGX_HTTP_KRJ_ROUTE_HEALTH;

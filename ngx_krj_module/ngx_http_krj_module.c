@@ -10,6 +10,7 @@
 
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_api.h"
+#include "ngx_http_krj_dashboard.h"
 #include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_snapshot.h"
@@ -30,6 +31,8 @@ static ngx_int_t ngx_http_krj_category_variable(ngx_http_request_t *r,
 static void *ngx_http_krj_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_krj_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_krj_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
 static char *ngx_http_krj_snapshot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_krj_check_interval(ngx_conf_t *cf, void *post,
@@ -119,6 +122,20 @@ static ngx_command_t  ngx_http_krj_commands[] = {
       offsetof(ngx_http_krj_loc_conf_t, status),
       &ngx_http_krj_status_types },
 
+    { ngx_string("krj_dashboard"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_krj_dashboard_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("krj_dashboard_api"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_krj_dashboard_api_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_krj_loc_conf_t, dashboard_api),
+      NULL },
+
       ngx_null_command
 };
 
@@ -134,7 +151,7 @@ static ngx_http_module_t  ngx_http_krj_module_ctx = {
     NULL,                                  /* merge server configuration */
 
     ngx_http_krj_create_loc_conf,          /* create location configuration */
-    NULL                                   /* merge location configuration */
+    ngx_http_krj_merge_loc_conf            /* merge location configuration */
 };
 
 
@@ -421,9 +438,9 @@ ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (kmcf->used && kmcf->snapshot.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"krj_api\", \"krj_status ready\" and "
-                           "\"krj_status metrics\" need \"krj_snapshot\" "
-                           "in the http block");
+                           "\"krj_api\", \"krj_dashboard\", \"krj_status "
+                           "ready\" and \"krj_status metrics\" need "
+                           "\"krj_snapshot\" in the http block");
         return NGX_CONF_ERROR;
     }
 
@@ -454,11 +471,31 @@ ngx_http_krj_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     klcf->api = 0;
+     *     klcf->dashboard = 0;
+     *     klcf->dashboard_api = { 0, NULL };
      */
 
     klcf->status = NGX_CONF_UNSET_UINT;
 
     return klcf;
+}
+
+
+/*
+ * Only krj_dashboard_api is inherited: krj_api, krj_status and
+ * krj_dashboard name the content of their own location.
+ */
+
+static char *
+ngx_http_krj_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_krj_loc_conf_t *prev = parent;
+    ngx_http_krj_loc_conf_t *conf = child;
+
+    ngx_conf_merge_str_value(conf->dashboard_api, prev->dashboard_api,
+                             "/api/v1");
+
+    return NGX_CONF_OK;
 }
 
 
@@ -609,6 +646,10 @@ ngx_http_krj_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "conflicts with \"krj_status\" in the same location";
     }
 
+    if (klcf->dashboard) {
+        return "conflicts with \"krj_dashboard\" in the same location";
+    }
+
     klcf->api = 1;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -641,6 +682,10 @@ ngx_http_krj_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (klcf->api) {
         return "conflicts with \"krj_api\" in the same location";
+    }
+
+    if (klcf->dashboard) {
+        return "conflicts with \"krj_dashboard\" in the same location";
     }
 
     rv = ngx_conf_set_enum_slot(cf, cmd, conf);

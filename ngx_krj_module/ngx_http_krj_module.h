@@ -94,6 +94,7 @@ typedef struct {
     ngx_uint_t                   api;
     ngx_uint_t                   dashboard;     /* krj_dashboard */
     ngx_uint_t                   status;        /* NGX_HTTP_KRJ_STATUS_* */
+    ngx_str_t                    dashboard_api; /* krj_dashboard_api */
 } ngx_http_krj_loc_conf_t;
 
 

@@ -13,41 +13,32 @@
 #include "krj_out.h"
 #include "krj_str.h"
 #include "ngx_http_krj_module.h"
+#include "ngx_http_krj_page.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_snapshot.h"
 
 
-/* an error message, cut on a character boundary */
-#define NGX_HTTP_KRJ_MESSAGE_LEN  512
-
-
-static ngx_int_t ngx_http_krj_header_filter(ngx_http_request_t *r);
-static ngx_int_t ngx_http_krj_body_filter(ngx_http_request_t *r,
-    ngx_chain_t *in);
-static size_t ngx_http_krj_message(u_char *buf, const char *fmt,
-    va_list args);
-static u_char *ngx_http_krj_redirect_body(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_str_t *location, size_t *len);
-static u_char *ngx_http_krj_error_body(ngx_http_request_t *r,
-    ngx_uint_t status, const char *code, u_char *msg, size_t mlen,
-    size_t *len);
 static ngx_table_elt_t *ngx_http_krj_push(ngx_http_request_t *r, char *key,
     ngx_str_t *value);
-static ngx_int_t ngx_http_krj_security_headers(ngx_http_request_t *r);
-static ngx_table_elt_t *ngx_http_krj_add_header(ngx_http_request_t *r,
-    ngx_str_t *key, ngx_str_t *value);
+static ngx_int_t ngx_http_krj_send_etag(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body);
 static ngx_int_t ngx_http_krj_send(ngx_http_request_t *r, u_char *data,
     size_t len, ngx_uint_t in_pool, ngx_http_krj_snapshot_t *snapshot);
-
-
-static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
-static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+static ngx_int_t ngx_http_krj_send_chain(ngx_http_request_t *r,
+    ngx_chain_t *chain, size_t len);
 
 
 static ngx_str_t  ngx_http_krj_json_type =
     ngx_string("application/json; charset=utf-8");
-static ngx_str_t  ngx_http_krj_csv_type =
-    ngx_string("text/csv; charset=utf-8");
+/* by NGX_HTTP_KRJ_* type */
+ngx_str_t  ngx_http_krj_types[] = {
+    ngx_string("application/json; charset=utf-8"),
+    ngx_string("text/csv; charset=utf-8"),
+    ngx_string("text/html; charset=utf-8"),
+    ngx_string("text/css; charset=utf-8"),
+    ngx_string("text/javascript; charset=utf-8"),
+    ngx_string("image/svg+xml")
+};
 
 
 typedef struct {
@@ -64,10 +55,19 @@ static ngx_http_krj_header_t  ngx_http_krj_security[] = {
       ngx_string("accelerometer=(), camera=(), geolocation=(), "
                  "gyroscope=(), magnetometer=(), microphone=(), "
                  "payment=(), usb=()") },
-    { ngx_string("Content-Security-Policy"),
-      ngx_string("default-src 'none'; frame-ancestors 'none'") },
     { ngx_null_string, ngx_null_string }
 };
+
+
+static ngx_str_t  ngx_http_krj_csp_key = ngx_string("Content-Security-Policy");
+static ngx_str_t  ngx_http_krj_csp =
+    ngx_string("default-src 'none'; frame-ancestors 'none'");
+
+/* the pages load their own script, style and icon, and post to themselves */
+static ngx_str_t  ngx_http_krj_csp_dashboard =
+    ngx_string("default-src 'none'; script-src 'self'; style-src 'self'; "
+               "img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+               "base-uri 'none'");
 
 
 static ngx_str_t  ngx_http_krj_hsts_key =
@@ -79,6 +79,8 @@ static ngx_str_t  ngx_http_krj_etag_key = ngx_string("ETag");
 static ngx_str_t  ngx_http_krj_cc_key = ngx_string("Cache-Control");
 static ngx_str_t  ngx_http_krj_cc_data = ngx_string("private, no-cache");
 static ngx_str_t  ngx_http_krj_cc_status = ngx_string("no-store");
+static ngx_str_t  ngx_http_krj_cc_asset =
+    ngx_string("public, max-age=31536000, immutable");
 static ngx_str_t  ngx_http_krj_vary_key = ngx_string("Vary");
 static ngx_str_t  ngx_http_krj_vary = ngx_string("Accept-Encoding");
 static ngx_str_t  ngx_http_krj_ce_key = ngx_string("Content-Encoding");
@@ -102,54 +104,23 @@ ngx_int_t
 ngx_http_krj_send_data(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body)
 {
-    u_char           *p;
-    uint32_t                crc;
-    ngx_str_t               etag;
-    ngx_table_elt_t        *h;
-    ngx_http_krj_scopes_t  *scopes;
+    ngx_table_elt_t  *h;
 
     if (ngx_http_krj_security_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_crc32_init(crc);
-    ngx_crc32_update(&crc, r->uri.data, r->uri.len);
-    ngx_crc32_update(&crc, (u_char *) "?", 1);
-    ngx_crc32_update(&crc, r->args.data, r->args.len);
+    if (body->status) {
+        /* an error page is about this request only: no validators */
+        r->headers_out.last_modified_time = -1;
 
-    if (body->gzip) {
-        ngx_crc32_update(&crc, (u_char *) "+gzip", 5);
-    }
-
-    scopes = ngx_http_krj_scopes(r);
-
-    if (scopes != NULL && !scopes->all) {
-        ngx_crc32_update(&crc, (u_char *) "+scopes=", 8);
-        ngx_crc32_update(&crc, scopes->list.data, scopes->list.len);
-    }
-
-    ngx_crc32_final(crc);
-
-    etag.len = sizeof("\"-\"") - 1 + NGX_HTTP_KRJ_GENERATION_LEN + 8;
-    etag.data = ngx_pnalloc(r->pool, etag.len);
-    if (etag.data == NULL) {
+    } else if (ngx_http_krj_send_etag(r, snapshot, body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    p = ngx_sprintf(etag.data, "\"%V-%08xD\"", &snapshot->generation, crc);
-    etag.len = p - etag.data;
-
-    h = ngx_http_krj_add_header(r, &ngx_http_krj_etag_key, &etag);
-    if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    r->headers_out.etag = h;
-    r->headers_out.last_modified_time =
-                                   (time_t) snapshot->snap.hdr->generated_at;
 
     if (ngx_http_krj_add_header(r, &ngx_http_krj_cc_key,
-                                &ngx_http_krj_cc_data)
+                                body->etag.len ? &ngx_http_krj_cc_asset
+                                               : &ngx_http_krj_cc_data)
         == NULL
         || ngx_http_krj_add_header(r, &ngx_http_krj_vary_key,
                                    &ngx_http_krj_vary)
@@ -168,14 +139,107 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
         r->headers_out.content_encoding = h;
     }
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_type = body->type == NGX_HTTP_KRJ_CSV
-                                  ? ngx_http_krj_csv_type
-                                  : ngx_http_krj_json_type;
+    r->headers_out.status = body->status ? body->status : NGX_HTTP_OK;
+    r->headers_out.content_type = ngx_http_krj_types[body->type];
     r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    if (body->chain) {
+        return ngx_http_krj_send_chain(r, body->chain, body->len);
+    }
 
     return ngx_http_krj_send(r, body->data, body->len, body->in_pool,
                              snapshot);
+}
+
+
+/*
+ * The ETag names the generation (checksum prefix) and the variant (URI,
+ * arguments, encoding, and the scopes of a principal that sees only some
+ * categories, since /categories, /summary and /tickers differ by them,
+ * and on the dashboard whatever else a page shows: the user, the age),
+ * so that it changes exactly when the bytes could; a client switching
+ * principals never gets a 304 for the other's answer.  nginx's
+ * not_modified filter then turns a matching If-None-Match or
+ * If-Modified-Since into a 304 with these same headers.  An asset's ETag
+ * is its content hash: the same bytes in every generation.
+ */
+
+static ngx_int_t
+ngx_http_krj_send_etag(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body)
+{
+    u_char                 *p;
+    uint32_t                crc;
+    ngx_str_t               etag;
+    ngx_table_elt_t        *h;
+    ngx_http_krj_scopes_t  *scopes;
+
+    if (body->etag.len) {
+        etag.len = sizeof("\"-gz\"") - 1 + body->etag.len;
+        etag.data = ngx_pnalloc(r->pool, etag.len);
+        if (etag.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_sprintf(etag.data, "\"%V%s\"", &body->etag,
+                        body->gzip ? "-gz" : "");
+        etag.len = p - etag.data;
+
+        h = ngx_http_krj_add_header(r, &ngx_http_krj_etag_key, &etag);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        r->headers_out.etag = h;
+
+        return NGX_OK;
+    }
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, r->uri.data, r->uri.len);
+    ngx_crc32_update(&crc, (u_char *) "?", 1);
+    ngx_crc32_update(&crc, r->args.data, r->args.len);
+
+    if (body->gzip) {
+        ngx_crc32_update(&crc, (u_char *) "+gzip", 5);
+    }
+
+    scopes = ngx_http_krj_scopes(r);
+
+    if (scopes != NULL && !scopes->all) {
+        ngx_crc32_update(&crc, (u_char *) "+scopes=", 8);
+        ngx_crc32_update(&crc, scopes->list.data, scopes->list.len);
+    }
+
+    if (body->page) {
+        ngx_crc32_update(&crc, (u_char *) "+page", 5);
+        ngx_crc32_update(&crc, (u_char *) &body->variant,
+                         sizeof(body->variant));
+    }
+
+    ngx_crc32_final(crc);
+
+    etag.len = sizeof("\"-\"") - 1 + NGX_HTTP_KRJ_GENERATION_LEN + 8;
+    etag.data = ngx_pnalloc(r->pool, etag.len);
+    if (etag.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(etag.data, "\"%V-%08xD\"", &snapshot->generation, crc);
+    etag.len = p - etag.data;
+
+    h = ngx_http_krj_add_header(r, &ngx_http_krj_etag_key, &etag);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    r->headers_out.etag = h;
+
+    /* a page says how old the data is: the time does not validate it */
+    r->headers_out.last_modified_time =
+        body->page ? -1 : (time_t) snapshot->snap.hdr->generated_at;
+
+    return NGX_OK;
 }
 
 
@@ -290,60 +354,41 @@ ngx_http_krj_send_redirect(ngx_http_request_t *r, ngx_str_t *location)
 
 
 ngx_int_t
-ngx_http_krj_refuse(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, const char *fmt, ...)
+ngx_http_krj_send_found(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *location)
 {
-    va_list              args;
-    ngx_http_krj_ctx_t  *ctx;
-    u_char               msg[NGX_HTTP_KRJ_MESSAGE_LEN];
+    ngx_table_elt_t  *h;
 
-    ctx = ngx_http_krj_ctx(r->main);
-    if (ctx == NULL) {
+    if (ngx_http_krj_security_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    va_start(args, fmt);
-    ctx->refusal.message.len = ngx_http_krj_message(msg, fmt, args);
-    va_end(args);
-
-    ctx->refusal.message.data = ngx_pnalloc(r->pool,
-                                            ctx->refusal.message.len);
-    if (ctx->refusal.message.data == NULL) {
+    h = ngx_http_krj_add_header(r, &ngx_http_krj_location_key, location);
+    if (h == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(ctx->refusal.message.data, msg, ctx->refusal.message.len);
+    r->headers_out.location = h;
+    r->headers_out.status = status;
+    r->headers_out.last_modified_time = -1;
 
-    ctx->refusal.status = status;
-    ctx->refusal.code = code;
+    if (ngx_http_krj_add_header(r, &ngx_http_krj_cc_key,
+                                &ngx_http_krj_cc_status)
+        == NULL)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    return status;
+    return ngx_http_krj_send(r, NULL, 0, 1, NULL);
 }
 
 
 ngx_int_t
-ngx_http_krj_refuse_redirect(ngx_http_request_t *r, ngx_str_t *location)
+ngx_http_krj_push_allow(ngx_http_request_t *r, ngx_str_t *methods)
 {
-    ngx_int_t            rc;
-    ngx_http_krj_ctx_t  *ctx;
-
-    rc = ngx_http_krj_refuse(r, NGX_HTTP_UNAUTHORIZED, "unauthorized",
-                             "valid credentials are required");
-
-    if (rc != NGX_HTTP_UNAUTHORIZED) {
-        return rc;
-    }
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_krj_module);
-
-    ctx->refusal.location.data = ngx_pstrdup(r->pool, location);
-    if (ctx->refusal.location.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->refusal.location.len = location->len;
-
-    return rc;
+    return ngx_http_krj_add_header(r, &ngx_http_krj_allow_key,
+                                   methods ? methods : &ngx_http_krj_allow)
+           ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -429,7 +474,7 @@ ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
  * on a character boundary: it may quote what the client sent.
  */
 
-static size_t
+size_t
 ngx_http_krj_message(u_char *buf, const char *fmt, va_list args)
 {
     u_char  *last;
@@ -443,7 +488,7 @@ ngx_http_krj_message(u_char *buf, const char *fmt, va_list args)
 
 /* KRJ_FMT_REDIRECT in the request pool */
 
-static u_char *
+u_char *
 ngx_http_krj_redirect_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *location, size_t *len)
 {
@@ -471,7 +516,7 @@ ngx_http_krj_redirect_body(ngx_http_request_t *r, ngx_uint_t status,
 
 /* KRJ_FMT_ERROR in the request pool; invalid UTF-8 becomes U+FFFD */
 
-static u_char *
+u_char *
 ngx_http_krj_error_body(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, u_char *msg, size_t mlen, size_t *len)
 {
@@ -496,166 +541,25 @@ ngx_http_krj_error_body(ngx_http_request_t *r, ngx_uint_t status,
 
 
 ngx_int_t
-ngx_http_krj_response_init(ngx_conf_t *cf)
-{
-    ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_krj_header_filter;
-
-    ngx_http_next_body_filter = ngx_http_top_body_filter;
-    ngx_http_top_body_filter = ngx_http_krj_body_filter;
-
-    return NGX_OK;
-}
-
-
-/*
- * nginx answers a refusal of the access phase with its own page for the
- * status (err_status is set only there).  Unless an error_page took it
- * elsewhere (an internal redirect clears the ctx, a redirect changes the
- * status), that page becomes the JSON error, or the 303 of a refusal with
- * a location.  When the request went on instead (satisfy any), the headers
- * of the refusal are dropped.
- */
-
-static ngx_int_t
-ngx_http_krj_header_filter(ngx_http_request_t *r)
-{
-    u_char               *body;
-    size_t                len;
-    ngx_uint_t            i;
-    ngx_table_elt_t     **h, *location;
-    ngx_http_krj_ctx_t   *ctx;
-
-    if (r != r->main) {
-        return ngx_http_next_header_filter(r);
-    }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
-
-    if (ctx == NULL || ctx->refusal.status == 0) {
-        return ngx_http_next_header_filter(r);
-    }
-
-    if (r->headers_out.status != ctx->refusal.status
-        || r->err_status != ctx->refusal.status)
-    {
-        if (ctx->refusal.headers) {
-            h = ctx->refusal.headers->elts;
-
-            for (i = 0; i < ctx->refusal.headers->nelts; i++) {
-                h[i]->hash = 0;
-            }
-        }
-
-        ctx->refusal.status = 0;
-
-        return ngx_http_next_header_filter(r);
-    }
-
-    if (ctx->refusal.location.len) {
-        body = ngx_http_krj_redirect_body(r, NGX_HTTP_SEE_OTHER,
-                                          &ctx->refusal.location, &len);
-
-        location = ngx_http_krj_add_header(r, &ngx_http_krj_location_key,
-                                           &ctx->refusal.location);
-        if (location == NULL) {
-            return NGX_ERROR;
-        }
-
-        r->headers_out.location = location;
-        r->headers_out.status = NGX_HTTP_SEE_OTHER;
-        r->err_status = NGX_HTTP_SEE_OTHER;
-
-    } else {
-        body = ngx_http_krj_error_body(r, ctx->refusal.status,
-                                       ctx->refusal.code,
-                                       ctx->refusal.message.data,
-                                       ctx->refusal.message.len, &len);
-    }
-
-    if (body == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_krj_security_headers(r) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    ctx->refusal.message.data = body;
-    ctx->refusal.message.len = len;
-    ctx->replace_body = 1;
-
-    r->headers_out.content_type = ngx_http_krj_json_type;
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-    r->headers_out.content_length_n = len;
-
-    if (r->headers_out.content_length) {
-        r->headers_out.content_length->hash = 0;
-        r->headers_out.content_length = NULL;
-    }
-
-    return ngx_http_next_header_filter(r);
-}
-
-
-static ngx_int_t
-ngx_http_krj_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
-{
-    ngx_buf_t           *b;
-    ngx_chain_t         *cl, out;
-    ngx_http_krj_ctx_t  *ctx;
-
-    if (r != r->main) {
-        return ngx_http_next_body_filter(r, in);
-    }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
-
-    if (ctx == NULL || !ctx->replace_body) {
-        return ngx_http_next_body_filter(r, in);
-    }
-
-    /* nginx's page is static memory: consumed here, never sent */
-
-    for (cl = in; cl; cl = cl->next) {
-        cl->buf->pos = cl->buf->last;
-    }
-
-    if (ctx->refusal.status == 0) {
-        /* the JSON went out with the first part of the page */
-        return NGX_OK;
-    }
-
-    ctx->refusal.status = 0;
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->pos = ctx->refusal.message.data;
-    b->last = b->pos + ctx->refusal.message.len;
-    b->temporary = 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_next_body_filter(r, &out);
-}
-
-
-static ngx_int_t
 ngx_http_krj_security_headers(ngx_http_request_t *r)
 {
-    ngx_http_krj_header_t  *sh;
+    ngx_http_krj_header_t    *sh;
+    ngx_http_krj_loc_conf_t  *klcf;
 
     for (sh = ngx_http_krj_security; sh->key.len; sh++) {
         if (ngx_http_krj_add_header(r, &sh->key, &sh->value) == NULL) {
             return NGX_ERROR;
         }
+    }
+
+    klcf = ngx_http_get_module_loc_conf(r, ngx_http_krj_module);
+
+    if (ngx_http_krj_add_header(r, &ngx_http_krj_csp_key,
+                                klcf->dashboard ? &ngx_http_krj_csp_dashboard
+                                                : &ngx_http_krj_csp)
+        == NULL)
+    {
+        return NGX_ERROR;
     }
 
 #if (NGX_HTTP_SSL)
@@ -674,7 +578,7 @@ ngx_http_krj_security_headers(ngx_http_request_t *r)
 }
 
 
-static ngx_table_elt_t *
+ngx_table_elt_t *
 ngx_http_krj_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value)
 {
@@ -754,4 +658,32 @@ ngx_http_krj_send(ngx_http_request_t *r, u_char *data, size_t len,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/* a body in pieces: the canonical sequence, the last piece the last buf */
+
+static ngx_int_t
+ngx_http_krj_send_chain(ngx_http_request_t *r, ngx_chain_t *chain,
+    size_t len)
+{
+    ngx_int_t     rc;
+    ngx_chain_t  *cl;
+
+    r->headers_out.content_length_n = len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    for (cl = chain; cl->next; cl = cl->next) {
+        /* void */
+    }
+
+    cl->buf->last_buf = (r == r->main) ? 1 : 0;
+    cl->buf->last_in_chain = 1;
+
+    return ngx_http_output_filter(r, chain);
 }

@@ -8,7 +8,10 @@ little; the figure compared is the server's CPU time per request: the
 nginx workers' time on CPU (/proc/PID/schedstat, nanoseconds) over the
 requests wrk completed.  Also: krj-batch's publish time and peak memory
 at BENCH_ROWS, the longest a /health request waited while the workers
-switched to a new snapshot of that size, and the bytes of each encoding.
+switched to a new snapshot of that size, the bytes of each encoding, the
+dashboard's /krj/sp500 (pre-rendered; plain and gzip) and
+?signal=Long,Short (assembled per request) beside the same bytes as static
+files, and the weight of a first visit to the dashboard.
 
     BENCH_DURATION (seconds, default 5)  BENCH_CONNECTIONS (default 64)
     BENCH_ROWS (default 100000; 0 skips the large part)
@@ -106,7 +109,8 @@ http {
         location /api/v1/ { krj_api; }
         location = /health { krj_status health; }
         location = /metrics { krj_status metrics; }
-        location /static/ { root %(root)s; }
+        location /static/ { root %(root)s; gzip_static on; }
+        location /krj { krj_dashboard; }
         location = /r200 { return 200 "{}"; }
 %(locations)s
     }
@@ -278,6 +282,7 @@ def small(tmp):
             ("Basic bcrypt-10, stock auth_basic",
              wrk(s, "/stock/summary", (basic,)), ""),
         ])
+        dashboard(s)
         sizes = {}
         for enc in ("identity", "gzip", "br", "zstd"):
             _, h, body = s.get("/api/v1/signals/sp500",
@@ -288,6 +293,33 @@ def small(tmp):
               + ", ".join("%s %d" % kv for kv in sizes.items()))
     finally:
         s.stop()
+
+
+def dashboard(s):
+    """/krj/sp500 as pre-rendered, plain and gzip, and a filtered view
+    assembled per request, each beside static nginx with the same bytes;
+    then what a first visit loads."""
+    gz = ("Accept-Encoding: gzip",)
+    s.save("/krj/sp500", "sp500.html")
+    s.save("/krj/sp500", "sp500.html.gz", {"Accept-Encoding": "gzip"})
+    s.save("/krj/sp500?signal=Long,Short", "ls.html")
+    rows = compare(s, [
+        ("/krj/sp500", "/krj/sp500", "sp500.html", ()),
+        ("/krj/sp500 gzip", "/krj/sp500", "sp500.html", gz),
+        ("/krj/sp500?signal=Long,Short", "/krj/sp500?signal=Long,Short",
+         "ls.html", ()),
+    ])
+    table("dashboard (static gzip: gzip_static of the same bytes)", rows)
+    _, _, page = s.get("/krj/sp500")
+    total = 0
+    print("\n  a first visit to /krj/sp500 (plain, gzip bytes):")
+    for url in ["/krj/sp500"] + sorted(set(re.findall(
+            r'/krj/assets/krj\.[0-9a-f]{12}\.[a-z]+', page.decode()))):
+        plain = len(s.get(url)[2])
+        zipped = len(s.get(url, {"Accept-Encoding": "gzip"})[2])
+        total += zipped
+        print("    %-40s %8d %8d" % (url, plain, zipped))
+    print("    %-40s %8s %8d" % ("total", "", total))
 
 
 def large(tmp):

@@ -392,6 +392,7 @@ Two nodes: $base ingests (krj-batch run, recorded in PostgreSQL
 and announced on Redis), $base_b follows it (krj-batch follow): the
 same generation, the same ETags.
 
+  $base/krj/                         the dashboard (the Basic user below)
   $base/api/v1/                      the index: endpoints, categories
   $base/api/v1/categories
   $base/api/v1/signals/sp500
@@ -409,8 +410,8 @@ The certificate is the demo's own (self-signed, for 127.0.0.1 and
 localhost): clients verify it with $ca
 (curl --cacert, Python's cafile=); a browser asks you once.
 
-The API asks for credentials (/health and /ready do not).  Demo
-credentials, made on the first run and kept in $auth:
+The API and the dashboard ask for credentials (/health and /ready do
+not).  Demo credentials, made on the first run and kept in $auth:
 
   API key:    $demo_key
   Basic user: demo

@@ -10,7 +10,9 @@
 #                   wrk, pebble, testssl.sh, Prometheus, lintian, mmdebstrap;
 #                   clang and libclang-rt-dev (libFuzzer, for Debian's
 #                   default clang) for the fuzz targets, llvm (llvm-cov,
-#                   llvm-profdata) for `make fuzz-coverage`
+#                   llvm-profdata) for `make fuzz-coverage`; Chromium, its
+#                   WebDriver, Selenium, poppler (pdftotext) and npm (for
+#                   axe-core) for the dashboard's browser tests
 #
 # It never stops or reconfigures a service that was running before: only
 # a service that this very install started (Debian starts servers on
@@ -25,7 +27,8 @@ debhelper dpkg-dev fakeroot"
 
 TEST_PKGS="check postgresql redis-server python3 python3-pytest wrk
 valgrind strace pebble testssl.sh prometheus python3-prometheus-client
-systemd lintian mmdebstrap clang libclang-rt-dev llvm"
+systemd lintian mmdebstrap clang libclang-rt-dev llvm
+chromium chromium-driver python3-selenium poppler-utils nodejs npm"
 
 # the servers a test package starts on install, and that the tests replace
 TEST_SERVICES="postgresql redis-server prometheus"
@@ -38,6 +41,11 @@ esac
 
 missing=""
 for p in $pkgs; do
+    # A node.js that brings its own npm (nodesource's nodejs provides and
+    # conflicts with Debian's npm) must not be replaced by Debian's.
+    if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+        continue
+    fi
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
         || missing="$missing $p"
 done

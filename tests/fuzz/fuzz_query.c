@@ -16,13 +16,18 @@
  * matched; the CSV answer reads back with as many rows; an unfiltered
  * query renders exactly the pre-rendered body; measuring gives the length
  * written.  The same bytes are looked up as a slug and as a ticker, as
- * the path of /signals/{slug} and /tickers/{ticker}.
+ * the path of /signals/{slug} and /tickers/{ticker}.  The same bytes are
+ * read as the dashboard reads them (krj_query_parse_form(), the print
+ * view's krj_print_parse()), with the same invariants, and the page
+ * rendered.
  */
 
 
 #include "krj_fuzz.h"
 #include "krj_csv.h"
 #include "krj_layout.h"
+#include "krj_page.h"
+#include "krj_print.h"
 #include "krj_publish.h"
 #include "krj_query.h"
 #include "krj_render.h"
@@ -69,11 +74,21 @@ typedef struct {
 } krj_fuzz_answer_t;
 
 
+typedef struct {
+    const krj_snap_category_t  *cat;
+    const krj_query_t          *q;
+    const krj_select_t         *sel;
+} krj_fuzz_page_t;
+
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static void krj_fuzz_category(const krj_snap_category_t *cat,
     const char *args, size_t len);
+static void krj_fuzz_form(const krj_snap_category_t *cat, const char *args,
+    size_t len);
+static void krj_fuzz_page(krj_out_t *o, void *ctx);
 static void krj_fuzz_refused(const krj_query_t *q);
 static void krj_fuzz_selected(const krj_snap_category_t *cat,
     const krj_query_t *q, const krj_select_t *sel);
@@ -218,6 +233,8 @@ krj_fuzz_category(const krj_snap_category_t *cat, const char *args,
     krj_fuzz_json_answer(&a);
     krj_fuzz_csv_answer(&a);
 
+    krj_fuzz_form(cat, args, len);
+
     /* the module sends the pre-rendered body when there is no query */
     if (krj_fuzz_unfiltered(cat, &q)) {
         a.csv = 0;
@@ -230,6 +247,74 @@ krj_fuzz_category(const krj_snap_category_t *cat, const char *args,
                         "body");
         free(body);
     }
+}
+
+
+/* the dashboard: the same bytes as a form, then the page and the print */
+
+static void
+krj_fuzz_form(const krj_snap_category_t *cat, const char *args, size_t len)
+{
+    int              rc;
+    char            *page;
+    size_t           plen, i;
+    krj_query_t      q;
+    krj_print_t      p;
+    krj_select_t     sel;
+    krj_fuzz_page_t  fp;
+
+    rc = krj_query_parse_form(&q, &krj_fuzz_snap, cat, args, len,
+                              krj_fuzz_alloc, NULL);
+
+    if (rc != KRJ_QUERY_OK) {
+        krj_fuzz_assert(rc == q.error && rc != KRJ_QUERY_NOMEM,
+                        "form: returned %d, error %d", rc, q.error);
+
+        for (i = 0; q.err[i]; i++) {
+            krj_fuzz_assert((unsigned char) q.err[i] >= 0x20
+                            && (unsigned char) q.err[i] < 0x7f,
+                            "form: reason byte %zu", i);
+        }
+
+        krj_fuzz_assert(i > 0, "form refused without a reason");
+
+    } else {
+        krj_fuzz_assert(krj_query_select(&sel, &krj_fuzz_snap, cat, &q,
+                                         krj_fuzz_alloc, NULL)
+                        == KRJ_QUERY_OK, "form: select");
+        krj_fuzz_selected(cat, &q, &sel);
+
+        fp.cat = cat;
+        fp.q = &q;
+        fp.sel = &sel;
+        page = krj_fuzz_render(krj_fuzz_page, &fp, &plen);
+        krj_fuzz_assert(page == NULL || krj_fuzz_utf8_valid(page, plen),
+                        "a page that is not UTF-8");
+        free(page);
+    }
+
+    rc = krj_print_parse(&p, &krj_fuzz_snap, args, len, NULL, NULL,
+                         krj_fuzz_alloc, NULL);
+
+    krj_fuzz_assert(rc == KRJ_QUERY_OK || p.err[0] != '\0',
+                    "print refused without a reason");
+}
+
+
+static void
+krj_fuzz_page(krj_out_t *o, void *ctx)
+{
+    krj_page_t        pg;
+    krj_fuzz_page_t  *fp = ctx;
+
+    memset(&pg, 0, sizeof(krj_page_t));
+    pg.snap = &krj_fuzz_snap;
+    pg.prefix.data = "/krj";
+    pg.prefix.len = 4;
+    pg.api.data = "/api/v1";
+    pg.api.len = 7;
+
+    krj_page_category(o, &pg, fp->cat, fp->q, fp->sel, KRJ_PAGE_ALL);
 }
 
 
@@ -295,6 +380,10 @@ krj_fuzz_selected(const krj_snap_category_t *cat, const krj_query_t *q,
                         || (q->priors & KRJ_QUERY_SIGNAL_BIT(r->prior)),
                         "row %u: prior %u not asked for", sel->rows[i],
                         r->prior);
+        krj_fuzz_assert(q->eithers == 0
+                        || (q->eithers & KRJ_QUERY_SIGNAL_BIT(r->signal))
+                        || (q->eithers & KRJ_QUERY_SIGNAL_BIT(r->prior)),
+                        "row %u: neither week asked for", sel->rows[i]);
 
         /* each row once; small categories, so quadratic is cheap */
         for (j = 0; j < i; j++) {

@@ -12,7 +12,9 @@
  * the module reads it: every category and ticker looked up, every
  * renderer of krj_render.h run over it, with and without a principal that
  * sees only some categories, and queries parsed from its own column names
- * selected and rendered.  The input sits in a buffer of its exact size,
+ * selected and rendered, and the dashboard's pages rendered, assembled
+ * from their spans plain and gzip, and printed.  The input sits in a
+ * buffer of its exact size,
  * so ASan stops any read outside the file; measuring must give the length
  * written.  Bodies are bytes to the module, so they need not be JSON.
  */
@@ -21,6 +23,8 @@
 #include <openssl/evp.h>
 
 #include "krj_fuzz.h"
+#include "krj_page.h"
+#include "krj_print.h"
 #include "krj_query.h"
 #include "krj_render.h"
 #include "krj_snapshot.h"
@@ -39,6 +43,7 @@ typedef struct {
     int                         kind;
     krj_visible_pt              visible;
     uint32_t                    n;
+    const krj_print_t          *print;
 } krj_fuzz_snap_t;
 
 
@@ -61,6 +66,12 @@ static void krj_fuzz_head(krj_out_t *o, void *ctx);
 static void krj_fuzz_json_rows(krj_out_t *o, void *ctx);
 static void krj_fuzz_csv_rows(krj_out_t *o, void *ctx);
 static void krj_fuzz_ticker_rows(krj_out_t *o, void *ctx);
+static void krj_fuzz_dashboard(const krj_snap_t *snap);
+static void krj_fuzz_page_init(krj_page_t *pg, const krj_fuzz_snap_t *a);
+static void krj_fuzz_page(krj_out_t *o, void *ctx);
+static void krj_fuzz_print(krj_out_t *o, void *ctx);
+static void krj_fuzz_pieces(const krj_snap_t *snap,
+    const krj_snap_category_t *cat, int gzip);
 
 
 int
@@ -152,6 +163,8 @@ krj_fuzz_read(const krj_snap_t *snap)
     for (i = 0; i < snap->hdr->ntickers; i++) {
         krj_fuzz_ticker(snap, &snap->tickers[i]);
     }
+
+    krj_fuzz_dashboard(snap);
 }
 
 
@@ -259,8 +272,138 @@ krj_fuzz_query(krj_fuzz_snap_t *a, const char *args, size_t len)
     krj_fuzz_run(krj_fuzz_json_rows, a);
     krj_fuzz_run(krj_fuzz_csv_rows, a);
 
+    /* the same query on the dashboard, read as a form */
+    if (krj_query_parse_form(&q, a->snap, a->cat, args, len, krj_fuzz_alloc,
+                             NULL)
+        == KRJ_QUERY_OK)
+    {
+        krj_fuzz_assert(krj_query_select(&sel, a->snap, a->cat, &q,
+                                         krj_fuzz_alloc, NULL)
+                        == KRJ_QUERY_OK, "select of a form");
+        krj_fuzz_run(krj_fuzz_page, a);
+    }
+
     a->q = NULL;
     a->sel = NULL;
+}
+
+
+/*
+ * Every category's unfiltered page as the module sends it, plain and
+ * gzip, at two locations (the compact gzip's and another), and the print
+ * view of every group, Long/Short only, for two principals.
+ */
+
+static void
+krj_fuzz_dashboard(const krj_snap_t *snap)
+{
+    uint32_t         i, k;
+    krj_print_t      p;
+    krj_fuzz_snap_t  a;
+
+    for (i = 0; i < snap->hdr->ncategories; i++) {
+        for (k = 0; k < 2; k++) {
+            krj_fuzz_pieces(snap, &snap->categories[i], (int) k);
+        }
+    }
+
+    for (k = 0; k < 2; k++) {
+        memset(&a, 0, sizeof(krj_fuzz_snap_t));
+        a.snap = snap;
+        a.visible = k ? krj_fuzz_odd : NULL;
+
+        if (krj_print_parse(&p, snap, "ls=1", 4, a.visible, NULL,
+                            krj_fuzz_alloc, NULL)
+            == KRJ_QUERY_OK)
+        {
+            a.print = &p;
+            krj_fuzz_run(krj_fuzz_print, &a);
+        }
+    }
+}
+
+
+static void
+krj_fuzz_page_init(krj_page_t *pg, const krj_fuzz_snap_t *a)
+{
+    memset(pg, 0, sizeof(krj_page_t));
+
+    pg->snap = a->snap;
+    pg->prefix.data = "/krj";
+    pg->prefix.len = 4;
+    pg->api.data = "/api/v1";
+    pg->api.len = 7;
+    pg->user.data = "a<b";
+    pg->user.len = 3;
+    pg->now = a->snap->hdr->generated_at + 90000;
+    pg->max_age = 86400;
+    pg->visible = a->visible;
+}
+
+
+static void
+krj_fuzz_page(krj_out_t *o, void *ctx)
+{
+    krj_page_t        pg;
+    krj_fuzz_snap_t  *a = ctx;
+
+    krj_fuzz_page_init(&pg, a);
+    krj_page_category(o, &pg, a->cat, a->q, a->sel, KRJ_PAGE_ALL);
+}
+
+
+static void
+krj_fuzz_print(krj_out_t *o, void *ctx)
+{
+    krj_page_t        pg;
+    krj_fuzz_snap_t  *a = ctx;
+
+    krj_fuzz_page_init(&pg, a);
+    krj_page_print(o, &pg, a->print);
+}
+
+
+/* the pieces of a page: counted, then made; their bytes add up */
+
+static void
+krj_fuzz_pieces(const krj_snap_t *snap, const krj_snap_category_t *cat,
+    int gzip)
+{
+    char         *joined;
+    size_t        i, sum;
+    krj_str_t     fill[KRJ_HOLES];
+    krj_pieces_t  pc, count;
+
+    memset(fill, 0, sizeof(fill));
+    fill[KRJ_HOLE_PREFIX].data = gzip ? "/krj" : "/x";
+    fill[KRJ_HOLE_PREFIX].len = gzip ? 4 : 2;
+    fill[KRJ_HOLE_API].data = "/api/v1";
+    fill[KRJ_HOLE_API].len = 7;
+    fill[KRJ_HOLE_HEADER].data = "<header>";
+    fill[KRJ_HOLE_HEADER].len = 8;
+
+    memset(&count, 0, sizeof(krj_pieces_t));
+    krj_page_pieces(&count, snap, cat, fill, gzip);
+
+    pc = count;
+    pc.pieces = krj_fuzz_alloc(NULL, (count.n + 1) * sizeof(krj_piece_t));
+    pc.scratch = krj_fuzz_alloc(NULL, count.nscratch + 1);
+    krj_page_pieces(&pc, snap, cat, fill, gzip);
+
+    krj_fuzz_assert(pc.n == count.n && pc.nscratch == count.nscratch
+                    && pc.len == count.len, "pieces counted %zu, made %zu",
+                    count.n, pc.n);
+
+    /* every byte of every piece read: ASan stops one outside the file */
+    joined = krj_fuzz_alloc(NULL, pc.len + 1);
+
+    for (sum = 0, i = 0; i < pc.n; i++) {
+        memcpy(joined + sum, pc.pieces[i].data, pc.pieces[i].len);
+        sum += pc.pieces[i].len;
+    }
+
+    krj_fuzz_assert(sum == pc.len, "pieces of %zu bytes, %zu said", sum,
+                    pc.len);
 }
 
 

@@ -115,3 +115,114 @@ def redis(tmp_path_factory):
     r.start()
     yield r
     r.stop()
+
+
+# -- the dashboard (dashboard/MARKUP.md) ---------------------------------------
+
+class Dash:
+    """The dashboard under test: base URL, the oracle Site it must match
+    (built from the same CSV files, at the snapshot's time), the Krj that
+    serves it (None with KRJ_DASH_BASE), and browsers that are closed at
+    the end."""
+
+    def __init__(self, base, site, users, tmp, krj=None):
+        self.base = base
+        self.site = site
+        self.users = users
+        self.tmp = tmp
+        self.krj = krj
+        self.browsers = []
+
+    def url(self, path):
+        return self.base + path
+
+    def get(self, path, headers=None, method="GET", body=None):
+        return krjenv.http(method, self.base + path, headers=headers,
+                           body=body)
+
+    def browser(self, **kw):
+        import krjbrowser
+        b = krjbrowser.Browser(self.base, **kw)
+        self.browsers.append(b)
+        return b
+
+    def close(self):
+        for b in self.browsers:
+            b.close()
+        self.browsers = []
+
+
+def _require_browser_tools():
+    import krjbrowser
+    missing = krjbrowser.missing_tools()
+    if missing:
+        pytest.fail("missing for the dashboard tests: %s (run `make deps`)"
+                    % ", ".join(missing))
+
+
+# The dashboard under test: unset, nginx with the built module and
+# krj_dashboard at /krj serving tests/data; set, a running krj_dashboard
+# (e.g. http://127.0.0.1:8080) serving tests/data.
+DASH_BASE = os.environ.get("KRJ_DASH_BASE")
+
+DASH_LOCATIONS = krjenv.API_LOCATIONS + """
+        location /krj { krj_dashboard; }
+"""
+
+
+def snapshot_time(snapshot):
+    """generated_at of a snapshot file (krj_snapshot.h's header)."""
+    import struct
+    with open(snapshot, "rb") as f:
+        return struct.unpack_from("<q", f.read(72), 64)[0]
+
+
+@pytest.fixture(scope="session")
+def dash(tmp_path_factory):
+    """The dashboard, one server for every dashboard test."""
+    import krjbrowser
+    import krjdash
+    import krjdata
+    _require_browser_tools()
+    krjbrowser.ensure_axe()
+    tmp = tmp_path_factory.mktemp("dash")
+    users = {"alice": "wonderland"}
+    if DASH_BASE:
+        import re
+        page = krjenv.http("GET", DASH_BASE.rstrip("/") + "/krj/sp500").body
+        when = re.search(rb'<time datetime="([^"]+)"', page).group(1)
+        import datetime
+        t = datetime.datetime.strptime(when.decode(), "%Y-%m-%dT%H:%M:%SZ")
+        site = krjdash.Site(krjdata.newest(krjenv.DATA), generated_at=int(
+            t.replace(tzinfo=datetime.timezone.utc).timestamp()))
+        d = Dash(DASH_BASE.rstrip("/"), site, users, tmp)
+        yield d
+        d.close()
+        return
+    _require_build()
+    k = Krj(tmp / "krj", locations=DASH_LOCATIONS)
+    k.publish()
+    k.start()
+    site = krjdash.Site(krjdata.newest(k.data),
+                        generated_at=snapshot_time(k.snapshot))
+    d = Dash(k.base, site, users, tmp, krj=k)
+    try:
+        yield d
+    finally:
+        d.close()
+        k.stop()
+    k.nginx.check_log()
+    assert k.nginx.exit_code in (None, 0), "nginx exited %s" % \
+        k.nginx.exit_code
+
+
+@pytest.fixture
+def browser(dash):
+    """A fresh headless Chromium (JS on) for one test; at the end it must
+    have seen no console error, JS error or CSP violation."""
+    b = dash.browser()
+    yield b
+    problems = b.problems()
+    b.close()
+    dash.browsers.remove(b)
+    assert not problems, "browser problems:\n" + "\n".join(problems)

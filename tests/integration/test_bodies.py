@@ -119,12 +119,17 @@ def test_rows_are_the_same_fragments(krj):
 def _digest(data_dir, rendering=None):
     """krj-batch's input digest: SHA-256 over slug, date, source file and
     CSV digest, each with its NUL, in slug order; since the rendering is
-    part of it, with the rendering first.  Without: what an older
-    krj-batch wrote."""
+    part of it, with the rendering first, then the digests of the
+    dashboard's assets (dashboard/krj.css, .js, .svg) that krj-batch
+    builds in.  Without: what an older krj-batch wrote."""
     import krjdata
+    from krjenv import REPO
     md = hashlib.sha256()
     if rendering is not None:
         md.update(rendering.encode() + b"\0")
+        for name in ("krj.css", "krj.js", "krj.svg"):
+            asset = (REPO / "dashboard" / name).read_bytes()
+            md.update(hashlib.sha256(asset).hexdigest().encode() + b"\0")
     for slug, m in sorted(krjdata.newest(data_dir).items()):
         for s in (slug, m.signal_date, m.source_file, m.sha256):
             md.update(s.encode() + b"\0")

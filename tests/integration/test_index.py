@@ -16,7 +16,7 @@ from krjassert import (ISO_UTC, assert_error, assert_json_type,
 # A valid value for each parameter the index may list; a parameter that
 # is not here makes the test fail (the index and the API disagree).
 VALID = {"ticker": "AAPL,MSFT", "signal": "Long,Short", "prior": "Neutral",
-         "changed": "1", "fields": "ticker,signal", "sort": "-ticker",
+         "either": "Long,Short", "changed": "1", "fields": "ticker,signal", "sort": "-ticker",
          "limit": "3", "offset": "1"}
 
 

@@ -1,7 +1,9 @@
 """Query parameters on /api/v1/signals/{slug} and .csv: ticker, signal,
-prior, changed, fields, sort, limit, offset, their combinations, and every
-400 the README names.  Expected rows come from an independent parse."""
+prior, either, changed, fields, sort, limit, offset, their combinations,
+and every 400 the README names.  Expected rows come from an independent
+parse."""
 
+import time
 import urllib.parse
 
 import pytest
@@ -10,8 +12,8 @@ import krjdata
 from krjassert import assert_error, get_json, get_raw_json
 
 
-def expect(m, ticker=None, signal=None, prior=None, changed=None,
-           fields=None, sort=None, limit=None, offset=None):
+def expect(m, ticker=None, signal=None, prior=None, either=None,
+           changed=None, fields=None, sort=None, limit=None, offset=None):
     """(matched rows, page rows, columns) per README."""
     rows = list(m.rows)
     if ticker is not None:
@@ -24,6 +26,12 @@ def expect(m, ticker=None, signal=None, prior=None, changed=None,
         want = {s.lower() for s in prior.split(",")}
         rows = [r for r in rows
                 if m.cell(r, "signal_status_prior_week").lower() in want]
+    if either is not None:
+        # the original's "Either Week": this week's or last week's signal
+        want = {s.lower() for s in either.split(",")}
+        rows = [r for r in rows
+                if m.cell(r, "signal").lower() in want
+                or m.cell(r, "signal_status_prior_week").lower() in want]
     if changed is not None:
         # 1/true: signal differs from the prior week's; 0/false: it does not
         want = changed in ("1", "true")
@@ -141,6 +149,26 @@ def test_changed_off(krj, model, value):
     assert 0 < d["matched"] < len(m.rows), "changed=0 keeps unchanged rows"
 
 
+@pytest.mark.parametrize("value", ["Long", "short", "Long,Short",
+                                   "Neutral,Long,Short"])
+def test_either(krj, model, value):
+    d = check(krj, model["sp500"], either=value)
+    check_csv(krj, model["sp500"], either=value)
+    si = model["sp500"].col("signal")
+    pi = model["sp500"].col("signal_status_prior_week")
+    # wider than either column alone, as "Either Week" is
+    for col in (si, pi):
+        alone = [r for r in model["sp500"].rows
+                 if r[col].lower() in value.lower().split(",")]
+        assert d["matched"] >= len(alone)
+
+
+def test_either_with_other_filters(krj, model):
+    check(krj, model["sp500"], either="Short", signal="Neutral",
+          sort="-vol_ratio")
+    check(krj, model["equities"], either="Long", changed="1", limit=3)
+
+
 def test_signal_and_prior_and(krj, model):
     check(krj, model["sp500"], signal="Short", prior="Neutral")
 
@@ -238,6 +266,9 @@ def test_csv_query_quoted_text(krj, model):
     ("signal=Bogus", "bad_parameter"),
     ("signal=Long,Bogus", "bad_parameter"),
     ("prior=Bogus", "bad_parameter"),
+    ("either=Bogus", "bad_parameter"),
+    ("either=", "bad_parameter"),
+    ("either=Long&either=Short", None),
     ("changed=2", "bad_parameter"),
     ("changed=yes", "bad_parameter"),
     ("limit=-1", "bad_parameter"),
@@ -286,6 +317,19 @@ def test_filter_on_missing_column(make_krj):
     for qs in ("signal=Long", "prior=Long", "changed=1"):
         assert_error(k.get("/api/v1/signals/plain?" + qs), 400, None,
                      "filter on a column plain does not have: " + qs)
+    # either needs both signal columns: one is not enough
+    k.add_file("KRJ_signals_latest_week_Half_2026-01-09.csv",
+               b"ticker,signal\nAAA,Long\nBBB,Short\n")
+    k.publish()
+    deadline = time.time() + 10
+    while k.get("/api/v1/signals/half").status != 200:
+        assert time.time() < deadline, "half not served"
+        time.sleep(0.1)
+    assert_error(k.get("/api/v1/signals/plain?either=Long"), 400,
+                 "unknown_column", "either on no signal column")
+    err = assert_error(k.get("/api/v1/signals/half?either=Long"), 400,
+                       "unknown_column", "either without the prior week")
+    assert "signal_status_prior_week" in err["message"]
 
 
 def test_sort_semantics(make_krj):

@@ -5,6 +5,7 @@
 
 
 #include "krj_test_snap.h"
+#include "krj_form.h"
 
 
 static void
@@ -56,6 +57,10 @@ START_TEST(test_parse_errors)
     expect_error("ticker=", KRJ_QUERY_BAD_PARAMETER);
     expect_error("signal=Up", KRJ_QUERY_BAD_PARAMETER);
     expect_error("prior=long,", KRJ_QUERY_BAD_PARAMETER);
+    expect_error("either=", KRJ_QUERY_BAD_PARAMETER);
+    expect_error("either=Up", KRJ_QUERY_BAD_PARAMETER);
+    expect_error("either=Long&either=Short", KRJ_QUERY_BAD_PARAMETER);
+    expect_error("ticker=A+B&ticker=C", KRJ_QUERY_BAD_PARAMETER);
     expect_error("changed=yes", KRJ_QUERY_BAD_PARAMETER);
     expect_error("fields=nope", KRJ_QUERY_UNKNOWN_COLUMN);
     expect_error("fields=Ticker", KRJ_QUERY_UNKNOWN_COLUMN);
@@ -68,6 +73,7 @@ START_TEST(test_parse_errors)
     ck_assert_int_eq(parse(plain, "signal=Long"), KRJ_QUERY_UNKNOWN_COLUMN);
     ck_assert_int_eq(parse(plain, "prior=Long"), KRJ_QUERY_UNKNOWN_COLUMN);
     ck_assert_int_eq(parse(plain, "changed=1"), KRJ_QUERY_UNKNOWN_COLUMN);
+    ck_assert_int_eq(parse(plain, "either=Long"), KRJ_QUERY_UNKNOWN_COLUMN);
 }
 END_TEST
 
@@ -99,6 +105,211 @@ START_TEST(test_parse_error_message_is_printable)
 END_TEST
 
 
+static int
+parse_form(const krj_snap_category_t *cat, const char *args)
+{
+    return krj_query_parse_form(&q, &snap, cat, args, strlen(args),
+                                test_alloc, NULL);
+}
+
+
+static void
+expect_form_error(const char *args, int code)
+{
+    ck_assert_msg(parse_form(sig, args) == code, "\"%s\": got %d (%s), "
+                  "want %d", args, q.error, q.err, code);
+    ck_assert_msg(q.err[0] != '\0', "\"%s\": no message", args);
+}
+
+
+/* the tickers of a parsed form, joined with "|" */
+
+static const char *
+tickers(void)
+{
+    uint32_t     i;
+    static char  buf[256];
+
+    buf[0] = '\0';
+
+    for (i = 0; i < q.ntickers; i++) {
+        snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%.*s",
+                 i ? "|" : "", (int) q.tickers[i].len, q.tickers[i].data);
+    }
+
+    return buf;
+}
+
+
+START_TEST(test_form_what_a_browser_sends)
+{
+    /* empty fields are absent, checkboxes repeat, lists join */
+    ck_assert_int_eq(parse_form(sig, "ticker=&signal=Long&signal=Short"
+                                     "&fields=c&fields=signal&sort="),
+                     KRJ_QUERY_OK);
+    ck_assert_uint_eq(q.ntickers, 0);
+    ck_assert_uint_eq(q.signals, KRJ_QUERY_SIGNAL_BIT(KRJ_SIGNAL_LONG)
+                                 | KRJ_QUERY_SIGNAL_BIT(KRJ_SIGNAL_SHORT));
+    ck_assert_int_eq(q.sort_col, -1);
+    ck_assert_uint_eq(q.nfields, 2);
+    ck_assert_uint_eq(q.fields[0], 1);
+    ck_assert_uint_eq(q.fields[1], 3);
+    ck_assert_uint_eq(q.given, KRJ_QUERY_SIGNAL|KRJ_QUERY_FIELDS);
+    ck_assert_uint_eq(q.nparams, 4);
+
+    /* "+" is a space, items and values are trimmed, empty items skipped */
+    ck_assert_int_eq(parse_form(sig, "ticker=A,+F"), KRJ_QUERY_OK);
+    ck_assert_str_eq(tickers(), "A|F");
+    ck_assert_int_eq(parse_form(sig, "ticker=+a,,%20f,&limit=+5%09"),
+                     KRJ_QUERY_OK);
+    ck_assert_str_eq(tickers(), "a|f");
+    ck_assert_uint_eq(q.limit, 5);
+    ck_assert_int_eq(parse_form(sig, "ticker=BRK+B"), KRJ_QUERY_OK);
+    ck_assert_str_eq(tickers(), "BRK B");
+
+    /* a malformed escape is text, as in a browser */
+    ck_assert_int_eq(parse_form(sig, "ticker=%zz,%4,100%"), KRJ_QUERY_OK);
+    ck_assert_str_eq(tickers(), "%zz|%4|100%");
+
+    /* the visible columns: file order, each once, the ticker allowed */
+    ck_assert_int_eq(parse_form(sig, "fields=signal,c,c&fields=ticker"),
+                     KRJ_QUERY_OK);
+    ck_assert_uint_eq(q.nfields, 3);
+    ck_assert_uint_eq(q.fields[0], 0);
+    ck_assert_uint_eq(q.fields[1], 1);
+    ck_assert_uint_eq(q.fields[2], 3);
+
+    /* a repeated empty parameter and a name without "=" are absent */
+    ck_assert_int_eq(parse_form(sig, "sort=&sort=-c&limit&&"), KRJ_QUERY_OK);
+    ck_assert_int_eq(q.sort_col, 1);
+    ck_assert_int_eq(q.sort_desc, 1);
+    ck_assert_uint_eq(q.limit, UINT64_MAX);
+    ck_assert_uint_eq(q.given, KRJ_QUERY_SORT);
+
+    ck_assert_int_eq(parse_form(sig, "signal=long,&signal=SHORT&prior=+"),
+                     KRJ_QUERY_OK);
+    ck_assert_uint_eq(q.priors, 0);
+    ck_assert_int_eq(parse_form(sig, "changed=TRUE&either=neutral"),
+                     KRJ_QUERY_OK);
+    ck_assert_int_eq(q.changed, KRJ_CHANGED_YES);
+    ck_assert_uint_eq(q.eithers, KRJ_QUERY_SIGNAL_BIT(KRJ_SIGNAL_NEUTRAL));
+}
+END_TEST
+
+
+START_TEST(test_form_errors)
+{
+    /* an unknown name counts even with an empty value */
+    expect_form_error("bogus=", KRJ_QUERY_UNKNOWN_PARAMETER);
+    expect_form_error("bogus", KRJ_QUERY_UNKNOWN_PARAMETER);
+    expect_form_error("ticker=A&ticker=B", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("sort=c&sort=-c", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("limit=1&limit=1", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("changed=1&changed=1", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("ticker=%00", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("ticker=%ff", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("%e2%82=1", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("signal=Maybe", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("fields=c,nope", KRJ_QUERY_UNKNOWN_COLUMN);
+    expect_form_error("sort=nope", KRJ_QUERY_UNKNOWN_COLUMN);
+    expect_form_error("sort=-", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("limit=-1", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("limit=x", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("offset=99999999999", KRJ_QUERY_BAD_PARAMETER);
+    expect_form_error("changed=2", KRJ_QUERY_BAD_PARAMETER);
+    ck_assert_int_eq(parse_form(plain, "either=Long"),
+                     KRJ_QUERY_UNKNOWN_COLUMN);
+    ck_assert_int_eq(parse_form(plain, "signal=Long"),
+                     KRJ_QUERY_UNKNOWN_COLUMN);
+
+    /* the message names the parameter and stays printable */
+    expect_form_error("ticker=%ff%fe", KRJ_QUERY_BAD_PARAMETER);
+    ck_assert_ptr_nonnull(strstr(q.err, "\"ticker\""));
+    expect_form_error("t%C3%A9=%ff", KRJ_QUERY_BAD_PARAMETER);
+    ck_assert_ptr_null(strchr(q.err, '\xc3'));
+}
+END_TEST
+
+
+START_TEST(test_form_buffer_bound)
+{
+    size_t  i;
+    char    args[4096];
+
+    /* pairs without "=" need a NUL more than their bytes: still in bounds */
+    args[0] = '\0';
+
+    for (i = 0; i < 300; i++) {
+        strcat(args, i ? "&sort" : "sort");
+    }
+
+    ck_assert_int_eq(parse_form(sig, args), KRJ_QUERY_OK);
+
+    args[0] = '\0';
+
+    for (i = 0; i < 1000; i++) {
+        strcat(args, i ? "&s" : "s");
+    }
+
+    ck_assert_int_eq(parse_form(sig, args), KRJ_QUERY_UNKNOWN_PARAMETER);
+}
+END_TEST
+
+
+/* a sign-in form's fields are raw: a password's spaces are its own */
+
+START_TEST(test_form_next_raw_and_trimmed)
+{
+    char         buf[64], err[KRJ_FORM_ERRLEN];
+    krj_str_t    name, value;
+    const char  *args, *p;
+
+    args = "+user+=%20a+b%09&&password=+pw+&next";
+
+    p = args;
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args), buf, &name,
+                                   &value, err, KRJ_FORM_RAW), 1);
+    ck_assert_uint_eq(name.len, 6);
+    ck_assert_mem_eq(name.data, " user ", 6);
+    ck_assert_uint_eq(value.len, 5);
+    ck_assert_mem_eq(value.data, " a b\t", 5);
+    ck_assert_int_eq(value.data[value.len], '\0');
+
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args),
+                                   (char *) value.data + value.len + 1,
+                                   &name, &value, err, KRJ_FORM_RAW), 1);
+    ck_assert_uint_eq(name.len, 8);
+    ck_assert_uint_eq(value.len, 4);
+    ck_assert_mem_eq(value.data, " pw ", 4);
+
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args),
+                                   (char *) value.data + value.len + 1,
+                                   &name, &value, err, KRJ_FORM_RAW), 1);
+    ck_assert_uint_eq(name.len, 4);
+    ck_assert_uint_eq(value.len, 0);
+
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args), buf, &name,
+                                   &value, err, KRJ_FORM_RAW), 0);
+
+    /* the same pairs as a query's */
+    p = args;
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args), buf, &name,
+                                   &value, err, KRJ_FORM_TRIM), 1);
+    ck_assert_uint_eq(name.len, 4);
+    ck_assert_mem_eq(name.data, "user", 4);
+    ck_assert_uint_eq(value.len, 3);
+    ck_assert_mem_eq(value.data, "a b", 3);
+
+    /* not UTF-8: an error, whatever the flags, naming the field only */
+    args = "password=%ff";
+    p = args;
+    ck_assert_int_eq(krj_form_next(&p, args + strlen(args), buf, &name,
+                                   &value, err, KRJ_FORM_RAW), -1);
+    ck_assert_str_eq(err, "parameter \"password\" is not UTF-8");
+}
+END_TEST
+
+
 START_TEST(test_select_all)
 {
     ck_assert_str_eq(selected(sig, ""), "A,B,C,D,E,F");
@@ -124,6 +335,10 @@ START_TEST(test_select_filters)
     ck_assert_str_eq(selected(sig, "changed=0"), "A,C,E");
     ck_assert_str_eq(selected(sig, "changed=FALSE"), "A,C,E");
     ck_assert_str_eq(selected(sig, "signal=Long&prior=Long,Short"), "A,F");
+    ck_assert_str_eq(selected(sig, "either=Short"), "B,E,F");
+    ck_assert_str_eq(selected(sig, "either=long"), "A,B,D,F");
+    ck_assert_str_eq(selected(sig, "either=Neutral&signal=Long"), "D");
+    ck_assert_str_eq(selected(sig, "either=Long&prior=Short"), "F");
     ck_assert_str_eq(selected(sig, "ticker=A&signal=Short"), "");
     ck_assert_uint_eq(sel.matched, 0);
     ck_assert_str_eq(selected(plain, "ticker=A,z"), "a,Z");
@@ -179,8 +394,8 @@ START_TEST(test_doc_lists_the_parameters)
     const char   *name, *takes, *description;
     static const char  *valid[][2] = {
         { "ticker", "A" }, { "signal", "Long" }, { "prior", "Short" },
-        { "changed", "1" }, { "fields", "c" }, { "sort", "-c" },
-        { "limit", "1000000" }, { "offset", "0" }
+        { "either", "Long,Short" }, { "changed", "1" }, { "fields", "c" },
+        { "sort", "-c" }, { "limit", "1000000" }, { "offset", "0" }
     };
 
     for (i = 0; krj_query_doc(i, &name, &takes, &description); i++) {
@@ -203,7 +418,7 @@ START_TEST(test_doc_lists_the_parameters)
     ck_assert_int_eq(krj_query_doc(i, &name, &takes, &description), 0);
 
     /* the bound the index states is the parser's */
-    ck_assert_int_eq(krj_query_doc(6, &name, &takes, &description), 1);
+    ck_assert_int_eq(krj_query_doc(7, &name, &takes, &description), 1);
     ck_assert_str_eq(name, "limit");
     ck_assert_str_eq(takes, "0 to 1000000");
 }
@@ -225,6 +440,14 @@ query_suite(void)
     tcase_add_test(tc, test_parse_bounds);
     tcase_add_test(tc, test_parse_error_message_is_printable);
     tcase_add_test(tc, test_doc_lists_the_parameters);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("form");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_form_what_a_browser_sends);
+    tcase_add_test(tc, test_form_errors);
+    tcase_add_test(tc, test_form_buffer_bound);
+    tcase_add_test(tc, test_form_next_raw_and_trimmed);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("select");

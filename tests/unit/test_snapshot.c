@@ -21,6 +21,9 @@
 
 #define NFILES  10
 
+#define krj_test_str(n)   krj_test_str_(n)
+#define krj_test_str_(n)  #n
+
 
 typedef struct {
     char                slug[64];
@@ -182,7 +185,8 @@ static unsigned
 walk(const krj_snap_t *s)
 {
     unsigned                    sum;
-    uint32_t                    i, r, c;
+    uint32_t                    i, r, c, k;
+    const krj_snap_span_t      *span;
     const krj_snap_category_t  *cat;
     const krj_snap_column_t    *col;
     const krj_snap_row_t       *row;
@@ -191,21 +195,44 @@ walk(const krj_snap_t *s)
     sum = touch(s, s->hdr->categories_json) + touch(s, s->hdr->summary_json)
           + touch(s, s->hdr->generated_at_iso);
 
+    for (i = 0; i < KRJ_SNAP_ASSETS; i++) {
+        sum += touch(s, s->hdr->assets[i].name)
+               + touch(s, s->hdr->assets[i].body)
+               + touch(s, s->hdr->assets[i].gz);
+    }
+
     for (i = 0; i < s->hdr->ncategories; i++) {
-        cat = &s->categories[i];
+        cat = &s->categories[krj_snap_tabs(s)[i]];
         sum += touch(s, cat->slug) + touch(s, cat->json) + touch(s, cat->csv)
                + touch(s, cat->json_gz) + touch(s, cat->csv_header)
-               + touch(s, cat->summary) + touch(s, cat->json_meta);
+               + touch(s, cat->summary) + touch(s, cat->json_meta)
+               + touch(s, cat->html_label) + touch(s, cat->pretty_date)
+               + touch(s, cat->num_classes) + touch(s, cat->warnings);
         col = krj_snap_columns(s, cat);
         row = krj_snap_rows(s, cat);
+        span = krj_snap_page(s, cat);
+
+        for (k = 0; k < cat->npage; k++) {
+            sum += touch(s, span[k].text) + touch(s, span[k].gz)
+                   + span[k].hole;
+        }
+
+        ck_assert_uint_eq(span[cat->npage - 1].hole, KRJ_HOLE_NONE);
+
+        for (k = 0; k < cat->npage_gz; k++) {
+            sum += touch(s, krj_snap_page_gz(s, cat)[k].gz);
+        }
 
         for (c = 0; c < cat->ncolumns; c++) {
             sum += touch(s, col[c].name) + touch(s, col[c].json_name)
-                   + touch(s, col[c].csv_name);
+                   + touch(s, col[c].csv_name) + touch(s, col[c].html_name)
+                   + touch(s, col[c].url_name) + touch(s, col[c].label)
+                   + touch(s, col[c].tooltip);
         }
 
         for (r = 0; r < cat->nrows; r++) {
-            sum += touch(s, row[r].json) + touch(s, row[r].csv);
+            sum += touch(s, row[r].json) + touch(s, row[r].csv)
+                   + touch(s, row[r].html);
 
             for (c = 0; c < cat->ncolumns; c++) {
                 cell = krj_snap_cell(s, cat, r, c);
@@ -378,9 +405,30 @@ START_TEST(test_checksum_message)
 
     ((krj_snap_header_t *) snap_data)->version = 99;
     ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), -1);
-    ck_assert_str_eq(err, "unsupported format version 99 (expected 2)");
+    ck_assert_str_eq(err, "unsupported format version 99 (expected "
+                     krj_test_str(KRJ_SNAP_VERSION) ")");
 }
 END_TEST
+
+
+static int
+in_asset(const krj_snap_asset_t *assets, size_t off)
+{
+    size_t                   i;
+    const krj_snap_asset_t  *a;
+
+    for (i = 0; i < KRJ_SNAP_ASSETS; i++) {
+        a = &assets[i];
+
+        if ((off >= a->body.off && off < (size_t) a->body.off + a->body.len)
+            || (off >= a->gz.off && off < (size_t) a->gz.off + a->gz.len))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
 
 
 /*
@@ -447,22 +495,30 @@ END_TEST
  */
 START_TEST(test_structural)
 {
-    int          rc;
-    char         err[KRJ_SNAP_ERRLEN];
-    size_t       off, v, accepted, refused;
-    uint32_t     old, word;
-    krj_snap_t   s;
-    uint32_t     values[6];
+    int               rc;
+    char              err[KRJ_SNAP_ERRLEN];
+    size_t            off, v, accepted, refused;
+    uint32_t          old, word;
+    uint32_t          values[6];
+    krj_snap_t        s;
+    krj_snap_asset_t  assets[KRJ_SNAP_ASSETS];
 
     free(snap_data);
     build(1, 1);
     ck_assert_str_eq(in[1].slug, "drc");
     ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), 0);
+    memcpy(assets, s.hdr->assets, sizeof(assets));
 
     accepted = 0;
     refused = 0;
 
     for (off = KRJ_SNAP_SUMMED_FROM; off + 4 <= snap_len; off += 4) {
+
+        /* the assets' bytes are opaque: no word of them is structure */
+        if (in_asset(assets, off)) {
+            continue;
+        }
+
         memcpy(&old, snap_data + off, 4);
 
         values[0] = 0;
@@ -566,6 +622,259 @@ START_TEST(test_times_and_dates)
 END_TEST
 
 
+/* a copy of the snapshot, changed by f, checksum redone, opened */
+static int
+open_changed(void (*f)(uint8_t *p, krj_snap_t *s), char *err)
+{
+    int          rc;
+    uint8_t     *p;
+    krj_snap_t   s;
+
+    p = malloc(snap_len);
+    ck_assert_ptr_nonnull(p);
+    memcpy(p, snap_data, snap_len);
+
+    ck_assert_int_eq(krj_snap_open(&s, p, snap_len, err), 0);
+    f(p, &s);
+    resum(p, snap_len);
+    rc = krj_snap_open(&s, p, snap_len, err);
+    free(p);
+
+    return rc;
+}
+
+
+static krj_snap_category_t *
+first_cat(uint8_t *p, krj_snap_t *s)
+{
+    return (krj_snap_category_t *) (p + s->hdr->categories.off);
+}
+
+
+static krj_snap_span_t *
+spans_of(uint8_t *p, krj_snap_t *s)
+{
+    return (krj_snap_span_t *) (p + first_cat(p, s)->page.off);
+}
+
+
+static void
+hole_past(uint8_t *p, krj_snap_t *s)
+{
+    spans_of(p, s)[0].hole = KRJ_HOLES;
+}
+
+
+static void
+last_with_hole(uint8_t *p, krj_snap_t *s)
+{
+    spans_of(p, s)[first_cat(p, s)->npage - 1].hole = KRJ_HOLE_PREFIX;
+}
+
+
+static void
+middle_without_hole(uint8_t *p, krj_snap_t *s)
+{
+    spans_of(p, s)[0].hole = KRJ_HOLE_NONE;
+}
+
+
+static void
+no_spans(uint8_t *p, krj_snap_t *s)
+{
+    first_cat(p, s)->npage = 0;
+    first_cat(p, s)->page.len = 0;
+}
+
+
+static void
+more_spans(uint8_t *p, krj_snap_t *s)
+{
+    first_cat(p, s)->npage++;
+}
+
+
+static void
+span_out(uint8_t *p, krj_snap_t *s)
+{
+    spans_of(p, s)[1].gz.off = (uint32_t) snap_len - 2;
+    spans_of(p, s)[1].gz.len = 3;
+}
+
+
+static void
+rank_zero(uint8_t *p, krj_snap_t *s)
+{
+    first_cat(p, s)->rank_width = 0;
+}
+
+
+static void
+rank_wide(uint8_t *p, krj_snap_t *s)
+{
+    first_cat(p, s)->rank_width = KRJ_SNAP_RANK_WIDTH + 1;
+}
+
+
+static void
+tab_out(uint8_t *p, krj_snap_t *s)
+{
+    ((uint32_t *) (p + s->hdr->tabs.off))[0] = s->hdr->ncategories;
+}
+
+
+static void
+tabs_short(uint8_t *p, krj_snap_t *s)
+{
+    (void) s;
+
+    ((krj_snap_header_t *) p)->tabs.len -= 4;
+}
+
+
+static void
+asset_unnamed(uint8_t *p, krj_snap_t *s)
+{
+    (void) s;
+
+    ((krj_snap_header_t *) p)->assets[KRJ_ASSET_JS].name.len = 0;
+}
+
+
+static void
+asset_out(uint8_t *p, krj_snap_t *s)
+{
+    (void) s;
+
+    ((krj_snap_header_t *) p)->assets[KRJ_ASSET_CSS].gz.len =
+                                                     (uint32_t) snap_len;
+}
+
+
+static void
+row_html_out(uint8_t *p, krj_snap_t *s)
+{
+    krj_snap_row_t  *row;
+
+    row = (krj_snap_row_t *) (p + first_cat(p, s)->rows.off);
+    row[0].html.off = 0xfffffff0;
+}
+
+
+static void
+tooltip_out(uint8_t *p, krj_snap_t *s)
+{
+    krj_snap_column_t  *col;
+
+    col = (krj_snap_column_t *) (p + first_cat(p, s)->columns.off);
+    col[1].tooltip.len = (uint32_t) snap_len;
+}
+
+
+static void
+right_flag(uint8_t *p, krj_snap_t *s)
+{
+    krj_snap_column_t  *col;
+
+    col = (krj_snap_column_t *) (p + first_cat(p, s)->columns.off);
+    col[0].right = 2;
+}
+
+
+static void
+warnings_out(uint8_t *p, krj_snap_t *s)
+{
+    first_cat(p, s)->warnings.len = (uint32_t) snap_len;
+}
+
+
+static krj_snap_gzspan_t *
+gzspans_of(uint8_t *p, krj_snap_t *s)
+{
+    return (krj_snap_gzspan_t *) (p + first_cat(p, s)->page_gz.off);
+}
+
+
+static void
+gz_hole_prefix(uint8_t *p, krj_snap_t *s)
+{
+    gzspans_of(p, s)[0].hole = KRJ_HOLE_PREFIX;
+}
+
+
+static void
+gz_last_hole(uint8_t *p, krj_snap_t *s)
+{
+    gzspans_of(p, s)[first_cat(p, s)->npage_gz - 1].hole = KRJ_HOLE_GROUPS;
+}
+
+
+static void
+gz_none(uint8_t *p, krj_snap_t *s)
+{
+    first_cat(p, s)->npage_gz = 0;
+    first_cat(p, s)->page_gz.len = 0;
+}
+
+
+static void
+gz_out(uint8_t *p, krj_snap_t *s)
+{
+    gzspans_of(p, s)[0].gz.len = (uint32_t) snap_len;
+}
+
+
+static void
+gz_prefix_out(uint8_t *p, krj_snap_t *s)
+{
+    (void) s;
+
+    ((krj_snap_header_t *) p)->gz_prefix.off = (uint32_t) snap_len;
+}
+
+
+/* every new part of a hostile snapshot is refused, with its reason */
+START_TEST(test_dashboard_refused)
+{
+    size_t  i;
+    char    err[KRJ_SNAP_ERRLEN];
+    static const struct {
+        void       (*f)(uint8_t *p, krj_snap_t *s);
+        const char  *reason;
+    } cases[] = {
+        { hole_past, "bad hole" },
+        { last_with_hole, "bad hole" },
+        { middle_without_hole, "bad hole" },
+        { no_spans, "page out of bounds or empty" },
+        { more_spans, "page out of bounds or empty" },
+        { span_out, "page span 1 out of bounds" },
+        { rank_zero, "rank width 0" },
+        { rank_wide, "rank width 8" },
+        { tab_out, "tab 0: category" },
+        { tabs_short, "tab order out of bounds" },
+        { asset_unnamed, "asset 1 out of bounds or unnamed" },
+        { asset_out, "asset 0 out of bounds" },
+        { row_html_out, "row 0: body out of bounds" },
+        { tooltip_out, "column 1: dashboard text out of bounds" },
+        { right_flag, "column 0: bad numeric flag 2" },
+        { warnings_out, "dashboard text out of bounds" },
+        { gz_hole_prefix, "compact gzip span 0: bad hole 1" },
+        { gz_last_hole, "bad hole 4" },
+        { gz_none, "compact gzip out of bounds or empty" },
+        { gz_out, "compact gzip span 0 out of bounds" },
+        { gz_prefix_out, "compact gzip locations out of bounds" },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ck_assert_msg(open_changed(cases[i].f, err) == -1, "case %zu "
+                      "accepted", i);
+        ck_assert_msg(strstr(err, cases[i].reason) != NULL, "case %zu: %s",
+                      i, err);
+    }
+}
+END_TEST
+
+
 static Suite *
 snapshot_suite(void)
 {
@@ -583,6 +892,7 @@ snapshot_suite(void)
     tcase_add_test(tc, test_generated_at);
     tcase_add_test(tc, test_structural);
     tcase_add_test(tc, test_times_and_dates);
+    tcase_add_test(tc, test_dashboard_refused);
     suite_add_tcase(s, tc);
 
     return s;

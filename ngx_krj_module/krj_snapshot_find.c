@@ -1,0 +1,112 @@
+
+/*
+ * Copyright (C) The krj developers
+ */
+
+
+/* Lookups in a snapshot that krj_snap_open() validated: binary searches. */
+
+
+#include <string.h>
+
+#include "krj_snapshot.h"
+
+
+
+
+const krj_snap_category_t *
+krj_snap_find_category(const krj_snap_t *snap, const char *slug, size_t len)
+{
+    int                         rc;
+    uint32_t                    lo, hi, mid;
+    const krj_snap_category_t  *cat;
+
+    if (snap->hdr == NULL) {
+        return NULL;
+    }
+
+    lo = 0;
+    hi = snap->hdr->ncategories;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        cat = &snap->categories[mid];
+
+        rc = krj_snap_cmp(snap->base + cat->slug.off, cat->slug.len,
+                          (const uint8_t *) slug, len);
+        if (rc == 0) {
+            return cat;
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+const krj_snap_ticker_t *
+krj_snap_find_ticker(const krj_snap_t *snap, const char *ticker, size_t len)
+{
+    int                       rc;
+    uint32_t                  lo, hi, mid;
+    const krj_snap_ticker_t  *t;
+
+    if (snap->hdr == NULL) {
+        return NULL;
+    }
+
+    lo = 0;
+    hi = snap->hdr->ntickers;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        t = &snap->tickers[mid];
+
+        rc = krj_snap_cmp_upper(snap->base + t->ticker.off, t->ticker.len,
+                                ticker, len);
+        if (rc == 0) {
+            return t;
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* compares a stored upper-case key with s upper-cased, as unsigned bytes */
+int
+krj_snap_cmp_upper(const uint8_t *key, size_t klen, const char *s,
+    size_t slen)
+{
+    size_t   i, n;
+    uint8_t  c;
+
+    n = klen < slen ? klen : slen;
+
+    for (i = 0; i < n; i++) {
+        c = (uint8_t) s[i];
+
+        if (c >= 'a' && c <= 'z') {
+            c -= 'a' - 'A';
+        }
+
+        if (key[i] != c) {
+            return key[i] < c ? -1 : 1;
+        }
+    }
+
+    return (klen > slen) - (klen < slen);
+}
