@@ -281,16 +281,20 @@ if [ ! -s "$creds" ] || [ ! -s "$auth/api-keys" ] \
         || ! grep -q '^KRJ_DEMO_METRICS_KEY=' "$creds"; then
     rm -f "$creds" "$auth/api-keys" "$auth/users.htpasswd"
     echo "demo: making the demo API key and Basic user"
+    # what they record and announce is krj-batch's log, not the console's
     demo_key=$(batch keys add demo --scopes '*' --key-file "$auth/api-keys" \
-        | tail -1)
-    [[ $demo_key == krj_* ]] || die "krj-batch keys add printed no key"
+        2>>"$batch_log" | tail -1)
+    [[ $demo_key == krj_* ]] \
+        || die "krj-batch keys add printed no key, see $batch_log"
     metrics_key=$(batch keys add prometheus --scopes metrics \
-        --key-file "$auth/api-keys" | tail -1)
-    [[ $metrics_key == krj_* ]] || die "krj-batch keys add printed no key"
+        --key-file "$auth/api-keys" 2>>"$batch_log" | tail -1)
+    [[ $metrics_key == krj_* ]] \
+        || die "krj-batch keys add printed no key, see $batch_log"
     demo_password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
     printf '%s\n' "$demo_password" \
         | batch users add demo --user-file "$auth/users.htpasswd" \
-            >/dev/null || die "krj-batch users add failed"
+            >/dev/null 2>>"$batch_log" \
+        || die "krj-batch users add failed, see $batch_log"
     (umask 077
      printf 'KRJ_DEMO_KEY=%s\nKRJ_DEMO_USER=demo\nKRJ_DEMO_PASSWORD=%s\n' \
          "$demo_key" "$demo_password" >"$creds.tmp"

@@ -100,3 +100,10 @@ def test_every_link_to_a_section_exists():
     anchors = {_anchor(h) for h in re.findall(r"^#+ (.+)$", README, re.M)}
     for target in re.findall(r"\]\(#([\w-]+)\)", README):
         assert target in anchors, "README links to a missing #%s" % target
+
+
+def test_every_image_exists():
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert images, "README shows the dashboard"
+    for path in images:
+        assert (REPO / path).is_file(), "README shows a missing %s" % path
