@@ -57,10 +57,7 @@ krj_backup(const krj_conf_t *conf)
     struct tm           tm;
     krj_backup_file_t   files[KRJ_BACKUP_NFILES];
 
-    if (!krj_pg_configured(conf)) {
-        fprintf(stderr, "krj-batch: PostgreSQL is not configured: give "
-                "--pg-dsn, KRJ_PG_DSN, pg-dsn in the configuration file, "
-                "or libpq's PGHOST, PGDATABASE or PGSERVICE\n");
+    if (krj_pg_required(conf) != 0) {
         return KRJ_EXIT_USAGE;
     }
 

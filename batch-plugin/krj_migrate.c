@@ -54,10 +54,7 @@ krj_migrate(const krj_conf_t *conf)
     PGconn                 *pg;
     const krj_migration_t  *m;
 
-    if (!krj_pg_configured(conf)) {
-        fprintf(stderr, "krj-batch: PostgreSQL is not configured: give "
-                "--pg-dsn, KRJ_PG_DSN, pg-dsn in the configuration file, "
-                "or libpq's PGHOST, PGDATABASE or PGSERVICE\n");
+    if (krj_pg_required(conf) != 0) {
         return KRJ_EXIT_USAGE;
     }
 

@@ -50,6 +50,21 @@ krj_pg_configured(const krj_conf_t *conf)
 }
 
 
+int
+krj_pg_required(const krj_conf_t *conf)
+{
+    if (krj_pg_configured(conf)) {
+        return 0;
+    }
+
+    fprintf(stderr, "krj-batch: PostgreSQL is not configured: give "
+            "--pg-dsn, KRJ_PG_DSN, pg-dsn in the configuration file, "
+            "or libpq's PGHOST, PGDATABASE or PGSERVICE\n");
+
+    return -1;
+}
+
+
 PGconn *
 krj_pg_connect(const krj_conf_t *conf, char *err)
 {

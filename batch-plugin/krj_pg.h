@@ -20,6 +20,13 @@
 int krj_pg_configured(const krj_conf_t *conf);
 
 /*
+ * For the commands that cannot do without PostgreSQL (migrate, backup,
+ * restore): 0 when it is configured, else -1 with the ways to configure
+ * it said on stderr.
+ */
+int krj_pg_required(const krj_conf_t *conf);
+
+/*
  * Connects with the connect and statement timeouts of conf and checks
  * the status, as testlibpq does.  NULL with the reason in err.
  */

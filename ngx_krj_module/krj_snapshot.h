@@ -391,6 +391,14 @@ const krj_snap_ticker_t *krj_snap_find_ticker(const krj_snap_t *snap,
     const char *ticker, size_t len);
 
 /*
+ * The element of a sorted array of n structures of size bytes whose first
+ * member, a ref to an upper-case key, equals key upper-cased; NULL when
+ * none does.  The ticker index and the history's tickers share it.
+ */
+const void *krj_snap_search_upper(const krj_snap_t *snap, const void *array,
+    size_t size, uint32_t n, const char *key, size_t len);
+
+/*
  * For the validators of the sections (krj_snapshot_history.c): a ref in
  * the file; an array of count structures of size bytes, aligned, whose
  * ref has exactly their length; byte order of two strings; a stored

@@ -53,25 +53,35 @@ krj_snap_find_category(const krj_snap_t *snap, const char *slug, size_t len)
 const krj_snap_ticker_t *
 krj_snap_find_ticker(const krj_snap_t *snap, const char *ticker, size_t len)
 {
-    int                       rc;
-    uint32_t                  lo, hi, mid;
-    const krj_snap_ticker_t  *t;
-
     if (snap->hdr == NULL) {
         return NULL;
     }
 
+    return krj_snap_search_upper(snap, snap->tickers,
+                                 sizeof(krj_snap_ticker_t),
+                                 snap->hdr->ntickers, ticker, len);
+}
+
+
+const void *
+krj_snap_search_upper(const krj_snap_t *snap, const void *array, size_t size,
+    uint32_t n, const char *key, size_t len)
+{
+    int                    rc;
+    uint32_t               lo, hi, mid;
+    const krj_snap_ref_t  *ref;
+
     lo = 0;
-    hi = snap->hdr->ntickers;
+    hi = n;
 
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
-        t = &snap->tickers[mid];
+        ref = (const krj_snap_ref_t *) ((const uint8_t *) array
+                                        + (size_t) mid * size);
 
-        rc = krj_snap_cmp_upper(snap->base + t->ticker.off, t->ticker.len,
-                                ticker, len);
+        rc = krj_snap_cmp_upper(snap->base + ref->off, ref->len, key, len);
         if (rc == 0) {
-            return t;
+            return ref;
         }
 
         if (rc < 0) {

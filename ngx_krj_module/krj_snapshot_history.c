@@ -138,32 +138,9 @@ const krj_snap_hticker_t *
 krj_snap_find_history(const krj_snap_t *snap, const krj_snap_hcategory_t *hc,
     const char *ticker, size_t len)
 {
-    int                        rc;
-    uint32_t                   lo, hi, mid;
-    const krj_snap_hticker_t  *t;
-
-    lo = hc->first;
-    hi = hc->first + hc->count;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        t = &snap->htickers[mid];
-
-        rc = krj_snap_cmp_upper(snap->base + t->ticker.off, t->ticker.len,
-                                ticker, len);
-        if (rc == 0) {
-            return t;
-        }
-
-        if (rc < 0) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return NULL;
+    return krj_snap_search_upper(snap, snap->htickers + hc->first,
+                                 sizeof(krj_snap_hticker_t), hc->count,
+                                 ticker, len);
 }
 
 
