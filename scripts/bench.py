@@ -64,8 +64,9 @@ def timed(cmd):
 
 
 def publish(data, out):
+    # a BENCH_ROWS week is larger than the default --max-size of 16m
     return timed([BATCH, "run", "--quiet", "--input", data, "--output",
-                  out])
+                  out, "--max-size", "1024m"])
 
 
 class Server:
