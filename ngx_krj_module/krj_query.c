@@ -76,6 +76,8 @@ static int krj_query_has_signals(krj_query_t *q,
     const krj_snap_category_t *cat, unsigned need);
 static int krj_query_error(krj_query_t *q, int code, const char *fmt,
     const char *name, const char *value, size_t vlen);
+static int krj_query_over(krj_query_t *q, const char *name,
+    const char *directive, uint64_t max, uint64_t got);
 
 
 static const krj_param_handler_t  krj_query_params[] = {
@@ -123,6 +125,16 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data)
 {
+    return krj_query_parse_bounded(q, snap, cat, args, len, NULL, alloc,
+                                   data);
+}
+
+
+int
+krj_query_parse_bounded(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    const krj_query_bounds_t *bounds, krj_alloc_pt alloc, void *data)
+{
     int           rc;
     char         *buf, *name;
     size_t        nlen;
@@ -133,6 +145,7 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     q->changed = KRJ_CHANGED_ANY;
     q->sort_col = -1;
     q->limit = UINT64_MAX;
+    q->bounds = bounds;
 
     if (len == 0) {
         return KRJ_QUERY_OK;
@@ -469,6 +482,11 @@ krj_query_limit(krj_query_t *q, krj_param_t *a)
                                "not \"%.*s\"", a->name, a->value, a->vlen);
     }
 
+    if (q->bounds != NULL && q->limit > q->bounds->limit) {
+        return krj_query_over(q, a->name, "krj_max_limit", q->bounds->limit,
+                              q->limit);
+    }
+
     return KRJ_QUERY_OK;
 }
 
@@ -476,7 +494,18 @@ krj_query_limit(krj_query_t *q, krj_param_t *a)
 static int
 krj_query_offset(krj_query_t *q, krj_param_t *a)
 {
-    return krj_query_number(q, a->name, a->value, a->vlen, &q->offset);
+    if (krj_query_number(q, a->name, a->value, a->vlen, &q->offset)
+        != KRJ_QUERY_OK)
+    {
+        return q->error;
+    }
+
+    if (q->bounds != NULL && q->offset > q->bounds->offset) {
+        return krj_query_over(q, a->name, "krj_max_offset",
+                              q->bounds->offset, q->offset);
+    }
+
+    return KRJ_QUERY_OK;
 }
 
 
@@ -521,6 +550,22 @@ krj_query_split(krj_query_t *q, krj_param_t *a, int trim, krj_str_t **items,
         if (a->value[i] == ',') {
             count++;
         }
+    }
+
+    /* counted, not looked at: a long list costs no more than its bytes */
+
+    if (q->bounds != NULL && a->param == KRJ_PARAM_TICKER
+        && count > q->bounds->tickers)
+    {
+        return krj_query_over(q, a->name, "krj_max_tickers",
+                              q->bounds->tickers, count);
+    }
+
+    if (q->bounds != NULL && a->param == KRJ_PARAM_FIELDS
+        && count > q->bounds->fields)
+    {
+        return krj_query_over(q, a->name, "krj_max_fields",
+                              q->bounds->fields, count);
     }
 
     v = a->alloc(a->data, count * sizeof(krj_str_t));
@@ -656,6 +701,22 @@ krj_query_column(const krj_snap_t *snap, const krj_snap_category_t *cat,
     }
 
     return -1;
+}
+
+
+/* over a bound of the server: which, and the directive that sets it */
+
+static int
+krj_query_over(krj_query_t *q, const char *name, const char *directive,
+    uint64_t max, uint64_t got)
+{
+    q->error = KRJ_QUERY_OVER_BOUND;
+
+    snprintf(q->err, KRJ_QUERY_ERRLEN, "\"%s\" is at most %llu on this "
+             "server (%s), not %llu", name, (unsigned long long) max,
+             directive, (unsigned long long) got);
+
+    return q->error;
 }
 
 

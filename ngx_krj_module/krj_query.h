@@ -28,6 +28,7 @@
 #define KRJ_QUERY_UNKNOWN_PARAMETER   2
 #define KRJ_QUERY_UNKNOWN_COLUMN      3
 #define KRJ_QUERY_NOMEM               4
+#define KRJ_QUERY_OVER_BOUND          5
 
 #define KRJ_QUERY_ERRLEN              256
 #define KRJ_QUERY_MAX_LIMIT           1000000
@@ -42,6 +43,19 @@
 
 
 typedef void *(*krj_alloc_pt)(void *data, size_t size);
+
+
+/*
+ * What a server lets one query ask for (krj_max_limit, krj_max_offset,
+ * krj_max_tickers, krj_max_fields): the cost of an answer is bounded by
+ * the page and by the items parsed, so each of those has a bound.
+ */
+typedef struct {
+    uint64_t                    limit;
+    uint64_t                    offset;
+    uint32_t                    tickers;
+    uint32_t                    fields;
+} krj_query_bounds_t;
 
 
 typedef struct {
@@ -64,6 +78,8 @@ typedef struct {
     uint64_t                    limit;
     uint64_t                    offset;
 
+    const krj_query_bounds_t   *bounds;     /* or NULL, internal */
+
     int                         error;      /* KRJ_QUERY_* */
     char                        err[KRJ_QUERY_ERRLEN];
 } krj_query_t;
@@ -85,6 +101,16 @@ typedef struct {
 int krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data);
+
+/*
+ * As krj_query_parse(), refusing with KRJ_QUERY_OVER_BOUND, and a message
+ * that names the bound, a query that asks for more than bounds lets it:
+ * an explicit limit or offset above theirs, more ticker= or fields= items.
+ * The items are counted before they are looked at.
+ */
+int krj_query_parse_bounded(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    const krj_query_bounds_t *bounds, krj_alloc_pt alloc, void *data);
 
 /*
  * The i-th parameter, for the API index: its name, what it takes and what

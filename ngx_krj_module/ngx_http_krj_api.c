@@ -288,6 +288,7 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     krj_select_t                sel;
     const krj_snap_t           *snap;
     ngx_http_krj_answer_t       a;
+    ngx_http_krj_main_conf_t   *kmcf;
     const krj_snap_category_t  *cat;
 
     snap = &snapshot->snap;
@@ -340,8 +341,11 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
                                         cat->json, cat->json_gz);
     }
 
-    rc = krj_query_parse(&q, snap, cat, (const char *) r->args.data,
-                         r->args.len, ngx_http_krj_alloc, r->pool);
+    kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
+
+    rc = krj_query_parse_bounded(&q, snap, cat, (const char *) r->args.data,
+                                 r->args.len, &kmcf->bounds,
+                                 ngx_http_krj_alloc, r->pool);
 
     if (rc != KRJ_QUERY_OK) {
 
@@ -357,6 +361,10 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 
         case KRJ_QUERY_BAD_PARAMETER:
             code = "bad_parameter";
+            break;
+
+        case KRJ_QUERY_OVER_BOUND:
+            code = "over_bound";
             break;
 
         default: /* KRJ_QUERY_NOMEM */
