@@ -19,6 +19,21 @@
 #include "ngx_http_krj_zone.h"
 
 
+/*
+ * The query bounds' defaults: a page of 10000 rows is some 4 MB of JSON,
+ * more than a screen or a script wants at once; an offset past any week's
+ * rows; the tickers of a watch list; more fields than a week has
+ * columns.  An offset is at most a row number, an item list at most what
+ * a request line holds.
+ */
+#define NGX_HTTP_KRJ_DEFAULT_LIMIT    10000
+#define NGX_HTTP_KRJ_DEFAULT_OFFSET   1000000
+#define NGX_HTTP_KRJ_DEFAULT_TICKERS  100
+#define NGX_HTTP_KRJ_DEFAULT_FIELDS   256
+#define NGX_HTTP_KRJ_MAX_OFFSET       4294967295LL
+#define NGX_HTTP_KRJ_MAX_ITEMS        65536
+
+
 /* an answer krj_render.c writes, measured first, then into the pool */
 typedef struct {
     ngx_uint_t                   route;
@@ -58,6 +73,20 @@ static void ngx_http_krj_render_answer(krj_out_t *o,
     ngx_http_krj_answer_t *a);
 static int ngx_http_krj_visible(void *data, const char *slug, size_t len);
 static void *ngx_http_krj_alloc(void *data, size_t size);
+
+
+/* the query bounds: a page and the items a query lists */
+ngx_conf_num_bounds_t  ngx_http_krj_limit_bounds = {
+    ngx_http_krj_check_bound, 0, KRJ_QUERY_MAX_LIMIT
+};
+
+ngx_conf_num_bounds_t  ngx_http_krj_offset_bounds = {
+    ngx_http_krj_check_bound, 0, NGX_HTTP_KRJ_MAX_OFFSET
+};
+
+ngx_conf_num_bounds_t  ngx_http_krj_items_bounds = {
+    ngx_http_krj_check_bound, 1, NGX_HTTP_KRJ_MAX_ITEMS
+};
 
 
 ngx_int_t
@@ -616,4 +645,43 @@ static void *
 ngx_http_krj_alloc(void *data, size_t size)
 {
     return ngx_palloc(data, size ? size : 1);
+}
+
+
+/* nginx's ngx_conf_check_num_bounds(), with the directive's name */
+
+char *
+ngx_http_krj_check_bound(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_conf_num_bounds_t *bounds = post;
+    ngx_int_t             *np = data;
+
+    ngx_str_t  *name;
+
+    if (*np >= bounds->low && *np <= bounds->high) {
+        return NGX_CONF_OK;
+    }
+
+    name = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\" must be between %i and %i, not %i",
+                       &name[0], bounds->low, bounds->high, *np);
+
+    return NGX_CONF_ERROR;
+}
+
+
+void
+ngx_http_krj_api_init_bounds(ngx_http_krj_main_conf_t *kmcf)
+{
+    ngx_conf_init_value(kmcf->max_limit, NGX_HTTP_KRJ_DEFAULT_LIMIT);
+    ngx_conf_init_value(kmcf->max_offset, NGX_HTTP_KRJ_DEFAULT_OFFSET);
+    ngx_conf_init_value(kmcf->max_tickers, NGX_HTTP_KRJ_DEFAULT_TICKERS);
+    ngx_conf_init_value(kmcf->max_fields, NGX_HTTP_KRJ_DEFAULT_FIELDS);
+
+    kmcf->bounds.limit = (uint64_t) kmcf->max_limit;
+    kmcf->bounds.offset = (uint64_t) kmcf->max_offset;
+    kmcf->bounds.tickers = (uint32_t) kmcf->max_tickers;
+    kmcf->bounds.fields = (uint32_t) kmcf->max_fields;
 }

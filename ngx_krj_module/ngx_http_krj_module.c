@@ -20,20 +20,6 @@
 #define NGX_HTTP_KRJ_MIN_INTERVAL  100
 #define NGX_HTTP_KRJ_MAX_AGE       (8 * 24 * 60 * 60)
 
-/*
- * The query bounds' defaults: a page of 10000 rows is some 4 MB of JSON,
- * more than a screen or a script wants at once; an offset past any week's
- * rows; the tickers of a watch list; more fields than a week has
- * columns.  An offset is at most a row number, an item list at most what
- * a request line holds.
- */
-#define NGX_HTTP_KRJ_DEFAULT_LIMIT    10000
-#define NGX_HTTP_KRJ_DEFAULT_OFFSET   1000000
-#define NGX_HTTP_KRJ_DEFAULT_TICKERS  100
-#define NGX_HTTP_KRJ_DEFAULT_FIELDS   256
-#define NGX_HTTP_KRJ_MAX_OFFSET       4294967295LL
-#define NGX_HTTP_KRJ_MAX_ITEMS        65536
-
 
 static ngx_int_t ngx_http_krj_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_krj_init(ngx_conf_t *cf);
@@ -47,8 +33,6 @@ static void *ngx_http_krj_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_krj_snapshot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_krj_check_interval(ngx_conf_t *cf, void *post,
-    void *data);
-static char *ngx_http_krj_check_bound(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_krj_max_age(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -65,20 +49,6 @@ static void ngx_http_krj_reload_handler(ngx_event_t *ev);
 
 static ngx_conf_post_t  ngx_http_krj_interval_post = {
     ngx_http_krj_check_interval
-};
-
-
-/* the query bounds: a page and the items a query lists */
-static ngx_conf_num_bounds_t  ngx_http_krj_limit_bounds = {
-    ngx_http_krj_check_bound, 0, KRJ_QUERY_MAX_LIMIT
-};
-
-static ngx_conf_num_bounds_t  ngx_http_krj_offset_bounds = {
-    ngx_http_krj_check_bound, 0, NGX_HTTP_KRJ_MAX_OFFSET
-};
-
-static ngx_conf_num_bounds_t  ngx_http_krj_items_bounds = {
-    ngx_http_krj_check_bound, 1, NGX_HTTP_KRJ_MAX_ITEMS
 };
 
 
@@ -466,15 +436,7 @@ ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_msec_value(kmcf->reload_interval, 5000);
     ngx_conf_init_value(kmcf->max_age, NGX_HTTP_KRJ_MAX_AGE);
-    ngx_conf_init_value(kmcf->max_limit, NGX_HTTP_KRJ_DEFAULT_LIMIT);
-    ngx_conf_init_value(kmcf->max_offset, NGX_HTTP_KRJ_DEFAULT_OFFSET);
-    ngx_conf_init_value(kmcf->max_tickers, NGX_HTTP_KRJ_DEFAULT_TICKERS);
-    ngx_conf_init_value(kmcf->max_fields, NGX_HTTP_KRJ_DEFAULT_FIELDS);
-
-    kmcf->bounds.limit = (uint64_t) kmcf->max_limit;
-    kmcf->bounds.offset = (uint64_t) kmcf->max_offset;
-    kmcf->bounds.tickers = (uint32_t) kmcf->max_tickers;
-    kmcf->bounds.fields = (uint32_t) kmcf->max_fields;
+    ngx_http_krj_api_init_bounds(kmcf);
 
 #if (NGX_THREADS)
 
@@ -580,30 +542,6 @@ ngx_http_krj_check_interval(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
-}
-
-
-/* nginx's ngx_conf_check_num_bounds(), with the directive's name */
-
-static char *
-ngx_http_krj_check_bound(ngx_conf_t *cf, void *post, void *data)
-{
-    ngx_conf_num_bounds_t *bounds = post;
-    ngx_int_t             *np = data;
-
-    ngx_str_t  *name;
-
-    if (*np >= bounds->low && *np <= bounds->high) {
-        return NGX_CONF_OK;
-    }
-
-    name = cf->args->elts;
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"%V\" must be between %i and %i, not %i",
-                       &name[0], bounds->low, bounds->high, *np);
-
-    return NGX_CONF_ERROR;
 }
 
 
