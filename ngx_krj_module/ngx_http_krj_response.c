@@ -383,10 +383,15 @@ ngx_http_krj_push(ngx_http_request_t *r, char *key, ngx_str_t *value)
 }
 
 
+/* every Accept-Encoding field is one list: q-values across them compare */
+
 ngx_uint_t
 ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
 {
+    krj_accept_t      a;
     ngx_table_elt_t  *h;
+
+    krj_accept_init(&a);
 
     for (h = ngx_http_krj_header_in(r, NULL, "Accept-Encoding",
                                     sizeof("Accept-Encoding") - 1);
@@ -394,12 +399,10 @@ ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
          h = ngx_http_krj_header_in(r, h, "Accept-Encoding",
                                     sizeof("Accept-Encoding") - 1))
     {
-        if (krj_accept_gzip((const char *) h->value.data, h->value.len)) {
-            return 1;
-        }
+        krj_accept_parse(&a, (const char *) h->value.data, h->value.len);
     }
 
-    return 0;
+    return krj_accept_choose(&a, krj_enc_bit(KRJ_ENC_GZIP)) == KRJ_ENC_GZIP;
 }
 
 

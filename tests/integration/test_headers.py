@@ -113,6 +113,43 @@ def test_gzip(krj, path):
             "%s: Accept-Encoding %r accepts gzip" % (path, ae)
 
 
+@pytest.mark.parametrize("ae,coding", [
+    ("identity, gzip;q=0.5", None),
+    ("gzip;q=0.5, identity;q=0.4", "gzip"),
+    ("*;q=0.5, gzip;q=0.2", None),
+    ("*", "gzip"),
+    ("*;q=0.1, identity;q=0", "gzip"),
+    ("gzip;q=1.5", None),
+    ("gzip;q=0.1234", None),
+    ("gzip;q=0.001", "gzip"),
+    ("identity;q=0, *;q=0", None),
+], ids=lambda v: str(v))
+def test_gzip_q_values(krj, ae, coding):
+    # the highest q wins, ties to gzip; an implicit identity comes after
+    # every coding named; nothing acceptable: identity all the same
+    path = "/api/v1/signals/sp500"
+    r = krj.get(path, headers={"Accept-Encoding": ae})
+    assert r.status == 200
+    assert r.headers.get("content-encoding") == coding, \
+        "%s: Accept-Encoding %r -> %s" % (path, ae, coding or "identity")
+
+
+@pytest.mark.parametrize("fields,coding", [
+    ((b"identity;q=0.1", b"gzip;q=0.2"), "gzip"),
+    ((b"gzip;q=0.1", b"identity"), None),
+    ((b"", b"gzip"), "gzip"),
+])
+def test_gzip_several_fields(krj, fields, coding):
+    # several Accept-Encoding fields are one list: their q-values compare
+    req = b"GET /api/v1/signals/sp500 HTTP/1.1\r\nHost: x\r\n"
+    for f in fields:
+        req += b"Accept-Encoding: " + f + b"\r\n"
+    r = raw_http(krj.port, req + b"Connection: close\r\n\r\n")
+    assert r.status == 200
+    assert r.headers.get("content-encoding") == coding, \
+        "fields %r -> %s" % (fields, coding or "identity")
+
+
 def test_filtered_not_gzipped_by_module(krj):
     r = krj.get("/api/v1/signals/sp500?limit=3",
                 headers={"Accept-Encoding": "gzip"})
