@@ -21,13 +21,14 @@
 
 /*
  * The query bounds' defaults: a page of 10000 rows is some 4 MB of JSON,
- * more than a screen or a script wants at once; an offset past any week's
- * rows; the tickers of a watch list; more fields than a week has
+ * more than a screen or a script wants at once; any offset, since the
+ * indexes find the offset-th matched row without visiting the ones
+ * before it; the tickers of a watch list; more fields than a week has
  * columns.  An offset is at most a row number, an item list at most what
  * a request line holds.
  */
 #define NGX_HTTP_KRJ_DEFAULT_LIMIT    10000
-#define NGX_HTTP_KRJ_DEFAULT_OFFSET   1000000
+#define NGX_HTTP_KRJ_DEFAULT_OFFSET   NGX_HTTP_KRJ_MAX_OFFSET
 #define NGX_HTTP_KRJ_DEFAULT_TICKERS  100
 #define NGX_HTTP_KRJ_DEFAULT_FIELDS   256
 #define NGX_HTTP_KRJ_MAX_OFFSET       4294967295LL
