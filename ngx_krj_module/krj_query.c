@@ -11,9 +11,9 @@
  */
 
 
-#include <stdio.h>
 #include <string.h>
 
+#include "krj_out.h"
 #include "krj_query.h"
 
 
@@ -78,6 +78,8 @@ static int krj_query_error(krj_query_t *q, int code, const char *fmt,
     const char *name, const char *value, size_t vlen);
 static int krj_query_over(krj_query_t *q, const char *name,
     const char *directive, uint64_t max, uint64_t got);
+static void krj_query_message(krj_out_t *o, const char *fmt,
+    const char *name, const char *value, size_t vlen);
 
 
 static const krj_param_handler_t  krj_query_params[] = {
@@ -181,7 +183,7 @@ krj_query_parse_bounded(krj_query_t *q, const krj_snap_t *snap,
         eq = memchr(p, '=', amp - p);
         if (eq == NULL) {
             return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                   "parameter \"%.*s\" has no value",
+                                   "parameter \"%r\" has no value",
                                    NULL, p, amp - p);
         }
 
@@ -281,7 +283,7 @@ krj_query_decode(krj_query_t *q, const char *p, size_t len, char *dst,
 invalid:
 
     return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                           "malformed percent-encoding in \"%.*s\"",
+                           "malformed percent-encoding in \"%r\"",
                            NULL, end - len, len);
 }
 
@@ -316,7 +318,7 @@ krj_query_param(krj_query_t *q, krj_param_t *a, size_t nlen)
 
     if (h->name == NULL) {
         return krj_query_error(q, KRJ_QUERY_UNKNOWN_PARAMETER,
-                               "unknown parameter \"%.*s\"", NULL,
+                               "unknown parameter \"%r\"", NULL,
                                a->name, nlen);
     }
 
@@ -387,7 +389,7 @@ krj_query_changed(krj_query_t *q, krj_param_t *a)
 
     return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                            "\"%s\" must be 1, true, 0 or false, "
-                           "not \"%.*s\"", a->name, a->value, a->vlen);
+                           "not \"%r\"", a->name, a->value, a->vlen);
 }
 
 
@@ -412,14 +414,14 @@ krj_query_fields(krj_query_t *q, krj_param_t *a)
         col = krj_query_column(a->snap, a->cat, items[i].data, items[i].len);
         if (col < 0) {
             return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
-                                   "no column \"%.*s\"", NULL,
+                                   "no column \"%r\"", NULL,
                                    items[i].data, items[i].len);
         }
 
         for (j = 0; j < i; j++) {
             if (q->fields[j] == (uint32_t) col) {
                 return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                       "column \"%.*s\" named twice", NULL,
+                                       "column \"%r\" named twice", NULL,
                                        items[i].data, items[i].len);
             }
         }
@@ -458,7 +460,7 @@ krj_query_sort(krj_query_t *q, krj_param_t *a)
     col = krj_query_column(a->snap, a->cat, p, len);
     if (col < 0) {
         return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
-                               "no column \"%.*s\"", NULL, p, len);
+                               "no column \"%r\"", NULL, p, len);
     }
 
     q->sort_col = col;
@@ -479,7 +481,7 @@ krj_query_limit(krj_query_t *q, krj_param_t *a)
     if (q->limit > KRJ_QUERY_MAX_LIMIT) {
         return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                                "\"%s\" must be between 0 and 1000000, "
-                               "not \"%.*s\"", a->name, a->value, a->vlen);
+                               "not \"%r\"", a->name, a->value, a->vlen);
     }
 
     if (q->bounds != NULL && q->limit > q->bounds->limit) {
@@ -630,7 +632,7 @@ krj_query_signals(krj_query_t *q, const char *name, krj_str_t *items,
         } else {
             return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                                    "\"%s\" takes Long, Neutral or Short, "
-                                   "not \"%.*s\"", name,
+                                   "not \"%r\"", name,
                                    items[i].data, items[i].len);
         }
     }
@@ -666,7 +668,7 @@ krj_query_number(krj_query_t *q, const char *name, const char *p,
 
         if (v > UINT32_MAX) {
             return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                   "\"%s\" is too large: \"%.*s\"", name,
+                                   "\"%s\" is too large: \"%r\"", name,
                                    p, len);
         }
     }
@@ -679,7 +681,7 @@ invalid:
 
     return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                            "\"%s\" must be a non-negative decimal number, "
-                           "not \"%.*s\"", name, p, len);
+                           "not \"%r\"", name, p, len);
 }
 
 
@@ -710,44 +712,52 @@ static int
 krj_query_over(krj_query_t *q, const char *name, const char *directive,
     uint64_t max, uint64_t got)
 {
+    krj_out_t  o;
+
     q->error = KRJ_QUERY_OVER_BOUND;
 
-    snprintf(q->err, KRJ_QUERY_ERRLEN, "\"%s\" is at most %llu on this "
-             "server (%s), not %llu", name, (unsigned long long) max,
-             directive, (unsigned long long) got);
+    /* a name and a directive of this file: short enough */
+
+    krj_out_init(&o, q->err);
+    krj_out_fmt(&o, "\"%s\" is at most %U on this server (%s), not %U",
+                name, max, directive, got);
+    q->err[o.len] = '\0';
 
     return q->error;
 }
 
 
 /*
- * fmt takes an optional "%s" (name) and then an optional "%.*s" (value);
- * the value is cut so that a long query cannot fill the message.
+ * fmt takes an optional "%s" (name) and then an optional "%r" (value);
+ * the value is cut so that a long query cannot fill the message.  krj_out
+ * formats, not libc: this is the request path.
  */
 
 static int
 krj_query_error(krj_query_t *q, int code, const char *fmt, const char *name,
     const char *value, size_t vlen)
 {
-    int    vl;
-    char  *p;
+    char       *p;
+    krj_out_t   o;
 
-    vl = vlen > 64 ? 64 : (int) vlen;
+    vlen = vlen > 64 ? 64 : vlen;
 
     q->error = code;
 
-    if (name != NULL && value != NULL) {
-        snprintf(q->err, KRJ_QUERY_ERRLEN, fmt, name, vl, value);
+    /* measured first; the formats of this file all fit */
 
-    } else if (name != NULL) {
-        snprintf(q->err, KRJ_QUERY_ERRLEN, fmt, name);
+    krj_out_init(&o, NULL);
+    krj_query_message(&o, fmt, name, value, vlen);
 
-    } else if (value != NULL) {
-        snprintf(q->err, KRJ_QUERY_ERRLEN, fmt, vl, value);
-
-    } else {
-        snprintf(q->err, KRJ_QUERY_ERRLEN, "%s", fmt);
+    if (o.len >= KRJ_QUERY_ERRLEN) {
+        fmt = "bad query";
+        name = NULL;
+        value = NULL;
     }
+
+    krj_out_init(&o, q->err);
+    krj_query_message(&o, fmt, name, value, vlen);
+    q->err[o.len] = '\0';
 
     /* the message quotes the client: keep it printable ASCII */
 
@@ -758,4 +768,23 @@ krj_query_error(krj_query_t *q, int code, const char *fmt, const char *name,
     }
 
     return code;
+}
+
+
+static void
+krj_query_message(krj_out_t *o, const char *fmt, const char *name,
+    const char *value, size_t vlen)
+{
+    if (name != NULL && value != NULL) {
+        krj_out_fmt(o, fmt, name, value, vlen);
+
+    } else if (name != NULL) {
+        krj_out_fmt(o, fmt, name);
+
+    } else if (value != NULL) {
+        krj_out_fmt(o, fmt, value, vlen);
+
+    } else {
+        krj_out_str(o, fmt);
+    }
 }
