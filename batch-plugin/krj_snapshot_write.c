@@ -155,6 +155,11 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
         goto cleanup;
     }
 
+    if (krj_snap_write_encodings(out, &h, cats, n) != 0) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "br or zstd failed");
+        goto cleanup;
+    }
+
     if (out->failed) {
         snprintf(err, KRJ_SNAP_ERRLEN, "out of memory");
         goto cleanup;

@@ -69,6 +69,14 @@ int krj_snap_write_index(krj_buf_t *out, const krj_csv_t *t,
     krj_snap_index_t *ix);
 
 /*
+ * The encodings section (krj_encoded_write.c): the br and zstd forms of
+ * every whole body of h and cats, appended to out, h->encodings set.
+ * Returns 0, or -1 when out of memory or a compressor failed.
+ */
+int krj_snap_write_encodings(krj_buf_t *out, krj_snap_header_t *h,
+    const krj_snap_category_t *cats, uint32_t n);
+
+/*
  * krj_snap_row_t.changed of data row row: its signal differs from the
  * prior week's, the texts compared ignoring ASCII case when either is a
  * word other than the three

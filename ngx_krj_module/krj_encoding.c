@@ -13,10 +13,10 @@
  *     qvalue           = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
  *
  * Ties go to the server's preference, the order of KRJ_ENC_*: br, then
- * zstd, then gzip, then identity.  The bodies are compressed once a week
- * at each coding's highest level, so what is left to choose on is the
- * bytes sent: br at quality 11 is the smallest on JSON and CSV, zstd next
- * (and the fastest to decompress), gzip what every client has.
+ * zstd, then gzip, then identity.  The bodies are compressed once a week,
+ * so what is left to choose on is the bytes sent: br is the smallest on
+ * JSON and CSV, zstd next (and the fastest to decompress), gzip what
+ * every client has.
  */
 
 

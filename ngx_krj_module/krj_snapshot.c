@@ -111,7 +111,8 @@ krj_snap_open_checked(krj_snap_t *snap, const uint8_t *p, size_t len,
     }
 
     if (krj_snap_check_tickers(&s, err) != 0
-        || krj_snap_check_indexes(&s, err) != 0)
+        || krj_snap_check_indexes(&s, err) != 0
+        || krj_snap_check_encodings(&s, err) != 0)
     {
         return -1;
     }

@@ -33,7 +33,7 @@
 
 #define KRJ_SNAP_MAGIC          "KRJSNAP\x1a"
 #define KRJ_SNAP_MAGIC_LEN      8
-#define KRJ_SNAP_VERSION        2
+#define KRJ_SNAP_VERSION        3
 #define KRJ_SNAP_BYTE_ORDER     0x01020304
 #define KRJ_SNAP_MAX_SIZE       0xffffffffULL
 #define KRJ_SNAP_ALIGN          8
@@ -123,6 +123,12 @@ typedef struct {
      * answers a query without reading every row (krj_snapshot_index.c)
      */
     krj_snap_ref_t  indexes;
+
+    /*
+     * krj_snap_encoded_t[]: the br and zstd forms of every whole body
+     * that has a gzip one, by the body's offset (krj_snapshot_encoded.c)
+     */
+    krj_snap_ref_t  encodings;
 } krj_snap_header_t;
 
 
@@ -202,6 +208,14 @@ typedef struct {
  * bytes an entry (KRJ_SNAP_NARROW when every row number fits in 16 bits,
  * else KRJ_SNAP_WIDE), read with krj_snap_entry().
  */
+/* a whole body's other compressed forms; len 0: none */
+typedef struct {
+    krj_snap_ref_t  body;               /* the identity body */
+    krj_snap_ref_t  br;
+    krj_snap_ref_t  zstd;
+} krj_snap_encoded_t;
+
+
 typedef struct {
     uint32_t        width;              /* of a row number */
     uint32_t        cell_width;         /* of a position in cells */
@@ -275,6 +289,8 @@ typedef struct {
     const krj_snap_ticker_t    *tickers;
     const krj_snap_rowref_t    *ticker_rows;
     const krj_snap_index_t     *indexes;
+    const krj_snap_encoded_t   *encoded;
+    uint32_t                    nencoded;
 } krj_snap_t;
 
 
@@ -354,6 +370,14 @@ int krj_snap_error(char *err, const char *fmt, ...)
 
 /* the index section (krj_snapshot_index.c): checks it, sets indexes */
 int krj_snap_check_indexes(krj_snap_t *snap, char *err);
+
+/*
+ * The encodings section (krj_snapshot_encoded.c): checks it, sets
+ * encoded; and the entry of a body, or NULL, by binary search.
+ */
+int krj_snap_check_encodings(krj_snap_t *snap, char *err);
+const krj_snap_encoded_t *krj_snap_find_encoded(const krj_snap_t *snap,
+    krj_snap_ref_t body);
 
 
 #endif /* _KRJ_SNAPSHOT_H_INCLUDED_ */

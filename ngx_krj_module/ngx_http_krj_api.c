@@ -8,6 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "krj_encoding.h"
 #include "krj_query.h"
 #include "krj_render.h"
 #include "krj_slug.h"
@@ -288,15 +289,41 @@ static ngx_int_t
 ngx_http_krj_whole(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     ngx_uint_t type, krj_snap_ref_t body, krj_snap_ref_t gz)
 {
-    ngx_http_krj_body_t  b;
+    unsigned                   offered;
+    ngx_http_krj_body_t        b;
+    const krj_snap_encoded_t  *e;
 
     ngx_memzero(&b, sizeof(ngx_http_krj_body_t));
 
     b.type = type;
 
-    if (gz.len && ngx_http_krj_accepts_gzip(r)) {
-        b.gzip = 1;
+    e = krj_snap_find_encoded(&snapshot->snap, body);
+    offered = gz.len ? krj_enc_bit(KRJ_ENC_GZIP) : 0;
+
+    if (e != NULL) {
+        offered |= (e->br.len ? krj_enc_bit(KRJ_ENC_BR) : 0)
+                   | (e->zstd.len ? krj_enc_bit(KRJ_ENC_ZSTD) : 0);
+    }
+
+    b.encoding = offered ? ngx_http_krj_encoding(r, offered)
+                         : KRJ_ENC_IDENTITY;
+
+    switch (b.encoding) {
+
+    case KRJ_ENC_GZIP:
         body = gz;
+        break;
+
+    case KRJ_ENC_BR:
+        body = e->br;
+        break;
+
+    case KRJ_ENC_ZSTD:
+        body = e->zstd;
+        break;
+
+    default: /* KRJ_ENC_IDENTITY */
+        break;
     }
 
     b.data = (u_char *) krj_snap_ptr(&snapshot->snap, body);

@@ -80,7 +80,15 @@ static ngx_str_t  ngx_http_krj_cc_status = ngx_string("no-store");
 static ngx_str_t  ngx_http_krj_vary_key = ngx_string("Vary");
 static ngx_str_t  ngx_http_krj_vary = ngx_string("Accept-Encoding");
 static ngx_str_t  ngx_http_krj_ce_key = ngx_string("Content-Encoding");
-static ngx_str_t  ngx_http_krj_gzip = ngx_string("gzip");
+
+/* Content-Encoding and the ETag's suffix, by KRJ_ENC_* */
+static ngx_str_t  ngx_http_krj_codings[] = {
+    ngx_string("identity"),
+    ngx_string("gzip"),
+    ngx_string("zstd"),
+    ngx_string("br")
+};
+
 static ngx_str_t  ngx_http_krj_location_key = ngx_string("Location");
 static ngx_str_t  ngx_http_krj_allow_key = ngx_string("Allow");
 static ngx_str_t  ngx_http_krj_allow = ngx_string("GET, HEAD");
@@ -115,8 +123,10 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
     ngx_crc32_update(&crc, (u_char *) "?", 1);
     ngx_crc32_update(&crc, r->args.data, r->args.len);
 
-    if (body->gzip) {
-        ngx_crc32_update(&crc, (u_char *) "+gzip", 5);
+    if (body->encoding != KRJ_ENC_IDENTITY) {
+        ngx_crc32_update(&crc, (u_char *) "+", 1);
+        ngx_crc32_update(&crc, ngx_http_krj_codings[body->encoding].data,
+                         ngx_http_krj_codings[body->encoding].len);
     }
 
     scopes = ngx_http_krj_scopes(r);
@@ -156,9 +166,9 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (body->gzip) {
+    if (body->encoding != KRJ_ENC_IDENTITY) {
         h = ngx_http_krj_add_header(r, &ngx_http_krj_ce_key,
-                                    &ngx_http_krj_gzip);
+                                    &ngx_http_krj_codings[body->encoding]);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -383,10 +393,8 @@ ngx_http_krj_push(ngx_http_request_t *r, char *key, ngx_str_t *value)
 }
 
 
-/* every Accept-Encoding field is one list: q-values across them compare */
-
 ngx_uint_t
-ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
+ngx_http_krj_encoding(ngx_http_request_t *r, unsigned offered)
 {
     krj_accept_t      a;
     ngx_table_elt_t  *h;
@@ -402,7 +410,7 @@ ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
         krj_accept_parse(&a, (const char *) h->value.data, h->value.len);
     }
 
-    return krj_accept_choose(&a, krj_enc_bit(KRJ_ENC_GZIP)) == KRJ_ENC_GZIP;
+    return krj_accept_choose(&a, offered);
 }
 
 

@@ -8,8 +8,8 @@ set -eu
 
 PKGS="build-essential pkg-config nginx nginx-dev libpcre2-dev zlib1g-dev
 libssl-dev libcsv-dev libjansson-dev libhiredis-dev libpq-dev libcrypt-dev
-libsystemd-dev
-check postgresql redis-server python3 python3-pytest curl openssl wrk
+libsystemd-dev libbrotli-dev libzstd-dev
+check postgresql redis-server python3 python3-pytest python3-brotli zstd curl openssl wrk
 valgrind strace ca-certificates
 certbot pebble testssl.sh prometheus python3-prometheus-client
 clang libclang-rt-dev llvm"

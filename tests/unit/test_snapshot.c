@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <brotli/decode.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <zstd.h>
 
 #include "krj_test.h"
 #include "krj_csv.h"
@@ -461,7 +463,7 @@ START_TEST(test_checksum_message)
 
     ((krj_snap_header_t *) snap_data)->version = 99;
     ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), -1);
-    ck_assert_str_eq(err, "unsupported format version 99 (expected 2)");
+    ck_assert_str_eq(err, "unsupported format version 99 (expected 3)");
 }
 END_TEST
 
@@ -584,6 +586,124 @@ START_TEST(test_structural)
 END_TEST
 
 
+/* the br and zstd forms of a body decode to it */
+static void
+check_encoded(const krj_snap_t *s, krj_snap_ref_t body)
+{
+    size_t                     len;
+    uint8_t                   *buf;
+    const krj_snap_encoded_t  *e;
+
+    e = krj_snap_find_encoded(s, body);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_gt(e->br.len, 0);
+    ck_assert_uint_gt(e->zstd.len, 0);
+    ck_assert_uint_lt(e->br.len, body.len);
+    ck_assert_uint_lt(e->zstd.len, body.len);
+
+    buf = malloc(body.len + 1);
+    ck_assert_ptr_nonnull(buf);
+
+    len = body.len + 1;
+    ck_assert_int_eq(BrotliDecoderDecompress(e->br.len, s->base + e->br.off,
+                                             &len, buf),
+                     BROTLI_DECODER_RESULT_SUCCESS);
+    ck_assert(len == body.len
+              && memcmp(buf, s->base + body.off, len) == 0);
+
+    len = ZSTD_decompress(buf, body.len + 1, s->base + e->zstd.off,
+                          e->zstd.len);
+    ck_assert(!ZSTD_isError(len));
+    ck_assert(len == body.len
+              && memcmp(buf, s->base + body.off, len) == 0);
+
+    free(buf);
+}
+
+
+/* a copy of the snapshot with one change to its encodings section */
+static int
+open_changed_encodings(int what, char *err)
+{
+    int                  rc;
+    uint8_t             *p;
+    krj_snap_t           s;
+    krj_snap_encoded_t  *e, t;
+    krj_snap_header_t   *h;
+
+    p = malloc(snap_len);
+    ck_assert_ptr_nonnull(p);
+    memcpy(p, snap_data, snap_len);
+
+    h = (krj_snap_header_t *) p;
+    e = (krj_snap_encoded_t *) (p + h->encodings.off);
+
+    switch (what) {
+    case 0:
+        t = e[0];
+        e[0] = e[1];
+        e[1] = t;
+        break;
+    case 1:
+        e[1].zstd.off = (uint32_t) snap_len;
+        break;
+    case 2:
+        h->encodings.len -= 4;
+        break;
+    default:
+        e[0].body.len = 0;
+        break;
+    }
+
+    resum(p, snap_len);
+    rc = krj_snap_open(&s, p, snap_len, err);
+    free(p);
+
+    return rc;
+}
+
+
+/* every whole body has br and zstd forms; a broken section is refused */
+START_TEST(test_encodings)
+{
+    char                        err[KRJ_SNAP_ERRLEN];
+    uint32_t                    i;
+    krj_snap_t                  s;
+    krj_snap_ref_t              none;
+    const krj_snap_category_t  *cat;
+
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), 0);
+    ck_assert_uint_eq(s.nencoded, 2 + 2 * s.hdr->ncategories);
+
+    check_encoded(&s, s.hdr->categories_json);
+    check_encoded(&s, s.hdr->summary_json);
+
+    for (i = 0; i < s.hdr->ncategories; i++) {
+        cat = &s.categories[i];
+        check_encoded(&s, cat->json);
+        check_encoded(&s, cat->csv);
+    }
+
+    /* a ref that is no whole body has none */
+    none = s.hdr->categories_json;
+    none.len--;
+    ck_assert_ptr_null(krj_snap_find_encoded(&s, none));
+    none.off++;
+    ck_assert_ptr_null(krj_snap_find_encoded(&s, none));
+
+    ck_assert_int_eq(open_changed_encodings(0, err), -1);
+    ck_assert_str_eq(err, "encoding 1: bodies not sorted or not unique");
+    ck_assert_int_eq(open_changed_encodings(1, err), -1);
+    ck_assert_str_eq(err, "encoding 1: a body out of bounds");
+    ck_assert_int_eq(open_changed_encodings(2, err), -1);
+    ck_assert_str_eq(err, "encodings out of bounds, misaligned or of the "
+                     "wrong size");
+    ck_assert_int_eq(open_changed_encodings(3, err), -1);
+    ck_assert_str_eq(err, "encoding 0: a body out of bounds");
+}
+END_TEST
+
+
 /* a copy of the snapshot with generated_at set and the checksum redone */
 static int
 open_with_time(int64_t t, int fix_iso, char *err)
@@ -666,6 +786,7 @@ snapshot_suite(void)
     tcase_add_test(tc, test_generated_at);
     tcase_add_test(tc, test_structural);
     tcase_add_test(tc, test_times_and_dates);
+    tcase_add_test(tc, test_encodings);
     suite_add_tcase(s, tc);
 
     return s;
