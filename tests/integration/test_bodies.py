@@ -116,17 +116,19 @@ def test_rows_are_the_same_fragments(krj):
     assert b'"row":' + row + b"}" in ticker, "and the row of /tickers"
 
 
-def _digest(data_dir, rendering=None):
+def _digest(data_dir, rendering=None, history_weeks=52):
     """krj-batch's input digest: SHA-256 over slug, date, source file and
     CSV digest, each with its NUL, in slug order; since the rendering is
-    part of it, with the rendering first, then the digests of the
-    dashboard's assets (dashboard/krj.css, .js, .svg) that krj-batch
-    builds in.  Without: what an older krj-batch wrote."""
+    part of it, with the rendering first, then --history-weeks (as
+    "history-weeks=N"), then the digests of the dashboard's assets
+    (dashboard/krj.css, .js, .svg) that krj-batch builds in.  Without:
+    what an older krj-batch wrote."""
     import krjdata
     from krjenv import REPO
     md = hashlib.sha256()
     if rendering is not None:
         md.update(rendering.encode() + b"\0")
+        md.update(b"history-weeks=%d\0" % history_weeks)
         for name in ("krj.css", "krj.js", "krj.svg"):
             asset = (REPO / "dashboard" / name).read_bytes()
             md.update(hashlib.sha256(asset).hexdigest().encode() + b"\0")
