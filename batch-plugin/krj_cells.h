@@ -20,6 +20,12 @@
 #include "krj_buf.h"
 
 
+/* the JSON typing of a cell, krj_cell_json() */
+#define KRJ_SNAP_NULL           0
+#define KRJ_SNAP_NUMBER         1
+#define KRJ_SNAP_STRING         2
+
+
 /* 1 when s[0..len) matches the RFC 8259 number grammar exactly */
 int krj_cell_is_json_number(const char *s, size_t len);
 

@@ -10,9 +10,10 @@
  * are kept into the output because it moves as it grows.  The arrays are
  * copied into the space reserved for them at the end.
  *
- * Many refs share bytes: a cell's JSON points into its row's JSON, which
- * points into the category's /signals body; a cell's CSV points into its
- * row's CSV, and its raw text too when the field needed no quotes.
+ * Many refs share bytes: a row's JSON points into the category's /signals
+ * body, and the rows' CSV records into the published CSV when it is laid
+ * out as krj writes CSV (the common case: LF, quotes only where needed);
+ * a cell is only its two positions in its row's fragments (the index).
  *
  * What the module also renders (the envelopes, the lists, the summaries)
  * is written by the renderers of krj_render.c over the snapshot built so
@@ -47,8 +48,8 @@ typedef struct {
 
 
 static int krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
-    krj_snap_category_t *cat, const krj_snap_header_t *h, const char *iso,
-    char *err);
+    krj_snap_category_t *cat, krj_snap_index_t *ix,
+    const krj_snap_header_t *h, const char *iso, char *err);
 static void krj_snap_write_body(krj_buf_t *out, const krj_snap_input_t *in,
     krj_snap_category_t *cat, krj_snap_column_t *cols, krj_snap_row_t *rows,
     krj_snap_cell_t *cells, const krj_snap_header_t *h);
@@ -73,13 +74,15 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
 {
     int                   rc;
     char                  iso[KRJ_DATE_ISO_LEN + 1];
-    size_t                cats_off;
+    size_t                cats_off, ix_off;
     uint32_t              i;
     unsigned int          mdlen;
+    krj_snap_index_t     *ix;
     krj_snap_header_t     h;
     krj_snap_category_t  *cats;
 
     rc = -1;
+    ix = NULL;
 
     if (generated_at < 0 || generated_at > KRJ_SNAP_MAX_TIME) {
         snprintf(err, KRJ_SNAP_ERRLEN, "time %lld out of the years 1970 to "
@@ -88,7 +91,11 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     }
 
     cats = calloc(n ? n : 1, sizeof(krj_snap_category_t));
-    if (cats == NULL) {
+    ix = calloc(n ? n : 1, sizeof(krj_snap_index_t));
+
+    if (cats == NULL || ix == NULL) {
+        free(cats);
+        free(ix);
         snprintf(err, KRJ_SNAP_ERRLEN, "out of memory");
         return -1;
     }
@@ -108,6 +115,10 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     h.categories.off = (uint32_t) cats_off;
     h.categories.len = (uint32_t) (n * sizeof(krj_snap_category_t));
 
+    ix_off = krj_snap_reserve(out, n * sizeof(krj_snap_index_t));
+    h.indexes.off = (uint32_t) ix_off;
+    h.indexes.len = (uint32_t) (n * sizeof(krj_snap_index_t));
+
     krj_date_iso(generated_at, iso);
     h.generated_at_iso = krj_snap_str(out, iso, strlen(iso));
 
@@ -117,7 +128,8 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     }
 
     for (i = 0; i < n; i++) {
-        if (krj_snap_write_category(out, &in[i], &cats[i], &h, iso, err)
+        if (krj_snap_write_category(out, &in[i], &cats[i], &ix[i], &h, iso,
+                                    err)
             != 0)
         {
             goto cleanup;
@@ -138,6 +150,11 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
         goto cleanup;
     }
 
+    if (krj_snap_write_encodings(out, &h, cats, n) != 0) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "br or zstd failed");
+        goto cleanup;
+    }
+
     if (out->failed) {
         snprintf(err, KRJ_SNAP_ERRLEN, "out of memory");
         goto cleanup;
@@ -153,6 +170,7 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     h.total_len = out->len;
 
     memcpy(out->data + cats_off, cats, n * sizeof(krj_snap_category_t));
+    memcpy(out->data + ix_off, ix, n * sizeof(krj_snap_index_t));
     memcpy(out->data, &h, sizeof(krj_snap_header_t));
 
     if (EVP_Digest(out->data + KRJ_SNAP_SUMMED_FROM,
@@ -170,6 +188,7 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
 cleanup:
 
     free(cats);
+    free(ix);
 
     return rc;
 }
@@ -177,12 +196,11 @@ cleanup:
 
 static int
 krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
-    krj_snap_category_t *cat, const krj_snap_header_t *h, const char *iso,
-    char *err)
+    krj_snap_category_t *cat, krj_snap_index_t *ix,
+    const krj_snap_header_t *h, const char *iso, char *err)
 {
     int                 rc;
-    size_t              cols_off, rows_off, cells_off, start, cs, ncells;
-    size_t              len;
+    size_t              cols_off, rows_off, start, cs, ncells, len;
     uint32_t            r, c, k;
     const char         *s;
     const krj_csv_t    *t;
@@ -212,14 +230,11 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
 
     cols_off = krj_snap_reserve(out, t->ncolumns * sizeof(krj_snap_column_t));
     rows_off = krj_snap_reserve(out, t->nrows * sizeof(krj_snap_row_t));
-    cells_off = krj_snap_reserve(out, ncells * sizeof(krj_snap_cell_t));
 
     cat->columns.off = (uint32_t) cols_off;
     cat->columns.len = (uint32_t) (t->ncolumns * sizeof(krj_snap_column_t));
     cat->rows.off = (uint32_t) rows_off;
     cat->rows.len = (uint32_t) (t->nrows * sizeof(krj_snap_row_t));
-    cat->cells.off = (uint32_t) cells_off;
-    cat->cells.len = (uint32_t) (ncells * sizeof(krj_snap_cell_t));
 
     cat->slug = krj_snap_str(out, in->slug, strlen(in->slug));
     cat->label = krj_snap_str(out, in->label, strlen(in->label));
@@ -229,7 +244,19 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
                                     strlen(in->source_file));
     cat->sha256 = krj_snap_str(out, in->sha256, 64);
 
-    /* the header record; column CSV names point into it */
+    /* a name that needs quotes as CSV: before the records, not among */
+    for (c = 0; c < t->ncolumns; c++) {
+        s = krj_csv_text(t, 0, c);
+        len = krj_csv_len(t, 0, c);
+
+        if (krj_cell_csv_needs_quotes(s, len)) {
+            cols[c].name = krj_snap_str(out, s, len);
+        }
+
+        cols[c].numeric = 1;
+    }
+
+    /* the header record, then each row's: column CSV names point in */
     start = out->len;
 
     for (c = 0; c < t->ncolumns; c++) {
@@ -237,31 +264,23 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
             krj_buf_byte(out, ',');
         }
 
+        s = krj_csv_text(t, 0, c);
+        len = krj_csv_len(t, 0, c);
+
         cs = out->len;
-        krj_cell_csv_field(out, krj_csv_text(t, 0, c), krj_csv_len(t, 0, c));
+        krj_cell_csv_field(out, s, len);
         cols[c].csv_name = krj_snap_since(out, cs);
+
+        if (!krj_cell_csv_needs_quotes(s, len)) {
+            cols[c].name = cols[c].csv_name;
+        }
     }
 
     krj_buf_byte(out, '\n');
     cat->csv_header = krj_snap_since(out, start);
 
-    for (c = 0; c < t->ncolumns; c++) {
-        s = krj_csv_text(t, 0, c);
-        len = krj_csv_len(t, 0, c);
-
-        if (krj_cell_csv_needs_quotes(s, len)) {
-            cols[c].name = krj_snap_str(out, s, len);
-
-        } else {
-            cols[c].name = cols[c].csv_name;
-        }
-
-        cols[c].numeric = 1;
-    }
-
-    /* each row's CSV record, then the raw text of its quoted fields */
     for (r = 0; r < t->nrows; r++) {
-        start = out->len;
+        cs = out->len;
 
         for (c = 0; c < t->ncolumns; c++) {
             if (c) {
@@ -269,18 +288,18 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
             }
 
             cell = &cells[(size_t) r * t->ncolumns + c];
-            cs = out->len;
+            len = out->len;
             krj_cell_csv_field(out, krj_csv_text(t, r + 1, c),
                                krj_csv_len(t, r + 1, c));
-            cell->csv = krj_snap_since(out, cs);
-            cell->raw = cell->csv;
+            cell->csv = krj_snap_since(out, len);
         }
 
         krj_buf_byte(out, '\n');
-        rows[r].csv = krj_snap_since(out, start);
+        rows[r].csv = krj_snap_since(out, cs);
         rows[r].line = t->rows[r].line;
         rows[r].signal = t->rows[r].signal;
         rows[r].prior = t->rows[r].prior;
+        rows[r].changed = krj_snap_changed(t, r);
 
         k = rows[r].signal;
         if (k >= KRJ_SIGNAL_LONG && k <= KRJ_SIGNAL_SHORT) {
@@ -291,16 +310,15 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
         if (k >= KRJ_SIGNAL_LONG && k <= KRJ_SIGNAL_SHORT) {
             cat->counts[KRJ_WEEK_PRIOR][k - KRJ_SIGNAL_LONG]++;
         }
+    }
 
-        for (c = 0; c < t->ncolumns; c++) {
-            s = krj_csv_text(t, r + 1, c);
-            len = krj_csv_len(t, r + 1, c);
+    /* the published CSV is these records more often than not: share */
+    cat->csv = krj_snap_since(out, start);
 
-            if (krj_cell_csv_needs_quotes(s, len)) {
-                cells[(size_t) r * t->ncolumns + c].raw =
-                                                  krj_snap_str(out, s, len);
-            }
-        }
+    if (out->failed || cat->csv.len != t->len
+        || memcmp(out->data + start, t->data, t->len) != 0)
+    {
+        cat->csv = krj_snap_str(out, (const char *) t->data, t->len);
     }
 
     for (c = 0; c < t->ncolumns; c++) {
@@ -323,7 +341,10 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
         goto cleanup;
     }
 
-    cat->csv = krj_snap_str(out, (const char *) t->data, t->len);
+    if (krj_snap_write_index(out, t, rows, cells, ix) != 0) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "%s: index: out of memory", in->slug);
+        goto cleanup;
+    }
 
     if (krj_snap_gzip(out, cat->json, &cat->json_gz) != 0
         || krj_snap_gzip(out, cat->csv, &cat->csv_gz) != 0)
@@ -339,7 +360,6 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
 
     memcpy(out->data + cols_off, cols, t->ncolumns * sizeof(*cols));
     memcpy(out->data + rows_off, rows, t->nrows * sizeof(*rows));
-    memcpy(out->data + cells_off, cells, ncells * sizeof(*cells));
 
     rc = 0;
 

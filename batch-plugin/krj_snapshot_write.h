@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "krj_buf.h"
+#include "krj_cells.h"
 #include "krj_csv.h"
 #include "krj_out.h"
 #include "krj_snapshot.h"
@@ -24,6 +25,20 @@
  * with every change to the bytes krj_layout.h and krj_render.c write.
  */
 #define KRJ_SNAP_RENDERING      "krj-rendering-3"
+
+
+/*
+ * A cell as the writer lays it out: where its JSON value and its CSV
+ * field went, and its typing.  Only the positions reach the file (the
+ * index section); the sort orders are made from the values.
+ */
+typedef struct {
+    krj_snap_ref_t      json;           /* number, null or "string" */
+    krj_snap_ref_t      csv;            /* the field, quoted if needed */
+    double              num;            /* the value when type is NUMBER */
+    uint32_t            type;           /* KRJ_SNAP_NULL|NUMBER|STRING */
+    uint32_t            reserved;
+} krj_snap_cell_t;
 
 
 /* one category to publish; csv->data/len are the published CSV bytes */
@@ -44,6 +59,30 @@ typedef struct {
  */
 int krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     int64_t generated_at, const uint8_t input_digest[32], char *err);
+
+/*
+ * The index of a category (krj_index_write.c): appends its arrays to out
+ * and sets ix; the rows' fragments and the cells are laid out already.
+ * Returns 0, or -1 when out of memory.
+ */
+int krj_snap_write_index(krj_buf_t *out, const krj_csv_t *t,
+    const krj_snap_row_t *rows, const krj_snap_cell_t *cells,
+    krj_snap_index_t *ix);
+
+/*
+ * The encodings section (krj_encoded_write.c): the br and zstd forms of
+ * every whole body of h and cats, appended to out, h->encodings set.
+ * Returns 0, or -1 when out of memory or a compressor failed.
+ */
+int krj_snap_write_encodings(krj_buf_t *out, krj_snap_header_t *h,
+    const krj_snap_category_t *cats, uint32_t n);
+
+/*
+ * krj_snap_row_t.changed of data row row: its signal differs from the
+ * prior week's, the texts compared ignoring ASCII case when either is a
+ * word other than the three
+ */
+uint8_t krj_snap_changed(const krj_csv_t *t, uint32_t row);
 
 
 /* for the writers of the snapshot's parts (krj_dash_write.c) */

@@ -4,10 +4,10 @@
  */
 
 
-#include <stdio.h>
 #include <time.h>
 
 #include "krj_date.h"
+#include "krj_out.h"
 
 
 static void krj_date_digits(char *p, unsigned v, int n);
@@ -80,9 +80,10 @@ krj_date_civil(long days, long *y, unsigned *m, unsigned *d)
 int
 krj_date_parse(const char *p, size_t len, long *days, char *err)
 {
-    long      y;
-    size_t    i;
-    unsigned  m, d;
+    long       y;
+    size_t     i;
+    unsigned   m, d;
+    krj_out_t  o;
 
     if (len != KRJ_DATE_LEN) {
         goto invalid;
@@ -114,11 +115,15 @@ krj_date_parse(const char *p, size_t len, long *days, char *err)
 
 invalid:
 
+    /* krj_out, not libc: /ready and /metrics read dates per request */
+
     if (err != NULL) {
-        snprintf(err, KRJ_DATE_ERRLEN, "date \"%.*s\" is not a real "
-                 "YYYY-MM-DD date from %d to %d",
-                 (int) (len > 32 ? 32 : len), p, KRJ_DATE_MIN_YEAR,
-                 KRJ_DATE_MAX_YEAR);
+        krj_out_init(&o, err);
+        krj_out_fmt(&o, "date \"%r\" is not a real YYYY-MM-DD date from %u "
+                    "to %u", p, len > 32 ? (size_t) 32 : len,
+                    (unsigned) KRJ_DATE_MIN_YEAR,
+                    (unsigned) KRJ_DATE_MAX_YEAR);
+        err[o.len] = '\0';
     }
 
     return -1;

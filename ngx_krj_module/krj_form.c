@@ -12,10 +12,10 @@
  */
 
 
-#include <stdio.h>
 #include <string.h>
 
 #include "krj_form.h"
+#include "krj_out.h"
 #include "krj_str.h"
 
 
@@ -97,17 +97,17 @@ krj_form_pair(const char **pp, const char *end, char *buf, krj_str_t *name,
 
     eq = memchr(p, '=', amp - p);
     if (eq == NULL) {
-        return krj_form_error(err, "parameter \"%.*s\" has no value", p,
+        return krj_form_error(err, "parameter \"%r\" has no value", p,
                               amp - p);
     }
 
     if (krj_form_percent(p, eq - p, buf, &nlen) != 0) {
-        return krj_form_error(err, "malformed percent-encoding in \"%.*s\"",
+        return krj_form_error(err, "malformed percent-encoding in \"%r\"",
                               p, eq - p);
     }
 
     if (krj_form_percent(eq + 1, amp - eq - 1, buf + nlen + 1, &vlen) != 0) {
-        return krj_form_error(err, "malformed percent-encoding in \"%.*s\"",
+        return krj_form_error(err, "malformed percent-encoding in \"%r\"",
                               eq + 1, amp - eq - 1);
     }
 
@@ -162,14 +162,14 @@ krj_form_next(const char **pp, const char *end, char *buf, krj_str_t *name,
     *pp = amp;
 
     if (nul) {
-        snprintf(err, KRJ_FORM_ERRLEN, "a NUL byte in parameter \"%.64s\"",
-                 buf);
+        (void) krj_form_error(err, "a NUL byte in parameter \"%r\"", buf,
+                              strlen(buf));
         goto sanitize;
     }
 
     if (!krj_form_utf8(buf, nlen) || !krj_form_utf8(buf + nlen + 1, vlen)) {
-        snprintf(err, KRJ_FORM_ERRLEN, "parameter \"%.64s\" is not UTF-8",
-                 buf);
+        (void) krj_form_error(err, "parameter \"%r\" is not UTF-8", buf,
+                              strlen(buf));
         goto sanitize;
     }
 
@@ -320,9 +320,22 @@ krj_form_hex(char c)
 static int
 krj_form_error(char *err, const char *fmt, const char *p, size_t len)
 {
-    char  *c;
+    char       *c;
+    krj_out_t   o;
 
-    snprintf(err, KRJ_FORM_ERRLEN, fmt, len > 64 ? 64 : (int) len, p);
+    /*
+     * krj_out, as the API's messages: no libc formatting for a request;
+     * the formats of this file and 64 bytes fit, and the text ends at a
+     * NUL, as it did
+     */
+
+    len = len > 64 ? 64 : len;
+    c = memchr(p, '\0', len);
+    len = c ? (size_t) (c - p) : len;
+
+    krj_out_init(&o, err);
+    krj_out_fmt(&o, fmt, p, len);
+    err[o.len] = '\0';
 
     for (c = err; *c; c++) {
         if ((unsigned char) *c < 0x20 || (unsigned char) *c > 0x7e) {

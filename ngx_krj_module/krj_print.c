@@ -12,7 +12,6 @@
  */
 
 
-#include <stdio.h>
 #include <string.h>
 
 #include "krj_html.h"
@@ -107,7 +106,7 @@ krj_print_parse(krj_print_t *p, const krj_snap_t *snap, const char *args,
 
             if (given_ls) {
                 return krj_print_error(p, KRJ_QUERY_BAD_PARAMETER,
-                                       "parameter \"%.*s\" given twice",
+                                       "parameter \"%r\" given twice",
                                        "ls", 2);
             }
 
@@ -118,7 +117,7 @@ krj_print_parse(krj_print_t *p, const krj_snap_t *snap, const char *args,
             {
                 return krj_print_error(p, KRJ_QUERY_BAD_PARAMETER,
                                        "\"ls\" must be 1 or 0, not "
-                                       "\"%.*s\"", value.data, value.len);
+                                       "\"%r\"", value.data, value.len);
             }
 
             p->ls = (value.data[0] == '1');
@@ -134,7 +133,7 @@ krj_print_parse(krj_print_t *p, const krj_snap_t *snap, const char *args,
 
         } else {
             return krj_print_error(p, KRJ_QUERY_UNKNOWN_PARAMETER,
-                                   "unknown parameter \"%.*s\"", name.data,
+                                   "unknown parameter \"%r\"", name.data,
                                    name.len);
         }
     }
@@ -246,7 +245,7 @@ krj_print_groups(krj_print_t *p, const krj_snap_t *snap, krj_str_t *value,
                             cat->slug.len)))
         {
             return krj_print_error(p, KRJ_QUERY_BAD_PARAMETER,
-                                   "\"groups\": no category \"%.*s\"",
+                                   "\"groups\": no category \"%r\"",
                                    s + start, last - start);
         }
 
@@ -319,10 +318,24 @@ static int
 krj_print_error(krj_print_t *p, int code, const char *fmt, const char *s,
     size_t len)
 {
-    char  *c;
+    char       *c;
+    krj_out_t   o;
 
     p->error = code;
-    snprintf(p->err, sizeof(p->err), fmt, (int) (len > 64 ? 64 : len), s);
+
+    /*
+     * krj_out, as the API's messages: no libc formatting for a request;
+     * the formats of this file and 64 bytes fit, and the text ends at a
+     * NUL, as it did
+     */
+
+    len = len > 64 ? 64 : len;
+    c = memchr(s, '\0', len);
+    len = c ? (size_t) (c - s) : len;
+
+    krj_out_init(&o, p->err);
+    krj_out_fmt(&o, fmt, s, len);
+    p->err[o.len] = '\0';
 
     /* the message quotes the client: keep it printable ASCII */
 

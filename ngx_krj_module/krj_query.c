@@ -14,7 +14,6 @@
  */
 
 
-#include <stdio.h>
 #include <string.h>
 
 #include "krj_form.h"
@@ -75,8 +74,6 @@ static int krj_query_column(const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *p, size_t len);
 static int krj_query_has_signals(krj_query_t *q,
     const krj_snap_category_t *cat, unsigned need);
-static int krj_query_error(krj_query_t *q, int code, const char *fmt,
-    const char *name, const char *value, size_t vlen);
 
 
 static const krj_param_handler_t  krj_query_params[] = {
@@ -129,7 +126,18 @@ krj_query_parse(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data)
 {
+    return krj_query_parse_bounded(q, snap, cat, args, len, NULL, alloc,
+                                   data);
+}
+
+
+int
+krj_query_parse_bounded(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    const krj_query_bounds_t *bounds, krj_alloc_pt alloc, void *data)
+{
     memset(q, 0, sizeof(krj_query_t));
+    q->bounds = bounds;
 
     return krj_query_pairs(q, snap, cat, args, len, alloc, data);
 }
@@ -218,23 +226,6 @@ krj_query_pairs(krj_query_t *q, const krj_snap_t *snap,
 }
 
 
-const char *
-krj_query_code(int error)
-{
-    switch (error) {
-
-    case KRJ_QUERY_UNKNOWN_PARAMETER:
-        return "unknown_parameter";
-
-    case KRJ_QUERY_UNKNOWN_COLUMN:
-        return "unknown_column";
-
-    default: /* KRJ_QUERY_BAD_PARAMETER */
-        return "bad_parameter";
-    }
-}
-
-
 int
 krj_query_doc(unsigned i, const char **name, const char **takes,
     const char **description)
@@ -264,7 +255,7 @@ krj_query_param(krj_query_t *q, krj_param_t *a, size_t nlen)
 
     if (h->name == NULL) {
         return krj_query_error(q, KRJ_QUERY_UNKNOWN_PARAMETER,
-                               "unknown parameter \"%.*s\"", NULL,
+                               "unknown parameter \"%r\"", NULL,
                                a->name, nlen);
     }
 
@@ -362,7 +353,7 @@ krj_query_changed(krj_query_t *q, krj_param_t *a)
 
     return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                            "\"%s\" must be 1, true, 0 or false, "
-                           "not \"%.*s\"", a->name, a->value, a->vlen);
+                           "not \"%r\"", a->name, a->value, a->vlen);
 }
 
 
@@ -391,14 +382,14 @@ krj_query_fields(krj_query_t *q, krj_param_t *a)
         col = krj_query_column(a->snap, a->cat, items[i].data, items[i].len);
         if (col < 0) {
             return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
-                                   "no column \"%.*s\"", NULL,
+                                   "no column \"%r\"", NULL,
                                    items[i].data, items[i].len);
         }
 
         for (j = 0; j < i; j++) {
             if (q->fields[j] == (uint32_t) col) {
                 return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                       "column \"%.*s\" named twice", NULL,
+                                       "column \"%r\" named twice", NULL,
                                        items[i].data, items[i].len);
             }
         }
@@ -442,7 +433,7 @@ krj_query_visible(krj_query_t *q, krj_param_t *a)
         col = krj_query_column(a->snap, a->cat, items[i].data, items[i].len);
         if (col < 0) {
             return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
-                                   "no column \"%.*s\"", NULL,
+                                   "no column \"%r\"", NULL,
                                    items[i].data, items[i].len);
         }
 
@@ -489,7 +480,7 @@ krj_query_sort(krj_query_t *q, krj_param_t *a)
     col = krj_query_column(a->snap, a->cat, p, len);
     if (col < 0) {
         return krj_query_error(q, KRJ_QUERY_UNKNOWN_COLUMN,
-                               "no column \"%.*s\"", NULL, p, len);
+                               "no column \"%r\"", NULL, p, len);
     }
 
     q->sort_col = col;
@@ -510,7 +501,12 @@ krj_query_limit(krj_query_t *q, krj_param_t *a)
     if (q->limit > KRJ_QUERY_MAX_LIMIT) {
         return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                                "\"%s\" must be between 0 and 1000000, "
-                               "not \"%.*s\"", a->name, a->value, a->vlen);
+                               "not \"%r\"", a->name, a->value, a->vlen);
+    }
+
+    if (q->bounds != NULL && q->limit > q->bounds->limit) {
+        return krj_query_over(q, a->name, "krj_max_limit", q->bounds->limit,
+                              q->limit);
     }
 
     return KRJ_QUERY_OK;
@@ -520,7 +516,18 @@ krj_query_limit(krj_query_t *q, krj_param_t *a)
 static int
 krj_query_offset(krj_query_t *q, krj_param_t *a)
 {
-    return krj_query_number(q, a->name, a->value, a->vlen, &q->offset);
+    if (krj_query_number(q, a->name, a->value, a->vlen, &q->offset)
+        != KRJ_QUERY_OK)
+    {
+        return q->error;
+    }
+
+    if (q->bounds != NULL && q->offset > q->bounds->offset) {
+        return krj_query_over(q, a->name, "krj_max_offset",
+                              q->bounds->offset, q->offset);
+    }
+
+    return KRJ_QUERY_OK;
 }
 
 
@@ -566,6 +573,22 @@ krj_query_split(krj_query_t *q, krj_param_t *a, int trim, krj_str_t **items,
         if (a->value[i] == ',') {
             count++;
         }
+    }
+
+    /* counted, not looked at: a long list costs no more than its bytes */
+
+    if (q->bounds != NULL && a->param == KRJ_QUERY_TICKER
+        && count > q->bounds->tickers)
+    {
+        return krj_query_over(q, a->name, "krj_max_tickers",
+                              q->bounds->tickers, count);
+    }
+
+    if (q->bounds != NULL && a->param == KRJ_QUERY_FIELDS
+        && count > q->bounds->fields)
+    {
+        return krj_query_over(q, a->name, "krj_max_fields",
+                              q->bounds->fields, count);
     }
 
     v = a->alloc(a->data, count * sizeof(krj_str_t));
@@ -647,7 +670,7 @@ krj_query_signals(krj_query_t *q, const char *name, krj_str_t *items,
         } else {
             return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                                    "\"%s\" takes Long, Neutral or Short, "
-                                   "not \"%.*s\"", name,
+                                   "not \"%r\"", name,
                                    items[i].data, items[i].len);
         }
     }
@@ -683,7 +706,7 @@ krj_query_number(krj_query_t *q, const char *name, const char *p,
 
         if (v > UINT32_MAX) {
             return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
-                                   "\"%s\" is too large: \"%.*s\"", name,
+                                   "\"%s\" is too large: \"%r\"", name,
                                    p, len);
         }
     }
@@ -696,7 +719,7 @@ invalid:
 
     return krj_query_error(q, KRJ_QUERY_BAD_PARAMETER,
                            "\"%s\" must be a non-negative decimal number, "
-                           "not \"%.*s\"", name, p, len);
+                           "not \"%r\"", name, p, len);
 }
 
 
@@ -718,45 +741,4 @@ krj_query_column(const krj_snap_t *snap, const krj_snap_category_t *cat,
     }
 
     return -1;
-}
-
-
-/*
- * fmt takes an optional "%s" (name) and then an optional "%.*s" (value);
- * the value is cut so that a long query cannot fill the message.
- */
-
-static int
-krj_query_error(krj_query_t *q, int code, const char *fmt, const char *name,
-    const char *value, size_t vlen)
-{
-    int    vl;
-    char  *p;
-
-    vl = vlen > 64 ? 64 : (int) vlen;
-
-    q->error = code;
-
-    if (name != NULL && value != NULL) {
-        snprintf(q->err, KRJ_QUERY_ERRLEN, fmt, name, vl, value);
-
-    } else if (name != NULL) {
-        snprintf(q->err, KRJ_QUERY_ERRLEN, fmt, name);
-
-    } else if (value != NULL) {
-        snprintf(q->err, KRJ_QUERY_ERRLEN, fmt, vl, value);
-
-    } else {
-        snprintf(q->err, KRJ_QUERY_ERRLEN, "%s", fmt);
-    }
-
-    /* the message quotes the client: keep it printable ASCII */
-
-    for (p = q->err; *p; p++) {
-        if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e) {
-            *p = '?';
-        }
-    }
-
-    return code;
 }

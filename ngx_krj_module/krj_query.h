@@ -30,6 +30,7 @@
 #define KRJ_QUERY_UNKNOWN_PARAMETER   2
 #define KRJ_QUERY_UNKNOWN_COLUMN      3
 #define KRJ_QUERY_NOMEM               4
+#define KRJ_QUERY_OVER_BOUND          5
 
 #define KRJ_QUERY_ERRLEN              KRJ_FORM_ERRLEN
 #define KRJ_QUERY_MAX_LIMIT           1000000
@@ -63,6 +64,19 @@ typedef void *(*krj_alloc_pt)(void *data, size_t size);
 typedef int (*krj_visible_pt)(void *data, const char *slug, size_t len);
 
 
+/*
+ * What a server lets one query ask for (krj_max_limit, krj_max_offset,
+ * krj_max_tickers, krj_max_fields): the cost of an answer is bounded by
+ * the page and by the items parsed, so each of those has a bound.
+ */
+typedef struct {
+    uint64_t                    limit;
+    uint64_t                    offset;
+    uint32_t                    tickers;
+    uint32_t                    fields;
+} krj_query_bounds_t;
+
+
 typedef struct {
     unsigned                    nparams;    /* parameters given */
     unsigned                    given;      /* KRJ_QUERY_TICKER... */
@@ -88,6 +102,8 @@ typedef struct {
 
     uint64_t                    limit;
     uint64_t                    offset;
+
+    const krj_query_bounds_t   *bounds;     /* or NULL, internal */
 
     int                         error;      /* KRJ_QUERY_* */
     char                        err[KRJ_QUERY_ERRLEN];
@@ -125,6 +141,27 @@ int krj_query_parse_form(krj_query_t *q, const krj_snap_t *snap,
 
 /* the API's error code of a KRJ_QUERY_* error: "bad_parameter", ... */
 const char *krj_query_code(int error);
+
+/*
+ * For the parsers (krj_query_error.c): q's error code and message, which
+ * quotes at most 64 bytes of value, printable; fmt takes an optional "%s"
+ * (name), then an optional "%r" (value).  And a bound of the server
+ * exceeded, naming the directive that sets it.  Both return the code.
+ */
+int krj_query_error(krj_query_t *q, int code, const char *fmt,
+    const char *name, const char *value, size_t vlen);
+int krj_query_over(krj_query_t *q, const char *name, const char *directive,
+    uint64_t max, uint64_t got);
+
+/*
+ * As krj_query_parse(), refusing with KRJ_QUERY_OVER_BOUND, and a message
+ * that names the bound, a query that asks for more than bounds lets it:
+ * an explicit limit or offset above theirs, more ticker= or fields= items.
+ * The items are counted before they are looked at.
+ */
+int krj_query_parse_bounded(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    const krj_query_bounds_t *bounds, krj_alloc_pt alloc, void *data);
 
 /*
  * The i-th parameter, for the API index: its name, what it takes and what

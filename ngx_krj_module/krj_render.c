@@ -281,7 +281,7 @@ krj_render_row_json(krj_out_t *o, const krj_snap_t *snap,
         }
 
         name = cols[q->fields[k]].json_name;
-        value = krj_snap_cell(snap, cat, row, q->fields[k])->json;
+        value = krj_snap_cell_json(snap, cat, row, q->fields[k]);
 
         krj_out_fmt(o, KRJ_FMT_ROW_MEMBER, krj_snap_ptr(snap, name),
                     (size_t) name.len, krj_snap_ptr(snap, value),
@@ -353,8 +353,8 @@ krj_render_signals_csv(krj_out_t *o, const krj_snap_t *snap,
             }
 
             krj_render_ref(o, snap,
-                           krj_snap_cell(snap, cat, sel->rows[i],
-                                         q->fields[k])->csv);
+                           krj_snap_cell_csv(snap, cat, sel->rows[i],
+                                             q->fields[k]));
         }
 
         krj_out_byte(o, '\n');

@@ -6,7 +6,21 @@
 
 /*
  * The rows a parsed query asks for: filtered, sorted, paged, with the
- * counts of the matched rows for the summary.
+ * counts of the matched rows for the summary, from the indexes of the
+ * snapshot (krj_snapshot_index.c), never by reading every row:
+ *
+ *   - signal=, prior=, either= and changed= ask only for the class of a
+ *     row, so the matched rows are the lists of the classes that match,
+ *     their number and counts the classes' sizes;
+ *   - ticker= looks each ticker up in the ticker index;
+ *   - in file order, a page is a merge of the class lists from the
+ *     offset-th matched row, which a binary search finds;
+ *   - sorted, a page is a walk along the column's order that skips the
+ *     rows of other classes, or, when few rows match or the walk finds
+ *     them too slowly, those rows sorted by their rank.
+ *
+ * The cost is bounded by the rows matched and the page, not the rows of
+ * the category.
  */
 
 
@@ -15,19 +29,67 @@
 #include "krj_query.h"
 
 
+/* krj_select_walk(): the budget ran out, sort instead */
+#define KRJ_SELECT_SLOW  -1
+
+
+/* the rows of one class, being merged */
 typedef struct {
+    const uint8_t              *list;
+    uint32_t                    width;
+    uint32_t                    next;
+    uint32_t                    end;
+} krj_select_list_t;
+
+
+/* a walk along a column's order, ascending or descending */
+typedef struct {
+    const uint8_t              *rows;
+    const uint8_t              *ranks;
+    uint32_t                    width;
+    uint32_t                    n;
+    uint32_t                    nonempty;
+    uint32_t                    pos;        /* the next position */
+    uint32_t                    start;      /* descending: of the group */
+    uint32_t                    end;        /* descending: after it */
+    unsigned                    desc:1;
+    unsigned                    tail:1;     /* in the empty cells */
+} krj_select_walk_t;
+
+
+typedef struct {
+    krj_select_t               *sel;
     const krj_snap_t           *snap;
     const krj_snap_category_t  *cat;
-    uint32_t                    col;
-    int                         desc;
-} krj_sort_ctx_t;
+    const krj_snap_index_t     *ix;
+    const krj_snap_row_t       *rows;
+    const krj_query_t          *q;
+    krj_alloc_pt                alloc;
+    void                       *data;
+    uint64_t                    classes;    /* 1 << class: it matches */
+    uint32_t                    page;       /* rows the page holds */
+} krj_select_ctx_t;
 
 
-static int krj_query_match(const krj_snap_t *snap,
-    const krj_snap_category_t *cat, const krj_query_t *q, uint32_t i);
-static int krj_sort_cmp(const krj_sort_ctx_t *ctx, uint32_t a, uint32_t b);
-static void krj_sort(const krj_sort_ctx_t *ctx, uint32_t *v, uint32_t *tmp,
+static uint64_t krj_select_classes(const krj_query_t *q);
+static void krj_select_count(krj_select_t *sel, uint32_t class,
     uint32_t n);
+static int krj_select_tickers(krj_select_ctx_t *x);
+static int krj_select_in_order(krj_select_ctx_t *x);
+static int krj_select_sorted(krj_select_ctx_t *x);
+static int krj_select_walk(krj_select_ctx_t *x, uint64_t budget);
+static int krj_select_gather(krj_select_ctx_t *x);
+static int krj_select_by_rank(krj_select_ctx_t *x, uint64_t *keys,
+    uint32_t n);
+static uint32_t krj_select_page(const krj_select_ctx_t *x, uint32_t n);
+static void krj_select_walk_init(krj_select_walk_t *w,
+    const krj_select_ctx_t *x);
+static void krj_select_walk_skip(krj_select_walk_t *w, uint64_t n);
+static int krj_select_walk_next(krj_select_walk_t *w, uint32_t *row);
+static uint32_t krj_select_lower(const uint8_t *list, uint32_t width,
+    uint32_t lo, uint32_t hi, uint32_t value);
+static void krj_select_sort(uint64_t *v, uint64_t *tmp, uint32_t n);
+static uint32_t krj_select_log2(uint32_t n);
 
 
 int
@@ -35,210 +97,658 @@ krj_query_select(krj_select_t *sel, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const krj_query_t *q,
     krj_alloc_pt alloc, void *data)
 {
-    uint32_t               i, n, *rows, *tmp;
-    uint64_t               first, count;
-    krj_sort_ctx_t         ctx;
-    const krj_snap_row_t  *r;
+    uint32_t                 c;
+    krj_select_ctx_t         x;
+    const krj_snap_class_t  *cl;
 
     memset(sel, 0, sizeof(krj_select_t));
 
-    rows = alloc(data, (size_t) (cat->nrows ? cat->nrows : 1)
-                       * sizeof(uint32_t));
-    if (rows == NULL) {
-        return KRJ_QUERY_NOMEM;
+    x.sel = sel;
+    x.snap = snap;
+    x.cat = cat;
+    x.ix = krj_snap_index(snap, cat);
+    x.rows = krj_snap_rows(snap, cat);
+    x.q = q;
+    x.alloc = alloc;
+    x.data = data;
+    x.classes = krj_select_classes(q);
+
+    if (q->ntickers) {
+        return krj_select_tickers(&x);
     }
 
-    r = krj_snap_rows(snap, cat);
-    n = 0;
+    cl = (const krj_snap_class_t *) (snap->base + x.ix->classes.off);
 
-    for (i = 0; i < cat->nrows; i++) {
-        if (!krj_query_match(snap, cat, q, i)) {
+    for (c = 0; c < KRJ_SNAP_CLASSES; c++) {
+        if (x.classes & ((uint64_t) 1 << c)) {
+            sel->matched += cl[c].count;
+            krj_select_count(sel, c, cl[c].count);
+        }
+    }
+
+    x.page = krj_select_page(&x, sel->matched);
+
+    if (x.page == 0) {
+        return KRJ_QUERY_OK;
+    }
+
+    if (q->sort_col < 0) {
+        return krj_select_in_order(&x);
+    }
+
+    return krj_select_sorted(&x);
+}
+
+
+/* the classes whose rows the filters let through */
+
+static uint64_t
+krj_select_classes(const krj_query_t *q)
+{
+    uint32_t  c, s, p;
+    uint64_t  set;
+
+    set = 0;
+
+    for (c = 0; c < KRJ_SNAP_CLASSES; c++) {
+        s = krj_snap_class_signal(c);
+        p = krj_snap_class_prior(c);
+
+        if ((q->signals && !(q->signals & KRJ_QUERY_SIGNAL_BIT(s)))
+            || (q->priors && !(q->priors & KRJ_QUERY_SIGNAL_BIT(p)))
+            || (q->eithers && !(q->eithers & KRJ_QUERY_SIGNAL_BIT(s))
+                && !(q->eithers & KRJ_QUERY_SIGNAL_BIT(p)))
+            || (q->changed != KRJ_CHANGED_ANY
+                && (int) krj_snap_class_changed(c) != q->changed))
+        {
             continue;
         }
 
-        rows[n++] = i;
+        set |= (uint64_t) 1 << c;
+    }
 
-        if (r[i].signal >= KRJ_SIGNAL_LONG && r[i].signal <= KRJ_SIGNAL_SHORT)
-        {
-            sel->counts[KRJ_WEEK_THIS][r[i].signal - KRJ_SIGNAL_LONG]++;
-        }
+    return set;
+}
 
-        if (r[i].prior >= KRJ_SIGNAL_LONG && r[i].prior <= KRJ_SIGNAL_SHORT) {
-            sel->counts[KRJ_WEEK_PRIOR][r[i].prior - KRJ_SIGNAL_LONG]++;
+
+/* n rows of a class in the counts of the summary */
+
+static void
+krj_select_count(krj_select_t *sel, uint32_t class, uint32_t n)
+{
+    uint32_t  s, p;
+
+    s = krj_snap_class_signal(class);
+    p = krj_snap_class_prior(class);
+
+    /* KRJ_SIGNAL_LONG..SHORT map onto KRJ_COUNT_LONG..SHORT */
+
+    if (s >= KRJ_SIGNAL_LONG && s <= KRJ_SIGNAL_SHORT) {
+        sel->counts[KRJ_WEEK_THIS][s - KRJ_SIGNAL_LONG] += n;
+    }
+
+    if (p >= KRJ_SIGNAL_LONG && p <= KRJ_SIGNAL_SHORT) {
+        sel->counts[KRJ_WEEK_PRIOR][p - KRJ_SIGNAL_LONG] += n;
+    }
+}
+
+
+/*
+ * ticker=: the rows of each ticker in this category that the other
+ * filters let through, once each (a ticker may be named twice, in two
+ * cases), in file order or sorted.
+ */
+
+static int
+krj_select_tickers(krj_select_ctx_t *x)
+{
+    uint32_t                  i, j, k, n, m, first, count, row, class;
+    uint64_t                 *keys, *tmp;
+    const krj_snap_row_t     *r;
+    const krj_snap_ticker_t  *t;
+
+    n = 0;
+
+    for (i = 0; i < x->q->ntickers; i++) {
+        t = krj_snap_find_ticker(x->snap, x->q->tickers[i].data,
+                                 x->q->tickers[i].len);
+        if (t != NULL) {
+            n += krj_snap_ticker_in(x->snap, t, x->cat, &first);
         }
     }
 
-    if (q->sort_col >= 0 && n > 1) {
-        tmp = alloc(data, (size_t) n * sizeof(uint32_t));
-        if (tmp == NULL) {
-            return KRJ_QUERY_NOMEM;
+    keys = x->alloc(x->data, (size_t) (n ? n : 1) * sizeof(uint64_t));
+    tmp = x->alloc(x->data, (size_t) (n ? n : 1) * sizeof(uint64_t));
+
+    if (keys == NULL || tmp == NULL) {
+        return KRJ_QUERY_NOMEM;
+    }
+
+    m = 0;
+
+    for (i = 0; i < x->q->ntickers; i++) {
+        t = krj_snap_find_ticker(x->snap, x->q->tickers[i].data,
+                                 x->q->tickers[i].len);
+        if (t == NULL) {
+            continue;
         }
 
-        ctx.snap = snap;
-        ctx.cat = cat;
-        ctx.col = (uint32_t) q->sort_col;
-        ctx.desc = q->sort_desc;
+        count = krj_snap_ticker_in(x->snap, t, x->cat, &first);
 
-        krj_sort(&ctx, rows, tmp, n);
+        for (j = 0; j < count; j++) {
+            row = x->snap->ticker_rows[first + j].row;
+            r = &x->rows[row];
+            class = krj_snap_class(r->signal, r->prior, r->changed);
+
+            if (x->classes & ((uint64_t) 1 << class)) {
+                keys[m++] = row;
+            }
+        }
     }
 
-    sel->matched = n;
+    krj_select_sort(keys, tmp, m);
 
-    first = q->offset < n ? q->offset : n;
-    count = n - first;
+    for (i = 0, k = 0; i < m; i++) {
+        if (k && keys[k - 1] == keys[i]) {
+            continue;
+        }
 
-    if (count > q->limit) {
-        count = q->limit;
+        keys[k++] = keys[i];
+        r = &x->rows[keys[i]];
+        krj_select_count(x->sel, krj_snap_class(r->signal, r->prior,
+                                                r->changed), 1);
     }
 
-    sel->rows = rows + first;
-    sel->nrows = (uint32_t) count;
+    x->sel->matched = k;
+
+    return krj_select_by_rank(x, keys, k);
+}
+
+
+/*
+ * File order.  Every row: the page is a range of row numbers.  Else the
+ * page starts at the offset-th matched row, the largest row number with
+ * no more than offset matched rows below it, found by a binary search
+ * over the class lists; then the lists are merged.
+ */
+
+static int
+krj_select_in_order(krj_select_ctx_t *x)
+{
+    uint32_t                 c, k, nl, lo, hi, mid, best, best_row, row;
+    uint64_t                 below;
+    krj_select_list_t        lists[KRJ_SNAP_CLASSES];
+    const uint8_t           *list;
+    const krj_snap_class_t  *cl;
+
+    x->sel->rows = x->alloc(x->data, (size_t) x->page * sizeof(uint32_t));
+    if (x->sel->rows == NULL) {
+        return KRJ_QUERY_NOMEM;
+    }
+
+    x->sel->nrows = x->page;
+
+    if (x->sel->matched == x->cat->nrows) {
+        for (k = 0; k < x->page; k++) {
+            x->sel->rows[k] = (uint32_t) x->q->offset + k;
+        }
+
+        return KRJ_QUERY_OK;
+    }
+
+    cl = (const krj_snap_class_t *) (x->snap->base + x->ix->classes.off);
+    list = x->snap->base + x->ix->class_rows.off;
+    nl = 0;
+
+    for (c = 0; c < KRJ_SNAP_CLASSES; c++) {
+        if ((x->classes & ((uint64_t) 1 << c)) && cl[c].count) {
+            lists[nl].list = list;
+            lists[nl].width = x->ix->width;
+            lists[nl].next = cl[c].first;
+            lists[nl].end = cl[c].first + cl[c].count;
+            nl++;
+        }
+    }
+
+    lo = 0;
+    hi = x->cat->nrows;
+
+    while (x->q->offset && lo < hi) {
+        mid = lo + (hi - lo + 1) / 2;
+        below = 0;
+
+        for (c = 0; c < nl; c++) {
+            below += krj_select_lower(list, x->ix->width, lists[c].next,
+                                      lists[c].end, mid)
+                     - lists[c].next;
+        }
+
+        if (below <= x->q->offset) {
+            lo = mid;
+
+        } else {
+            hi = mid - 1;
+        }
+    }
+
+    for (c = 0; lo && c < nl; c++) {
+        lists[c].next = krj_select_lower(list, x->ix->width, lists[c].next,
+                                         lists[c].end, lo);
+    }
+
+    for (k = 0; k < x->page; k++) {
+        best = nl;
+        best_row = 0;
+
+        for (c = 0; c < nl; c++) {
+            if (lists[c].next == lists[c].end) {
+                continue;
+            }
+
+            row = krj_snap_entry(lists[c].list, lists[c].width,
+                                 lists[c].next);
+
+            if (best == nl || row < best_row) {
+                best = c;
+                best_row = row;
+            }
+        }
+
+        x->sel->rows[k] = best_row;
+        lists[best].next++;
+    }
 
     return KRJ_QUERY_OK;
 }
 
 
+/*
+ * Sorted.  Every row: the page is a stretch of the walk.  Else walk while
+ * that is likely cheaper than sorting the matched rows (the page's rows
+ * times one in how many rows match), within a budget of what sorting
+ * them would cost, then sort them.
+ */
+
 static int
-krj_query_match(const krj_snap_t *snap, const krj_snap_category_t *cat,
-    const krj_query_t *q, uint32_t i)
+krj_select_sorted(krj_select_ctx_t *x)
 {
-    int                     changed;
-    uint32_t                k;
-    krj_snap_ref_t          ref;
-    const krj_snap_row_t   *row;
-    const krj_snap_cell_t  *a, *b;
+    int       rc;
+    uint64_t  m, want, sort;
 
-    row = krj_snap_rows(snap, cat) + i;
+    m = x->sel->matched;
 
-    if (q->signals && !(q->signals & KRJ_QUERY_SIGNAL_BIT(row->signal))) {
-        return 0;
+    if (m == x->cat->nrows) {
+        return krj_select_walk(x, UINT64_MAX);
     }
 
-    if (q->priors && !(q->priors & KRJ_QUERY_SIGNAL_BIT(row->prior))) {
-        return 0;
+    want = (x->q->offset + x->page) * x->cat->nrows / m;
+    sort = m * (krj_select_log2((uint32_t) m) + 1);
+
+    if (want <= sort) {
+        rc = krj_select_walk(x, 2 * sort);
+
+        if (rc != KRJ_SELECT_SLOW) {
+            return rc;
+        }
     }
 
-    if (q->eithers && !(q->eithers & KRJ_QUERY_SIGNAL_BIT(row->signal))
-        && !(q->eithers & KRJ_QUERY_SIGNAL_BIT(row->prior)))
-    {
-        return 0;
+    return krj_select_gather(x);
+}
+
+
+/*
+ * The page along the column's order: every row is a stretch of it, from
+ * the offset on; with filters, rows of other classes are skipped.  Past
+ * budget positions visited, KRJ_SELECT_SLOW.
+ */
+
+static int
+krj_select_walk(krj_select_ctx_t *x, uint64_t budget)
+{
+    uint32_t               row, k;
+    uint64_t               skip, steps;
+    krj_select_walk_t      w;
+    const krj_snap_row_t  *r;
+
+    if (x->sel->rows == NULL) {
+        x->sel->rows = x->alloc(x->data,
+                                (size_t) x->page * sizeof(uint32_t));
+        if (x->sel->rows == NULL) {
+            return KRJ_QUERY_NOMEM;
+        }
     }
 
-    if (q->changed != KRJ_CHANGED_ANY) {
+    krj_select_walk_init(&w, x);
 
-        if (row->signal != KRJ_SIGNAL_OTHER && row->prior != KRJ_SIGNAL_OTHER)
+    if (x->sel->matched == x->cat->nrows) {
+        krj_select_walk_skip(&w, x->q->offset);
+
+        for (k = 0; k < x->page && krj_select_walk_next(&w, &row); k++) {
+            x->sel->rows[k] = row;
+        }
+
+        x->sel->nrows = k;
+
+        return KRJ_QUERY_OK;
+    }
+
+    skip = x->q->offset;
+    k = 0;
+
+    for (steps = 0; k < x->page && steps < budget; steps++) {
+        if (!krj_select_walk_next(&w, &row)) {
+            break;
+        }
+
+        r = &x->rows[row];
+
+        if (!(x->classes
+              & ((uint64_t) 1 << krj_snap_class(r->signal, r->prior,
+                                                r->changed))))
         {
-            changed = row->signal != row->prior;
+            continue;
+        }
+
+        if (skip) {
+            skip--;
+            continue;
+        }
+
+        x->sel->rows[k++] = row;
+    }
+
+    if (k < x->page) {
+        return KRJ_SELECT_SLOW;
+    }
+
+    x->sel->nrows = k;
+
+    return KRJ_QUERY_OK;
+}
+
+
+/* the matched rows, from their class lists, sorted by rank */
+
+static int
+krj_select_gather(krj_select_ctx_t *x)
+{
+    uint32_t                 c, k, m;
+    uint64_t                *keys;
+    const uint8_t           *list;
+    const krj_snap_class_t  *cl;
+
+    m = x->sel->matched;
+
+    keys = x->alloc(x->data, (size_t) m * sizeof(uint64_t));
+    if (keys == NULL) {
+        return KRJ_QUERY_NOMEM;
+    }
+
+    cl = (const krj_snap_class_t *) (x->snap->base + x->ix->classes.off);
+    list = x->snap->base + x->ix->class_rows.off;
+    m = 0;
+
+    for (c = 0; c < KRJ_SNAP_CLASSES; c++) {
+        if (!(x->classes & ((uint64_t) 1 << c))) {
+            continue;
+        }
+
+        for (k = cl[c].first; k < cl[c].first + cl[c].count; k++) {
+            keys[m++] = krj_snap_entry(list, x->ix->width, k);
+        }
+    }
+
+    return krj_select_by_rank(x, keys, m);
+}
+
+
+/*
+ * rows[0..n) into the page: in file order when not sorted (they ascend),
+ * else by a key that orders them as the column does.  Ascending: the
+ * rank, then the row.  Descending: the rank reversed, then the row, for
+ * the non-empty cells, whose ranks are below nonempty; the empty cells
+ * after them, in file order.
+ */
+
+static int
+krj_select_by_rank(krj_select_ctx_t *x, uint64_t *keys, uint32_t n)
+{
+    uint32_t                 i, row, rank;
+    uint64_t                *tmp;
+    const uint8_t           *ranks;
+    const krj_snap_order_t  *o;
+
+    x->page = krj_select_page(x, n);
+
+    if (x->page == 0) {
+        return KRJ_QUERY_OK;
+    }
+
+    x->sel->rows = x->alloc(x->data, (size_t) x->page * sizeof(uint32_t));
+    if (x->sel->rows == NULL) {
+        return KRJ_QUERY_NOMEM;
+    }
+
+    x->sel->nrows = x->page;
+
+    if (x->q->sort_col >= 0) {
+        o = (const krj_snap_order_t *) (x->snap->base + x->ix->orders.off)
+            + x->q->sort_col;
+        ranks = x->snap->base + o->ranks.off;
+
+        for (i = 0; i < n; i++) {
+            row = (uint32_t) keys[i];
+            rank = krj_snap_entry(ranks, x->ix->width, row);
+
+            if (x->q->sort_desc && rank < o->nonempty) {
+                rank = o->nonempty - 1 - rank;
+            }
+
+            keys[i] = (uint64_t) rank << 32 | row;
+        }
+
+        tmp = x->alloc(x->data, (size_t) n * sizeof(uint64_t));
+        if (tmp == NULL) {
+            return KRJ_QUERY_NOMEM;
+        }
+
+        krj_select_sort(keys, tmp, n);
+    }
+
+    for (i = 0; i < x->page; i++) {
+        x->sel->rows[i] = (uint32_t) keys[x->q->offset + i];
+    }
+
+    return KRJ_QUERY_OK;
+}
+
+
+/* how many of n matched rows the offset and the limit leave */
+
+static uint32_t
+krj_select_page(const krj_select_ctx_t *x, uint32_t n)
+{
+    uint64_t  count;
+
+    if (x->q->offset >= n) {
+        return 0;
+    }
+
+    count = n - x->q->offset;
+
+    return (uint32_t) (count < x->q->limit ? count : x->q->limit);
+}
+
+
+static void
+krj_select_walk_init(krj_select_walk_t *w, const krj_select_ctx_t *x)
+{
+    const krj_snap_order_t  *o;
+
+    o = (const krj_snap_order_t *) (x->snap->base + x->ix->orders.off)
+        + x->q->sort_col;
+
+    w->rows = x->snap->base + o->rows.off;
+    w->ranks = x->snap->base + o->ranks.off;
+    w->width = x->ix->width;
+    w->n = x->cat->nrows;
+    w->nonempty = o->nonempty;
+    w->desc = x->q->sort_desc ? 1 : 0;
+
+    /* descending: the group before nonempty comes first */
+    w->pos = w->desc ? w->nonempty : 0;
+    w->start = w->nonempty;
+    w->end = w->nonempty;
+    w->tail = (w->desc && w->nonempty == 0) ? 1 : 0;
+}
+
+
+/* n positions on, whole groups at a time when descending */
+
+static void
+krj_select_walk_skip(krj_select_walk_t *w, uint64_t n)
+{
+    uint32_t  last, g;
+
+    if (w->desc) {
+        while (!w->tail && n) {
+            if (w->pos == w->end) {
+                if (w->start == 0) {
+                    w->tail = 1;
+                    w->pos = w->nonempty;
+                    break;
+                }
+
+                last = w->start - 1;
+                g = krj_snap_entry(w->ranks, w->width,
+                                   krj_snap_entry(w->rows, w->width, last));
+
+                w->start = g;
+                w->end = last + 1;
+                w->pos = g;
+            }
+
+            if (n < (uint64_t) (w->end - w->pos)) {
+                w->pos += (uint32_t) n;
+                return;
+            }
+
+            n -= w->end - w->pos;
+            w->pos = w->end;
+        }
+    }
+
+    w->pos = (n < (uint64_t) (w->n - w->pos)) ? w->pos + (uint32_t) n : w->n;
+}
+
+
+static int
+krj_select_walk_next(krj_select_walk_t *w, uint32_t *row)
+{
+    uint32_t  last;
+
+    if (w->desc && !w->tail && w->pos == w->end) {
+        if (w->start == 0) {
+            w->tail = 1;
+            w->pos = w->nonempty;
 
         } else {
-            /* unknown words: compare the texts themselves */
-            a = krj_snap_cell(snap, cat, i, cat->signal_col);
-            b = krj_snap_cell(snap, cat, i, cat->prior_col);
-            changed = !krj_strcaseeq(krj_snap_ptr(snap, a->raw), a->raw.len,
-                                     krj_snap_ptr(snap, b->raw), b->raw.len);
-        }
-
-        if (changed != q->changed) {
-            return 0;
+            /* the validator made every group start below its end */
+            last = w->start - 1;
+            w->start = krj_snap_entry(w->ranks, w->width,
+                                      krj_snap_entry(w->rows, w->width,
+                                                     last));
+            w->end = last + 1;
+            w->pos = w->start;
         }
     }
 
-    if (q->ntickers) {
-        ref = krj_snap_cell(snap, cat, i, cat->ticker_col)->raw;
-
-        for (k = 0; k < q->ntickers; k++) {
-            if (krj_strcaseeq(krj_snap_ptr(snap, ref), ref.len,
-                              q->tickers[k].data, q->tickers[k].len))
-            {
-                break;
-            }
-        }
-
-        if (k == q->ntickers) {
-            return 0;
-        }
+    if (w->pos >= w->n) {
+        return 0;
     }
+
+    *row = krj_snap_entry(w->rows, w->width, w->pos);
+    w->pos++;
 
     return 1;
 }
 
 
-/*
- * Ascending: numbers by value, then texts by bytes; descending reverses
- * that order, but empty cells stay last and ties keep file order (the
- * merge sort is stable and the row index breaks nothing).
- */
+/* the first index in [lo, hi) of an ascending list whose entry >= value */
 
-static int
-krj_sort_cmp(const krj_sort_ctx_t *ctx, uint32_t a, uint32_t b)
+static uint32_t
+krj_select_lower(const uint8_t *list, uint32_t width, uint32_t lo,
+    uint32_t hi, uint32_t value)
 {
-    int                     rc;
-    size_t                  len;
-    const krj_snap_cell_t  *ca, *cb;
+    uint32_t  mid;
 
-    ca = krj_snap_cell(ctx->snap, ctx->cat, a, ctx->col);
-    cb = krj_snap_cell(ctx->snap, ctx->cat, b, ctx->col);
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
 
-    if (ca->type == KRJ_SNAP_NULL || cb->type == KRJ_SNAP_NULL) {
-        return (ca->type == KRJ_SNAP_NULL) - (cb->type == KRJ_SNAP_NULL);
-    }
+        if (krj_snap_entry(list, width, mid) < value) {
+            lo = mid + 1;
 
-    if (ca->type != cb->type) {
-        rc = ca->type == KRJ_SNAP_NUMBER ? -1 : 1;
-
-    } else if (ca->type == KRJ_SNAP_NUMBER) {
-        rc = (ca->num > cb->num) - (ca->num < cb->num);
-
-    } else {
-        len = ca->raw.len < cb->raw.len ? ca->raw.len : cb->raw.len;
-        rc = memcmp(krj_snap_ptr(ctx->snap, ca->raw),
-                    krj_snap_ptr(ctx->snap, cb->raw), len);
-
-        if (rc == 0) {
-            rc = (ca->raw.len > cb->raw.len) - (ca->raw.len < cb->raw.len);
+        } else {
+            hi = mid;
         }
     }
 
-    return ctx->desc ? -rc : rc;
+    return lo;
 }
 
 
-/* a stable merge sort: no qsort_r, which is not portable C */
+/* a merge sort, bottom-up: no recursion, no qsort_r */
 
 static void
-krj_sort(const krj_sort_ctx_t *ctx, uint32_t *v, uint32_t *tmp, uint32_t n)
+krj_select_sort(uint64_t *v, uint64_t *tmp, uint32_t n)
 {
-    uint32_t  i, j, k, mid;
+    uint32_t   width, lo, mid, hi, i, j, k;
+    uint64_t  *src, *dst, *t;
 
-    if (n < 2) {
-        return;
-    }
+    src = v;
+    dst = tmp;
 
-    mid = n / 2;
+    for (width = 1; width < n; width *= 2) {
+        for (lo = 0; lo < n; lo += 2 * width) {
+            mid = (lo + width < n) ? lo + width : n;
+            hi = (mid + width < n) ? mid + width : n;
 
-    krj_sort(ctx, v, tmp, mid);
-    krj_sort(ctx, v + mid, tmp, n - mid);
+            i = lo;
+            j = mid;
+            k = lo;
 
-    if (krj_sort_cmp(ctx, v[mid - 1], v[mid]) <= 0) {
-        return;
-    }
+            while (i < mid && j < hi) {
+                dst[k++] = (src[j] < src[i]) ? src[j++] : src[i++];
+            }
 
-    memcpy(tmp, v, mid * sizeof(uint32_t));
+            while (i < mid) {
+                dst[k++] = src[i++];
+            }
 
-    i = 0;
-    j = mid;
-    k = 0;
-
-    while (i < mid && j < n) {
-        if (krj_sort_cmp(ctx, v[j], tmp[i]) < 0) {
-            v[k++] = v[j++];
-
-        } else {
-            v[k++] = tmp[i++];
+            while (j < hi) {
+                dst[k++] = src[j++];
+            }
         }
+
+        t = src;
+        src = dst;
+        dst = t;
     }
 
-    while (i < mid) {
-        v[k++] = tmp[i++];
+    if (src != v) {
+        memcpy(v, src, (size_t) n * sizeof(uint64_t));
     }
+}
+
+
+static uint32_t
+krj_select_log2(uint32_t n)
+{
+    uint32_t  k;
+
+    for (k = 0; n > 1; n >>= 1) {
+        k++;
+    }
+
+    return k;
 }

@@ -13,7 +13,6 @@
  */
 
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,23 +24,41 @@
 #include "krj_snapshot.h"
 
 
-static int krj_snap_check_header(krj_snap_t *snap, char *err);
+static int krj_snap_open_checked(krj_snap_t *snap, const uint8_t *p,
+    size_t len, int digest, char *err);
+static int krj_snap_check_header(krj_snap_t *snap, int digest, char *err);
 static int krj_snap_check_category(const krj_snap_t *snap, uint32_t i,
     char *err);
 static int krj_snap_check_columns(const krj_snap_t *snap,
     const krj_snap_category_t *cat, uint32_t i, char *err);
 static int krj_snap_check_rows(const krj_snap_t *snap,
     const krj_snap_category_t *cat, uint32_t i, char *err);
-static int krj_snap_check_cells(const krj_snap_t *snap,
-    const krj_snap_category_t *cat, uint32_t i, char *err);
 static int krj_snap_check_page(const krj_snap_t *snap,
     const krj_snap_category_t *cat, uint32_t i, char *err);
 static int krj_snap_check_dashboard(const krj_snap_t *snap, char *err);
 static int krj_snap_check_tickers(const krj_snap_t *snap, char *err);
+static int krj_snap_rowref_cmp(const krj_snap_rowref_t *a,
+    const krj_snap_rowref_t *b);
 
 
 int
 krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
+{
+    return krj_snap_open_checked(snap, p, len, 1, err);
+}
+
+
+int
+krj_snap_open_built(krj_snap_t *snap, const uint8_t *p, size_t len,
+    char *err)
+{
+    return krj_snap_open_checked(snap, p, len, 0, err);
+}
+
+
+static int
+krj_snap_open_checked(krj_snap_t *snap, const uint8_t *p, size_t len,
+    int digest, char *err)
 {
     uint32_t                    i;
     krj_snap_t                  s;
@@ -69,8 +86,9 @@ krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
     s.hcategories = NULL;
     s.htickers = NULL;
     s.hweeks = NULL;
+    s.indexes = NULL;
 
-    if (krj_snap_check_header(&s, err) != 0) {
+    if (krj_snap_check_header(&s, digest, err) != 0) {
         return -1;
     }
 
@@ -100,7 +118,9 @@ krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
 
     if (krj_snap_check_tickers(&s, err) != 0
         || krj_snap_check_history(&s, err) != 0
-        || krj_snap_check_dashboard(&s, err) != 0)
+        || krj_snap_check_dashboard(&s, err) != 0
+        || krj_snap_check_indexes(&s, err) != 0
+        || krj_snap_check_encodings(&s, err) != 0)
     {
         return -1;
     }
@@ -112,7 +132,7 @@ krj_snap_open(krj_snap_t *snap, const uint8_t *p, size_t len, char *err)
 
 
 static int
-krj_snap_check_header(krj_snap_t *snap, char *err)
+krj_snap_check_header(krj_snap_t *snap, int digest, char *err)
 {
     char                      iso[KRJ_DATE_ISO_LEN + 1];
     unsigned int              mdlen;
@@ -145,16 +165,18 @@ krj_snap_check_header(krj_snap_t *snap, char *err)
                               (unsigned long long) h->total_len, snap->len);
     }
 
-    if (EVP_Digest(snap->base + KRJ_SNAP_SUMMED_FROM,
-                   snap->len - KRJ_SNAP_SUMMED_FROM, md, &mdlen,
-                   EVP_sha256(), NULL)
-        != 1 || mdlen != sizeof(h->checksum))
-    {
-        return krj_snap_error(err, "cannot compute SHA-256");
-    }
+    if (digest) {
+        if (EVP_Digest(snap->base + KRJ_SNAP_SUMMED_FROM,
+                       snap->len - KRJ_SNAP_SUMMED_FROM, md, &mdlen,
+                       EVP_sha256(), NULL)
+            != 1 || mdlen != sizeof(h->checksum))
+        {
+            return krj_snap_error(err, "cannot compute SHA-256");
+        }
 
-    if (memcmp(md, h->checksum, sizeof(h->checksum)) != 0) {
-        return krj_snap_error(err, "checksum mismatch");
+        if (memcmp(md, h->checksum, sizeof(h->checksum)) != 0) {
+            return krj_snap_error(err, "checksum mismatch");
+        }
     }
 
     /*
@@ -287,14 +309,6 @@ krj_snap_check_category(const krj_snap_t *snap, uint32_t i, char *err)
         return krj_snap_error(err, "category %u: rows out of bounds", i);
     }
 
-    /* both factors are 32-bit, so the product fits in 64 bits */
-    if (!krj_snap_array_ok(snap, cat->cells,
-                           (uint64_t) cat->nrows * cat->ncolumns,
-                           sizeof(krj_snap_cell_t)))
-    {
-        return krj_snap_error(err, "category %u: cells out of bounds", i);
-    }
-
     if (!krj_snap_ref_ok(snap, cat->json_meta)
         || !krj_snap_ref_ok(snap, cat->categories_item)
         || !krj_snap_ref_ok(snap, cat->summary_item)
@@ -325,7 +339,6 @@ krj_snap_check_category(const krj_snap_t *snap, uint32_t i, char *err)
 
     if (krj_snap_check_columns(snap, cat, i, err) != 0
         || krj_snap_check_rows(snap, cat, i, err) != 0
-        || krj_snap_check_cells(snap, cat, i, err) != 0
         || krj_snap_check_page(snap, cat, i, err) != 0)
     {
         return -1;
@@ -402,6 +415,16 @@ krj_snap_check_rows(const krj_snap_t *snap, const krj_snap_category_t *cat,
                                   i, r);
         }
 
+        /* only words other than the three leave "changed" to the text */
+        if (row[r].changed > 1 || row[r].reserved != 0
+            || (row[r].signal != KRJ_SIGNAL_OTHER
+                && row[r].prior != KRJ_SIGNAL_OTHER
+                && row[r].changed != (row[r].signal != row[r].prior)))
+        {
+            return krj_snap_error(err, "category %u: row %u: bad changed "
+                                  "flag", i, r);
+        }
+
         /* KRJ_SIGNAL_LONG..SHORT map onto KRJ_COUNT_LONG..SHORT */
         k = row[r].signal;
         if (k >= KRJ_SIGNAL_LONG && k <= KRJ_SIGNAL_SHORT) {
@@ -417,40 +440,6 @@ krj_snap_check_rows(const krj_snap_t *snap, const krj_snap_category_t *cat,
     if (memcmp(counts, cat->counts, sizeof(counts)) != 0) {
         return krj_snap_error(err, "category %u: signal counts do not match "
                               "the rows", i);
-    }
-
-    return 0;
-}
-
-
-static int
-krj_snap_check_cells(const krj_snap_t *snap, const krj_snap_category_t *cat,
-    uint32_t i, char *err)
-{
-    uint64_t                n, c;
-    const krj_snap_cell_t  *cell;
-
-    cell = krj_snap_cell(snap, cat, 0, 0);
-    n = (uint64_t) cat->nrows * cat->ncolumns;
-
-    for (c = 0; c < n; c++) {
-        if (!krj_snap_ref_ok(snap, cell[c].raw)
-            || !krj_snap_ref_ok(snap, cell[c].json)
-            || !krj_snap_ref_ok(snap, cell[c].csv))
-        {
-            return krj_snap_error(err, "category %u: cell %llu: text out of "
-                                  "bounds", i, (unsigned long long) c);
-        }
-
-        if (cell[c].type > KRJ_SNAP_STRING) {
-            return krj_snap_error(err, "category %u: cell %llu: bad type %u",
-                                  i, (unsigned long long) c, cell[c].type);
-        }
-
-        if (cell[c].type == KRJ_SNAP_NUMBER && !isfinite(cell[c].num)) {
-            return krj_snap_error(err, "category %u: cell %llu: number not "
-                                  "finite", i, (unsigned long long) c);
-        }
     }
 
     return 0;
@@ -644,7 +633,31 @@ krj_snap_check_tickers(const krj_snap_t *snap, char *err)
         }
     }
 
+    /* krj_snap_ticker_in() searches a ticker's rows, each listed once */
+
+    for (i = 0; i < snap->hdr->ntickers; i++) {
+        t = &snap->tickers[i];
+
+        for (j = t->first + 1; j < t->first + t->count; j++) {
+            if (krj_snap_rowref_cmp(&rr[j - 1], &rr[j]) >= 0) {
+                return krj_snap_error(err, "ticker %u: rows not sorted or "
+                                      "not unique", i);
+            }
+        }
+    }
+
     return 0;
+}
+
+
+static int
+krj_snap_rowref_cmp(const krj_snap_rowref_t *a, const krj_snap_rowref_t *b)
+{
+    if (a->category != b->category) {
+        return a->category < b->category ? -1 : 1;
+    }
+
+    return (a->row > b->row) - (a->row < b->row);
 }
 
 

@@ -18,8 +18,7 @@
  *     another architecture refuse the file instead of misreading it;
  *   - every offset is from the start of the file, every length in bytes;
  *     offsets are 32-bit, so a snapshot is at most 4 GiB - 1;
- *   - every array of structures starts on an 8-byte boundary (cells hold
- *     doubles);
+ *   - every array starts on an 8-byte boundary;
  *   - strings are not NUL-terminated: a krj_snap_ref_t gives their bytes;
  *   - the checksum is SHA-256 over bytes [KRJ_SNAP_SUMMED_FROM, total_len),
  *     i.e. everything after the checksum field itself, so magic, version,
@@ -34,7 +33,7 @@
 
 #define KRJ_SNAP_MAGIC          "KRJSNAP\x1a"
 #define KRJ_SNAP_MAGIC_LEN      8
-#define KRJ_SNAP_VERSION        2
+#define KRJ_SNAP_VERSION        3
 #define KRJ_SNAP_BYTE_ORDER     0x01020304
 #define KRJ_SNAP_MAX_SIZE       0xffffffffULL
 #define KRJ_SNAP_ALIGN          8
@@ -42,11 +41,6 @@
 
 /* generated_at: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z */
 #define KRJ_SNAP_MAX_TIME       253402300799LL
-
-/* krj_snap_cell_t.type */
-#define KRJ_SNAP_NULL           0
-#define KRJ_SNAP_NUMBER         1
-#define KRJ_SNAP_STRING         2
 
 /* krj_snap_row_t.signal and .prior */
 #define KRJ_SIGNAL_NONE         0       /* no such column, or empty */
@@ -86,6 +80,25 @@
 
 /* the widest rank krj_snap_category_t.rank_width allows: 36^7 > 2^32 */
 #define KRJ_SNAP_RANK_WIDTH     7
+
+/*
+ * The classes of rows (krj_snap_index_t.classes): a row's signal, its
+ * prior week's signal (KRJ_SIGNAL_*, 5 values each) and whether the
+ * signal changed, which is all that signal=, prior=, either= and changed=
+ * ask of a row.
+ */
+#define KRJ_SNAP_SIGNALS        5
+#define KRJ_SNAP_CLASSES        (KRJ_SNAP_SIGNALS * KRJ_SNAP_SIGNALS * 2)
+
+#define krj_snap_class(signal, prior, changed)                                \
+    (((uint32_t) (signal) * KRJ_SNAP_SIGNALS + (prior)) * 2 + (changed))
+#define krj_snap_class_signal(c)   ((c) / 2 / KRJ_SNAP_SIGNALS)
+#define krj_snap_class_prior(c)    ((c) / 2 % KRJ_SNAP_SIGNALS)
+#define krj_snap_class_changed(c)  ((c) % 2)
+
+/* krj_snap_index_t.width and .cell_width: bytes of an entry */
+#define KRJ_SNAP_NARROW         2
+#define KRJ_SNAP_WIDE           4
 
 
 typedef struct {
@@ -162,6 +175,18 @@ typedef struct {
 
     /* krj_snap_hweek_t[nhistory_weeks], grouped per ticker */
     krj_snap_ref_t  history_week_list;
+
+    /*
+     * krj_snap_index_t[ncategories], in the order of categories: what
+     * answers a query without reading every row (krj_snapshot_index.c)
+     */
+    krj_snap_ref_t  indexes;
+
+    /*
+     * krj_snap_encoded_t[]: the br and zstd forms of every whole body
+     * that has a gzip one, by the body's offset (krj_snapshot_encoded.c)
+     */
+    krj_snap_ref_t  encodings;
 } krj_snap_header_t;
 
 
@@ -186,7 +211,6 @@ typedef struct {
 
     krj_snap_ref_t  columns;            /* krj_snap_column_t[ncolumns] */
     krj_snap_ref_t  rows;               /* krj_snap_row_t[nrows] */
-    krj_snap_ref_t  cells;              /* krj_snap_cell_t[nrows*ncolumns] */
 
     /*
      * JSON members shared by every answer about this category, without
@@ -260,7 +284,13 @@ typedef struct {
     uint32_t        line;               /* first line of it in the source */
     uint8_t         signal;             /* KRJ_SIGNAL_* */
     uint8_t         prior;              /* KRJ_SIGNAL_* */
-    uint8_t         reserved[2];
+
+    /*
+     * 1: the signal differs from the prior week's; words other than the
+     * three compare as text, ignoring ASCII case
+     */
+    uint8_t         changed;
+    uint8_t         reserved;
 } krj_snap_row_t;
 
 
@@ -285,14 +315,65 @@ typedef struct {
 } krj_snap_span_t;
 
 
+/*
+ * The indexes of a category.  Lists of row numbers are arrays of width
+ * bytes an entry (KRJ_SNAP_NARROW when every row number fits in 16 bits,
+ * else KRJ_SNAP_WIDE), read with krj_snap_entry().
+ */
+/* a whole body's other compressed forms; len 0: none */
 typedef struct {
-    krj_snap_ref_t  raw;                /* the field's text, unquoted */
-    krj_snap_ref_t  json;               /* number, null or "string" */
-    krj_snap_ref_t  csv;                /* the field as CSV, quoted if needed */
-    double          num;                /* the value when type is NUMBER */
-    uint32_t        type;               /* KRJ_SNAP_NULL|NUMBER|STRING */
+    krj_snap_ref_t  body;               /* the identity body */
+    krj_snap_ref_t  br;
+    krj_snap_ref_t  zstd;
+} krj_snap_encoded_t;
+
+
+typedef struct {
+    uint32_t        width;              /* of a row number */
+    uint32_t        cell_width;         /* of a position in cells */
+
+    /*
+     * [nrows * ncolumns * 2]: for each cell, row by row, where its JSON
+     * value starts in its row's JSON object and where its CSV field
+     * starts in its row's CSV record; each ends where the next column's
+     * name (JSON) or field (CSV) begins, the last before the closing
+     * brace or the newline (krj_snap_cell_json(), krj_snap_cell_csv()).
+     * cell_width is KRJ_SNAP_NARROW when every row is shorter than 64 KiB.
+     */
+    krj_snap_ref_t  cells;
+
+    /* krj_snap_class_t[KRJ_SNAP_CLASSES] */
+    krj_snap_ref_t  classes;
+
+    /* [nrows]: the row numbers of each class, ascending, class by class */
+    krj_snap_ref_t  class_rows;
+
+    /* krj_snap_order_t[ncolumns] */
+    krj_snap_ref_t  orders;
+} krj_snap_index_t;
+
+
+/* the rows of a class: class_rows[first, first + count) */
+typedef struct {
+    uint32_t        first;
+    uint32_t        count;
+} krj_snap_class_t;
+
+
+/*
+ * The order of a column, for sort=: rows ascending by the cell, numbers
+ * by value before texts by bytes, ties in file order, empty cells last.
+ * Rows of equal cells (a tie group) are neighbours, and each row's rank
+ * is the position of the first of its group: the descending order is the
+ * groups walked from the last non-empty one back, each group forwards,
+ * then the empty cells, so that it needs no array of its own.
+ */
+typedef struct {
+    krj_snap_ref_t  rows;               /* [nrows] row numbers */
+    krj_snap_ref_t  ranks;              /* [nrows], by row number */
+    uint32_t        nonempty;           /* rows[nonempty..] are empty */
     uint32_t        reserved;
-} krj_snap_cell_t;
+} krj_snap_order_t;
 
 
 typedef struct {
@@ -354,6 +435,9 @@ typedef struct {
     const krj_snap_hcategory_t *hcategories;    /* NULL: no history */
     const krj_snap_hticker_t   *htickers;
     const krj_snap_hweek_t     *hweeks;
+    const krj_snap_index_t     *indexes;
+    const krj_snap_encoded_t   *encoded;
+    uint32_t                    nencoded;
 } krj_snap_t;
 
 
@@ -369,9 +453,14 @@ typedef struct {
     ((const krj_snap_gzspan_t *) ((snap)->base + (cat)->page_gz.off))
 #define krj_snap_tabs(snap)                                                   \
     ((const uint32_t *) ((snap)->base + (snap)->hdr->tabs.off))
-#define krj_snap_cell(snap, cat, row, col)                                    \
-    ((const krj_snap_cell_t *) ((snap)->base + (cat)->cells.off)              \
-     + (size_t) (row) * (cat)->ncolumns + (col))
+#define krj_snap_index(snap, cat)                                             \
+    (&(snap)->indexes[(cat) - (snap)->categories])
+
+/* entry i of a list of width bytes an entry */
+#define krj_snap_entry(p, width, i)                                           \
+    ((width) == KRJ_SNAP_NARROW                                               \
+     ? (uint32_t) ((const uint16_t *) (const void *) (p))[i]                  \
+     : ((const uint32_t *) (const void *) (p))[i])
 
 
 /*
@@ -399,7 +488,30 @@ const void *krj_snap_search_upper(const krj_snap_t *snap, const void *array,
     size_t size, uint32_t n, const char *key, size_t len);
 
 /*
- * For the validators of the sections (krj_snapshot_history.c): a ref in
+ * As krj_snap_open(), for the snapshot this process has just built and
+ * summed itself (krj-batch): every check but the digest, which would only
+ * hash the file a second time.
+ */
+int krj_snap_open_built(krj_snap_t *snap, const uint8_t *p, size_t len,
+    char *err);
+
+/*
+ * The rows of a ticker (krj_snap_find_ticker()) in one category:
+ * ticker_rows[*first, *first + return value), in file order.
+ */
+uint32_t krj_snap_ticker_in(const krj_snap_t *snap,
+    const krj_snap_ticker_t *ticker, const krj_snap_category_t *cat,
+    uint32_t *first);
+
+/* the JSON value and the CSV field of a cell, inside the snapshot */
+krj_snap_ref_t krj_snap_cell_json(const krj_snap_t *snap,
+    const krj_snap_category_t *cat, uint32_t row, uint32_t col);
+krj_snap_ref_t krj_snap_cell_csv(const krj_snap_t *snap,
+    const krj_snap_category_t *cat, uint32_t row, uint32_t col);
+
+/*
+ * For the validators of the sections (krj_snapshot_history.c,
+ * krj_snapshot_index.c, krj_snapshot_encoded.c): a ref in
  * the file; an array of count structures of size bytes, aligned, whose
  * ref has exactly their length; byte order of two strings; a stored
  * upper-case key against s upper-cased, as unsigned bytes; err set to a
@@ -428,6 +540,17 @@ const krj_snap_hcategory_t *krj_snap_history_of(const krj_snap_t *snap,
     const krj_snap_category_t *cat);
 const krj_snap_hticker_t *krj_snap_find_history(const krj_snap_t *snap,
     const krj_snap_hcategory_t *hc, const char *ticker, size_t len);
+
+/* the index section (krj_snapshot_index.c): checks it, sets indexes */
+int krj_snap_check_indexes(krj_snap_t *snap, char *err);
+
+/*
+ * The encodings section (krj_snapshot_encoded.c): checks it, sets
+ * encoded; and the entry of a body, or NULL, by binary search.
+ */
+int krj_snap_check_encodings(krj_snap_t *snap, char *err);
+const krj_snap_encoded_t *krj_snap_find_encoded(const krj_snap_t *snap,
+    krj_snap_ref_t body);
 
 
 #endif /* _KRJ_SNAPSHOT_H_INCLUDED_ */

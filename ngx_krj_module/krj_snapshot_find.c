@@ -96,6 +96,52 @@ krj_snap_search_upper(const krj_snap_t *snap, const void *array, size_t size,
 }
 
 
+uint32_t
+krj_snap_ticker_in(const krj_snap_t *snap, const krj_snap_ticker_t *ticker,
+    const krj_snap_category_t *cat, uint32_t *first)
+{
+    uint32_t                  lo, hi, mid, c, start;
+    const krj_snap_rowref_t  *rr;
+
+    /* a ticker's rows are sorted by category, then row: two searches */
+
+    c = (uint32_t) (cat - snap->categories);
+    rr = snap->ticker_rows + ticker->first;
+
+    lo = 0;
+    hi = ticker->count;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (rr[mid].category < c) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    start = lo;
+    hi = ticker->count;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (rr[mid].category <= c) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    *first = ticker->first + start;
+
+    return lo - start;
+}
+
+
 /* compares a stored upper-case key with s upper-cased, as unsigned bytes */
 int
 krj_snap_cmp_upper(const uint8_t *key, size_t klen, const char *s,

@@ -8,6 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "krj_encoding.h"
 #include "krj_query.h"
 #include "krj_render.h"
 #include "krj_slug.h"
@@ -17,6 +18,22 @@
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_zone.h"
+
+
+/*
+ * The query bounds' defaults: a page of 10000 rows is some 4 MB of JSON,
+ * more than a screen or a script wants at once; any offset, since the
+ * indexes find the offset-th matched row without visiting the ones
+ * before it; the tickers of a watch list; more fields than a week has
+ * columns.  An offset is at most a row number, an item list at most what
+ * a request line holds.
+ */
+#define NGX_HTTP_KRJ_DEFAULT_LIMIT    10000
+#define NGX_HTTP_KRJ_DEFAULT_OFFSET   NGX_HTTP_KRJ_MAX_OFFSET
+#define NGX_HTTP_KRJ_DEFAULT_TICKERS  100
+#define NGX_HTTP_KRJ_DEFAULT_FIELDS   256
+#define NGX_HTTP_KRJ_MAX_OFFSET       4294967295LL
+#define NGX_HTTP_KRJ_MAX_ITEMS        65536
 
 
 /* an answer krj_render.c writes, measured first, then into the pool */
@@ -63,6 +80,18 @@ static void *ngx_http_krj_alloc(void *data, size_t size);
 
 
 static ngx_str_t  ngx_http_krj_csv_suffix = ngx_string(".csv");
+/* the query bounds: a page and the items a query lists */
+ngx_conf_num_bounds_t  ngx_http_krj_limit_bounds = {
+    ngx_http_krj_check_bound, 0, KRJ_QUERY_MAX_LIMIT
+};
+
+ngx_conf_num_bounds_t  ngx_http_krj_offset_bounds = {
+    ngx_http_krj_check_bound, 0, NGX_HTTP_KRJ_MAX_OFFSET
+};
+
+ngx_conf_num_bounds_t  ngx_http_krj_items_bounds = {
+    ngx_http_krj_check_bound, 1, NGX_HTTP_KRJ_MAX_ITEMS
+};
 
 
 ngx_int_t
@@ -278,15 +307,41 @@ static ngx_int_t
 ngx_http_krj_whole(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     ngx_uint_t type, krj_snap_ref_t body, krj_snap_ref_t gz)
 {
-    ngx_http_krj_body_t  b;
+    unsigned                   offered;
+    ngx_http_krj_body_t        b;
+    const krj_snap_encoded_t  *e;
 
     ngx_memzero(&b, sizeof(ngx_http_krj_body_t));
 
     b.type = type;
 
-    if (gz.len && ngx_http_krj_accepts_gzip(r)) {
-        b.gzip = 1;
+    e = krj_snap_find_encoded(&snapshot->snap, body);
+    offered = gz.len ? krj_enc_bit(KRJ_ENC_GZIP) : 0;
+
+    if (e != NULL) {
+        offered |= (e->br.len ? krj_enc_bit(KRJ_ENC_BR) : 0)
+                   | (e->zstd.len ? krj_enc_bit(KRJ_ENC_ZSTD) : 0);
+    }
+
+    b.encoding = offered ? ngx_http_krj_encoding(r, offered)
+                         : KRJ_ENC_IDENTITY;
+
+    switch (b.encoding) {
+
+    case KRJ_ENC_GZIP:
         body = gz;
+        break;
+
+    case KRJ_ENC_BR:
+        body = e->br;
+        break;
+
+    case KRJ_ENC_ZSTD:
+        body = e->zstd;
+        break;
+
+    default: /* KRJ_ENC_IDENTITY */
+        break;
     }
 
     b.data = (u_char *) krj_snap_ptr(&snapshot->snap, body);
@@ -303,11 +358,11 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     int                         rc;
     ngx_str_t                   slug, tail;
     ngx_uint_t                  csv, exact;
-    const char                 *code;
     krj_query_t                 q;
     krj_select_t                sel;
     const krj_snap_t           *snap;
     ngx_http_krj_answer_t       a;
+    ngx_http_krj_main_conf_t   *kmcf;
     const krj_snap_category_t  *cat;
 
     snap = &snapshot->snap;
@@ -367,31 +422,19 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
                                         cat->json, cat->json_gz);
     }
 
-    rc = krj_query_parse(&q, snap, cat, (const char *) r->args.data,
-                         r->args.len, ngx_http_krj_alloc, r->pool);
+    kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
+
+    rc = krj_query_parse_bounded(&q, snap, cat, (const char *) r->args.data,
+                                 r->args.len, &kmcf->bounds,
+                                 ngx_http_krj_alloc, r->pool);
+
+    if (rc == KRJ_QUERY_NOMEM) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (rc != KRJ_QUERY_OK) {
-
-        switch (rc) {
-
-        case KRJ_QUERY_UNKNOWN_PARAMETER:
-            code = "unknown_parameter";
-            break;
-
-        case KRJ_QUERY_UNKNOWN_COLUMN:
-            code = "unknown_column";
-            break;
-
-        case KRJ_QUERY_BAD_PARAMETER:
-            code = "bad_parameter";
-            break;
-
-        default: /* KRJ_QUERY_NOMEM */
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_krj_send_error(r, NGX_HTTP_BAD_REQUEST, code, "%s",
-                                       q.err);
+        return ngx_http_krj_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                       krj_query_code(rc), "%s", q.err);
     }
 
     if (krj_query_select(&sel, snap, cat, &q, ngx_http_krj_alloc, r->pool)
@@ -715,4 +758,43 @@ static void *
 ngx_http_krj_alloc(void *data, size_t size)
 {
     return ngx_palloc(data, size ? size : 1);
+}
+
+
+/* nginx's ngx_conf_check_num_bounds(), with the directive's name */
+
+char *
+ngx_http_krj_check_bound(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_conf_num_bounds_t *bounds = post;
+    ngx_int_t             *np = data;
+
+    ngx_str_t  *name;
+
+    if (*np >= bounds->low && *np <= bounds->high) {
+        return NGX_CONF_OK;
+    }
+
+    name = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\" must be between %i and %i, not %i",
+                       &name[0], bounds->low, bounds->high, *np);
+
+    return NGX_CONF_ERROR;
+}
+
+
+void
+ngx_http_krj_api_init_bounds(ngx_http_krj_main_conf_t *kmcf)
+{
+    ngx_conf_init_value(kmcf->max_limit, NGX_HTTP_KRJ_DEFAULT_LIMIT);
+    ngx_conf_init_value(kmcf->max_offset, NGX_HTTP_KRJ_DEFAULT_OFFSET);
+    ngx_conf_init_value(kmcf->max_tickers, NGX_HTTP_KRJ_DEFAULT_TICKERS);
+    ngx_conf_init_value(kmcf->max_fields, NGX_HTTP_KRJ_DEFAULT_FIELDS);
+
+    kmcf->bounds.limit = (uint64_t) kmcf->max_limit;
+    kmcf->bounds.offset = (uint64_t) kmcf->max_offset;
+    kmcf->bounds.tickers = (uint32_t) kmcf->max_tickers;
+    kmcf->bounds.fields = (uint32_t) kmcf->max_fields;
 }

@@ -24,10 +24,6 @@
 
 static ngx_int_t ngx_http_krj_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_krj_init(ngx_conf_t *cf);
-static ngx_int_t ngx_http_krj_snapshot_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_krj_category_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
 static void *ngx_http_krj_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_krj_create_loc_conf(ngx_conf_t *cf);
@@ -100,6 +96,34 @@ static ngx_command_t  ngx_http_krj_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("krj_max_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_krj_main_conf_t, max_limit),
+      &ngx_http_krj_limit_bounds },
+
+    { ngx_string("krj_max_offset"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_krj_main_conf_t, max_offset),
+      &ngx_http_krj_offset_bounds },
+
+    { ngx_string("krj_max_tickers"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_krj_main_conf_t, max_tickers),
+      &ngx_http_krj_items_bounds },
+
+    { ngx_string("krj_max_fields"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_krj_main_conf_t, max_fields),
+      &ngx_http_krj_items_bounds },
 
     { ngx_string("krj_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
@@ -222,54 +246,6 @@ ngx_http_krj_init(ngx_conf_t *cf)
     }
 
     return ngx_http_krj_metrics_init(cf);
-}
-
-
-/* the generation that answers this request, or empty when none did */
-
-static ngx_int_t
-ngx_http_krj_snapshot_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_http_krj_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
-
-    if (ctx == NULL || ctx->snapshot == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->len = ctx->snapshot->generation.len;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-    v->data = ctx->snapshot->generation.data;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_krj_category_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_http_krj_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
-
-    if (ctx == NULL || ctx->category.len == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->len = ctx->category.len;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-    v->data = ctx->category.data;
-
-    return NGX_OK;
 }
 
 
@@ -410,6 +386,10 @@ ngx_http_krj_create_main_conf(ngx_conf_t *cf)
 
     kmcf->reload_interval = NGX_CONF_UNSET_MSEC;
     kmcf->max_age = NGX_CONF_UNSET;
+    kmcf->max_limit = NGX_CONF_UNSET;
+    kmcf->max_offset = NGX_CONF_UNSET;
+    kmcf->max_tickers = NGX_CONF_UNSET;
+    kmcf->max_fields = NGX_CONF_UNSET;
 
     return kmcf;
 }
@@ -422,6 +402,7 @@ ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_msec_value(kmcf->reload_interval, 5000);
     ngx_conf_init_value(kmcf->max_age, NGX_HTTP_KRJ_MAX_AGE);
+    ngx_http_krj_api_init_bounds(kmcf);
 
 #if (NGX_THREADS)
 

@@ -23,6 +23,7 @@
 #include <ngx_thread_pool.h>
 #endif
 
+#include "krj_query.h"
 #include "krj_snapshot.h"
 #include "ngx_http_krj_file.h"
 
@@ -73,6 +74,13 @@ typedef struct {
     ngx_thread_task_t           *task;          /* per worker, made once */
 #endif
     ngx_flag_t                   thread_pool_set;
+
+    /* krj_max_limit, krj_max_offset, krj_max_tickers, krj_max_fields */
+    ngx_int_t                    max_limit;
+    ngx_int_t                    max_offset;
+    ngx_int_t                    max_tickers;
+    ngx_int_t                    max_fields;
+    krj_query_bounds_t           bounds;        /* the four, for the parser */
 
     /* per worker process */
     ngx_http_krj_snapshot_t     *current;

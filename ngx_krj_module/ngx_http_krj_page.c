@@ -8,6 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "krj_encoding.h"
 #include "krj_html.h"
 #include "krj_page.h"
 #include "ngx_http_krj_module.h"
@@ -185,12 +186,13 @@ ngx_http_krj_page_spans(ngx_http_request_t *r,
     ngx_memzero(&body, sizeof(ngx_http_krj_body_t));
 
     body.type = NGX_HTTP_KRJ_HTML;
-    body.gzip = ngx_http_krj_accepts_gzip(r);
+    /* a page is pieced together at once: gzip is the one coding it has */
+    body.encoding = ngx_http_krj_encoding(r, krj_enc_bit(KRJ_ENC_GZIP));
     body.page = 1;
     body.variant = ngx_http_krj_page_variant(pg);
 
     ngx_memzero(&pc, sizeof(krj_pieces_t));
-    krj_page_pieces(&pc, pg->snap, cat, fill, (int) body.gzip);
+    krj_page_pieces(&pc, pg->snap, cat, fill, body.encoding == KRJ_ENC_GZIP);
 
     body.len = pc.len;
 
@@ -210,7 +212,7 @@ ngx_http_krj_page_spans(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    krj_page_pieces(&pc, pg->snap, cat, fill, (int) body.gzip);
+    krj_page_pieces(&pc, pg->snap, cat, fill, body.encoding == KRJ_ENC_GZIP);
 
     for (i = 0; i < pc.n; i++) {
         b[i].pos = (u_char *) pc.pieces[i].data;
@@ -262,9 +264,12 @@ ngx_http_krj_page_asset(ngx_http_request_t *r,
     b.type = ngx_http_krj_asset_types[i];
     ref = a->body;
 
-    if (a->gz.len && ngx_http_krj_accepts_gzip(r)) {
-        b.gzip = 1;
-        ref = a->gz;
+    if (a->gz.len) {
+        b.encoding = ngx_http_krj_encoding(r, krj_enc_bit(KRJ_ENC_GZIP));
+
+        if (b.encoding == KRJ_ENC_GZIP) {
+            ref = a->gz;
+        }
     }
 
     b.data = (u_char *) krj_snap_ptr(snap, ref);

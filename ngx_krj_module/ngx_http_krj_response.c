@@ -84,7 +84,15 @@ static ngx_str_t  ngx_http_krj_cc_asset =
 static ngx_str_t  ngx_http_krj_vary_key = ngx_string("Vary");
 static ngx_str_t  ngx_http_krj_vary = ngx_string("Accept-Encoding");
 static ngx_str_t  ngx_http_krj_ce_key = ngx_string("Content-Encoding");
-static ngx_str_t  ngx_http_krj_gzip = ngx_string("gzip");
+
+/* Content-Encoding and the ETag's suffix, by KRJ_ENC_* */
+static ngx_str_t  ngx_http_krj_codings[] = {
+    ngx_string("identity"),
+    ngx_string("gzip"),
+    ngx_string("zstd"),
+    ngx_string("br")
+};
+
 static ngx_str_t  ngx_http_krj_location_key = ngx_string("Location");
 static ngx_str_t  ngx_http_krj_allow_key = ngx_string("Allow");
 static ngx_str_t  ngx_http_krj_allow = ngx_string("GET, HEAD");
@@ -129,9 +137,9 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (body->gzip) {
+    if (body->encoding != KRJ_ENC_IDENTITY) {
         h = ngx_http_krj_add_header(r, &ngx_http_krj_ce_key,
-                                    &ngx_http_krj_gzip);
+                                    &ngx_http_krj_codings[body->encoding]);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -175,14 +183,25 @@ ngx_http_krj_send_etag(ngx_http_request_t *r,
     ngx_http_krj_scopes_t  *scopes;
 
     if (body->etag.len) {
-        etag.len = sizeof("\"-gz\"") - 1 + body->etag.len;
+        etag.len = sizeof("\"-\"") - 1 + body->etag.len
+                   + ngx_http_krj_codings[body->encoding].len;
         etag.data = ngx_pnalloc(r->pool, etag.len);
         if (etag.data == NULL) {
             return NGX_ERROR;
         }
 
-        p = ngx_sprintf(etag.data, "\"%V%s\"", &body->etag,
-                        body->gzip ? "-gz" : "");
+        /* "-gz" as before the other codings, "-br", "-zstd" beside it */
+        if (body->encoding == KRJ_ENC_GZIP) {
+            p = ngx_sprintf(etag.data, "\"%V-gz\"", &body->etag);
+
+        } else if (body->encoding != KRJ_ENC_IDENTITY) {
+            p = ngx_sprintf(etag.data, "\"%V-%V\"", &body->etag,
+                            &ngx_http_krj_codings[body->encoding]);
+
+        } else {
+            p = ngx_sprintf(etag.data, "\"%V\"", &body->etag);
+        }
+
         etag.len = p - etag.data;
 
         h = ngx_http_krj_add_header(r, &ngx_http_krj_etag_key, &etag);
@@ -200,8 +219,10 @@ ngx_http_krj_send_etag(ngx_http_request_t *r,
     ngx_crc32_update(&crc, (u_char *) "?", 1);
     ngx_crc32_update(&crc, r->args.data, r->args.len);
 
-    if (body->gzip) {
-        ngx_crc32_update(&crc, (u_char *) "+gzip", 5);
+    if (body->encoding != KRJ_ENC_IDENTITY) {
+        ngx_crc32_update(&crc, (u_char *) "+", 1);
+        ngx_crc32_update(&crc, ngx_http_krj_codings[body->encoding].data,
+                         ngx_http_krj_codings[body->encoding].len);
     }
 
     scopes = ngx_http_krj_scopes(r);
@@ -450,9 +471,12 @@ ngx_http_krj_push(ngx_http_request_t *r, char *key, ngx_str_t *value)
 
 
 ngx_uint_t
-ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
+ngx_http_krj_encoding(ngx_http_request_t *r, unsigned offered)
 {
+    krj_accept_t      a;
     ngx_table_elt_t  *h;
+
+    krj_accept_init(&a);
 
     for (h = ngx_http_krj_header_in(r, NULL, "Accept-Encoding",
                                     sizeof("Accept-Encoding") - 1);
@@ -460,12 +484,10 @@ ngx_http_krj_accepts_gzip(ngx_http_request_t *r)
          h = ngx_http_krj_header_in(r, h, "Accept-Encoding",
                                     sizeof("Accept-Encoding") - 1))
     {
-        if (krj_accept_gzip((const char *) h->value.data, h->value.len)) {
-            return 1;
-        }
+        krj_accept_parse(&a, (const char *) h->value.data, h->value.len);
     }
 
-    return 0;
+    return krj_accept_choose(&a, offered);
 }
 
 

@@ -38,7 +38,7 @@
 /* an answer's body: in the mapping (memory) or in the request pool */
 typedef struct {
     ngx_uint_t                   type;      /* NGX_HTTP_KRJ_JSON... */
-    ngx_uint_t                   gzip;      /* pre-compressed */
+    ngx_uint_t                   encoding;  /* KRJ_ENC_*, pre-compressed */
     ngx_uint_t                   in_pool;   /* else points into the map */
     u_char                      *data;      /* NULL for HEAD if measured */
     size_t                       len;
@@ -108,7 +108,11 @@ ngx_int_t ngx_http_krj_refuse_redirect(ngx_http_request_t *r,
 ngx_int_t ngx_http_krj_push_header(ngx_http_request_t *r, char *key,
     ngx_str_t *value);
 
-ngx_uint_t ngx_http_krj_accepts_gzip(ngx_http_request_t *r);
+/*
+ * Of the codings offered (krj_enc_bit()s) the one r's Accept-Encoding
+ * fields choose, KRJ_ENC_*; every field is one list.
+ */
+ngx_uint_t ngx_http_krj_encoding(ngx_http_request_t *r, unsigned offered);
 
 
 /* the pieces of answers that ngx_http_krj_refusal.c sends too */

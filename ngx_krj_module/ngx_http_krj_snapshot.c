@@ -480,3 +480,53 @@ ngx_http_krj_snapshot_release(ngx_http_krj_snapshot_t *snapshot)
 
     ngx_free(snapshot);
 }
+
+
+/* the generation that answers this request, or empty when none did */
+
+ngx_int_t
+ngx_http_krj_snapshot_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+
+    if (ctx == NULL || ctx->snapshot == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->snapshot->generation.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = ctx->snapshot->generation.data;
+
+    return NGX_OK;
+}
+
+
+/* the category this request is about, or empty */
+
+ngx_int_t
+ngx_http_krj_category_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_krj_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_krj_module);
+
+    if (ctx == NULL || ctx->category.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->category.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = ctx->category.data;
+
+    return NGX_OK;
+}

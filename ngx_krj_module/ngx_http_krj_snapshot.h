@@ -48,5 +48,11 @@ void ngx_http_krj_snapshot_shutdown(ngx_http_krj_main_conf_t *kmcf);
 ngx_int_t ngx_http_krj_snapshot_acquire(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t **snapshot);
 
+/* $krj_snapshot and $krj_category (ngx_http_krj_module.c registers them) */
+ngx_int_t ngx_http_krj_snapshot_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+ngx_int_t ngx_http_krj_category_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
 
 #endif /* _NGX_HTTP_KRJ_SNAPSHOT_H_INCLUDED_ */

@@ -8,10 +8,12 @@ little; the figure compared is the server's CPU time per request: the
 nginx workers' time on CPU (/proc/PID/schedstat, nanoseconds) over the
 requests wrk completed.  Also: krj-batch's publish time and peak memory
 at BENCH_ROWS, the longest a /health request waited while the workers
-switched to a new snapshot of that size, the bytes of each encoding, the
-dashboard's /krj/sp500 (pre-rendered; plain and gzip) and
-?signal=Long,Short (assembled per request) beside the same bytes as static
-files, and the weight of a first visit to the dashboard.
+switched to a new snapshot of that size, its longest wait while wrk sends
+the most expensive queries the default bounds allow (a sorted, filtered
+page of krj_max_limit rows, and the same without a limit), the bytes of
+each encoding, the dashboard's /krj/sp500 (pre-rendered; plain and gzip)
+and ?signal=Long,Short (assembled per request) beside the same bytes as
+static files, and the weight of a first visit to the dashboard.
 
     BENCH_DURATION (seconds, default 5)  BENCH_CONNECTIONS (default 64)
     BENCH_ROWS (default 100000; 0 skips the large part)
@@ -67,8 +69,9 @@ def timed(cmd):
 
 
 def publish(data, out):
+    # a BENCH_ROWS week is larger than the default --max-size of 16m
     return timed([BATCH, "run", "--quiet", "--input", data, "--output",
-                  out])
+                  out, "--max-size", "1024m"])
 
 
 class Server:
@@ -349,9 +352,39 @@ def large(tmp):
              ()),
         ])
         table("big, %d rows" % ROWS, rows)
+        for path in ("/api/v1/signals/big?signal=Long,Short&sort=-vol_ratio"
+                     "&limit=10000",
+                     "/api/v1/signals/big?signal=Long,Short&sort=-vol_ratio"):
+            abuse(s, path)
         stall(s, data, csv, out, next_out)
     finally:
         s.stop()
+
+
+def longest_health(s, stop, worst, count):
+    """Probes /health on one connection until stop: the longest wait."""
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    while not stop.is_set():
+        t0 = time.monotonic()
+        c.request("GET", "/health")
+        c.getresponse().read()
+        worst[0] = max(worst[0], time.monotonic() - t0)
+        count[0] += 1
+
+
+def abuse(s, path):
+    """/health's longest wait while wrk sends an expensive query."""
+    worst, count, stop = [0.0], [0], threading.Event()
+    t = threading.Thread(target=longest_health, args=(s, stop, worst, count))
+    t.start()
+    try:
+        r = wrk(s, path)
+    finally:
+        stop.set()
+        t.join()
+    print("  under wrk -c%d of %s: %.0f req/s; /health's longest wait "
+          "%.2f ms (%d requests)" % (CONNS, path, r[0], worst[0] * 1000,
+                                     count[0]))
 
 
 def stall(s, data, csv, out, next_out):
@@ -360,17 +393,7 @@ def stall(s, data, csv, out, next_out):
     publish(data, next_out)
     _, h0, _ = s.get("/api/v1/categories")
     worst, count, stop = [0.0], [0], threading.Event()
-
-    def probe():
-        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
-        while not stop.is_set():
-            t0 = time.monotonic()
-            c.request("GET", "/health")
-            c.getresponse().read()
-            worst[0] = max(worst[0], time.monotonic() - t0)
-            count[0] += 1
-
-    t = threading.Thread(target=probe)
+    t = threading.Thread(target=longest_health, args=(s, stop, worst, count))
     t.start()
     time.sleep(0.5)
     os.rename(next_out / "krj.snapshot", out / "krj.snapshot")

@@ -23,12 +23,13 @@ set -eu
 BUILD_PKGS="build-essential pkg-config nginx nginx-dev libpcre2-dev
 zlib1g-dev libssl-dev libcsv-dev libjansson-dev libhiredis-dev libpq-dev
 libcrypt-dev libsystemd-dev curl openssl ca-certificates certbot
-debhelper dpkg-dev fakeroot"
+debhelper dpkg-dev fakeroot libbrotli-dev libzstd-dev"
 
 TEST_PKGS="check postgresql redis-server python3 python3-pytest wrk
 valgrind strace pebble testssl.sh prometheus python3-prometheus-client
 systemd lintian mmdebstrap clang libclang-rt-dev llvm
-chromium chromium-driver python3-selenium poppler-utils nodejs npm"
+chromium chromium-driver python3-selenium poppler-utils nodejs npm
+python3-brotli zstd"
 
 # the servers a test package starts on install, and that the tests replace
 TEST_SERVICES="postgresql redis-server prometheus"

@@ -316,41 +316,56 @@ krj_fuzz_body(const krj_snap_t *snap, const krj_snap_category_t *cat,
 }
 
 
-/* each member of a row object: null, the number as written, or the text */
+/*
+ * each member of a row object: null, the number as written, or the text;
+ * the cell's JSON value and CSV field where the index says they are
+ */
 
 static void
 krj_fuzz_cells(const krj_snap_t *snap, const krj_snap_category_t *cat,
     const krj_csv_t *t, uint32_t r, json_t *row)
 {
-    size_t                  len;
-    uint32_t                c;
-    json_t                 *v;
-    const char             *s;
-    const krj_snap_cell_t  *cell;
+    size_t           len;
+    uint32_t         c;
+    json_t          *v;
+    const char      *s, *f;
+    krj_snap_ref_t   json, field;
 
     for (c = 0; c < t->ncolumns; c++) {
         v = json_object_get(row, krj_csv_text(t, 0, c));
         s = krj_csv_text(t, r + 1, c);
         len = krj_csv_len(t, r + 1, c);
-        cell = krj_snap_cell(snap, cat, r, c);
+        json = krj_snap_cell_json(snap, cat, r, c);
+        field = krj_snap_cell_csv(snap, cat, r, c);
+        f = krj_snap_ptr(snap, field);
 
         krj_fuzz_assert(v != NULL, "row %u: no member for column %u", r, c);
-        krj_fuzz_assert(krj_fuzz_ref_is(snap, cell->raw, s, len),
-                        "cell %u,%u: raw text differs", r, c);
+
+        if (krj_cell_csv_needs_quotes(s, len)) {
+            krj_fuzz_assert(field.len >= len + 2 && f[0] == '"'
+                            && f[field.len - 1] == '"',
+                            "cell %u,%u: CSV field not quoted", r, c);
+
+        } else {
+            krj_fuzz_assert(krj_fuzz_ref_is(snap, field, s, len),
+                            "cell %u,%u: CSV field differs", r, c);
+        }
 
         if (len == 0) {
-            krj_fuzz_assert(json_is_null(v) && cell->type == KRJ_SNAP_NULL,
+            krj_fuzz_assert(json_is_null(v)
+                            && krj_fuzz_ref_is(snap, json, "null", 4),
                             "cell %u,%u: empty but not null", r, c);
 
-        } else if (cell->type == KRJ_SNAP_NUMBER) {
-            krj_fuzz_assert(json_is_number(v)
-                            && krj_fuzz_ref_is(snap, cell->json, s, len),
+        } else if (json_is_number(v)) {
+            krj_fuzz_assert(krj_fuzz_ref_is(snap, json, s, len),
                             "cell %u,%u: number not as written", r, c);
 
         } else {
-            krj_fuzz_assert(cell->type == KRJ_SNAP_STRING && json_is_string(v)
+            krj_fuzz_assert(json_is_string(v)
                             && json_string_length(v) == len
-                            && memcmp(json_string_value(v), s, len) == 0,
+                            && memcmp(json_string_value(v), s, len) == 0
+                            && json.len >= 2
+                            && krj_snap_ptr(snap, json)[0] == '"',
                             "cell %u,%u: string differs", r, c);
         }
     }

@@ -15,15 +15,17 @@
  * the JSON answer parses, with the columns asked for and count rows of
  * matched; the CSV answer reads back with as many rows; an unfiltered
  * query renders exactly the pre-rendered body; measuring gives the length
- * written.  The same bytes are looked up as a slug and as a ticker, as
- * the path of /signals/{slug} and /tickers/{ticker}.  The same bytes are
- * read as the dashboard reads them (krj_query_parse_form(), the print
- * view's krj_print_parse()), with the same invariants, and the page
- * rendered.
+ * written; the rows are those the old selection (krj_old_select.h, a scan
+ * of every row) picks, in its order.  The same bytes are looked up as a
+ * slug and as a ticker, as the path of /signals/{slug} and
+ * /tickers/{ticker}.  The same bytes are read as the dashboard reads them
+ * (krj_query_parse_form(), the print view's krj_print_parse()), with the
+ * same invariants, and the page rendered.
  */
 
 
 #include "krj_fuzz.h"
+#include "krj_old_select.h"
 #include "krj_csv.h"
 #include "krj_layout.h"
 #include "krj_page.h"
@@ -92,6 +94,8 @@ static void krj_fuzz_page(krj_out_t *o, void *ctx);
 static void krj_fuzz_refused(const krj_query_t *q);
 static void krj_fuzz_selected(const krj_snap_category_t *cat,
     const krj_query_t *q, const krj_select_t *sel);
+static void krj_fuzz_as_before(const krj_snap_category_t *cat,
+    const krj_query_t *q, const krj_select_t *sel);
 static void krj_fuzz_json_answer(krj_fuzz_answer_t *a);
 static void krj_fuzz_csv_answer(krj_fuzz_answer_t *a);
 static int krj_fuzz_unfiltered(const krj_snap_category_t *cat,
@@ -103,6 +107,7 @@ static void krj_fuzz_ticker(krj_out_t *o, void *ctx);
 
 
 static krj_csv_t    krj_fuzz_csv[KRJ_FUZZ_NCATS];
+static old_cell_t  *krj_fuzz_cells[KRJ_FUZZ_NCATS];
 static uint8_t     *krj_fuzz_drc;
 static krj_buf_t    krj_fuzz_out;
 static krj_snap_t   krj_fuzz_snap;
@@ -160,6 +165,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     for (i = 0; i < KRJ_FUZZ_NCATS; i++) {
         memset(in[i].sha256, 'a' + i, 64);
         in[i].csv = &krj_fuzz_csv[i];
+        krj_fuzz_cells[i] = old_cells(&krj_fuzz_csv[i]);
+        krj_fuzz_assert(krj_fuzz_cells[i] != NULL, "old_cells");
     }
 
     memset(digest, 0, sizeof(digest));
@@ -225,6 +232,7 @@ krj_fuzz_category(const krj_snap_category_t *cat, const char *args,
                     "select");
 
     krj_fuzz_selected(cat, &q, &sel);
+    krj_fuzz_as_before(cat, &q, &sel);
 
     a.cat = cat;
     a.q = &q;
@@ -397,6 +405,37 @@ krj_fuzz_selected(const krj_snap_category_t *cat, const krj_query_t *q,
         krj_fuzz_assert(sum[i] <= sel->matched, "week %u counts %u of %u",
                         i, sum[i], sel->matched);
     }
+}
+
+
+/* the categories are in[] in slug order: category i is krj_fuzz_csv[i] */
+
+static void
+krj_fuzz_as_before(const krj_snap_category_t *cat, const krj_query_t *q,
+    const krj_select_t *sel)
+{
+    uint32_t   i, n, first, counts[2][3], *rows, *tmp;
+    old_ctx_t  x;
+
+    i = (uint32_t) (cat - krj_fuzz_snap.categories);
+    x.t = &krj_fuzz_csv[i];
+    x.cells = krj_fuzz_cells[i];
+
+    rows = krj_fuzz_alloc(NULL, (x.t->nrows + 1) * sizeof(uint32_t));
+    tmp = krj_fuzz_alloc(NULL, (x.t->nrows + 1) * sizeof(uint32_t));
+
+    n = old_select(&x, q, rows, tmp, counts);
+    first = q->offset < n ? (uint32_t) q->offset : n;
+
+    krj_fuzz_assert(sel->matched == n
+                    && memcmp(sel->counts, counts, sizeof(counts)) == 0,
+                    "matched %u, the old selection %u", sel->matched, n);
+    krj_fuzz_assert(sel->nrows == (n - first < q->limit ? n - first
+                                                        : q->limit)
+                    && (sel->nrows == 0
+                        || memcmp(sel->rows, rows + first,
+                                  sel->nrows * sizeof(uint32_t)) == 0),
+                    "not the rows of the old selection");
 }
 
 

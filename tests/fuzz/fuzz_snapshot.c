@@ -174,8 +174,8 @@ krj_fuzz_category(const krj_snap_t *snap, const krj_snap_category_t *cat)
     char                     *args;
     uint32_t                  c, n;
     krj_out_t                 o;
+    krj_snap_ref_t            cell;
     krj_fuzz_snap_t           a;
-    const krj_snap_cell_t    *cell;
     const krj_snap_column_t  *cols;
 
     memset(&a, 0, sizeof(krj_fuzz_snap_t));
@@ -212,10 +212,9 @@ krj_fuzz_category(const krj_snap_t *snap, const krj_snap_category_t *cat)
                          cols[cat->ticker_col].name.len);
 
             if (n && cat->nrows) {
-                cell = krj_snap_cell(snap, cat, 0, cat->ticker_col);
+                cell = krj_snap_cell_csv(snap, cat, 0, cat->ticker_col);
                 krj_out_str(&o, "&limit=2&offset=1&ticker=");
-                krj_fuzz_enc(&o, krj_snap_ptr(snap, cell->raw),
-                             cell->raw.len);
+                krj_fuzz_enc(&o, krj_snap_ptr(snap, cell), cell.len);
             }
 
             if (cat->signal_col >= 0 && cat->prior_col >= 0) {

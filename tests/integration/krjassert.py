@@ -7,7 +7,8 @@ import krjdata
 
 
 ERROR_CODES = {
-    400: {"bad_parameter", "unknown_parameter", "unknown_column"},
+    400: {"bad_parameter", "unknown_parameter", "unknown_column",
+          "over_bound"},
     404: {"not_found", "unknown_category", "unknown_ticker", "no_history"},
     405: {"method_not_allowed"},
     503: {"no_data"},

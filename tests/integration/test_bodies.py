@@ -119,8 +119,8 @@ def test_rows_are_the_same_fragments(krj):
 def _digest(data_dir, rendering=None, history_weeks=52):
     """krj-batch's input digest: SHA-256 over slug, date, source file and
     CSV digest, each with its NUL, in slug order; since the rendering is
-    part of it, with the rendering first, then --history-weeks (52 by
-    default), then the digests of the dashboard's assets
+    part of it, with the rendering first, then --history-weeks (as
+    "history-weeks=N"), then the digests of the dashboard's assets
     (dashboard/krj.css, .js, .svg) that krj-batch builds in.  Without:
     what an older krj-batch wrote."""
     import krjdata

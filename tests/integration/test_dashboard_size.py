@@ -8,8 +8,8 @@ import struct
 
 HEADER_CATEGORIES = 120          # krj_snap_header_t.categories
 HEADER_ASSETS = 184              # krj_snap_header_t.assets[3]
-CAT_PAGE = 216                   # krj_snap_category_t.page, npage
-CAT_PAGE_GZ = 232                # .page_gz, npage_gz
+CAT_PAGE = 208                   # krj_snap_category_t.page, npage
+CAT_PAGE_GZ = 224                # .page_gz, npage_gz
 SPAN = 32                        # sizeof(krj_snap_span_t)
 GZSPAN = 24                      # sizeof(krj_snap_gzspan_t)
 
@@ -43,7 +43,7 @@ def dashboard_bytes(d):
 def test_dashboard_within_three_times_the_csv(make_krj, capsys):
     k = make_krj(start=False)
     d = k.snapshot.read_bytes()
-    assert struct.unpack_from("<I", d, 8)[0] == 2, "format version 2"
+    assert struct.unpack_from("<I", d, 8)[0] == 3, "format version 3"
     csv = sum(p.stat().st_size for p in k.out.glob("latest_*.csv"))
     assets, pages = dashboard_bytes(d)
     total = assets + sum(sum(v) for v in pages.values())

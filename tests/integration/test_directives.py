@@ -135,6 +135,26 @@ BAD = [
     ("thread pool in a location",
      ("krj_api;", "krj_api; krj_thread_pool off;"),
      r'"krj_thread_pool" directive is not allowed here'),
+    ("max limit over the parser's range",
+     ("krj_max_age 8d;", "krj_max_age 8d; krj_max_limit 1000001;"),
+     r'"krj_max_limit" must be between 0 and 1000000, not 1000001'),
+    ("max offset over a row number",
+     ("krj_max_age 8d;", "krj_max_age 8d; krj_max_offset 4294967296;"),
+     r'"krj_max_offset" must be between 0 and 4294967295, '
+     r'not 4294967296'),
+    ("max tickers zero",
+     ("krj_max_age 8d;", "krj_max_age 8d; krj_max_tickers 0;"),
+     r'"krj_max_tickers" must be between 1 and 65536, not 0'),
+    ("max fields not a number",
+     ("krj_max_age 8d;", "krj_max_age 8d; krj_max_fields many;"),
+     r'"krj_max_fields" directive invalid number'),
+    ("max limit duplicate",
+     ("krj_max_age 8d;",
+      "krj_max_age 8d; krj_max_limit 5; krj_max_limit 6;"),
+     r'"krj_max_limit" directive is duplicate'),
+    ("max tickers in a location",
+     ("krj_api;", "krj_api; krj_max_tickers 5;"),
+     r'"krj_max_tickers" directive is not allowed here'),
     ("unknown krj directive",
      ("krj_max_age 8d;", "krj_max_age 8d; krj_bogus on;"),
      r'unknown directive "krj_bogus"'),
@@ -199,7 +219,10 @@ def test_thread_pools_load_and_reload(make_krj, main, replace):
     ("krj_zone krj 1m;", "krj_zone krj 32k;"),
     ("krj_max_age 8d;", "krj_max_age off;"),
     ("krj_zone krj 1m;", ""),
-], ids=["interval 100ms", "zone 32k", "max_age off", "no zone"])
+    ("krj_max_age 8d;", "krj_max_age 8d; krj_max_limit 0; "
+     "krj_max_offset 4294967295; krj_max_tickers 65536; krj_max_fields 1;"),
+], ids=["interval 100ms", "zone 32k", "max_age off", "no zone",
+        "query bounds at their ends"])
 def test_boundary_accepted(tmp_path, replace):
     # README: at least 100ms; at least 8 pages (32k); off; zone optional
     rc, out = conf(tmp_path, replace=replace).test_config()

@@ -1,13 +1,14 @@
 """Response headers: security headers on every krj response (errors and
 304 included), ETag / If-None-Match, Last-Modified, Cache-Control, Vary,
-pre-compressed gzip, HEAD, and 405 with Allow."""
+pre-compressed gzip, br and zstd, HEAD, and 405 with Allow."""
 
 import email.utils
 import datetime
 import gzip
-
 import socket
+import subprocess
 
+import brotli
 import pytest
 
 import krjdata
@@ -103,14 +104,94 @@ def test_gzip(krj, path):
     assert int(z.headers["content-length"]) == len(z.body), \
         "%s: Content-Length of the compressed body" % path
     assert "Accept-Encoding" in z.headers.get("vary", ""), "%s: Vary" % path
-    for ae in ("gzip;q=0", "identity", "deflate, br", "gzip; q=0.000"):
+    for ae in ("gzip;q=0", "identity", "deflate", "gzip; q=0.000"):
         r = krj.get(path, headers={"Accept-Encoding": ae})
         assert "content-encoding" not in r.headers and r.body == plain.body,\
             "%s: Accept-Encoding %r -> identity" % (path, ae)
-    for ae in ("deflate, gzip;q=0.5", "GZIP", "br, gzip"):
+    for ae in ("deflate, gzip;q=0.5", "GZIP", "br;q=0.5, gzip"):
         r = krj.get(path, headers={"Accept-Encoding": ae})
         assert r.headers.get("content-encoding") == "gzip", \
             "%s: Accept-Encoding %r accepts gzip" % (path, ae)
+
+
+@pytest.mark.parametrize("ae,coding", [
+    ("identity, gzip;q=0.5", None),
+    ("gzip;q=0.5, identity;q=0.4", "gzip"),
+    ("*;q=0.5, gzip;q=0.2", "br"),
+    ("identity;q=0.5, *;q=0.2", None),
+    ("*", "br"),
+    ("*;q=0.1, identity;q=0", "br"),
+    ("gzip;q=1.5", None),
+    ("gzip;q=0.1234", None),
+    ("gzip;q=0.001", "gzip"),
+    ("identity;q=0, *;q=0", None),
+    ("gzip, br, zstd", "br"),
+    ("zstd, gzip", "zstd"),
+    ("gzip, br;q=0.5, zstd;q=0.9", "gzip"),
+    ("br;q=0, *", "zstd"),
+    ("ZSTD;Q=0.3, gzip;q=0.2", "zstd"),
+], ids=lambda v: str(v))
+def test_gzip_q_values(krj, ae, coding):
+    # the highest q wins, ties to br, zstd, gzip; an implicit identity
+    # comes after every coding named; nothing acceptable: identity
+    path = "/api/v1/signals/sp500"
+    r = krj.get(path, headers={"Accept-Encoding": ae})
+    assert r.status == 200
+    assert r.headers.get("content-encoding") == coding, \
+        "%s: Accept-Encoding %r -> %s" % (path, ae, coding or "identity")
+
+
+@pytest.mark.parametrize("fields,coding", [
+    ((b"identity;q=0.1", b"gzip;q=0.2"), "gzip"),
+    ((b"gzip;q=0.1", b"identity"), None),
+    ((b"", b"gzip"), "gzip"),
+    ((b"gzip", b"br;q=0.5"), "gzip"),
+])
+def test_gzip_several_fields(krj, fields, coding):
+    # several Accept-Encoding fields are one list: their q-values compare
+    req = b"GET /api/v1/signals/sp500 HTTP/1.1\r\nHost: x\r\n"
+    for f in fields:
+        req += b"Accept-Encoding: " + f + b"\r\n"
+    r = raw_http(krj.port, req + b"Connection: close\r\n\r\n")
+    assert r.status == 200
+    assert r.headers.get("content-encoding") == coding, \
+        "fields %r -> %s" % (fields, coding or "identity")
+
+
+def unzstd(data):
+    return subprocess.run(["zstd", "-d", "-c", "-q"], input=data,
+                          capture_output=True, check=True).stdout
+
+
+@pytest.mark.parametrize("path", UNFILTERED)
+def test_br_and_zstd(krj, path):
+    # every whole body has br and zstd forms beside gzip: each decodes to
+    # the identity body, has its own Content-Length and its own ETag
+    plain = krj.get(path)
+    etags = {plain.headers["etag"]}
+    for coding, decode in (("br", brotli.decompress), ("zstd", unzstd),
+                           ("gzip", gzip.decompress)):
+        r = krj.get(path, headers={"Accept-Encoding": coding})
+        assert r.status == 200
+        assert r.headers.get("content-encoding") == coding, \
+            "%s: Accept-Encoding: %s -> Content-Encoding: %s" % (
+                path, coding, coding)
+        assert decode(r.body) == plain.body, \
+            "%s: the %s body decodes to the identity body" % (path, coding)
+        assert int(r.headers["content-length"]) == len(r.body) \
+            < len(plain.body), "%s: %s Content-Length, smaller" % (path,
+                                                                  coding)
+        assert "Accept-Encoding" in r.headers.get("vary", ""), \
+            "%s: Vary with %s" % (path, coding)
+        again = krj.get(path, headers={"Accept-Encoding": coding})
+        assert again.headers["etag"] == r.headers["etag"], \
+            "%s: the %s ETag is stable" % (path, coding)
+        etags.add(r.headers["etag"])
+        nm = krj.get(path, headers={"Accept-Encoding": coding,
+                                    "If-None-Match": r.headers["etag"]})
+        assert nm.status == 304, "%s: If-None-Match of the %s ETag" % (
+            path, coding)
+    assert len(etags) == 4, "%s: one ETag per encoding: %s" % (path, etags)
 
 
 def test_filtered_not_gzipped_by_module(krj):

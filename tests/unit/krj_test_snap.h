@@ -146,8 +146,8 @@ static const char *
 selected(const krj_snap_category_t *cat, const char *args)
 {
     uint32_t                i;
+    krj_snap_ref_t          cell;
     static char             buf[256];
-    const krj_snap_cell_t  *cell;
 
     ck_assert_msg(parse(cat, args) == KRJ_QUERY_OK, "%s: %s", args, q.err);
     ck_assert_int_eq(krj_query_select(&sel, &snap, cat, &q, test_alloc,
@@ -157,10 +157,9 @@ selected(const krj_snap_category_t *cat, const char *args)
     buf[0] = '\0';
 
     for (i = 0; i < sel.nrows; i++) {
-        cell = krj_snap_cell(&snap, cat, sel.rows[i], cat->ticker_col);
+        cell = krj_snap_cell_csv(&snap, cat, sel.rows[i], cat->ticker_col);
         snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%.*s",
-                 i ? "," : "", (int) cell->raw.len,
-                 krj_snap_ptr(&snap, cell->raw));
+                 i ? "," : "", (int) cell.len, krj_snap_ptr(&snap, cell));
     }
 
     return buf;

@@ -92,6 +92,57 @@ START_TEST(test_parse_bounds)
 END_TEST
 
 
+/* a server's bounds: at them a query parses, one over is OVER_BOUND */
+
+static int
+bounded(const char *args)
+{
+    static const krj_query_bounds_t  b = { 5, 10, 2, 3 };
+
+    return krj_query_parse_bounded(&q, &snap, sig, args, strlen(args), &b,
+                                   test_alloc, NULL);
+}
+
+
+static void
+expect_over(const char *args, const char *directive)
+{
+    ck_assert_msg(bounded(args) == KRJ_QUERY_OVER_BOUND,
+                  "\"%s\": got %d (%s)", args, q.error, q.err);
+    ck_assert_msg(strstr(q.err, directive) != NULL, "\"%s\": %s", args,
+                  q.err);
+}
+
+
+START_TEST(test_parse_server_bounds)
+{
+    ck_assert_int_eq(bounded("limit=5&offset=10&ticker=A,B&fields=c,ticker"),
+                     KRJ_QUERY_OK);
+    ck_assert_uint_eq(q.limit, 5);
+    ck_assert_uint_eq(q.ntickers, 2);
+
+    /* not given: not bounded */
+    ck_assert_int_eq(bounded("signal=Long"), KRJ_QUERY_OK);
+    ck_assert_uint_eq(q.limit, UINT64_MAX);
+
+    expect_over("limit=6", "krj_max_limit");
+    ck_assert_str_eq(q.err, "\"limit\" is at most 5 on this server "
+                     "(krj_max_limit), not 6");
+    expect_over("offset=11", "krj_max_offset");
+    expect_over("ticker=A,B,C", "krj_max_tickers");
+    expect_over("ticker=,,", "krj_max_tickers");
+    expect_over("fields=c,c,c,c", "krj_max_fields");
+
+    /* the parser's own range is checked first */
+    ck_assert_int_eq(bounded("limit=1000001"), KRJ_QUERY_BAD_PARAMETER);
+
+    /* krj_query_parse() has no server bounds */
+    ck_assert_int_eq(parse(sig, "limit=6&offset=11&ticker=A,B,C"),
+                     KRJ_QUERY_OK);
+}
+END_TEST
+
+
 START_TEST(test_parse_error_message_is_printable)
 {
     size_t  i;
@@ -438,6 +489,7 @@ query_suite(void)
     tcase_add_test(tc, test_parse_empty);
     tcase_add_test(tc, test_parse_errors);
     tcase_add_test(tc, test_parse_bounds);
+    tcase_add_test(tc, test_parse_server_bounds);
     tcase_add_test(tc, test_parse_error_message_is_printable);
     tcase_add_test(tc, test_doc_lists_the_parameters);
     suite_add_tcase(s, tc);

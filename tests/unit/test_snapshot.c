@@ -7,22 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <brotli/decode.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <zstd.h>
 
 #include "krj_test.h"
 #include "krj_csv.h"
 #include "krj_publish.h"
 #include "krj_scan.h"
 #include "krj_date.h"
+#include "krj_query.h"
 #include "krj_snapshot.h"
 #include "krj_snapshot_write.h"
 
 
 #define NFILES  10
-
-#define krj_test_str(n)   krj_test_str_(n)
-#define krj_test_str_(n)  #n
 
 
 typedef struct {
@@ -180,6 +180,83 @@ touch(const krj_snap_t *s, krj_snap_ref_t r)
 }
 
 
+typedef struct {
+    void               *p[8];
+    unsigned            n;
+} walk_mem_t;
+
+
+static void *
+walk_alloc(void *data, size_t size)
+{
+    walk_mem_t  *m;
+
+    m = data;
+
+    if (m->n == sizeof(m->p) / sizeof(m->p[0])) {
+        return NULL;
+    }
+
+    m->p[m->n] = malloc(size ? size : 1);
+
+    return m->p[m->n++];
+}
+
+
+/*
+ * Every way the selection reads the indexes of a category: each class
+ * alone with a page past the first row, and each column's order both
+ * ways, whole and filtered, from an offset.
+ */
+static unsigned
+walk_select(const krj_snap_t *s, const krj_snap_category_t *cat)
+{
+    int            d, rc;
+    unsigned       sum, k, bad;
+    uint32_t       c, i;
+    walk_mem_t     mem;
+    krj_query_t    q;
+    krj_select_t   sel;
+
+    /* one assertion at the end: Check writes a record for each */
+    sum = 0;
+    bad = 0;
+
+    for (c = 0; c <= cat->ncolumns; c++) {
+        for (d = 0; d < 2; d++) {
+            for (k = 0; k < 8; k++) {
+                memset(&q, 0, sizeof(q));
+                q.sort_col = (c < cat->ncolumns) ? (int32_t) c : -1;
+                q.sort_desc = d;
+                q.changed = (k & 4) ? (int) (k & 1) : KRJ_CHANGED_ANY;
+                q.signals = (k & 2) ? KRJ_QUERY_SIGNAL_BIT(k & 1 ? 1 : 3)
+                                    : 0;
+                q.offset = k & 1;
+                q.limit = (k & 1) ? 3 : UINT64_MAX;
+
+                mem.n = 0;
+                rc = krj_query_select(&sel, s, cat, &q, walk_alloc, &mem);
+                bad += (rc != KRJ_QUERY_OK || sel.nrows > sel.matched
+                        || sel.matched > cat->nrows);
+
+                for (i = 0; rc == KRJ_QUERY_OK && i < sel.nrows; i++) {
+                    bad += (sel.rows[i] >= cat->nrows);
+                    sum += sel.rows[i];
+                }
+
+                while (mem.n) {
+                    free(mem.p[--mem.n]);
+                }
+            }
+        }
+    }
+
+    ck_assert_uint_eq(bad, 0);
+
+    return sum;
+}
+
+
 /* reads every byte a validated snapshot lets a reader reach */
 static unsigned
 walk(const krj_snap_t *s)
@@ -190,7 +267,6 @@ walk(const krj_snap_t *s)
     const krj_snap_category_t  *cat;
     const krj_snap_column_t    *col;
     const krj_snap_row_t       *row;
-    const krj_snap_cell_t      *cell;
 
     sum = touch(s, s->hdr->categories_json) + touch(s, s->hdr->summary_json)
           + touch(s, s->hdr->generated_at_iso);
@@ -235,11 +311,12 @@ walk(const krj_snap_t *s)
                    + touch(s, row[r].html);
 
             for (c = 0; c < cat->ncolumns; c++) {
-                cell = krj_snap_cell(s, cat, r, c);
-                sum += touch(s, cell->raw) + touch(s, cell->json)
-                       + touch(s, cell->csv);
+                sum += touch(s, krj_snap_cell_json(s, cat, r, c))
+                       + touch(s, krj_snap_cell_csv(s, cat, r, c));
             }
         }
+
+        sum += walk_select(s, cat);
     }
 
     for (i = 0; i < s->hdr->ntickers; i++) {
@@ -250,8 +327,8 @@ walk(const krj_snap_t *s)
 
     for (i = 0; i < s->hdr->nticker_rows; i++) {
         cat = &s->categories[s->ticker_rows[i].category];
-        cell = krj_snap_cell(s, cat, s->ticker_rows[i].row, cat->ticker_col);
-        sum += touch(s, cell->raw);
+        sum += touch(s, krj_snap_cell_csv(s, cat, s->ticker_rows[i].row,
+                                          cat->ticker_col));
     }
 
     return sum;
@@ -276,8 +353,8 @@ START_TEST(test_round_trip)
     char                        err[KRJ_SNAP_ERRLEN];
     uint32_t                    i, r, k;
     krj_snap_t                  s;
+    krj_snap_ref_t              cell;
     const krj_snap_row_t       *row;
-    const krj_snap_cell_t      *cell;
     const krj_snap_ticker_t    *t;
     const krj_snap_category_t  *cat;
 
@@ -306,8 +383,9 @@ START_TEST(test_round_trip)
 
         for (r = 0; r < cat->nrows; r++) {
             ck_assert(json_ok(&s, row[r].json));
-            cell = krj_snap_cell(&s, cat, r, cat->ticker_col);
-            ck_assert_uint_eq(cell->type, KRJ_SNAP_STRING);
+            cell = krj_snap_cell_json(&s, cat, r, cat->ticker_col);
+            ck_assert_uint_ge(cell.len, 2);
+            ck_assert_int_eq(krj_snap_ptr(&s, cell)[0], '"');
         }
     }
 
@@ -324,9 +402,12 @@ START_TEST(test_round_trip)
     row = krj_snap_rows(&s, cat);
     ck_assert_int_eq(memcmp(krj_snap_ptr(&s, row[0].json),
                             "{\"ticker\":\"A\",\"c\":148.52,", 25), 0);
-    cell = krj_snap_cell(&s, cat, 0, 1);
-    ck_assert_uint_eq(cell->type, KRJ_SNAP_NUMBER);
-    ck_assert(cell->num == 148.52);
+    cell = krj_snap_cell_json(&s, cat, 0, 1);
+    ck_assert_uint_eq(cell.len, 6);
+    ck_assert_int_eq(memcmp(krj_snap_ptr(&s, cell), "148.52", 6), 0);
+    cell = krj_snap_cell_csv(&s, cat, 0, 0);
+    ck_assert_uint_eq(cell.len, 1);
+    ck_assert_int_eq(memcmp(krj_snap_ptr(&s, cell), "A", 1), 0);
 
     ck_assert_ptr_null(krj_snap_find_category(&s, "sp5000", 6));
     ck_assert_ptr_null(krj_snap_find_category(&s, "", 0));
@@ -340,8 +421,9 @@ START_TEST(test_round_trip)
     for (k = 0; k < t->count; k++) {
         r = s.ticker_rows[t->first + k].row;
         cat = &s.categories[s.ticker_rows[t->first + k].category];
-        cell = krj_snap_cell(&s, cat, r, cat->ticker_col);
-        ck_assert_int_eq(memcmp(krj_snap_ptr(&s, cell->raw), "AAPL", 4), 0);
+        cell = krj_snap_cell_csv(&s, cat, r, cat->ticker_col);
+        ck_assert_uint_eq(cell.len, 4);
+        ck_assert_int_eq(memcmp(krj_snap_ptr(&s, cell), "AAPL", 4), 0);
 
         if (k) {
             ck_assert_uint_ge(s.ticker_rows[t->first + k].category,
@@ -405,8 +487,7 @@ START_TEST(test_checksum_message)
 
     ((krj_snap_header_t *) snap_data)->version = 99;
     ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), -1);
-    ck_assert_str_eq(err, "unsupported format version 99 (expected "
-                     krj_test_str(KRJ_SNAP_VERSION) ")");
+    ck_assert_str_eq(err, "unsupported format version 99 (expected 3)");
 }
 END_TEST
 
@@ -553,6 +634,124 @@ START_TEST(test_structural)
     ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), 0);
     ck_assert_uint_gt(refused, 0);
     ck_assert_uint_gt(accepted, 0);
+}
+END_TEST
+
+
+/* the br and zstd forms of a body decode to it */
+static void
+check_encoded(const krj_snap_t *s, krj_snap_ref_t body)
+{
+    size_t                     len;
+    uint8_t                   *buf;
+    const krj_snap_encoded_t  *e;
+
+    e = krj_snap_find_encoded(s, body);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_gt(e->br.len, 0);
+    ck_assert_uint_gt(e->zstd.len, 0);
+    ck_assert_uint_lt(e->br.len, body.len);
+    ck_assert_uint_lt(e->zstd.len, body.len);
+
+    buf = malloc(body.len + 1);
+    ck_assert_ptr_nonnull(buf);
+
+    len = body.len + 1;
+    ck_assert_int_eq(BrotliDecoderDecompress(e->br.len, s->base + e->br.off,
+                                             &len, buf),
+                     BROTLI_DECODER_RESULT_SUCCESS);
+    ck_assert(len == body.len
+              && memcmp(buf, s->base + body.off, len) == 0);
+
+    len = ZSTD_decompress(buf, body.len + 1, s->base + e->zstd.off,
+                          e->zstd.len);
+    ck_assert(!ZSTD_isError(len));
+    ck_assert(len == body.len
+              && memcmp(buf, s->base + body.off, len) == 0);
+
+    free(buf);
+}
+
+
+/* a copy of the snapshot with one change to its encodings section */
+static int
+open_changed_encodings(int what, char *err)
+{
+    int                  rc;
+    uint8_t             *p;
+    krj_snap_t           s;
+    krj_snap_encoded_t  *e, t;
+    krj_snap_header_t   *h;
+
+    p = malloc(snap_len);
+    ck_assert_ptr_nonnull(p);
+    memcpy(p, snap_data, snap_len);
+
+    h = (krj_snap_header_t *) p;
+    e = (krj_snap_encoded_t *) (p + h->encodings.off);
+
+    switch (what) {
+    case 0:
+        t = e[0];
+        e[0] = e[1];
+        e[1] = t;
+        break;
+    case 1:
+        e[1].zstd.off = (uint32_t) snap_len;
+        break;
+    case 2:
+        h->encodings.len -= 4;
+        break;
+    default:
+        e[0].body.len = 0;
+        break;
+    }
+
+    resum(p, snap_len);
+    rc = krj_snap_open(&s, p, snap_len, err);
+    free(p);
+
+    return rc;
+}
+
+
+/* every whole body has br and zstd forms; a broken section is refused */
+START_TEST(test_encodings)
+{
+    char                        err[KRJ_SNAP_ERRLEN];
+    uint32_t                    i;
+    krj_snap_t                  s;
+    krj_snap_ref_t              none;
+    const krj_snap_category_t  *cat;
+
+    ck_assert_int_eq(krj_snap_open(&s, snap_data, snap_len, err), 0);
+    ck_assert_uint_eq(s.nencoded, 2 + 2 * s.hdr->ncategories);
+
+    check_encoded(&s, s.hdr->categories_json);
+    check_encoded(&s, s.hdr->summary_json);
+
+    for (i = 0; i < s.hdr->ncategories; i++) {
+        cat = &s.categories[i];
+        check_encoded(&s, cat->json);
+        check_encoded(&s, cat->csv);
+    }
+
+    /* a ref that is no whole body has none */
+    none = s.hdr->categories_json;
+    none.len--;
+    ck_assert_ptr_null(krj_snap_find_encoded(&s, none));
+    none.off++;
+    ck_assert_ptr_null(krj_snap_find_encoded(&s, none));
+
+    ck_assert_int_eq(open_changed_encodings(0, err), -1);
+    ck_assert_str_eq(err, "encoding 1: bodies not sorted or not unique");
+    ck_assert_int_eq(open_changed_encodings(1, err), -1);
+    ck_assert_str_eq(err, "encoding 1: a body out of bounds");
+    ck_assert_int_eq(open_changed_encodings(2, err), -1);
+    ck_assert_str_eq(err, "encodings out of bounds, misaligned or of the "
+                     "wrong size");
+    ck_assert_int_eq(open_changed_encodings(3, err), -1);
+    ck_assert_str_eq(err, "encoding 0: a body out of bounds");
 }
 END_TEST
 
@@ -893,6 +1092,7 @@ snapshot_suite(void)
     tcase_add_test(tc, test_structural);
     tcase_add_test(tc, test_times_and_dates);
     tcase_add_test(tc, test_dashboard_refused);
+    tcase_add_test(tc, test_encodings);
     suite_add_tcase(s, tc);
 
     return s;
