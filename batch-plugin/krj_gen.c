@@ -367,8 +367,11 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l,
                   "bytes written in %lld ms", snap.len - len,
                   krj_link_now() - started);
 
-    /* what the module will refuse must never be published */
-    if (krj_snap_open(&check, snap.data, snap.len, err) != 0) {
+    /*
+     * what the module will refuse must never be published; the digest is
+     * the one just computed, so every check but hashing it again
+     */
+    if (krj_snap_open_built(&check, snap.data, snap.len, err) != 0) {
         krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "built "
                       "snapshot is invalid: %s", err);
         goto cleanup;

@@ -18,13 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "krj_date.h"
 #include "krj_gzip.h"
 #include "krj_history_write.h"
 #include "krj_layout.h"
 #include "krj_snapshot.h"
+#include "krj_snapshot_write.h"
 
 
 typedef struct {
@@ -57,7 +56,6 @@ krj_history_write(krj_buf_t *out, const krj_history_t *h, char *err)
     int                    rc;
     size_t                 i, j, cats_off, nweeks_max;
     uint32_t               k, ntickers;
-    unsigned int           mdlen;
     krj_snap_header_t      hdr;
     krj_snap_hcategory_t  *hc;
     krj_history_writer_t   w;
@@ -168,13 +166,7 @@ krj_history_write(krj_buf_t *out, const krj_history_t *h, char *err)
 
     memcpy(out->data, &hdr, sizeof(krj_snap_header_t));
 
-    if (EVP_Digest(out->data + KRJ_SNAP_SUMMED_FROM,
-                   out->len - KRJ_SNAP_SUMMED_FROM,
-                   out->data + offsetof(krj_snap_header_t, checksum),
-                   &mdlen, EVP_sha256(), NULL)
-        != 1)
-    {
-        snprintf(err, KRJ_SNAP_ERRLEN, "SHA-256 failed");
+    if (krj_snap_seal(out, err) != 0) {
         goto cleanup;
     }
 

@@ -76,7 +76,6 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     char                  iso[KRJ_DATE_ISO_LEN + 1];
     size_t                cats_off, ix_off;
     uint32_t              i;
-    unsigned int          mdlen;
     krj_snap_index_t     *ix;
     krj_snap_header_t     h;
     krj_snap_category_t  *cats;
@@ -173,13 +172,7 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     memcpy(out->data + ix_off, ix, n * sizeof(krj_snap_index_t));
     memcpy(out->data, &h, sizeof(krj_snap_header_t));
 
-    if (EVP_Digest(out->data + KRJ_SNAP_SUMMED_FROM,
-                   out->len - KRJ_SNAP_SUMMED_FROM,
-                   out->data + offsetof(krj_snap_header_t, checksum),
-                   &mdlen, EVP_sha256(), NULL)
-        != 1)
-    {
-        snprintf(err, KRJ_SNAP_ERRLEN, "SHA-256 failed");
+    if (krj_snap_seal(out, err) != 0) {
         goto cleanup;
     }
 
@@ -766,4 +759,23 @@ krj_snap_cmp_tkey(const void *a, const void *b)
     }
 
     return (x->row > y->row) - (x->row < y->row);
+}
+
+
+int
+krj_snap_seal(krj_buf_t *out, char *err)
+{
+    unsigned int  mdlen;
+
+    if (EVP_Digest(out->data + KRJ_SNAP_SUMMED_FROM,
+                   out->len - KRJ_SNAP_SUMMED_FROM,
+                   out->data + offsetof(krj_snap_header_t, checksum),
+                   &mdlen, EVP_sha256(), NULL)
+        != 1)
+    {
+        snprintf(err, KRJ_SNAP_ERRLEN, "SHA-256 failed");
+        return -1;
+    }
+
+    return 0;
 }

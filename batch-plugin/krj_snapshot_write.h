@@ -65,6 +65,14 @@ int krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
  * and sets ix; the rows' fragments and the cells are laid out already.
  * Returns 0, or -1 when out of memory.
  */
+/*
+ * The checksum of a snapshot laid out in out, header included, written
+ * into its header; again after a section is appended
+ * (krj_history_write.c).
+ * 0, or -1 with err.
+ */
+int krj_snap_seal(krj_buf_t *out, char *err);
+
 int krj_snap_write_index(krj_buf_t *out, const krj_csv_t *t,
     const krj_snap_row_t *rows, const krj_snap_cell_t *cells,
     krj_snap_index_t *ix);
