@@ -12,12 +12,15 @@
  * fields (valid UTF-8, no NUL, a ticker, unique header names); the
  * snapshot of an accepted table validates; its JSON bodies parse and
  * hold the table's values (numbers byte for byte, empty cells null, the
- * rest strings); its CSV records read back to the same table; its gzip
- * bodies inflate to the plain ones; every ticker is in the ticker index.
+ * rest strings); its CSV records read back to the same table; its gzip,
+ * br and zstd bodies decode to the plain ones; every ticker is in the
+ * ticker index.
  */
 
 
 #include <zlib.h>
+#include <brotli/decode.h>
+#include <zstd.h>
 
 #include "krj_fuzz.h"
 #include "krj_csv.h"
@@ -49,6 +52,7 @@ static void krj_fuzz_records(const krj_snap_t *snap,
 static void krj_fuzz_tickers(const krj_snap_t *snap, const krj_csv_t *t);
 static void krj_fuzz_gunzip(const krj_snap_t *snap, krj_snap_ref_t gz,
     krj_snap_ref_t plain, const char *what);
+static void krj_fuzz_encoded(const krj_snap_t *snap);
 static int krj_fuzz_ref_is(const krj_snap_t *snap, krj_snap_ref_t ref,
     const char *p, size_t len);
 
@@ -224,6 +228,7 @@ krj_fuzz_publish(const krj_csv_t *t)
                     snap.hdr->categories_json, "categories_json_gz");
     krj_fuzz_gunzip(&snap, snap.hdr->summary_json_gz,
                     snap.hdr->summary_json, "summary_json_gz");
+    krj_fuzz_encoded(&snap);
 
     json_decref(krj_fuzz_json(krj_snap_ptr(&snap, snap.hdr->categories_json),
                               snap.hdr->categories_json.len,
@@ -473,6 +478,51 @@ krj_fuzz_gunzip(const krj_snap_t *snap, krj_snap_ref_t gz,
 
     inflateEnd(&zs);
     free(buf);
+}
+
+
+/* every br and zstd form decodes to its body, byte for byte, no more */
+
+static void
+krj_fuzz_encoded(const krj_snap_t *snap)
+{
+    size_t                     len;
+    uint8_t                   *buf;
+    uint32_t                   i;
+    const krj_snap_encoded_t  *e;
+
+    for (i = 0; i < snap->nencoded; i++) {
+        e = &snap->encoded[i];
+
+        /* one byte more than expected, to see a body that is too long */
+        buf = malloc(e->body.len + 1);
+        krj_fuzz_assert(buf != NULL, "malloc(%u)", e->body.len + 1);
+
+        if (e->br.len != 0) {
+            len = e->body.len + 1;
+            krj_fuzz_assert(BrotliDecoderDecompress(e->br.len,
+                                (const uint8_t *) krj_snap_ptr(snap, e->br),
+                                &len, buf)
+                            == BROTLI_DECODER_RESULT_SUCCESS
+                            && len == e->body.len
+                            && memcmp(buf, krj_snap_ptr(snap, e->body), len)
+                               == 0,
+                            "the br form of the body at %u does not decode "
+                            "to it", e->body.off);
+        }
+
+        if (e->zstd.len != 0) {
+            len = ZSTD_decompress(buf, e->body.len + 1,
+                                  krj_snap_ptr(snap, e->zstd), e->zstd.len);
+            krj_fuzz_assert(!ZSTD_isError(len) && len == e->body.len
+                            && memcmp(buf, krj_snap_ptr(snap, e->body), len)
+                               == 0,
+                            "the zstd form of the body at %u does not decode "
+                            "to it", e->body.off);
+        }
+
+        free(buf);
+    }
 }
 
 
