@@ -8,7 +8,8 @@
  * The print view: the groups asked for, each a section with its own
  * summary and the group's name repeated in the table head, for the
  * original's print layout (krj.css @media print).  Rows are the fragments
- * of the category pages; ls=1 takes the Long rows, then the Short ones.
+ * of the category pages; ls=1 takes the Long rows, then the Short ones,
+ * from the index's classes, so that it visits only the rows it prints.
  */
 
 
@@ -32,6 +33,8 @@ static int krj_print_error(krj_print_t *p, int code, const char *fmt,
     const char *s, size_t len);
 static void krj_print_group(krj_out_t *o, const krj_page_t *pg,
     const krj_print_t *p, const krj_snap_category_t *cat);
+static void krj_print_signal(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, unsigned signal);
 static int krj_print_visible(const krj_snap_t *snap, const krj_print_t *p,
     const krj_snap_category_t *cat, uint32_t col);
 static void krj_print_delta(char *buf, size_t *len, int64_t d);
@@ -356,7 +359,7 @@ krj_print_group(krj_out_t *o, const krj_page_t *pg, const krj_print_t *p,
     int                       ls;
     char                      d[3][24];
     size_t                    dlen[3];
-    uint32_t                  i, j, pass, tot;
+    uint32_t                  i, j, tot;
     const uint32_t           *t, *pr;
     const krj_snap_t         *snap;
     const krj_snap_row_t     *rows;
@@ -423,20 +426,77 @@ krj_print_group(krj_out_t *o, const krj_page_t *pg, const krj_print_t *p,
 
     krj_out_str(o, KRJ_HTML_THEAD_END);
 
-    for (pass = 0; pass < (ls ? 2 : 1); pass++) {
-        for (i = 0; i < cat->nrows; i++) {
-            if (ls && rows[i].signal != (pass ? KRJ_SIGNAL_SHORT
-                                              : KRJ_SIGNAL_LONG))
-            {
-                continue;
-            }
+    if (ls) {
+        krj_print_signal(o, snap, cat, KRJ_SIGNAL_LONG);
+        krj_print_signal(o, snap, cat, KRJ_SIGNAL_SHORT);
 
+    } else {
+        for (i = 0; i < cat->nrows; i++) {
             krj_out_put(o, krj_snap_ptr(snap, rows[i].html),
                         rows[i].html.len);
         }
     }
 
     krj_out_str(o, KRJ_HTML_GROUP_END);
+}
+
+
+/*
+ * The rows of one signal in file order: a merge of the row lists of the
+ * classes with that signal (one per prior week's signal and change), each
+ * ascending, so that the cost is the rows printed times the few lists.
+ */
+
+static void
+krj_print_signal(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, unsigned signal)
+{
+    uint32_t                 c, k, n, best, row, min;
+    uint32_t                 pos[KRJ_SNAP_CLASSES], end[KRJ_SNAP_CLASSES];
+    const uint8_t           *list;
+    const krj_snap_row_t    *rows;
+    const krj_snap_index_t  *ix;
+    const krj_snap_class_t  *cl;
+
+    ix = krj_snap_index(snap, cat);
+    cl = (const krj_snap_class_t *) (snap->base + ix->classes.off);
+    list = snap->base + ix->class_rows.off;
+    rows = krj_snap_rows(snap, cat);
+
+    n = 0;
+
+    for (c = 0; c < KRJ_SNAP_CLASSES; c++) {
+        if (krj_snap_class_signal(c) == signal && cl[c].count != 0) {
+            pos[n] = cl[c].first;
+            end[n] = cl[c].first + cl[c].count;
+            n++;
+        }
+    }
+
+    for ( ;; ) {
+        best = n;
+        min = 0;
+
+        for (k = 0; k < n; k++) {
+            if (pos[k] == end[k]) {
+                continue;
+            }
+
+            row = krj_snap_entry(list, ix->width, pos[k]);
+
+            if (best == n || row < min) {
+                best = k;
+                min = row;
+            }
+        }
+
+        if (best == n) {
+            return;
+        }
+
+        pos[best]++;
+        krj_out_put(o, krj_snap_ptr(snap, rows[min].html), rows[min].html.len);
+    }
 }
 
 
