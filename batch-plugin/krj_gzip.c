@@ -4,42 +4,51 @@
  */
 
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "krj_gzip.h"
 
 
+/*
+ * libdeflate at level 12 takes 2.5 s for a 18 MB CSV where 6 takes 0.75 s
+ * for 0.8% more bytes (zlib -9: 1.8 s, 9% more than either): the cheap
+ * bodies, the small ones, get the best level, the large ones a fast one.
+ */
+#define KRJ_GZIP_LARGE          (1024 * 1024)
+#define KRJ_GZIP_LEVEL_SMALL    12
+#define KRJ_GZIP_LEVEL_LARGE    6
+
+
 struct krj_gzip_s {
-    z_stream    zs;
+    struct libdeflate_compressor  *small;
+    struct libdeflate_compressor  *large;
 };
 
 
-static int krj_gzip_deflate(z_stream *zs, krj_buf_t *out, const uint8_t *in,
-    size_t len);
+static void krj_gzip_le32(uint8_t *p, uint32_t v);
+static int krj_deflate_walk(const uint8_t *p, size_t n, const uint8_t *in,
+    size_t len, size_t *last, size_t *end);
+static int krj_deflate_zlib(krj_buf_t *out, const uint8_t *in, size_t len);
 
 
 int
 krj_gzip(krj_buf_t *out, const uint8_t *in, size_t len)
 {
-    int       rc;
-    z_stream  zs;
+    int          rc;
+    krj_gzip_t   gz;
 
-    zs.zalloc = Z_NULL;
-    zs.zfree = Z_NULL;
-    zs.opaque = Z_NULL;
+    gz.small = NULL;
+    gz.large = NULL;
 
-    /* 15 + 16: the largest window, with a gzip wrapper instead of zlib's */
-    if (deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY)
-        != Z_OK)
-    {
-        return -1;
-    }
+    rc = krj_gzip_next(&gz, out, in, len);
 
-    rc = krj_gzip_deflate(&zs, out, in, len);
-
-    deflateEnd(&zs);
+    libdeflate_free_compressor(gz.small);
+    libdeflate_free_compressor(gz.large);
 
     return rc;
 }
@@ -48,38 +57,60 @@ krj_gzip(krj_buf_t *out, const uint8_t *in, size_t len)
 krj_gzip_t *
 krj_gzip_create(void)
 {
-    krj_gzip_t  *gz;
-
-    gz = calloc(1, sizeof(krj_gzip_t));
-    if (gz == NULL) {
-        return NULL;
-    }
-
-    gz->zs.zalloc = Z_NULL;
-    gz->zs.zfree = Z_NULL;
-    gz->zs.opaque = Z_NULL;
-
-    /* krj_gzip()'s parameters: the same bytes */
-    if (deflateInit2(&gz->zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY)
-        != Z_OK)
-    {
-        free(gz);
-        return NULL;
-    }
-
-    return gz;
+    /* the compressors come when a body of their size does */
+    return calloc(1, sizeof(krj_gzip_t));
 }
 
+
+/*
+ * The header is written here, not by libdeflate_gzip_compress(), whose
+ * XFL and OS bytes follow the level: the dashboard's pages start with
+ * KRJ_GZIP_HEADER too, and equal input keeps giving equal bytes.
+ */
 
 int
 krj_gzip_next(krj_gzip_t *gz, krj_buf_t *out, const uint8_t *in, size_t len)
 {
-    /* a reset stream is a new one, without allocating it again */
-    if (deflateReset(&gz->zs) != Z_OK) {
+    size_t                         bound, n;
+    uint8_t                       *p;
+    struct libdeflate_compressor **c;
+
+    c = len < KRJ_GZIP_LARGE ? &gz->small : &gz->large;
+
+    if (*c == NULL) {
+        *c = libdeflate_alloc_compressor(len < KRJ_GZIP_LARGE
+                                         ? KRJ_GZIP_LEVEL_SMALL
+                                         : KRJ_GZIP_LEVEL_LARGE);
+        if (*c == NULL) {
+            return -1;
+        }
+    }
+
+    bound = libdeflate_deflate_compress_bound(*c, len);
+
+    if (bound > SIZE_MAX - KRJ_GZIP_HEADER_LEN - 8
+        || krj_buf_grow(out, KRJ_GZIP_HEADER_LEN + bound + 8) != 0)
+    {
         return -1;
     }
 
-    return krj_gzip_deflate(&gz->zs, out, in, len);
+    p = out->data + out->len;
+    memcpy(p, KRJ_GZIP_HEADER, KRJ_GZIP_HEADER_LEN);
+    p += KRJ_GZIP_HEADER_LEN;
+
+    /* the bound is enough: 0 here is a failure, never "too small" */
+    n = libdeflate_deflate_compress(*c, in, len, p, bound);
+    if (n == 0) {
+        return -1;
+    }
+
+    p += n;
+    krj_gzip_le32(p, krj_crc32(in, len));
+    krj_gzip_le32(p + 4, (uint32_t) len);       /* ISIZE: len mod 2^32 */
+
+    out->len += KRJ_GZIP_HEADER_LEN + n + 8;
+
+    return 0;
 }
 
 
@@ -87,42 +118,20 @@ void
 krj_gzip_destroy(krj_gzip_t *gz)
 {
     if (gz != NULL) {
-        deflateEnd(&gz->zs);
+        libdeflate_free_compressor(gz->small);
+        libdeflate_free_compressor(gz->large);
         free(gz);
     }
 }
 
 
-static int
-krj_gzip_deflate(z_stream *zs, krj_buf_t *out, const uint8_t *in, size_t len)
+static void
+krj_gzip_le32(uint8_t *p, uint32_t v)
 {
-    uLong  bound;
-
-    if ((uLong) len != len) {
-        return -1;
-    }
-
-    /* deflateBound() covers the gzip header and trailer too */
-    bound = deflateBound(zs, (uLong) len);
-
-    if (krj_buf_grow(out, bound) != 0 || (uInt) len != len
-        || (uInt) bound != bound)
-    {
-        return -1;
-    }
-
-    zs->next_in = (Bytef *) in;
-    zs->avail_in = (uInt) len;
-    zs->next_out = out->data + out->len;
-    zs->avail_out = (uInt) bound;
-
-    if (deflate(zs, Z_FINISH) != Z_STREAM_END) {
-        return -1;
-    }
-
-    out->len += zs->total_out;
-
-    return 0;
+    p[0] = (uint8_t) v;
+    p[1] = (uint8_t) (v >> 8);
+    p[2] = (uint8_t) (v >> 16);
+    p[3] = (uint8_t) (v >> 24);
 }
 
 
@@ -131,10 +140,164 @@ krj_gzip_deflate(z_stream *zs, krj_buf_t *out, const uint8_t *in, size_t len)
  * bytes before it, so it can follow any other blocks.  Not final, it ends
  * with a sync flush on a byte boundary, where a stored block or another
  * stream may follow; final, its last block ends the deflate data.
+ *
+ * libdeflate only writes final streams.  A non-final one is made of it
+ * the way zlib's examples/gzappend.c does: inflate() with Z_BLOCK walks
+ * the blocks (and checks that they give back in[]), which tells the bit
+ * where the last one starts, whose BFINAL is cleared, and the bit where
+ * it ends, behind which the empty stored block of a sync flush goes.  If
+ * the walk finds anything else, zlib compresses the part instead.
  */
 
 int
 krj_deflate_part(krj_buf_t *out, const uint8_t *in, size_t len, int final)
+{
+    int                            rc;
+    size_t                         bound, n, last, end;
+    uint8_t                       *p;
+    struct libdeflate_compressor  *c;
+
+    c = libdeflate_alloc_compressor(len < KRJ_GZIP_LARGE
+                                    ? KRJ_GZIP_LEVEL_SMALL
+                                    : KRJ_GZIP_LEVEL_LARGE);
+    if (c == NULL) {
+        return -1;
+    }
+
+    rc = -1;
+
+    /* and the 6 bytes of a sync flush's tail */
+    bound = libdeflate_deflate_compress_bound(c, len);
+
+    if (bound > SIZE_MAX - 6 || krj_buf_grow(out, bound + 6) != 0) {
+        goto cleanup;
+    }
+
+    p = out->data + out->len;
+
+    n = libdeflate_deflate_compress(c, in, len, p, bound);
+    if (n == 0) {
+        goto cleanup;
+    }
+
+    if (final) {
+        out->len += n;
+        rc = 0;
+        goto cleanup;
+    }
+
+    if (krj_deflate_walk(p, n, in, len, &last, &end) != 0) {
+        rc = krj_deflate_zlib(out, in, len);
+        goto cleanup;
+    }
+
+    p[last / 8] &= (uint8_t) ~(1u << (last % 8));
+
+    /* the bits after the end of the last block: zero, BFINAL 0, stored */
+    if (end % 8) {
+        p[end / 8] &= (uint8_t) ((1u << (end % 8)) - 1);
+    }
+
+    n = (end + 7) / 8;
+
+    /* the 3 header bits fit in the last byte's free bits, or need one */
+    if (end % 8 == 0 || end % 8 > 5) {
+        p[n++] = 0;
+    }
+
+    memcpy(p + n, "\x00\x00\xff\xff", 4);
+    out->len += n + 4;
+    rc = 0;
+
+cleanup:
+
+    libdeflate_free_compressor(c);
+
+    return rc;
+}
+
+
+/*
+ * Decodes the n bytes of p, a final raw deflate stream, checks that they
+ * are in[0..len) and nothing after, and gives the bit offsets (LSB first)
+ * of its last block's header and of its end.
+ */
+
+static int
+krj_deflate_walk(const uint8_t *p, size_t n, const uint8_t *in, size_t len,
+    size_t *last, size_t *end)
+{
+    int        rc, zrc;
+    size_t     got, k;
+    uint8_t    buf[16384];
+    z_stream   zs;
+
+    zs.zalloc = Z_NULL;
+    zs.zfree = Z_NULL;
+    zs.opaque = Z_NULL;
+    zs.next_in = (Bytef *) p;
+    zs.avail_in = 0;
+
+    if ((uInt) n != n || inflateInit2(&zs, -15) != Z_OK) {
+        return -1;
+    }
+
+    rc = -1;
+    got = 0;
+    *last = 0;
+    zs.avail_in = (uInt) n;
+
+    for ( ;; ) {
+        zs.next_out = buf;
+        zs.avail_out = sizeof(buf);
+
+        zrc = inflate(&zs, Z_BLOCK);
+
+        if (zrc != Z_OK && zrc != Z_STREAM_END) {
+            goto cleanup;
+        }
+
+        k = sizeof(buf) - zs.avail_out;
+
+        if (k > len - got || memcmp(buf, in + got, k) != 0) {
+            goto cleanup;
+        }
+
+        got += k;
+
+        if (zrc == Z_STREAM_END) {
+            break;
+        }
+
+        /* between blocks: the next header starts at this bit */
+        if ((zs.data_type & 128) && !(zs.data_type & 64)) {
+            *last = (size_t) zs.total_in * 8 - (zs.data_type & 7);
+        }
+
+        if (zs.avail_in == 0 && zs.avail_out != 0) {
+            goto cleanup;
+        }
+    }
+
+    if (got != len || zs.avail_in != 0) {
+        goto cleanup;
+    }
+
+    *end = (size_t) zs.total_in * 8 - (zs.data_type & 7);
+    rc = 0;
+
+cleanup:
+
+    inflateEnd(&zs);
+
+    return rc;
+}
+
+
+/* the zlib way of krj_deflate_part() for a part that is not final */
+
+static int
+krj_deflate_zlib(krj_buf_t *out, const uint8_t *in, size_t len)
 {
     int       rc;
     uLong     bound;
@@ -166,13 +329,8 @@ krj_deflate_part(krj_buf_t *out, const uint8_t *in, size_t len, int final)
     zs.next_out = out->data + out->len;
     zs.avail_out = (uInt) bound;
 
-    if (final) {
-        if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
-            goto cleanup;
-        }
-
-    } else if (deflate(&zs, Z_SYNC_FLUSH) != Z_OK || zs.avail_in != 0
-               || zs.avail_out == 0)
+    if (deflate(&zs, Z_SYNC_FLUSH) != Z_OK || zs.avail_in != 0
+        || zs.avail_out == 0)
     {
         goto cleanup;
     }
@@ -191,20 +349,8 @@ cleanup:
 uint32_t
 krj_crc32(const uint8_t *p, size_t len)
 {
-    uInt   n;
-    uLong  crc;
-
-    crc = crc32(0L, Z_NULL, 0);
-
-    while (len) {
-        n = len > (1u << 30) ? (1u << 30) : (uInt) len;
-
-        crc = crc32(crc, p, n);
-        p += n;
-        len -= n;
-    }
-
-    return (uint32_t) crc;
+    /* libdeflate's takes a size_t: no 1 GiB steps as zlib's uInt needs */
+    return libdeflate_crc32(0, p, len);
 }
 
 
