@@ -7,12 +7,14 @@
 /*
  * The encodings section (krj_snapshot_encoded.c): every whole body the
  * module sends as it is (the lists, the summary, each category's JSON and
- * CSV) compressed once more as br and as zstd.  Bodies under
- * KRJ_SNAP_ENC_LARGE get br quality 10 (12% under gzip -9 on the sp500
- * CSV, in 0.05 s; quality 11 gains 1% more in 0.12 s) and zstd level 15
- * (19 takes half as long again for 4%); larger bodies (a 100k-row week)
- * get levels that keep a publish in seconds, at a few per cent of size.
- * Every publish in the tests pays for these too.
+ * CSV) compressed once more as br and as zstd.  br quality 10 is 12% under
+ * gzip -9 on the sp500 CSV, in 0.05 s (quality 11 gains 1% more in
+ * 0.12 s); zstd level 15 (19 takes half as long again for 4%).
+ *
+ * A body of KRJ_SNAP_ENC_LARGE or more has no entry: at 100,000 rows the
+ * br and zstd forms (quality 5, level 9) were some 2% under the gzip one
+ * but took 35 MB and most of the publish's CPU; the module sends such a
+ * body as gzip (or identity) whatever br or zstd the client prefers.
  */
 
 
@@ -26,10 +28,8 @@
 
 
 #define KRJ_SNAP_ENC_LARGE      (1024 * 1024)
-#define KRJ_SNAP_BR_SMALL       10
-#define KRJ_SNAP_BR_LARGE       5
-#define KRJ_SNAP_ZSTD_SMALL     15
-#define KRJ_SNAP_ZSTD_LARGE     9
+#define KRJ_SNAP_BR_QUALITY     10
+#define KRJ_SNAP_ZSTD_LEVEL     15
 
 
 static int krj_snap_cmp_encoded(const void *a, const void *b);
@@ -66,10 +66,13 @@ krj_snap_write_encodings(krj_buf_t *out, krj_snap_header_t *h,
 
     qsort(e, k, sizeof(krj_snap_encoded_t), krj_snap_cmp_encoded);
 
-    /* one entry a body: an empty one, or one named twice, once or never */
+    /*
+     * one entry a body: an empty one, or one named twice, once; a large
+     * one never
+     */
 
     for (i = 0, m = 0; i < k; i++) {
-        if (e[i].body.len == 0
+        if (e[i].body.len == 0 || e[i].body.len >= KRJ_SNAP_ENC_LARGE
             || (m && e[m - 1].body.off == e[i].body.off))
         {
             continue;
@@ -118,7 +121,6 @@ krj_snap_cmp_encoded(const void *a, const void *b)
 static int
 krj_snap_br(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *br)
 {
-    int     quality;
     size_t  bound, len, start;
 
     bound = BrotliEncoderMaxCompressedSize(body.len);
@@ -128,12 +130,10 @@ krj_snap_br(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *br)
         return -1;
     }
 
-    quality = body.len < KRJ_SNAP_ENC_LARGE ? KRJ_SNAP_BR_SMALL
-                                            : KRJ_SNAP_BR_LARGE;
     start = out->len;
     len = bound;
 
-    if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW,
+    if (!BrotliEncoderCompress(KRJ_SNAP_BR_QUALITY, BROTLI_DEFAULT_WINDOW,
                                BROTLI_MODE_TEXT, body.len,
                                out->data + body.off, &len,
                                out->data + start))
@@ -152,7 +152,6 @@ krj_snap_br(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *br)
 static int
 krj_snap_zstd(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *zs)
 {
-    int     level;
     size_t  bound, len, start;
 
     bound = ZSTD_compressBound(body.len);
@@ -161,12 +160,10 @@ krj_snap_zstd(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *zs)
         return -1;
     }
 
-    level = body.len < KRJ_SNAP_ENC_LARGE ? KRJ_SNAP_ZSTD_SMALL
-                                          : KRJ_SNAP_ZSTD_LARGE;
     start = out->len;
 
     len = ZSTD_compress(out->data + start, bound, out->data + body.off,
-                        body.len, level);
+                        body.len, KRJ_SNAP_ZSTD_LEVEL);
     if (ZSTD_isError(len)) {
         return -1;
     }
