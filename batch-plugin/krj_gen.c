@@ -30,6 +30,7 @@
 #include "krj_publish.h"
 #include "krj_snapshot.h"
 #include "krj_snapshot_write.h"
+#include "krj_threads.h"
 
 
 static int krj_gen_unchanged(const krj_conf_t *conf, krj_gen_t *g);
@@ -341,6 +342,7 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l,
     }
 
     krj_date_iso(now, iso);
+    krj_threads_set(conf->threads);
 
     if (krj_snap_write(&snap, in, n, now, g->input_digest, err) != 0) {
         krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "cannot build "

@@ -12,28 +12,51 @@
 #include <zlib.h>
 
 #include "krj_gzip.h"
+#include "krj_threads.h"
 
 
 /*
  * libdeflate at level 12 takes 2.5 s for a 18 MB CSV where 6 takes 0.75 s
  * for 0.8% more bytes (zlib -9: 1.8 s, 9% more than either): the cheap
  * bodies, the small ones, get the best level, the large ones a fast one.
+ *
+ * A large body is cut every KRJ_GZIP_CHUNK bytes into deflate streams of
+ * their own, compressed in parallel (krj_threads.c) and chained as the
+ * dashboard's spans are (krj_deflate_part()): the cuts depend on the
+ * length only, so every number of threads writes the same bytes.  At
+ * level 6 the cuts cost 0.01% on that CSV.
  */
 #define KRJ_GZIP_LARGE          (1024 * 1024)
+#define KRJ_GZIP_CHUNK          (1024 * 1024)
 #define KRJ_GZIP_LEVEL_SMALL    12
 #define KRJ_GZIP_LEVEL_LARGE    6
 
 
 struct krj_gzip_s {
     struct libdeflate_compressor  *small;
-    struct libdeflate_compressor  *large;
 };
 
 
+typedef struct {
+    const uint8_t      *in;
+    size_t              len;
+    int                 final;          /* the last chunk's */
+    krj_buf_t          *parts;          /* one a chunk */
+} krj_deflate_chunks_t;
+
+
+static int krj_deflate_one(krj_buf_t *out, struct libdeflate_compressor *c,
+    const uint8_t *in, size_t len, int final);
+static int krj_deflate_chunks(krj_buf_t *out, const uint8_t *in, size_t len,
+    int final);
+static int krj_deflate_chunk(void *arg, size_t i);
 static void krj_gzip_le32(uint8_t *p, uint32_t v);
 static int krj_deflate_walk(const uint8_t *p, size_t n, const uint8_t *in,
     size_t len, size_t *last, size_t *end);
 static int krj_deflate_zlib(krj_buf_t *out, const uint8_t *in, size_t len);
+
+
+static unsigned long  krj_deflate_zlib_parts;
 
 
 int
@@ -43,12 +66,10 @@ krj_gzip(krj_buf_t *out, const uint8_t *in, size_t len)
     krj_gzip_t   gz;
 
     gz.small = NULL;
-    gz.large = NULL;
 
     rc = krj_gzip_next(&gz, out, in, len);
 
     libdeflate_free_compressor(gz.small);
-    libdeflate_free_compressor(gz.large);
 
     return rc;
 }
@@ -57,7 +78,7 @@ krj_gzip(krj_buf_t *out, const uint8_t *in, size_t len)
 krj_gzip_t *
 krj_gzip_create(void)
 {
-    /* the compressors come when a body of their size does */
+    /* the compressor comes with the first small body */
     return calloc(1, sizeof(krj_gzip_t));
 }
 
@@ -71,46 +92,33 @@ krj_gzip_create(void)
 int
 krj_gzip_next(krj_gzip_t *gz, krj_buf_t *out, const uint8_t *in, size_t len)
 {
-    size_t                         bound, n;
-    uint8_t                       *p;
-    struct libdeflate_compressor **c;
+    uint8_t  trailer[8];
 
-    c = len < KRJ_GZIP_LARGE ? &gz->small : &gz->large;
+    krj_buf_append(out, KRJ_GZIP_HEADER, KRJ_GZIP_HEADER_LEN);
 
-    if (*c == NULL) {
-        *c = libdeflate_alloc_compressor(len < KRJ_GZIP_LARGE
-                                         ? KRJ_GZIP_LEVEL_SMALL
-                                         : KRJ_GZIP_LEVEL_LARGE);
-        if (*c == NULL) {
+    if (len >= KRJ_GZIP_LARGE) {
+        if (krj_deflate_chunks(out, in, len, 1) != 0) {
+            return -1;
+        }
+
+    } else {
+        if (gz->small == NULL) {
+            gz->small = libdeflate_alloc_compressor(KRJ_GZIP_LEVEL_SMALL);
+            if (gz->small == NULL) {
+                return -1;
+            }
+        }
+
+        if (krj_deflate_one(out, gz->small, in, len, 1) != 0) {
             return -1;
         }
     }
 
-    bound = libdeflate_deflate_compress_bound(*c, len);
+    krj_gzip_le32(trailer, krj_crc32(in, len));
+    krj_gzip_le32(trailer + 4, (uint32_t) len);   /* ISIZE: len mod 2^32 */
+    krj_buf_append(out, trailer, sizeof(trailer));
 
-    if (bound > SIZE_MAX - KRJ_GZIP_HEADER_LEN - 8
-        || krj_buf_grow(out, KRJ_GZIP_HEADER_LEN + bound + 8) != 0)
-    {
-        return -1;
-    }
-
-    p = out->data + out->len;
-    memcpy(p, KRJ_GZIP_HEADER, KRJ_GZIP_HEADER_LEN);
-    p += KRJ_GZIP_HEADER_LEN;
-
-    /* the bound is enough: 0 here is a failure, never "too small" */
-    n = libdeflate_deflate_compress(*c, in, len, p, bound);
-    if (n == 0) {
-        return -1;
-    }
-
-    p += n;
-    krj_gzip_le32(p, krj_crc32(in, len));
-    krj_gzip_le32(p + 4, (uint32_t) len);       /* ISIZE: len mod 2^32 */
-
-    out->len += KRJ_GZIP_HEADER_LEN + n + 8;
-
-    return 0;
+    return out->failed ? -1 : 0;
 }
 
 
@@ -119,7 +127,6 @@ krj_gzip_destroy(krj_gzip_t *gz)
 {
     if (gz != NULL) {
         libdeflate_free_compressor(gz->small);
-        libdeflate_free_compressor(gz->large);
         free(gz);
     }
 }
@@ -153,42 +160,120 @@ int
 krj_deflate_part(krj_buf_t *out, const uint8_t *in, size_t len, int final)
 {
     int                            rc;
-    size_t                         bound, n, last, end;
-    uint8_t                       *p;
     struct libdeflate_compressor  *c;
 
-    c = libdeflate_alloc_compressor(len < KRJ_GZIP_LARGE
-                                    ? KRJ_GZIP_LEVEL_SMALL
-                                    : KRJ_GZIP_LEVEL_LARGE);
+    if (len >= KRJ_GZIP_LARGE) {
+        return krj_deflate_chunks(out, in, len, final);
+    }
+
+    c = libdeflate_alloc_compressor(KRJ_GZIP_LEVEL_SMALL);
     if (c == NULL) {
         return -1;
     }
 
-    rc = -1;
+    rc = krj_deflate_one(out, c, in, len, final);
+
+    libdeflate_free_compressor(c);
+
+    return rc;
+}
+
+
+/* in[0..len) in pieces of KRJ_GZIP_CHUNK, each an open stream but the last */
+
+static int
+krj_deflate_chunks(krj_buf_t *out, const uint8_t *in, size_t len, int final)
+{
+    int                    rc;
+    size_t                 i, n;
+    krj_deflate_chunks_t   job;
+
+    n = (len + KRJ_GZIP_CHUNK - 1) / KRJ_GZIP_CHUNK;
+
+    job.in = in;
+    job.len = len;
+    job.final = final;
+    job.parts = calloc(n, sizeof(krj_buf_t));
+
+    if (job.parts == NULL) {
+        return -1;
+    }
+
+    rc = krj_threads_run(n, krj_deflate_chunk, &job);
+
+    for (i = 0; i < n; i++) {
+        if (rc == 0) {
+            krj_buf_append(out, job.parts[i].data, job.parts[i].len);
+        }
+
+        krj_buf_free(&job.parts[i]);
+    }
+
+    free(job.parts);
+
+    return (rc == 0 && !out->failed) ? 0 : -1;
+}
+
+
+static int
+krj_deflate_chunk(void *arg, size_t i)
+{
+    int                            rc;
+    size_t                         off, len;
+    krj_deflate_chunks_t          *job = arg;
+    struct libdeflate_compressor  *c;
+
+    off = i * KRJ_GZIP_CHUNK;
+    len = job->len - off < KRJ_GZIP_CHUNK ? job->len - off : KRJ_GZIP_CHUNK;
+
+    c = libdeflate_alloc_compressor(KRJ_GZIP_LEVEL_LARGE);
+    if (c == NULL) {
+        return -1;
+    }
+
+    krj_buf_init(&job->parts[i]);
+
+    rc = krj_deflate_one(&job->parts[i], c, job->in + off, len,
+                         job->final && off + len == job->len);
+
+    libdeflate_free_compressor(c);
+
+    return rc;
+}
+
+
+/* one stream; in must not be in out, which may move */
+
+static int
+krj_deflate_one(krj_buf_t *out, struct libdeflate_compressor *c,
+    const uint8_t *in, size_t len, int final)
+{
+    size_t    bound, n, last, end;
+    uint8_t  *p;
 
     /* and the 6 bytes of a sync flush's tail */
     bound = libdeflate_deflate_compress_bound(c, len);
 
     if (bound > SIZE_MAX - 6 || krj_buf_grow(out, bound + 6) != 0) {
-        goto cleanup;
+        return -1;
     }
 
     p = out->data + out->len;
 
+    /* the bound is enough: 0 here is a failure, never "too small" */
     n = libdeflate_deflate_compress(c, in, len, p, bound);
     if (n == 0) {
-        goto cleanup;
+        return -1;
     }
 
     if (final) {
         out->len += n;
-        rc = 0;
-        goto cleanup;
+        return 0;
     }
 
     if (krj_deflate_walk(p, n, in, len, &last, &end) != 0) {
-        rc = krj_deflate_zlib(out, in, len);
-        goto cleanup;
+        __atomic_fetch_add(&krj_deflate_zlib_parts, 1, __ATOMIC_RELAXED);
+        return krj_deflate_zlib(out, in, len);
     }
 
     p[last / 8] &= (uint8_t) ~(1u << (last % 8));
@@ -207,13 +292,8 @@ krj_deflate_part(krj_buf_t *out, const uint8_t *in, size_t len, int final)
 
     memcpy(p + n, "\x00\x00\xff\xff", 4);
     out->len += n + 4;
-    rc = 0;
 
-cleanup:
-
-    libdeflate_free_compressor(c);
-
-    return rc;
+    return 0;
 }
 
 
@@ -227,7 +307,7 @@ static int
 krj_deflate_walk(const uint8_t *p, size_t n, const uint8_t *in, size_t len,
     size_t *last, size_t *end)
 {
-    int        rc, zrc;
+    int        rc, zrc, seen;
     size_t     got, k;
     uint8_t    buf[16384];
     z_stream   zs;
@@ -244,6 +324,7 @@ krj_deflate_walk(const uint8_t *p, size_t n, const uint8_t *in, size_t len,
 
     rc = -1;
     got = 0;
+    seen = 0;
     *last = 0;
     zs.avail_in = (uInt) n;
 
@@ -269,21 +350,27 @@ krj_deflate_walk(const uint8_t *p, size_t n, const uint8_t *in, size_t len,
             break;
         }
 
-        /* between blocks: the next header starts at this bit */
-        if ((zs.data_type & 128) && !(zs.data_type & 64)) {
-            *last = (size_t) zs.total_in * 8 - (zs.data_type & 7);
-        }
+        /*
+         * Between blocks (inflate() stops there after the last one too,
+         * before Z_STREAM_END drops the padding bits): the next header,
+         * or the end, is at this bit.  Without progress it says
+         * Z_BUF_ERROR: the loop ends.
+         */
+        if (zs.data_type & 128) {
+            if (zs.data_type & 64) {
+                *end = (size_t) zs.total_in * 8 - (zs.data_type & 7);
+                seen = 1;
 
-        if (zs.avail_in == 0 && zs.avail_out != 0) {
-            goto cleanup;
+            } else {
+                *last = (size_t) zs.total_in * 8 - (zs.data_type & 7);
+            }
         }
     }
 
-    if (got != len || zs.avail_in != 0) {
+    if (got != len || zs.avail_in != 0 || !seen) {
         goto cleanup;
     }
 
-    *end = (size_t) zs.total_in * 8 - (zs.data_type & 7);
     rc = 0;
 
 cleanup:
@@ -343,6 +430,13 @@ cleanup:
     deflateEnd(&zs);
 
     return rc;
+}
+
+
+unsigned long
+krj_deflate_fallbacks(void)
+{
+    return __atomic_load_n(&krj_deflate_zlib_parts, __ATOMIC_RELAXED);
 }
 
 
