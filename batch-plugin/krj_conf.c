@@ -113,6 +113,9 @@ static const krj_conf_bounds_t  krj_conf_poll_bounds = {
     100, 24 * 3600 * 1000
 };
 
+/* krj_threads.h's KRJ_THREADS_MAX */
+static const krj_conf_bounds_t  krj_conf_threads_bounds = { 1, 64 };
+
 /* ten years of weeks; a snapshot holds every one of them */
 static const krj_conf_bounds_t  krj_conf_history_weeks_bounds = { 0, 520 };
 /* how many backups --keep keeps; 0: every one */
@@ -299,6 +302,12 @@ const krj_option_t  krj_options[] = {
       "the published snapshot); 0: none",
       KRJ_CMD_INGEST | KRJ_CMD_FOLLOW, offsetof(krj_conf_t, history_weeks),
       KRJ_OPT_RELOAD, 0, &krj_conf_history_weeks_bounds },
+
+    { "threads", KRJ_OPT_NUMBER, "N", NULL, NULL,
+      "how many threads compress the snapshot's bodies (default: the "
+      "online CPUs); the snapshot is the same for every N",
+      KRJ_CMD_INGEST | KRJ_CMD_FOLLOW, offsetof(krj_conf_t, threads),
+      KRJ_OPT_RELOAD, 0, &krj_conf_threads_bounds },
 
     /* not the "output" above (KRJ_OUTPUT_DIR, the published files): the
        command line's word for backup only, never set by the file */

@@ -7,12 +7,14 @@
 /*
  * The encodings section (krj_snapshot_encoded.c): every whole body the
  * module sends as it is (the lists, the summary, each category's JSON and
- * CSV) compressed once more as br and as zstd.  Bodies under
- * KRJ_SNAP_ENC_LARGE get br quality 10 (12% under gzip -9 on the sp500
- * CSV, in 0.05 s; quality 11 gains 1% more in 0.12 s) and zstd level 15
- * (19 takes half as long again for 4%); larger bodies (a 100k-row week)
- * get levels that keep a publish in seconds, at a few per cent of size.
- * Every publish in the tests pays for these too.
+ * CSV) compressed once more as br and as zstd.  br quality 10 is 12% under
+ * gzip -9 on the sp500 CSV, in 0.05 s (quality 11 gains 1% more in
+ * 0.12 s); zstd level 15 (19 takes half as long again for 4%).
+ *
+ * A body of KRJ_SNAP_ENC_LARGE or more has no entry: at 100,000 rows the
+ * br and zstd forms (quality 5, level 9) were some 2% under the gzip one
+ * but took 35 MB and most of the publish's CPU; the module sends such a
+ * body as gzip (or identity) whatever br or zstd the client prefers.
  */
 
 
@@ -23,20 +25,25 @@
 #include <zstd.h>
 
 #include "krj_snapshot_write.h"
+#include "krj_threads.h"
 
 
 #define KRJ_SNAP_ENC_LARGE      (1024 * 1024)
-#define KRJ_SNAP_BR_SMALL       10
-#define KRJ_SNAP_BR_LARGE       5
-#define KRJ_SNAP_ZSTD_SMALL     15
-#define KRJ_SNAP_ZSTD_LARGE     9
+#define KRJ_SNAP_BR_QUALITY     10
+#define KRJ_SNAP_ZSTD_LEVEL     15
+
+
+typedef struct {
+    const uint8_t       *base;          /* out->data: no append meanwhile */
+    krj_snap_encoded_t  *e;
+    krj_buf_t           *forms;         /* [2 * m]: each body's br, zstd */
+} krj_snap_enc_job_t;
 
 
 static int krj_snap_cmp_encoded(const void *a, const void *b);
-static int krj_snap_br(krj_buf_t *out, krj_snap_ref_t body,
-    krj_snap_ref_t *br);
-static int krj_snap_zstd(krj_buf_t *out, krj_snap_ref_t body,
-    krj_snap_ref_t *zs);
+static int krj_snap_encode(void *arg, size_t i);
+static int krj_snap_br(krj_buf_t *dst, const uint8_t *src, size_t len);
+static int krj_snap_zstd(krj_buf_t *dst, const uint8_t *src, size_t len);
 
 
 int
@@ -44,12 +51,18 @@ krj_snap_write_encodings(krj_buf_t *out, krj_snap_header_t *h,
     const krj_snap_category_t *cats, uint32_t n)
 {
     int                  rc;
-    size_t               off;
+    size_t               off, start;
     uint32_t             i, k, m;
+    krj_snap_ref_t      *ref;
     krj_snap_encoded_t  *e;
+    krj_snap_enc_job_t   job;
 
     e = calloc((size_t) n * 2 + 2, sizeof(krj_snap_encoded_t));
-    if (e == NULL) {
+    job.forms = calloc((size_t) n * 4 + 4, sizeof(krj_buf_t));
+
+    if (e == NULL || job.forms == NULL) {
+        free(e);
+        free(job.forms);
         return -1;
     }
 
@@ -66,24 +79,36 @@ krj_snap_write_encodings(krj_buf_t *out, krj_snap_header_t *h,
 
     qsort(e, k, sizeof(krj_snap_encoded_t), krj_snap_cmp_encoded);
 
-    /* one entry a body: an empty one, or one named twice, once or never */
+    /*
+     * one entry a body: an empty one, or one named twice, once; a large
+     * one never
+     */
 
     for (i = 0, m = 0; i < k; i++) {
-        if (e[i].body.len == 0
+        if (e[i].body.len == 0 || e[i].body.len >= KRJ_SNAP_ENC_LARGE
             || (m && e[m - 1].body.off == e[i].body.off))
         {
             continue;
         }
 
-        e[m] = e[i];
+        e[m++] = e[i];
+    }
 
-        if (krj_snap_br(out, e[m].body, &e[m].br) != 0
-            || krj_snap_zstd(out, e[m].body, &e[m].zstd) != 0)
-        {
-            goto cleanup;
-        }
+    /* compressed on the threads, laid out in order: the same bytes */
 
-        m++;
+    job.base = out->data;
+    job.e = e;
+
+    if (krj_threads_run((size_t) m * 2, krj_snap_encode, &job) != 0) {
+        goto cleanup;
+    }
+
+    for (i = 0; i < m * 2; i++) {
+        ref = (i % 2) ? &e[i / 2].zstd : &e[i / 2].br;
+        start = out->len;
+        krj_buf_append(out, job.forms[i].data, job.forms[i].len);
+        ref->off = (uint32_t) start;
+        ref->len = (uint32_t) job.forms[i].len;
     }
 
     krj_buf_align(out, KRJ_SNAP_ALIGN);
@@ -97,6 +122,11 @@ krj_snap_write_encodings(krj_buf_t *out, krj_snap_header_t *h,
 
 cleanup:
 
+    for (i = 0; i < (size_t) n * 4 + 4; i++) {
+        krj_buf_free(&job.forms[i]);
+    }
+
+    free(job.forms);
     free(e);
 
     return rc;
@@ -116,64 +146,64 @@ krj_snap_cmp_encoded(const void *a, const void *b)
 
 
 static int
-krj_snap_br(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *br)
+krj_snap_encode(void *arg, size_t i)
 {
-    int     quality;
-    size_t  bound, len, start;
+    krj_snap_enc_job_t  *job = arg;
+    krj_snap_ref_t       body;
 
-    bound = BrotliEncoderMaxCompressedSize(body.len);
+    body = job->e[i / 2].body;
 
-    /* out moves as it grows: the body is read after, from where it is */
-    if (bound == 0 || krj_buf_grow(out, bound) != 0) {
+    krj_buf_init(&job->forms[i]);
+
+    return (i % 2) ? krj_snap_zstd(&job->forms[i], job->base + body.off,
+                                   body.len)
+                   : krj_snap_br(&job->forms[i], job->base + body.off,
+                                 body.len);
+}
+
+
+static int
+krj_snap_br(krj_buf_t *dst, const uint8_t *src, size_t len)
+{
+    size_t  bound, n;
+
+    bound = BrotliEncoderMaxCompressedSize(len);
+
+    if (bound == 0 || krj_buf_grow(dst, bound) != 0) {
         return -1;
     }
 
-    quality = body.len < KRJ_SNAP_ENC_LARGE ? KRJ_SNAP_BR_SMALL
-                                            : KRJ_SNAP_BR_LARGE;
-    start = out->len;
-    len = bound;
+    n = bound;
 
-    if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW,
-                               BROTLI_MODE_TEXT, body.len,
-                               out->data + body.off, &len,
-                               out->data + start))
+    if (!BrotliEncoderCompress(KRJ_SNAP_BR_QUALITY, BROTLI_DEFAULT_WINDOW,
+                               BROTLI_MODE_TEXT, len, src, &n, dst->data))
     {
         return -1;
     }
 
-    out->len += len;
-    br->off = (uint32_t) start;
-    br->len = (uint32_t) len;
+    dst->len = n;
 
     return 0;
 }
 
 
 static int
-krj_snap_zstd(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *zs)
+krj_snap_zstd(krj_buf_t *dst, const uint8_t *src, size_t len)
 {
-    int     level;
-    size_t  bound, len, start;
+    size_t  bound, n;
 
-    bound = ZSTD_compressBound(body.len);
+    bound = ZSTD_compressBound(len);
 
-    if (krj_buf_grow(out, bound) != 0) {
+    if (krj_buf_grow(dst, bound) != 0) {
         return -1;
     }
 
-    level = body.len < KRJ_SNAP_ENC_LARGE ? KRJ_SNAP_ZSTD_SMALL
-                                          : KRJ_SNAP_ZSTD_LARGE;
-    start = out->len;
-
-    len = ZSTD_compress(out->data + start, bound, out->data + body.off,
-                        body.len, level);
-    if (ZSTD_isError(len)) {
+    n = ZSTD_compress(dst->data, bound, src, len, KRJ_SNAP_ZSTD_LEVEL);
+    if (ZSTD_isError(n)) {
         return -1;
     }
 
-    out->len += len;
-    zs->off = (uint32_t) start;
-    zs->len = (uint32_t) len;
+    dst->len = n;
 
     return 0;
 }

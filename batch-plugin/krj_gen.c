@@ -12,12 +12,14 @@
  */
 
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -30,8 +32,10 @@
 #include "krj_publish.h"
 #include "krj_snapshot.h"
 #include "krj_snapshot_write.h"
+#include "krj_threads.h"
 
 
+static int krj_gen_other_input(const char *path, const krj_gen_t *g);
 static int krj_gen_unchanged(const krj_conf_t *conf, krj_gen_t *g);
 static int krj_gen_write(const krj_conf_t *conf, krj_gen_t *g,
     krj_link_t *l, const krj_snap_input_t *in, int64_t now);
@@ -232,6 +236,29 @@ krj_gen_publish(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l)
  * (at the imposed time, if any), and metadata.json and every
  * latest_{slug}.csv are still in place.
  */
+/* 1 when path's header is a snapshot's of another input digest */
+
+static int
+krj_gen_other_input(const char *path, const krj_gen_t *g)
+{
+    int                 fd;
+    ssize_t             n;
+    krj_snap_header_t   h;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        return 0;
+    }
+
+    n = pread(fd, &h, sizeof(krj_snap_header_t), 0);
+    close(fd);
+
+    return n == (ssize_t) sizeof(krj_snap_header_t)
+           && memcmp(h.magic, KRJ_SNAP_MAGIC, KRJ_SNAP_MAGIC_LEN) == 0
+           && memcmp(h.input_digest, g->input_digest, 32) != 0;
+}
+
+
 static int
 krj_gen_unchanged(const krj_conf_t *conf, krj_gen_t *g)
 {
@@ -247,6 +274,15 @@ krj_gen_unchanged(const krj_conf_t *conf, krj_gen_t *g)
     const krj_snap_category_t   *cat;
 
     snprintf(path, sizeof(path), "%s/%s", conf->output, KRJ_SNAPSHOT_NAME);
+
+    /*
+     * Another input (a new week, the common case) shows in the header:
+     * then the published file is not read and hashed whole for nothing.
+     * A header that lies only makes it replaced.
+     */
+    if (krj_gen_other_input(path, g)) {
+        return 0;
+    }
 
     if (krj_file_read(path, KRJ_SNAP_MAX_SIZE, &data, &len, err) != 0) {
         return 0;
@@ -341,8 +377,10 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l,
     }
 
     krj_date_iso(now, iso);
+    krj_threads_set(conf->threads);
 
-    if (krj_snap_write(&snap, in, n, now, g->input_digest, err) != 0) {
+    /* hashed once, by krj_history_write() */
+    if (krj_snap_build(&snap, in, n, now, g->input_digest, err) != 0) {
         krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "cannot build "
                       "the snapshot: %s", err);
         goto cleanup;

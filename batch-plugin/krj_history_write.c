@@ -60,8 +60,9 @@ krj_history_write(krj_buf_t *out, const krj_history_t *h, char *err)
     krj_snap_hcategory_t  *hc;
     krj_history_writer_t   w;
 
+    /* sealed in any case: krj_snap_build() leaves that to here */
     if (h->weeks == 0) {
-        return 0;
+        return krj_snap_seal(out, err);
     }
 
     memcpy(&hdr, out->data, sizeof(krj_snap_header_t));

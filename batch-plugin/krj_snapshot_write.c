@@ -72,6 +72,18 @@ int
 krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     int64_t generated_at, const uint8_t input_digest[32], char *err)
 {
+    if (krj_snap_build(out, in, n, generated_at, input_digest, err) != 0) {
+        return -1;
+    }
+
+    return krj_snap_seal(out, err);
+}
+
+
+int
+krj_snap_build(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
+    int64_t generated_at, const uint8_t input_digest[32], char *err)
+{
     int                   rc;
     char                  iso[KRJ_DATE_ISO_LEN + 1];
     size_t                cats_off, ix_off;
@@ -171,10 +183,6 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     memcpy(out->data + cats_off, cats, n * sizeof(krj_snap_category_t));
     memcpy(out->data + ix_off, ix, n * sizeof(krj_snap_index_t));
     memcpy(out->data, &h, sizeof(krj_snap_header_t));
-
-    if (krj_snap_seal(out, err) != 0) {
-        goto cleanup;
-    }
 
     rc = 0;
 

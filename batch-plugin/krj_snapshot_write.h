@@ -61,6 +61,14 @@ int krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
     int64_t generated_at, const uint8_t input_digest[32], char *err);
 
 /*
+ * krj_snap_write() without the checksum, for a caller that appends a
+ * section and seals once (krj_gen.c with krj_history_write()): the
+ * SHA-256 of a 100k-row snapshot is a few hundred milliseconds.
+ */
+int krj_snap_build(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
+    int64_t generated_at, const uint8_t input_digest[32], char *err);
+
+/*
  * The index of a category (krj_index_write.c): appends its arrays to out
  * and sets ix; the rows' fragments and the cells are laid out already.
  * Returns 0, or -1 when out of memory.

@@ -184,7 +184,8 @@ typedef struct {
 
     /*
      * krj_snap_encoded_t[]: the br and zstd forms of every whole body
-     * that has a gzip one, by the body's offset (krj_snapshot_encoded.c)
+     * under 1 MiB that has a gzip one, by the body's offset
+     * (krj_snapshot_encoded.c); a body without one is sent as gzip
      */
     krj_snap_ref_t  encodings;
 } krj_snap_header_t;

@@ -23,7 +23,8 @@ set -eu
 BUILD_PKGS="build-essential pkg-config nginx nginx-dev libpcre2-dev
 zlib1g-dev libssl-dev libcsv-dev libjansson-dev libhiredis-dev libpq-dev
 libcrypt-dev libsystemd-dev curl openssl ca-certificates certbot
-debhelper dpkg-dev fakeroot libbrotli-dev libzstd-dev"
+debhelper dpkg-dev fakeroot libbrotli-dev libzstd-dev
+libdeflate-dev"
 
 TEST_PKGS="check postgresql redis-server python3 python3-pytest wrk
 valgrind strace pebble testssl.sh prometheus python3-prometheus-client

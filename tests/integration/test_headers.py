@@ -12,6 +12,7 @@ import brotli
 import pytest
 
 import krjdata
+import krjenv
 from krjenv import parse_response, raw_http
 
 from krjassert import assert_error, assert_security_headers, get_json
@@ -192,6 +193,51 @@ def test_br_and_zstd(krj, path):
         assert nm.status == 304, "%s: If-None-Match of the %s ETag" % (
             path, coding)
     assert len(etags) == 4, "%s: one ETag per encoding: %s" % (path, etags)
+
+
+LARGE = 1024 * 1024
+
+
+def test_large_bodies_gzip_only(make_krj):
+    # a body of 1 MiB or more has a gzip form and no br or zstd one: a
+    # client that prefers br or zstd gets gzip when it accepts gzip, else
+    # identity; the small bodies of the same snapshot keep br and zstd
+    k = make_krj(files=[], publish=False, start=False)
+    subprocess.run([str(krjenv.REPO / "scripts" / "synth-week.py"), "7000",
+                    str(k.data / "KRJ_signals_latest_week_SP500_2026-01-09"
+                        ".csv")], check=True)
+    k.publish()
+    k.start()
+    for path in ("/api/v1/signals/sp500", "/api/v1/signals/sp500.csv"):
+        plain = k.get(path)
+        assert plain.status == 200 and len(plain.body) >= LARGE, \
+            "%s: %d bytes, not a large body" % (path, len(plain.body))
+        assert "content-encoding" not in plain.headers
+        for ae in ("br, zstd, gzip", "br, gzip;q=0.1", "zstd;q=1, gzip;q=0.5",
+                   "*"):
+            r = k.get(path, headers={"Accept-Encoding": ae})
+            assert r.status == 200
+            assert r.headers.get("content-encoding") == "gzip", \
+                "%s: Accept-Encoding %r -> gzip, the only form" % (path, ae)
+            assert gzip.decompress(r.body) == plain.body
+            assert int(r.headers["content-length"]) == len(r.body) \
+                < len(plain.body) // 2
+            assert r.headers["etag"] != plain.headers["etag"]
+        for ae in ("br", "zstd", "br, zstd", "br, zstd, gzip;q=0"):
+            r = k.get(path, headers={"Accept-Encoding": ae})
+            assert r.status == 200
+            assert "content-encoding" not in r.headers, \
+                "%s: Accept-Encoding %r -> identity" % (path, ae)
+            assert r.body == plain.body
+            assert r.headers["etag"] == plain.headers["etag"]
+            assert "Accept-Encoding" in r.headers.get("vary", "")
+    for coding, decode in (("br", brotli.decompress), ("zstd", unzstd)):
+        plain = k.get("/api/v1/summary")
+        assert len(plain.body) < LARGE
+        r = k.get("/api/v1/summary", headers={"Accept-Encoding": coding})
+        assert r.headers.get("content-encoding") == coding, \
+            "a small body keeps its %s form" % coding
+        assert decode(r.body) == plain.body
 
 
 def test_filtered_not_gzipped_by_module(krj):
