@@ -141,6 +141,7 @@ typedef struct {
     const char         *metrics_file;   /* NULL or "": none */
     const char         *metrics_listen; /* NULL: none; checked */
     unsigned            history_weeks;  /* 0: no history exported */
+    int                 snapshot_format; /* KRJ_SNAP_VERSION(_PREV) */
     int64_t             generated_at;   /* 0: now; set by follow */
 
     const char         *backup_dir;

@@ -260,7 +260,9 @@ krj_gen_unchanged(const krj_conf_t *conf, krj_gen_t *g)
         goto cleanup;
     }
 
+    /* the input digest leaves the format out: 3 and 4 are one input */
     if (memcmp(snap.hdr->input_digest, g->input_digest, 32) != 0
+        || snap.hdr->version != (uint32_t) conf->snapshot_format
         || snap.hdr->ncategories != g->ncats
         || (g->generated_at != 0
             && snap.hdr->generated_at != g->generated_at))
@@ -342,7 +344,11 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l,
 
     krj_date_iso(now, iso);
 
-    if (krj_snap_write(&snap, in, n, now, g->input_digest, err) != 0) {
+    if (krj_snap_write(&snap, in, n, now, g->input_digest,
+                       (uint32_t) conf->snapshot_format,
+                       "krj-batch " KRJ_VERSION, err)
+        != 0)
+    {
         krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "cannot build "
                       "the snapshot: %s", err);
         goto cleanup;
