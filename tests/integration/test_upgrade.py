@@ -374,3 +374,33 @@ def test_format_3_is_the_previous_release_bytes(tmp_path, pg, release):
         assert outs["new" + k[3:]] == outs["four" + k[3:]] == outs[k], k
     print("\nformat 3 of %s: %d bytes, identical to %s's" % (
         VERSION, len(outs["new"]), release.version))
+
+
+def test_reload_does_not_swap_the_module(make_krj, release):
+    """Why the Runbook says binary upgrade: nginx -s reload with load_module
+    naming the new .so keeps running the old module's code (the new .so's
+    calls bind to the old one's exported functions, loaded first with
+    RTLD_GLOBAL), so it still refuses format 4."""
+    k = make_krj(files=["KRJ_signals_latest_week_SP500_2026-01-09.csv"],
+                 publish=False, start=False)
+    k.allow_log = ["unsupported format version 4"]
+    k.nginx.module = release.module
+    k.nginx.write_conf()
+    r = k.run_batch("run", "--config", "", "--snapshot-format", "3")
+    assert r.returncode == 0, r.stderr
+    k.start()
+    size = k.nginx.log_size()
+    k.nginx.module = NEW_MODULE
+    k.nginx.write_conf()
+    k.nginx.reload()
+    assert module_version(k.nginx, size) == [release.version], \
+        k.nginx.error_log(size)[-2000:]
+    assert "format" not in json.loads(k.get("/ready").body)
+    k.add_file("KRJ_signals_latest_week_DRC_2026-01-09.csv")
+    r = k.run_batch("run", "--config", "")
+    assert r.returncode == 0, r.stderr
+    deadline = time.time() + 6
+    while time.time() < deadline and k.get("/ready").status == 200:
+        time.sleep(0.1)
+    assert "unsupported format version 4 (expected 3)" in \
+        json.loads(k.get("/ready").body)["reason"]
