@@ -404,3 +404,65 @@ def test_reload_does_not_swap_the_module(make_krj, release):
         time.sleep(0.1)
     assert "unsupported format version 4 (expected 3)" in \
         json.loads(k.get("/ready").body)["reason"]
+
+
+@pytest.mark.parametrize("args, env, conf, message", [
+    (["--snapshot-format", "5"], {}, None, "--snapshot-format is 3 or 4"),
+    (["--snapshot-format", "2"], {}, None, "--snapshot-format is 3 or 4"),
+    (["--snapshot-format", "four"], {}, None,
+     "--snapshot-format is 3 or 4"),
+    (["--snapshot-format", ""], {}, None, "--snapshot-format is 3 or 4"),
+    (["--snapshot-format"], {}, None, "--snapshot-format needs a value"),
+    ([], {"KRJ_SNAPSHOT_FORMAT": "9"}, None, "KRJ_SNAPSHOT_FORMAT is 3 or 4"),
+    ([], {}, "snapshot-format = 3.0\n", ":1: snapshot-format is 3 or 4"),
+])
+def test_snapshot_format_refused(tmp_path, args, env, conf, message):
+    cfg = ""
+    if conf is not None:
+        cfg = tmp_path / "krj-batch.conf"
+        cfg.write_text(conf)
+    for command in ("run", "follow"):
+        r = krjenv.run_batch(command, "--config", cfg, *args,
+                             input=tmp_path / "in", output=tmp_path / "out",
+                             env=dict(krj_env(), **env))
+        assert r.returncode == 1 and message in r.stderr, \
+            "%s: %s" % (command, r.stderr)
+    assert not (tmp_path / "out" / "krj.snapshot").exists()
+
+
+def test_snapshot_format_3_from_the_file_and_env(tmp_path):
+    cfg = tmp_path / "krj-batch.conf"
+    cfg.write_text("snapshot-format = 3\n")
+    data = tmp_path / "in"
+    data.mkdir()
+    name = "KRJ_signals_latest_week_SP500_2026-01-09.csv"
+    (data / name).write_bytes((krjenv.DATA / name).read_bytes())
+    for how, conf, env, fmt in (("file", cfg, {}, 3),
+                                ("env", "", {"KRJ_SNAPSHOT_FORMAT": "3"}, 3),
+                                ("default", "", {}, 4),
+                                ("option over file", cfg, {}, 4)):
+        out = tmp_path / how.replace(" ", "-")
+        extra = ["--snapshot-format", "4"] if how.startswith("option") \
+            else []
+        r = krjenv.run_batch("run", "--config", conf, *extra, input=data,
+                             output=out, env=dict(krj_env(), **env))
+        assert r.returncode == 0, r.stderr
+        snap = (out / "krj.snapshot").read_bytes()
+        assert struct.unpack_from("<I", snap, 8)[0] == fmt, how
+
+
+def test_other_format_publishes_unchanged_input_again(tmp_path):
+    data = tmp_path / "in"
+    data.mkdir()
+    name = "KRJ_signals_latest_week_DRC_2026-01-09.csv"
+    (data / name).write_bytes((krjenv.DATA / name).read_bytes())
+    out = tmp_path / "out"
+    for fmt, event in (("3", "published"), ("3", "unchanged"),
+                       ("4", "published"), ("4", "unchanged"),
+                       ("3", "published")):
+        r = krjenv.run_batch("run", "--config", "", "--snapshot-format", fmt,
+                             input=data, output=out, env=krj_env())
+        assert r.returncode == 0 and "event=%s " % event in r.stderr, \
+            "format %s: %s" % (fmt, r.stderr)
+        snap = (out / "krj.snapshot").read_bytes()
+        assert struct.unpack_from("<I", snap, 8)[0] == int(fmt)
