@@ -539,9 +539,6 @@ krj_snap_ref_t krj_snap_cell_csv(const krj_snap_t *snap,
  * formatted reason, -1 returned.
  */
 int krj_snap_ref_ok(const krj_snap_t *snap, krj_snap_ref_t ref);
-
-/* 1 when s[0, len) is a writer format 4 allows, else 0 */
-int krj_snap_writer_ok(const char *s, size_t len);
 int krj_snap_array_ok(const krj_snap_t *snap, krj_snap_ref_t ref,
     uint64_t count, size_t size);
 int krj_snap_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
@@ -553,6 +550,12 @@ int krj_snap_error(char *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/*
+ * 1 when s[0, len) is a writer format 4 allows, else 0: the reader's rule,
+ * which krj-batch applies before it writes one
+ */
+int krj_snap_writer_ok(const char *s, size_t len);
 
 /*
  * The history section (krj_snapshot_history.c): checks it and sets the
