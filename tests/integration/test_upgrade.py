@@ -172,6 +172,10 @@ class Rolling(Cluster):
         self.phase = {n: 0 for n in "ABC"}
         for n in self.nodes.values():
             n.nginx.module = release.module
+            if krjenv.ASAN:
+                # the master execs the new binary with only these kept
+                n.nginx.main_conf += ("\nenv LD_PRELOAD;\nenv ASAN_OPTIONS;"
+                                      "\nenv UBSAN_OPTIONS;\n")
             n.nginx.write_conf()
 
     def start(self):
