@@ -453,6 +453,12 @@ def test_snapshot_format_3_from_the_file_and_env(tmp_path):
         assert r.returncode == 0, r.stderr
         snap = (out / "krj.snapshot").read_bytes()
         assert struct.unpack_from("<I", snap, 8)[0] == fmt, how
+        r = krjenv.run_batch("status", "--config", "", output=out,
+                             env=krj_env())
+        assert r.returncode == 0, r.stdout + r.stderr
+        writer = "krj-batch " + VERSION if fmt == 4 else "an older krj-batch"
+        assert "\nformat: %d, written by %s\n" % (fmt, writer) in r.stdout, \
+            r.stdout
 
 
 def test_other_format_publishes_unchanged_input_again(tmp_path):
