@@ -116,6 +116,11 @@ static const krj_conf_bounds_t  krj_conf_poll_bounds = {
 /* krj_threads.h's KRJ_THREADS_MAX */
 static const krj_conf_bounds_t  krj_conf_threads_bounds = { 1, 64 };
 
+/* the format a module upgraded or not yet reads: the snapshot's own */
+static const krj_conf_enum_t  krj_conf_snapshot_formats[] = {
+    { "3", 3 }, { "4", 4 }, { NULL, 0 }
+};
+
 /* ten years of weeks; a snapshot holds every one of them */
 static const krj_conf_bounds_t  krj_conf_history_weeks_bounds = { 0, 520 };
 /* how many backups --keep keeps; 0: every one */
@@ -308,6 +313,12 @@ const krj_option_t  krj_options[] = {
       "online CPUs); the snapshot is the same for every N",
       KRJ_CMD_INGEST | KRJ_CMD_FOLLOW, offsetof(krj_conf_t, threads),
       KRJ_OPT_RELOAD, 0, &krj_conf_threads_bounds },
+
+    { "snapshot-format", KRJ_OPT_ENUM, NULL, "KRJ_SNAPSHOT_FORMAT", "4",
+      "the snapshot format written: 3 for nodes whose module is still "
+      "0.1.0, during a rolling upgrade",
+      KRJ_CMD_INGEST | KRJ_CMD_FOLLOW, offsetof(krj_conf_t, snapshot_format),
+      KRJ_OPT_RELOAD, 0, krj_conf_snapshot_formats },
 
     /* not the "output" above (KRJ_OUTPUT_DIR, the published files): the
        command line's word for backup only, never set by the file */

@@ -142,6 +142,7 @@ typedef struct {
     const char         *metrics_listen; /* NULL: none; checked */
     unsigned            history_weeks;  /* 0: no history exported */
     unsigned            threads;        /* 0: the online CPUs */
+    int                 snapshot_format; /* KRJ_SNAP_VERSION(_PREV) */
     int64_t             generated_at;   /* 0: now; set by follow */
 
     const char         *backup_dir;

@@ -231,13 +231,7 @@ krj_gen_publish(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l)
 }
 
 
-/*
- * 1 when the published snapshot is valid, was made from this very input
- * (at the imposed time, if any), and metadata.json and every
- * latest_{slug}.csv are still in place.
- */
 /* 1 when path's header is a snapshot's of another input digest */
-
 static int
 krj_gen_other_input(const char *path, const krj_gen_t *g)
 {
@@ -259,6 +253,11 @@ krj_gen_other_input(const char *path, const krj_gen_t *g)
 }
 
 
+/*
+ * 1 when the published snapshot is valid, was made from this very input
+ * (at the imposed time, if any), and metadata.json and every
+ * latest_{slug}.csv are still in place.
+ */
 static int
 krj_gen_unchanged(const krj_conf_t *conf, krj_gen_t *g)
 {
@@ -296,7 +295,9 @@ krj_gen_unchanged(const krj_conf_t *conf, krj_gen_t *g)
         goto cleanup;
     }
 
+    /* the input digest leaves the format out: 3 and 4 are one input */
     if (memcmp(snap.hdr->input_digest, g->input_digest, 32) != 0
+        || snap.hdr->version != (uint32_t) conf->snapshot_format
         || snap.hdr->ncategories != g->ncats
         || (g->generated_at != 0
             && snap.hdr->generated_at != g->generated_at))
@@ -380,7 +381,11 @@ krj_gen_write(const krj_conf_t *conf, krj_gen_t *g, krj_link_t *l,
     krj_threads_set(conf->threads);
 
     /* hashed once, by krj_history_write() */
-    if (krj_snap_build(&snap, in, n, now, g->input_digest, err) != 0) {
+    if (krj_snap_build(&snap, in, n, now, g->input_digest,
+                       (uint32_t) conf->snapshot_format,
+                       "krj-batch " KRJ_VERSION, err)
+        != 0)
+    {
         krj_log_event(KRJ_LOG_ERROR, "publish_failed", NULL, 0, "cannot build "
                       "the snapshot: %s", err);
         goto cleanup;

@@ -54,7 +54,7 @@ int
 krj_history_write(krj_buf_t *out, const krj_history_t *h, char *err)
 {
     int                    rc;
-    size_t                 i, j, cats_off, nweeks_max;
+    size_t                 i, j, cats_off, nweeks_max, hsize;
     uint32_t               k, ntickers;
     krj_snap_header_t      hdr;
     krj_snap_hcategory_t  *hc;
@@ -65,7 +65,10 @@ krj_history_write(krj_buf_t *out, const krj_history_t *h, char *err)
         return krj_snap_seal(out, err);
     }
 
-    memcpy(&hdr, out->data, sizeof(krj_snap_header_t));
+    /* a format 3 header is shorter: what follows it is not the header's */
+    hsize = ((const krj_snap_header_t *) out->data)->header_size;
+    memset(&hdr, 0, sizeof(krj_snap_header_t));
+    memcpy(&hdr, out->data, hsize);
 
     if (hdr.ncategories != h->ncats) {
         snprintf(err, KRJ_SNAP_ERRLEN, "history: %u categories, the "
@@ -165,7 +168,7 @@ krj_history_write(krj_buf_t *out, const krj_history_t *h, char *err)
     hdr.history_week_list.len = (uint32_t) (h->n * sizeof(krj_snap_hweek_t));
     hdr.total_len = out->len;
 
-    memcpy(out->data, &hdr, sizeof(krj_snap_header_t));
+    memcpy(out->data, &hdr, hsize);
 
     if (krj_snap_seal(out, err) != 0) {
         goto cleanup;

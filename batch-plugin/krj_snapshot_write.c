@@ -70,9 +70,13 @@ static int krj_snap_cmp_tkey(const void *a, const void *b);
 
 int
 krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
-    int64_t generated_at, const uint8_t input_digest[32], char *err)
+    int64_t generated_at, const uint8_t input_digest[32], uint32_t format,
+    const char *writer, char *err)
 {
-    if (krj_snap_build(out, in, n, generated_at, input_digest, err) != 0) {
+    if (krj_snap_build(out, in, n, generated_at, input_digest, format,
+                       writer, err)
+        != 0)
+    {
         return -1;
     }
 
@@ -82,11 +86,12 @@ krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
 
 int
 krj_snap_build(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
-    int64_t generated_at, const uint8_t input_digest[32], char *err)
+    int64_t generated_at, const uint8_t input_digest[32], uint32_t format,
+    const char *writer, char *err)
 {
     int                   rc;
     char                  iso[KRJ_DATE_ISO_LEN + 1];
-    size_t                cats_off, ix_off;
+    size_t                cats_off, ix_off, hsize;
     uint32_t              i;
     krj_snap_index_t     *ix;
     krj_snap_header_t     h;
@@ -94,6 +99,22 @@ krj_snap_build(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
 
     rc = -1;
     ix = NULL;
+
+    if (format != KRJ_SNAP_VERSION && format != KRJ_SNAP_VERSION_PREV) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "snapshot format %u: krj-batch "
+                 "writes %d or %d", format, KRJ_SNAP_VERSION_PREV,
+                 KRJ_SNAP_VERSION);
+        return -1;
+    }
+
+    /* what the module would refuse is refused here, by the same rule */
+    if (format != KRJ_SNAP_VERSION_PREV
+        && !krj_snap_writer_ok(writer, strlen(writer)))
+    {
+        snprintf(err, KRJ_SNAP_ERRLEN, "writer is not 1 to %d printable "
+                 "ASCII characters", KRJ_SNAP_WRITER_MAX);
+        return -1;
+    }
 
     if (generated_at < 0 || generated_at > KRJ_SNAP_MAX_TIME) {
         snprintf(err, KRJ_SNAP_ERRLEN, "time %lld out of the years 1970 to "
@@ -111,16 +132,19 @@ krj_snap_build(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
         return -1;
     }
 
+    /* format 3 is laid out as 0.1.0 laid it out, byte for byte */
+    hsize = krj_snap_header_size(format);
+
     memset(&h, 0, sizeof(krj_snap_header_t));
     memcpy(h.magic, KRJ_SNAP_MAGIC, KRJ_SNAP_MAGIC_LEN);
-    h.version = KRJ_SNAP_VERSION;
-    h.header_size = sizeof(krj_snap_header_t);
+    h.version = format;
+    h.header_size = (uint32_t) hsize;
     h.byte_order = KRJ_SNAP_BYTE_ORDER;
     h.ncategories = n;
     h.generated_at = generated_at;
     memcpy(h.input_digest, input_digest, sizeof(h.input_digest));
 
-    (void) krj_buf_zero(out, sizeof(krj_snap_header_t));
+    (void) krj_buf_zero(out, hsize);
 
     cats_off = krj_snap_reserve(out, n * sizeof(krj_snap_category_t));
     h.categories.off = (uint32_t) cats_off;
@@ -132,6 +156,10 @@ krj_snap_build(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
 
     krj_date_iso(generated_at, iso);
     h.generated_at_iso = krj_snap_str(out, iso, strlen(iso));
+
+    if (format != KRJ_SNAP_VERSION_PREV) {
+        h.writer = krj_snap_str(out, writer, strlen(writer));
+    }
 
     /* the pages name the assets: they come first */
     if (krj_dash_write_assets(out, &h, err) != 0) {
@@ -182,7 +210,7 @@ krj_snap_build(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
 
     memcpy(out->data + cats_off, cats, n * sizeof(krj_snap_category_t));
     memcpy(out->data + ix_off, ix, n * sizeof(krj_snap_index_t));
-    memcpy(out->data, &h, sizeof(krj_snap_header_t));
+    memcpy(out->data, &h, hsize);
 
     rc = 0;
 

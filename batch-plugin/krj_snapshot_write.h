@@ -54,11 +54,14 @@ typedef struct {
 
 /*
  * Lays out a complete snapshot in out (which must be empty): n categories
- * sorted by slug, every body pre-rendered, the checksum set.  Returns 0, or
- * -1 with a reason in err (KRJ_SNAP_ERRLEN bytes).
+ * sorted by slug, every body pre-rendered, the checksum set.  format is
+ * KRJ_SNAP_VERSION, or KRJ_SNAP_VERSION_PREV for nodes whose module is not
+ * upgraded yet; writer ("krj-batch 0.2.0") goes into format 4 only.
+ * Returns 0, or -1 with a reason in err (KRJ_SNAP_ERRLEN bytes).
  */
 int krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
-    int64_t generated_at, const uint8_t input_digest[32], char *err);
+    int64_t generated_at, const uint8_t input_digest[32], uint32_t format,
+    const char *writer, char *err);
 
 /*
  * krj_snap_write() without the checksum, for a caller that appends a
@@ -66,7 +69,8 @@ int krj_snap_write(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
  * SHA-256 of a 100k-row snapshot is a few hundred milliseconds.
  */
 int krj_snap_build(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
-    int64_t generated_at, const uint8_t input_digest[32], char *err);
+    int64_t generated_at, const uint8_t input_digest[32], uint32_t format,
+    const char *writer, char *err);
 
 /*
  * The index of a category (krj_index_write.c): appends its arrays to out

@@ -91,6 +91,15 @@ krj_status_snapshot(const krj_conf_t *conf, char *generation)
     printf("generation: %s\n", generation);
     printf("generated_at: %.*s\n", (int) snap.hdr->generated_at_iso.len,
            krj_snap_ptr(&snap, snap.hdr->generated_at_iso));
+    if (snap.writer.len) {
+        printf("format: %u, written by %.*s\n", snap.hdr->version,
+               (int) snap.writer.len, krj_snap_ptr(&snap, snap.writer));
+
+    } else {
+        /* format 3 does not say who wrote it */
+        printf("format: %u, written by an older krj-batch\n",
+               snap.hdr->version);
+    }
     printf("categories: %u, tickers: %u\n", snap.hdr->ncategories,
            snap.hdr->ntickers);
 

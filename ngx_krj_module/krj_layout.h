@@ -38,6 +38,7 @@
     "{\"status\":\"ok\"}" KRJ_FMT_EOL
 #define KRJ_FMT_READY                                                         \
     "{\"status\":\"ready\",\"generated_at\":\"%j\",\"age\":%d,"              \
+    "\"format\":%u,\"writer\":\"%j\","                                        \
     "\"categories\":%u,\"signal_dates\":["
 /* one per category, comma separated, then KRJ_FMT_READY_END */
 #define KRJ_FMT_READY_DATE                                                    \

@@ -27,6 +27,7 @@
 static int krj_snap_open_checked(krj_snap_t *snap, const uint8_t *p,
     size_t len, int digest, char *err);
 static int krj_snap_check_header(krj_snap_t *snap, int digest, char *err);
+static int krj_snap_check_writer(krj_snap_t *snap, char *err);
 static int krj_snap_check_category(const krj_snap_t *snap, uint32_t i,
     char *err);
 static int krj_snap_check_columns(const krj_snap_t *snap,
@@ -66,7 +67,7 @@ krj_snap_open_checked(krj_snap_t *snap, const uint8_t *p, size_t len,
 
     memset(snap, 0, sizeof(krj_snap_t));
 
-    if (p == NULL || len < sizeof(krj_snap_header_t)) {
+    if (p == NULL || len < KRJ_SNAP_HEADER_V3) {
         return krj_snap_error(err, "file too short for a header "
                               "(%zu bytes)", len);
     }
@@ -87,6 +88,8 @@ krj_snap_open_checked(krj_snap_t *snap, const uint8_t *p, size_t len,
     s.htickers = NULL;
     s.hweeks = NULL;
     s.indexes = NULL;
+    s.writer.off = 0;
+    s.writer.len = 0;
 
     if (krj_snap_check_header(&s, digest, err) != 0) {
         return -1;
@@ -145,14 +148,24 @@ krj_snap_check_header(krj_snap_t *snap, int digest, char *err)
         return krj_snap_error(err, "bad magic, not a krj snapshot");
     }
 
-    if (h->version != KRJ_SNAP_VERSION) {
+    /* the fields up to header_size are those of every version */
+
+    if (h->version != KRJ_SNAP_VERSION && h->version != KRJ_SNAP_VERSION_PREV)
+    {
         return krj_snap_error(err, "unsupported format version %u "
-                              "(expected %d)", h->version, KRJ_SNAP_VERSION);
+                              "(this module reads %d and %d)", h->version,
+                              KRJ_SNAP_VERSION_PREV, KRJ_SNAP_VERSION);
     }
 
-    if (h->header_size != sizeof(krj_snap_header_t)) {
-        return krj_snap_error(err, "header size %u, expected %zu",
-                              h->header_size, sizeof(krj_snap_header_t));
+    if (h->header_size != krj_snap_header_size(h->version)) {
+        return krj_snap_error(err, "header size %u, expected %zu for format "
+                              "%u", h->header_size,
+                              krj_snap_header_size(h->version), h->version);
+    }
+
+    if (snap->len < h->header_size) {
+        return krj_snap_error(err, "file too short for a format %u header "
+                              "(%zu bytes)", h->version, snap->len);
     }
 
     if (h->byte_order != KRJ_SNAP_BYTE_ORDER) {
@@ -205,6 +218,12 @@ krj_snap_check_header(krj_snap_t *snap, int digest, char *err)
                               "generated_at (%s)", iso);
     }
 
+    if (h->version != KRJ_SNAP_VERSION_PREV
+        && krj_snap_check_writer(snap, err) != 0)
+    {
+        return -1;
+    }
+
     if (!krj_snap_array_ok(snap, h->categories, h->ncategories,
                            sizeof(krj_snap_category_t)))
     {
@@ -235,6 +254,52 @@ krj_snap_check_header(krj_snap_t *snap, int digest, char *err)
     }
 
     return 0;
+}
+
+
+static int
+krj_snap_check_writer(krj_snap_t *snap, char *err)
+{
+    krj_snap_ref_t  ref;
+
+    ref = snap->hdr->writer;
+
+    if (!krj_snap_ref_ok(snap, ref)
+        || !krj_snap_writer_ok(krj_snap_ptr(snap, ref), ref.len))
+    {
+        return krj_snap_error(err, "writer out of bounds, or not 1 to %d "
+                              "printable ASCII characters",
+                              KRJ_SNAP_WRITER_MAX);
+    }
+
+    snap->writer = ref;
+
+    return 0;
+}
+
+
+/*
+ * The writer is shown to operators (the error log, /ready): printable
+ * ASCII only, so that it can neither break a log line nor need escaping,
+ * and short enough for one line.
+ */
+
+int
+krj_snap_writer_ok(const char *s, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > KRJ_SNAP_WRITER_MAX) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] < 0x20 || (unsigned char) s[i] > 0x7e) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

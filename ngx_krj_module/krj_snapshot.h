@@ -33,11 +33,24 @@
 
 #define KRJ_SNAP_MAGIC          "KRJSNAP\x1a"
 #define KRJ_SNAP_MAGIC_LEN      8
-#define KRJ_SNAP_VERSION        3
+#define KRJ_SNAP_VERSION        4
+#define KRJ_SNAP_VERSION_PREV   3       /* still read, for one release */
 #define KRJ_SNAP_BYTE_ORDER     0x01020304
 #define KRJ_SNAP_MAX_SIZE       0xffffffffULL
 #define KRJ_SNAP_ALIGN          8
 #define KRJ_SNAP_SUMMED_FROM    offsetof(krj_snap_header_t, byte_order)
+
+/*
+ * Format 4 appended the writer to the header of format 3, so a header's
+ * size says which of the two it is; format 3 has no writer.
+ */
+#define KRJ_SNAP_HEADER_V3      offsetof(krj_snap_header_t, writer)
+#define krj_snap_header_size(version)                                         \
+    ((version) == KRJ_SNAP_VERSION_PREV ? KRJ_SNAP_HEADER_V3                  \
+                                        : sizeof(krj_snap_header_t))
+
+/* the writer, "krj-batch 0.2.0": printable ASCII, 1 to this many bytes */
+#define KRJ_SNAP_WRITER_MAX     64
 
 /* generated_at: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z */
 #define KRJ_SNAP_MAX_TIME       253402300799LL
@@ -118,7 +131,7 @@ typedef struct {
 typedef struct {
     uint8_t         magic[KRJ_SNAP_MAGIC_LEN];
     uint32_t        version;
-    uint32_t        header_size;        /* sizeof(krj_snap_header_t) */
+    uint32_t        header_size;        /* krj_snap_header_size(version) */
     uint64_t        total_len;          /* the file's exact size */
     uint8_t         checksum[32];
 
@@ -188,6 +201,13 @@ typedef struct {
      * (krj_snapshot_encoded.c); a body without one is sent as gzip
      */
     krj_snap_ref_t  encodings;
+
+    /*
+     * Format 4: the program and version that wrote the file, "krj-batch
+     * 0.2.0", for the operator.  Not in a format 3 header: read it as
+     * krj_snap_t.writer, never here.
+     */
+    krj_snap_ref_t  writer;
 } krj_snap_header_t;
 
 
@@ -439,6 +459,7 @@ typedef struct {
     const krj_snap_index_t     *indexes;
     const krj_snap_encoded_t   *encoded;
     uint32_t                    nencoded;
+    krj_snap_ref_t              writer;         /* empty in format 3 */
 } krj_snap_t;
 
 
@@ -530,6 +551,12 @@ int krj_snap_error(char *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/*
+ * 1 when s[0, len) is a writer format 4 allows, else 0: the reader's rule,
+ * which krj-batch applies before it writes one
+ */
+int krj_snap_writer_ok(const char *s, size_t len);
 
 /*
  * The history section (krj_snapshot_history.c): checks it and sets the

@@ -123,7 +123,7 @@ ngx_http_krj_snapshot_start(ngx_http_krj_main_conf_t *kmcf, ngx_fd_t fd,
         return NGX_DECLINED;
     }
 
-    if (ngx_file_size(fi) < (off_t) sizeof(krj_snap_header_t)) {
+    if (ngx_file_size(fi) < (off_t) KRJ_SNAP_HEADER_V3) {
         n = ngx_snprintf(reason, sizeof(reason),
                          "file is %O bytes, shorter than a header",
                          ngx_file_size(fi))
@@ -288,7 +288,7 @@ static void
 ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
     ngx_http_krj_snapshot_t *snapshot, ngx_file_info_t *fi, ngx_log_t *log)
 {
-    ngx_str_t                 iso;
+    ngx_str_t                 iso, writer;
     ngx_http_krj_snapshot_t  *old;
 
     old = kmcf->current;
@@ -303,11 +303,22 @@ ngx_http_krj_snapshot_swap(ngx_http_krj_main_conf_t *kmcf,
     iso.data = (u_char *) krj_snap_ptr(&snapshot->snap,
                                        snapshot->snap.hdr->generated_at_iso);
 
+    /* format 3 does not say who wrote it */
+    if (snapshot->snap.writer.len) {
+        writer.len = snapshot->snap.writer.len;
+        writer.data = (u_char *) krj_snap_ptr(&snapshot->snap,
+                                              snapshot->snap.writer);
+
+    } else {
+        ngx_str_set(&writer, "an older krj-batch");
+    }
+
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "krj: snapshot \"%V\" loaded: generation %V, "
-                  "%uD categories, published %V, copied and validated in "
-                  "%M.%03M ms", &kmcf->snapshot, &snapshot->generation,
-                  snapshot->snap.hdr->ncategories, &iso,
+                  "%uD categories, published %V, format %uD by %V, copied "
+                  "and validated in %M.%03M ms", &kmcf->snapshot,
+                  &snapshot->generation, snapshot->snap.hdr->ncategories,
+                  &iso, snapshot->snap.hdr->version, &writer,
                   snapshot->took_us / 1000, snapshot->took_us % 1000);
 
     ngx_http_krj_zone_count_load(kmcf, snapshot->gen, snapshot->took_us);

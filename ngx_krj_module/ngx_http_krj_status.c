@@ -292,6 +292,8 @@ ngx_http_krj_ready_body(krj_out_t *o, ngx_http_krj_snapshot_t *snapshot,
                 krj_snap_ptr(snap, snap->hdr->generated_at_iso),
                 (size_t) snap->hdr->generated_at_iso.len,
                 (int64_t) ngx_max(now - (time_t) snap->hdr->generated_at, 0),
+                (unsigned) snap->hdr->version,
+                krj_snap_ptr(snap, snap->writer), (size_t) snap->writer.len,
                 (unsigned) snap->hdr->ncategories);
 
     for (i = 0; i < snap->hdr->ncategories; i++) {

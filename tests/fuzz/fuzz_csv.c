@@ -206,7 +206,9 @@ krj_fuzz_publish(const krj_csv_t *t)
 
     krj_buf_init(&out);
 
-    krj_fuzz_assert(krj_snap_write(&out, &in, 1, 1767981600, digest, err)
+    krj_fuzz_assert(krj_snap_write(&out, &in, 1, 1767981600, digest,
+                                   KRJ_SNAP_VERSION, "krj-batch " KRJ_VERSION,
+                                   err)
                     == 0, "krj_snap_write: %s", err);
     krj_fuzz_assert(krj_snap_open(&snap, out.data, out.len, err) == 0,
                     "the snapshot of an accepted file is refused: %s", err);

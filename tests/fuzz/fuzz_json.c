@@ -209,6 +209,12 @@ krj_fuzz_formats(krj_fuzz_json_t *a, const char *expect, size_t elen)
                     "age %lld", (long long) a->age);
     krj_fuzz_assert(json_integer_value(json_object_get(j, "categories"))
                     == a->status, "categories");
+    krj_fuzz_assert(json_integer_value(json_object_get(j, "format"))
+                    == a->status, "format");
+    sub = json_object_get(j, "writer");
+    krj_fuzz_assert(json_string_length(sub) == elen
+                    && memcmp(json_string_value(sub), expect, elen) == 0,
+                    "writer differs");
 
     v = json_array_get(json_object_get(j, "signal_dates"), 0);
     sub = json_object_get(v, "category");
@@ -285,7 +291,8 @@ krj_fuzz_ready(krj_out_t *o, void *ctx)
 {
     krj_fuzz_json_t  *a = ctx;
 
-    krj_out_fmt(o, KRJ_FMT_READY, a->p, a->len, a->age, a->status);
+    krj_out_fmt(o, KRJ_FMT_READY, a->p, a->len, a->age, a->status, a->p,
+                a->len, a->status);
 
     /* one category's signal date, named and dated by the client's text */
     krj_out_fmt(o, KRJ_FMT_READY_DATE, a->p, a->len, a->p, a->len, a->age);

@@ -173,7 +173,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     krj_buf_init(&krj_fuzz_out);
 
     krj_fuzz_assert(krj_snap_write(&krj_fuzz_out, in, KRJ_FUZZ_NCATS,
-                                   1767981600, digest, err) == 0,
+                                   1767981600, digest, KRJ_SNAP_VERSION,
+                                   "krj-batch " KRJ_VERSION, err) == 0,
                     "krj_snap_write: %s", err);
     krj_fuzz_assert(krj_snap_open(&krj_fuzz_snap, krj_fuzz_out.data,
                                   krj_fuzz_out.len, err) == 0,

@@ -86,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     krj_fuzz_open(p, size);
 
-    if (size >= sizeof(krj_snap_header_t)) {
+    if (size >= KRJ_SNAP_HEADER_V3) {
         h = (krj_snap_header_t *) p;
         h->total_len = size;
 

@@ -75,6 +75,9 @@ printf 'ticker,price\na,10\nZ,20\n' \
 publish real "$tmp"/cut/KRJ_signals_latest_week_{DRC,ETFs_and_FX}_*.csv
 publish small "$tmp"/cut/KRJ_signals_latest_week_{Mixed,Plain}_*.csv
 publish one "$tmp"/cut/KRJ_signals_latest_week_Plain_*.csv
+# the previous format, which the module still reads
+KRJ_SNAPSHOT_FORMAT=3 publish format3 \
+    "$tmp"/cut/KRJ_signals_latest_week_{Mixed,Plain}_*.csv
 
 # --- fuzz_query: query strings of tests/integration/test_query.py, then
 # a ticker and a slug (the target looks its input up as both)

@@ -102,6 +102,8 @@ class Nginx:
         self.main_conf = main_conf
         self.workers = workers
         self.user = user
+        # another build's module (test_upgrade: the previous release's)
+        self.module = MODULE
         self.write_conf()
 
     # configuration
@@ -125,7 +127,7 @@ class Nginx:
             "    access_log %s;\n"
             "%s\n"
             "}\n"
-        ) % (MODULE, self.user, self.workers, self.error_log_path,
+        ) % (self.module, self.user, self.workers, self.error_log_path,
              self.pid_path,
              self.main_conf, p, p, p, p, p, self.access_log_path,
              self.http_conf)
@@ -345,10 +347,11 @@ def _port_open(port, host="127.0.0.1"):
         return False
 
 
-def run_batch(*args, input=None, output=None, env=None, timeout=120):
-    """Runs build/krj-batch with args; input and output become
-    KRJ_DATA_DIR and KRJ_OUTPUT_DIR.  Text output, never raises on a
-    non-zero exit."""
+def run_batch(*args, input=None, output=None, env=None, timeout=120,
+              binary=None):
+    """Runs build/krj-batch (or binary) with args; input and output
+    become KRJ_DATA_DIR and KRJ_OUTPUT_DIR.  Text output, never raises on
+    a non-zero exit."""
     e = dict(os.environ)
     if input is not None:
         e["KRJ_DATA_DIR"] = str(input)
@@ -360,7 +363,7 @@ def run_batch(*args, input=None, output=None, env=None, timeout=120):
                 e.pop(k, None)
             else:
                 e[k] = v
-    return subprocess.run([str(BATCH)] + [str(a) for a in args],
+    return subprocess.run([str(binary or BATCH)] + [str(a) for a in args],
                           capture_output=True, text=True, env=e,
                           timeout=timeout, stdin=subprocess.DEVNULL)
 

@@ -308,8 +308,10 @@ class BatchDaemon:
         d.start(); d.wait_log("event=follow_applied"); d.stop()
     """
 
-    def __init__(self, tmp_dir, args, env, notify=False, watchdog_usec=0):
+    def __init__(self, tmp_dir, args, env, notify=False, watchdog_usec=0,
+                 binary=None):
         import socket
+        self.binary = binary
         self.dir = Path(tmp_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.args = [str(a) for a in args]
@@ -338,7 +340,7 @@ class BatchDaemon:
     def start(self):
         conf = [] if "--config" in self.args else ["--config", ""]
         self.proc = subprocess.Popen(
-            [str(krjenv.BATCH)] + self.args + conf,
+            [str(self.binary or krjenv.BATCH)] + self.args + conf,
             env=self.env, stdin=subprocess.DEVNULL,
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
             start_new_session=True)

@@ -30,6 +30,7 @@ DRC = P + "DRC_2026-01-09.csv"
 SP500 = P + "SP500_2026-01-09.csv"
 SP100 = P + "SP100_2026-01-09.csv"
 BAD = P + "Broken_2026-01-09.csv"
+VERSION = (krjenv.REPO / "VERSION").read_text().strip()
 
 GAUGES = ("info", "last_run_start_timestamp_seconds",
           "last_run_end_timestamp_seconds", "last_run_success",
@@ -60,7 +61,7 @@ def parse(text, command):
         name = fam.name[len("krj_batch_"):]
         assert name in GAUGES, name
         if name == "info":
-            assert s.labels == {"command": command, "version": "0.1.0"}, s
+            assert s.labels == {"command": command, "version": VERSION}, s
         else:
             assert s.labels == {"command": command}, s
         out[name] = s.value

@@ -43,7 +43,7 @@ def dashboard_bytes(d):
 def test_dashboard_within_three_times_the_csv(make_krj, capsys):
     k = make_krj(start=False)
     d = k.snapshot.read_bytes()
-    assert struct.unpack_from("<I", d, 8)[0] == 3, "format version 3"
+    assert struct.unpack_from("<I", d, 8)[0] == 4, "format version 4"
     csv = sum(p.stat().st_size for p in k.out.glob("latest_*.csv"))
     assets, pages = dashboard_bytes(d)
     total = assets + sum(sum(v) for v in pages.values())

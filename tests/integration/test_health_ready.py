@@ -11,6 +11,7 @@ import time
 import pytest
 
 import krjdata
+import krjenv
 from krjassert import assert_error, assert_security_headers, get_json
 
 WEEK2 = ["KRJ_signals_latest_week_SP100_2026-01-09.csv",
@@ -128,6 +129,9 @@ def test_stale(make_krj):
 
 def test_ready_signal_dates(krj, model):
     doc, _ = get_json(krj, "/ready")
+    version = (krjenv.REPO / "VERSION").read_text().strip()
+    assert doc["format"] == 4 and doc["writer"] == "krj-batch " + version, \
+        "the format and the writer of the snapshot served: %r" % doc
     dates = doc.get("signal_dates")
     assert [d["category"] for d in dates] == sorted(model), dates
     now = time.time()
@@ -225,3 +229,4 @@ def test_switch_logged_at_notice(make_krj):
     line = lines[-1]
     assert "generation %s, 2 categories" % gen in line, line
     assert "copied and validated in " in line and line.endswith(" ms"), line
+    assert ", format 4 by krj-batch " in line, line

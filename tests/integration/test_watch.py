@@ -16,6 +16,7 @@ DRC = "KRJ_signals_latest_week_DRC_2026-01-09.csv"
 SP100 = "KRJ_signals_latest_week_SP100_2026-01-09.csv"
 SP500 = "KRJ_signals_latest_week_SP500_2026-01-09.csv"
 PUBLISHED = "event=published published "
+VERSION = (krjenv.REPO / "VERSION").read_text().strip()
 
 
 def watch(k, *args, env=None, **kw):
@@ -30,7 +31,7 @@ def test_runs_at_start_and_on_new_files(make_krj):
     try:
         d.wait_log(PUBLISHED)
         line = [ln for ln in d.text().splitlines() if "event=started" in ln]
-        assert len(line) == 1 and "krj-batch 0.1.0 watch up" in line[0] \
+        assert len(line) == 1 and "krj-batch %s watch up" % VERSION in line[0] \
             and "libpq" in line[0] and "hiredis" in line[0], \
             "one start-up line with the versions"
         assert any(m.startswith("READY=1") for m in d.read_notify(1)), \

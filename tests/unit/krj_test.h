@@ -13,6 +13,10 @@
 #include <check.h>
 
 
+/* the writer of the snapshots the tests build, as krj-batch names itself */
+#define KRJ_TEST_WRITER         "krj-batch " KRJ_VERSION
+
+
 /* every test file ends with KRJ_TEST_MAIN(its_suite_function) */
 #define KRJ_TEST_MAIN(suite)                                                  \
     int                                                                       \

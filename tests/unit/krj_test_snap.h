@@ -104,8 +104,9 @@ setup(void)
 
     krj_buf_init(&out);
 
-    ck_assert_msg(krj_snap_write(&out, in, 2, 1767981600, digest, err) == 0,
-                  "krj_snap_write: %s", err);
+    ck_assert_msg(krj_snap_write(&out, in, 2, 1767981600, digest,
+                                 KRJ_SNAP_VERSION, KRJ_TEST_WRITER, err)
+                  == 0, "krj_snap_write: %s", err);
     ck_assert_msg(krj_snap_open(&snap, out.data, out.len, err) == 0,
                   "krj_snap_open: %s", err);
 

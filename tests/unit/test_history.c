@@ -117,8 +117,9 @@ write_snap(krj_buf_t *out, krj_snap_t *s, const krj_gen_t *g,
 
     krj_buf_init(out);
 
-    ck_assert_msg(krj_snap_write(out, in, g->ncats, T0, digest, err) == 0,
-                  "%s", err);
+    ck_assert_msg(krj_snap_write(out, in, g->ncats, T0, digest,
+                                 KRJ_SNAP_VERSION, KRJ_TEST_WRITER, err)
+                  == 0, "%s", err);
     ck_assert_msg(krj_history_write(out, h, err) == 0, "%s", err);
     ck_assert_msg(krj_snap_open(s, out->data, out->len, err) == 0, "%s",
                   err);

@@ -137,7 +137,8 @@ setup(void)
     memset(digest, 0, sizeof(digest));
     krj_buf_init(&out);
 
-    ck_assert_msg(krj_snap_write(&out, in, NFILES, GENERATED, digest, err)
+    ck_assert_msg(krj_snap_write(&out, in, NFILES, GENERATED, digest,
+                                 KRJ_SNAP_VERSION, KRJ_TEST_WRITER, err)
                   == 0, "krj_snap_write: %s", err);
     ck_assert_msg(krj_snap_open(&snap, out.data, out.len, err) == 0,
                   "krj_snap_open: %s", err);

@@ -270,7 +270,8 @@ real_setup(void)
 
     krj_buf_init(&real_out);
     ck_assert_msg(krj_snap_write(&real_out, real_in, real_n, 1767981600,
-                                 digest, err) == 0, "%s", err);
+                                 digest, KRJ_SNAP_VERSION, KRJ_TEST_WRITER,
+                                 err) == 0, "%s", err);
     ck_assert_msg(krj_snap_open(&real, real_out.data, real_out.len, err)
                   == 0, "%s", err);
 
@@ -583,7 +584,7 @@ START_TEST(test_bodies_end_with_newline)
 
     krj_out_init(&o, buf);
     krj_out_fmt(&o, KRJ_FMT_READY, "2026-01-09T18:00:00Z", (size_t) 20,
-                (int64_t) 5, 2u);
+                (int64_t) 5, 4u, "krj-batch 0.2.0", (size_t) 15, 2u);
     krj_out_fmt(&o, KRJ_FMT_READY_DATE, "drc", (size_t) 3, "2026-01-09",
                 (size_t) 10, (int64_t) 64800);
     krj_out_byte(&o, ',');
