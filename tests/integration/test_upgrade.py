@@ -1,14 +1,15 @@
 """A rolling upgrade from the previous release, built from git: the three
 nodes of test_follow.py (krj-batch run on A, follow on B and C, one
 PostgreSQL and one Redis) start on it, under continuous load; krj-batch is
-upgraded on every node with --snapshot-format 3 (its snapshots byte for
-byte the previous release's), then the modules one node at a time by
+upgraded on every node with --snapshot-format 3 (the previous release's
+generation, served the same), then the modules one node at a time by
 nginx's binary upgrade (USR2, WINCH, QUIT), then the option is dropped and
 format 4 is served everywhere.  No request fails meanwhile.  Also: the
 previous release's module keeps serving its snapshot when given format 4,
-and 0.2.0's krj-batch --snapshot-format 3 writes 0.1.0's bytes for every
-fixture."""
+and 0.2.0's krj-batch --snapshot-format 3 writes, for every fixture, a
+file that 0.1.0's module serves exactly as it serves 0.1.0's own."""
 
+import gzip
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import struct
 import subprocess
 import time
 
+import brotli
 import pytest
 
 import krjenv
@@ -342,10 +344,29 @@ def test_old_module_keeps_serving_on_format_4(make_krj, release):
         k.nginx.error_log()
 
 
-def test_format_3_is_the_previous_release_bytes(tmp_path, pg, release):
+def _decoded(r):
+    enc = r.headers.get("content-encoding", "identity")
+    if enc == "gzip":
+        return gzip.decompress(r.body)
+    if enc == "br":
+        return brotli.decompress(r.body)
+    if enc == "zstd":
+        return subprocess.run(["zstd", "-d", "-c", "-q"], input=r.body,
+                              capture_output=True, check=True).stdout
+    assert enc == "identity", enc
+    return r.body
+
+
+def test_format_3_serves_as_the_previous_release(tmp_path, pg, make_krj,
+                                                 release):
     """Both krj-batch runs over every fixture, the previous release's
-    first; the second takes the generation time PostgreSQL recorded, so
-    the two snapshots must be the same bytes."""
+    first; the second takes the generation time PostgreSQL recorded, so the
+    two are the same generation.  Their format 3 files differ only in how
+    the bodies are compressed (0.2.0 uses libdeflate where 0.1.0 used zlib):
+    the parts before the first compressed body are the same bytes, and the
+    previous release's module, given each, answers every URL in every
+    encoding with the same status, headers and decoded body; only the
+    ETags' first half, the file's checksum, differs."""
     data = tmp_path / "data"
     data.mkdir()
     for f in krjenv.all_fixture_files():
@@ -362,22 +383,56 @@ def test_format_3_is_the_previous_release_bytes(tmp_path, pg, release):
         r = krjenv.run_batch("run", "--config", "", *extra, input=data,
                              output=out, env=krj_env(pg), binary=binary)
         assert r.returncode == 0, r.stderr
-        outs[name] = (out / "krj.snapshot").read_bytes()
-        for f in out.glob("latest_*.csv"):
-            outs[name + f.name] = f.read_bytes()
-    assert struct.unpack_from("<I", outs["old"], 8)[0] == 3
-    assert outs["new"] == outs["old"], \
-        "format 3 as %s wrote it (%d and %d bytes)" % (
-            release.version, len(outs["new"]), len(outs["old"]))
-    assert struct.unpack_from("<II", outs["four"], 8) == (4, 336)
-    assert ("krj-batch " + VERSION).encode() in outs["four"] and \
-        b"krj-batch" not in outs["new"], "the writer: in format 4 only"
-    csvs = sorted(k for k in outs if k.startswith("oldlatest_"))
-    assert len(csvs) > 1
-    for k in csvs:
-        assert outs["new" + k[3:]] == outs["four" + k[3:]] == outs[k], k
-    print("\nformat 3 of %s: %d bytes, identical to %s's" % (
-        VERSION, len(outs["new"]), release.version))
+        outs[name] = out
+    old, new, four = ((outs[n] / "krj.snapshot").read_bytes()
+                      for n in ("old", "new", "four"))
+    assert struct.unpack_from("<II", old, 8) == \
+        struct.unpack_from("<II", new, 8), "the same format 3 header size"
+    assert struct.unpack_from("<I", new, 8)[0] == 3
+    # magic, version, header size; the length and checksum differ; then
+    # byte order, categories, generated_at and the input digest
+    assert new[:16] == old[:16] and new[56:104] == old[56:104], \
+        "the same generation"
+    assert struct.unpack_from("<II", four, 8) == (4, 336)
+    assert ("krj-batch " + VERSION).encode() in four and \
+        b"krj-batch" not in new, "the writer: in format 4 only"
+    for f in outs["old"].glob("latest_*.csv"):
+        assert (outs["new"] / f.name).read_bytes() == f.read_bytes() == \
+            (outs["four"] / f.name).read_bytes(), f.name
+
+    served = {}
+    for name in ("old", "new"):
+        k = make_krj(files=[], publish=False, start=False)
+        k.nginx.module = release.module
+        k.nginx.write_conf()
+        k.snapshot.write_bytes((outs[name] / "krj.snapshot").read_bytes())
+        k.start()
+        served[name] = k
+    cats = json.loads(served["old"].get("/api/v1/categories").body)
+    slugs = [c["slug"] for c in cats["categories"]]
+    assert len(slugs) > 1
+    paths = ["/api/v1/categories", "/api/v1/summary"]
+    for slug in slugs:
+        paths += ["/api/v1/signals/" + slug,
+                  "/api/v1/signals/%s.csv" % slug,
+                  "/api/v1/signals/%s?signal=Long&sort=-c" % slug]
+    compared = 0
+    for path in paths:
+        for enc in ("identity", "gzip", "br", "zstd"):
+            a, b = (served[n].get(path, headers={"Accept-Encoding": enc})
+                    for n in ("old", "new"))
+            assert a.status == b.status == 200, (path, enc, a.status,
+                                                 b.status)
+            for h in ("content-encoding", "content-type", "vary"):
+                assert a.headers.get(h) == b.headers.get(h), (path, enc, h)
+            # the ETag's first half is the file's checksum, the second the
+            # variant (path, query, encoding)
+            assert a.headers["etag"].split("-")[1] == \
+                b.headers["etag"].split("-")[1], (path, enc)
+            assert _decoded(a) == _decoded(b), (path, enc)
+            compared += 1
+    print("\nformat 3 of %s: %d bytes (%s's %d), %d answers the same" % (
+        VERSION, len(new), release.version, len(old), compared))
 
 
 def test_reload_does_not_swap_the_module(make_krj, release):
