@@ -16,24 +16,9 @@
 #include "ngx_http_krj_api.h"
 #include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_response.h"
+#include "ngx_http_krj_slice.h"
 #include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_zone.h"
-
-
-/*
- * The query bounds' defaults: a page of 10000 rows is some 4 MB of JSON,
- * more than a screen or a script wants at once; any offset, since the
- * indexes find the offset-th matched row without visiting the ones
- * before it; the tickers of a watch list; more fields than a week has
- * columns.  An offset is at most a row number, an item list at most what
- * a request line holds.
- */
-#define NGX_HTTP_KRJ_DEFAULT_LIMIT    10000
-#define NGX_HTTP_KRJ_DEFAULT_OFFSET   NGX_HTTP_KRJ_MAX_OFFSET
-#define NGX_HTTP_KRJ_DEFAULT_TICKERS  100
-#define NGX_HTTP_KRJ_DEFAULT_FIELDS   256
-#define NGX_HTTP_KRJ_MAX_OFFSET       4294967295LL
-#define NGX_HTTP_KRJ_MAX_ITEMS        65536
 
 
 /* an answer krj_render.c writes, measured first, then into the pool */
@@ -80,18 +65,6 @@ static void *ngx_http_krj_alloc(void *data, size_t size);
 
 
 static ngx_str_t  ngx_http_krj_csv_suffix = ngx_string(".csv");
-/* the query bounds: a page and the items a query lists */
-ngx_conf_num_bounds_t  ngx_http_krj_limit_bounds = {
-    ngx_http_krj_check_bound, 0, KRJ_QUERY_MAX_LIMIT
-};
-
-ngx_conf_num_bounds_t  ngx_http_krj_offset_bounds = {
-    ngx_http_krj_check_bound, 0, NGX_HTTP_KRJ_MAX_OFFSET
-};
-
-ngx_conf_num_bounds_t  ngx_http_krj_items_bounds = {
-    ngx_http_krj_check_bound, 1, NGX_HTTP_KRJ_MAX_ITEMS
-};
 
 
 ngx_int_t
@@ -670,8 +643,9 @@ ngx_http_krj_history(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 
 /*
  * Measures the answer, allocates it once and writes it; HEAD needs only
- * the length.  A ticker none of whose categories the principal may read
- * is as unknown as a ticker of no category.
+ * the length.  A large /signals/ answer goes out in slices instead.  A
+ * ticker none of whose categories the principal may read is as unknown
+ * as a ticker of no category.
  */
 
 static ngx_int_t
@@ -679,7 +653,16 @@ ngx_http_krj_render(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     ngx_http_krj_answer_t *a)
 {
     krj_out_t            o;
+    ngx_int_t            rc;
     ngx_http_krj_body_t  b;
+
+    if (a->sel != NULL) {
+        rc = ngx_http_krj_slice_signals(r, snapshot, a->cat, a->q, a->sel,
+                                        a->csv);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
 
     krj_out_init(&o, NULL);
 
@@ -758,43 +741,4 @@ static void *
 ngx_http_krj_alloc(void *data, size_t size)
 {
     return ngx_palloc(data, size ? size : 1);
-}
-
-
-/* nginx's ngx_conf_check_num_bounds(), with the directive's name */
-
-char *
-ngx_http_krj_check_bound(ngx_conf_t *cf, void *post, void *data)
-{
-    ngx_conf_num_bounds_t *bounds = post;
-    ngx_int_t             *np = data;
-
-    ngx_str_t  *name;
-
-    if (*np >= bounds->low && *np <= bounds->high) {
-        return NGX_CONF_OK;
-    }
-
-    name = cf->args->elts;
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"%V\" must be between %i and %i, not %i",
-                       &name[0], bounds->low, bounds->high, *np);
-
-    return NGX_CONF_ERROR;
-}
-
-
-void
-ngx_http_krj_api_init_bounds(ngx_http_krj_main_conf_t *kmcf)
-{
-    ngx_conf_init_value(kmcf->max_limit, NGX_HTTP_KRJ_DEFAULT_LIMIT);
-    ngx_conf_init_value(kmcf->max_offset, NGX_HTTP_KRJ_DEFAULT_OFFSET);
-    ngx_conf_init_value(kmcf->max_tickers, NGX_HTTP_KRJ_DEFAULT_TICKERS);
-    ngx_conf_init_value(kmcf->max_fields, NGX_HTTP_KRJ_DEFAULT_FIELDS);
-
-    kmcf->bounds.limit = (uint64_t) kmcf->max_limit;
-    kmcf->bounds.offset = (uint64_t) kmcf->max_offset;
-    kmcf->bounds.tickers = (uint32_t) kmcf->max_tickers;
-    kmcf->bounds.fields = (uint32_t) kmcf->max_fields;
 }
