@@ -328,7 +328,7 @@ static ngx_int_t
 ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     ngx_str_t *name)
 {
-    int                         rc;
+    ngx_int_t                   rc;
     ngx_str_t                   slug, tail;
     ngx_uint_t                  csv, exact;
     krj_query_t                 q;
@@ -410,10 +410,12 @@ ngx_http_krj_signals(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
                                        krj_query_code(rc), "%s", q.err);
     }
 
-    if (krj_query_select(&sel, snap, cat, &q, ngx_http_krj_alloc, r->pool)
-        != KRJ_QUERY_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    /* a large answer is selected and written in slices */
+
+    rc = ngx_http_krj_slice_signals(r, snapshot, cat, &q, csv, &sel);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     ngx_memzero(&a, sizeof(ngx_http_krj_answer_t));
@@ -643,9 +645,8 @@ ngx_http_krj_history(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
 
 /*
  * Measures the answer, allocates it once and writes it; HEAD needs only
- * the length.  A large /signals/ answer goes out in slices instead.  A
- * ticker none of whose categories the principal may read is as unknown
- * as a ticker of no category.
+ * the length.  A ticker none of whose categories the principal may read
+ * is as unknown as a ticker of no category.
  */
 
 static ngx_int_t
@@ -653,16 +654,7 @@ ngx_http_krj_render(ngx_http_request_t *r, ngx_http_krj_snapshot_t *snapshot,
     ngx_http_krj_answer_t *a)
 {
     krj_out_t            o;
-    ngx_int_t            rc;
     ngx_http_krj_body_t  b;
-
-    if (a->sel != NULL) {
-        rc = ngx_http_krj_slice_signals(r, snapshot, a->cat, a->q, a->sel,
-                                        a->csv);
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
-    }
 
     krj_out_init(&o, NULL);
 

@@ -28,9 +28,11 @@ typedef struct {
     const krj_snap_category_t   *cat;
     ngx_uint_t                   csv;
 
-    /* copies: the caller's are on its stack; their arrays in the pool */
+    /* a copy of the caller's query, on its stack; the arrays in the pool */
     krj_query_t                  q;
     krj_select_t                 sel;
+    krj_select_iter_t            it;
+    ngx_uint_t                   selected;
 
     uint32_t                    *lens;      /* of each item */
     uint32_t                     nitems;
@@ -57,22 +59,18 @@ static void ngx_http_krj_slice_item(ngx_http_krj_slice_t *s, krj_out_t *o,
     uint32_t i);
 static void ngx_http_krj_slice_wait(ngx_http_request_t *r);
 static void ngx_http_krj_slice_next(ngx_http_request_t *r);
+static void *ngx_http_krj_slice_alloc(void *data, size_t size);
 
 
 ngx_int_t
 ngx_http_krj_slice_signals(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, const krj_snap_category_t *cat,
-    const krj_query_t *q, const krj_select_t *sel, ngx_uint_t csv)
+    const krj_query_t *q, ngx_uint_t csv, krj_select_t *sel)
 {
+    int                    rc;
     uint32_t               cost;
     ngx_http_krj_ctx_t    *ctx;
     ngx_http_krj_slice_t  *s;
-
-    cost = q->nfields ? q->nfields : 1;
-
-    if ((uint64_t) sel->nrows * cost <= NGX_HTTP_KRJ_SLICE_CELLS) {
-        return NGX_DECLINED;
-    }
 
     ctx = ngx_http_krj_ctx(r);
     s = ngx_pcalloc(r->pool, sizeof(ngx_http_krj_slice_t));
@@ -81,18 +79,35 @@ ngx_http_krj_slice_signals(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    s->nitems = sel->nrows + 2;
-    s->lens = ngx_palloc(r->pool, (size_t) s->nitems * sizeof(uint32_t));
-    s->buf = ngx_calloc_buf(r->pool);
+    s->q = *q;
+    cost = q->nfields ? q->nfields : 1;
 
-    if (s->lens == NULL || s->buf == NULL) {
+    rc = krj_query_select_begin(&s->it, &s->sel, &snapshot->snap, cat,
+                                &s->q, ngx_http_krj_slice_alloc, r->pool);
+
+    if (rc == KRJ_QUERY_OK
+        && (uint64_t) krj_query_select_page(&s->it) * cost
+           <= NGX_HTTP_KRJ_SLICE_CELLS)
+    {
+        rc = krj_query_select_more(&s->it, UINT64_MAX);
+
+        if (rc == KRJ_QUERY_OK) {
+            *sel = s->sel;
+            return NGX_DECLINED;
+        }
+    }
+
+    if (rc != KRJ_QUERY_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    s->buf = ngx_calloc_buf(r->pool);
+    if (s->buf == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     s->snapshot = snapshot;
     s->cat = cat;
-    s->q = *q;
-    s->sel = *sel;
     s->csv = csv;
     s->cost = cost;
 
@@ -208,6 +223,32 @@ ngx_http_krj_slice_measure(ngx_http_request_t *r, ngx_http_krj_slice_t *s)
     krj_out_t            o;
     ngx_int_t            rc;
     ngx_http_krj_body_t  b;
+
+    if (!s->selected) {
+        switch (krj_query_select_more(&s->it, NGX_HTTP_KRJ_SLICE_SELECT)) {
+
+        case KRJ_QUERY_AGAIN:
+            ngx_http_krj_slice_next(r);
+            return NGX_DONE;
+
+        case KRJ_QUERY_OK:
+            break;
+
+        default: /* KRJ_QUERY_NOMEM */
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        s->selected = 1;
+        s->nitems = s->sel.nrows + 2;
+        s->lens = ngx_palloc(r->pool, (size_t) s->nitems * sizeof(uint32_t));
+
+        if (s->lens == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_http_krj_slice_next(r);
+        return NGX_DONE;
+    }
 
     budget = NGX_HTTP_KRJ_SLICE_MEASURE;
 
@@ -405,4 +446,11 @@ ngx_http_krj_slice_next(ngx_http_request_t *r)
 
     ngx_add_timer(wev, clcf->send_timeout);
     ngx_post_event(wev, &ngx_posted_next_events);
+}
+
+
+static void *
+ngx_http_krj_slice_alloc(void *data, size_t size)
+{
+    return ngx_palloc(data, size ? size : 1);
 }
