@@ -29,15 +29,15 @@
 
 
 /* the bytes of one slice, and the cells (rows times fields) it may cost */
-#define NGX_HTTP_KRJ_SLICE_SIZE       32768
-#define NGX_HTTP_KRJ_SLICE_CELLS      1024
+#define NGX_HTTP_KRJ_SLICE_SIZE       16384
+#define NGX_HTTP_KRJ_SLICE_CELLS      512
 
 /*
  * what measuring may cost in one turn (it only adds up lengths), and the
  * positions the selection may walk or merge (krj_query_select_more())
  */
-#define NGX_HTTP_KRJ_SLICE_MEASURE    2048
-#define NGX_HTTP_KRJ_SLICE_SELECT     2048
+#define NGX_HTTP_KRJ_SLICE_MEASURE    1024
+#define NGX_HTTP_KRJ_SLICE_SELECT     1024
 
 
 /*

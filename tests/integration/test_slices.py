@@ -9,7 +9,6 @@ import gzip
 import importlib.util
 import socket
 import time
-import urllib.parse
 
 import pytest
 
@@ -107,21 +106,21 @@ def test_sliced_answers_match_the_oracle(big):
 
 
 def test_sliced_as_small_pages_rendered_whole(big):
-    # pages of 500 rows cost less than a slice and are rendered at once;
+    # pages of at most 512 cells (rows times fields) are rendered at once;
     # laid end to end they are the sliced answer, byte for byte
     k, _ = big
-    for fields in ("", "&fields=ticker,c,signal"):
+    for fields, size in (("", 500), ("&fields=ticker,c,signal", 170)):
         base = "/api/v1/signals/big.csv?" + LS + fields
         sliced = ok(k, base).body
         header, parts, offset = None, [], 0
         while True:
-            page = ok(k, "%s&limit=500&offset=%d" % (base, offset)).body
+            page = ok(k, "%s&limit=%d&offset=%d" % (base, size, offset)).body
             head, _, rows = page.partition(b"\n")
             header = header or head
             if not rows:
                 break
             parts.append(rows)
-            offset += 500
+            offset += size
         assert offset > 4000, "many pages"
         assert sliced == header + b"\n" + b"".join(parts), \
             "%s: the pages' rows, in order, are the sliced answer" % base
@@ -132,8 +131,8 @@ def test_json_pages_and_sliced_rows(big):
     path = "/api/v1/signals/big?" + LS + "&fields=ticker,vol_ratio"
     doc = krjdata.loads(ok(k, path).body)
     rows = []
-    for offset in range(0, doc["matched"], 400):
-        page = krjdata.loads(ok(k, "%s&limit=400&offset=%d"
+    for offset in range(0, doc["matched"], 250):
+        page = krjdata.loads(ok(k, "%s&limit=250&offset=%d"
                                 % (path, offset)).body)
         assert page["matched"] == doc["matched"]
         rows += page["rows"]
@@ -266,10 +265,12 @@ def test_send_timeout_ends_a_stalled_answer(big):
 
 
 def test_small_answers_rendered_at_once(big):
-    # below a slice nothing changes: same bytes as the oracle
+    # at 512 cells an answer is rendered at once, at 513 in slices: the
+    # same rows as the oracle either way
     k, m = big
     check(k, m, signal="Long", sort="-vol_ratio", limit=10)
     check_csv(k, m, ticker="T000001,T000002")
-    q = urllib.parse.urlencode({"fields": "ticker", "limit": 1024})
-    assert len(krjdata.loads(ok(k, "/api/v1/signals/big?" + q).body)
-               ["rows"]) == 1024
+    for limit in (512, 513):
+        doc = check(k, m, fields="ticker", sort="-vol_ratio", limit=limit)
+        assert doc["count"] == limit
+        check_csv(k, m, fields="ticker", limit=limit, offset=9)
