@@ -222,6 +222,11 @@ int krj_query_parse_bounded(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     const krj_query_bounds_t *bounds, krj_alloc_pt alloc, void *data);
 
+/* the dashboard's: a form (krj_query_parse_form()) within the bounds */
+int krj_query_parse_form_bounded(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    const krj_query_bounds_t *bounds, krj_alloc_pt alloc, void *data);
+
 /*
  * The i-th parameter, for the API index: its name, what it takes and what
  * it does, from the table the parser runs on.  0 past the last.
