@@ -148,8 +148,19 @@ krj_query_parse_form(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     krj_alloc_pt alloc, void *data)
 {
+    return krj_query_parse_form_bounded(q, snap, cat, args, len, NULL,
+                                        alloc, data);
+}
+
+
+int
+krj_query_parse_form_bounded(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    const krj_query_bounds_t *bounds, krj_alloc_pt alloc, void *data)
+{
     memset(q, 0, sizeof(krj_query_t));
     q->form = 1;
+    q->bounds = bounds;
 
     return krj_query_pairs(q, snap, cat, args, len, alloc, data);
 }

@@ -31,6 +31,7 @@
 #define KRJ_QUERY_UNKNOWN_COLUMN      3
 #define KRJ_QUERY_NOMEM               4
 #define KRJ_QUERY_OVER_BOUND          5
+#define KRJ_QUERY_AGAIN               6     /* krj_query_select_more() */
 
 #define KRJ_QUERY_ERRLEN              KRJ_FORM_ERRLEN
 #define KRJ_QUERY_MAX_LIMIT           1000000
@@ -118,6 +119,64 @@ typedef struct {
 } krj_select_t;
 
 
+/* the state of a selection made a bounded number of steps at a time */
+
+#define KRJ_SELECT_DONE               0
+#define KRJ_SELECT_MERGE              1
+#define KRJ_SELECT_WALK_ALL           2
+#define KRJ_SELECT_WALK               3
+
+/* the rows of one class, being merged */
+typedef struct {
+    const uint8_t              *list;
+    uint32_t                    width;
+    uint32_t                    next;
+    uint32_t                    end;
+} krj_select_list_t;
+
+
+/* a walk along a column's order, ascending or descending */
+typedef struct {
+    const uint8_t              *rows;
+    const uint8_t              *ranks;
+    uint32_t                    width;
+    uint32_t                    n;
+    uint32_t                    nonempty;
+    uint32_t                    pos;        /* the next position */
+    uint32_t                    start;      /* descending: of the group */
+    uint32_t                    end;        /* descending: after it */
+    unsigned                    desc:1;
+    unsigned                    tail:1;     /* in the empty cells */
+} krj_select_walk_t;
+
+
+typedef struct {
+    krj_select_t               *sel;
+    const krj_snap_t           *snap;
+    const krj_snap_category_t  *cat;
+    const krj_snap_index_t     *ix;
+    const krj_snap_row_t       *rows;
+    const krj_query_t          *q;
+    krj_alloc_pt                alloc;
+    void                       *data;
+    uint64_t                    classes;    /* 1 << class: it matches */
+    uint32_t                    page;       /* rows the page holds */
+} krj_select_ctx_t;
+
+
+typedef struct {
+    krj_select_ctx_t            x;
+    unsigned                    mode;       /* KRJ_SELECT_* */
+    uint32_t                    k;          /* rows of the page so far */
+    krj_select_list_t           lists[KRJ_SNAP_CLASSES];
+    uint32_t                    nl;
+    krj_select_walk_t           walk;
+    uint64_t                    skip;       /* matched rows to pass */
+    uint64_t                    steps;      /* positions walked */
+    uint64_t                    budget;     /* then sort instead */
+} krj_select_iter_t;
+
+
 /*
  * Parses args (the raw query string, without "?") for category cat.
  * Returns KRJ_QUERY_OK, or an error code with a message in q->err (the
@@ -163,6 +222,11 @@ int krj_query_parse_bounded(krj_query_t *q, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const char *args, size_t len,
     const krj_query_bounds_t *bounds, krj_alloc_pt alloc, void *data);
 
+/* the dashboard's: a form (krj_query_parse_form()) within the bounds */
+int krj_query_parse_form_bounded(krj_query_t *q, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const char *args, size_t len,
+    const krj_query_bounds_t *bounds, krj_alloc_pt alloc, void *data);
+
 /*
  * The i-th parameter, for the API index: its name, what it takes and what
  * it does, from the table the parser runs on.  0 past the last.
@@ -174,6 +238,21 @@ int krj_query_doc(unsigned i, const char **name, const char **takes,
 int krj_query_select(krj_select_t *sel, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const krj_query_t *q,
     krj_alloc_pt alloc, void *data);
+
+/*
+ * The same in steps, for a server that must not spend long on one
+ * request: _begin() does what costs little (the counts, the page's
+ * bounds, a sort of few matched rows) and returns KRJ_QUERY_OK or
+ * _NOMEM; then _more() walks or merges about steps positions at a time,
+ * KRJ_QUERY_AGAIN until sel is complete, then KRJ_QUERY_OK.  q and sel
+ * must stay where they are in between.  _page() is the number of rows
+ * the page will hold.
+ */
+int krj_query_select_begin(krj_select_iter_t *it, krj_select_t *sel,
+    const krj_snap_t *snap, const krj_snap_category_t *cat,
+    const krj_query_t *q, krj_alloc_pt alloc, void *data);
+int krj_query_select_more(krj_select_iter_t *it, uint64_t steps);
+uint32_t krj_query_select_page(const krj_select_iter_t *it);
 
 
 #endif /* _KRJ_QUERY_H_INCLUDED_ */

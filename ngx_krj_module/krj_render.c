@@ -299,18 +299,13 @@ krj_render_signals_json(krj_out_t *o, const krj_snap_t *snap,
 {
     uint32_t  i;
 
-    krj_render_signals_head(o, snap, cat, q, sel->nrows, sel->matched,
-                            sel->counts);
+    krj_render_signals_start(o, snap, cat, q, sel, 0);
 
     for (i = 0; i < sel->nrows; i++) {
-        if (i) {
-            krj_out_str(o, KRJ_FMT_SEP);
-        }
-
-        krj_render_row_json(o, snap, cat, q, sel->rows[i]);
+        krj_render_signals_item(o, snap, cat, q, sel, 0, i);
     }
 
-    krj_out_str(o, KRJ_FMT_SIGNALS_TAIL);
+    krj_render_signals_end(o, 0);
 }
 
 
@@ -319,22 +314,36 @@ krj_render_signals_csv(krj_out_t *o, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const krj_query_t *q,
     const krj_select_t *sel)
 {
-    uint32_t                  i, k;
-    const krj_snap_row_t     *rows;
+    uint32_t  i;
+
+    krj_render_signals_start(o, snap, cat, q, sel, 1);
+
+    for (i = 0; i < sel->nrows; i++) {
+        krj_render_signals_item(o, snap, cat, q, sel, 1, i);
+    }
+}
+
+
+void
+krj_render_signals_start(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const krj_query_t *q,
+    const krj_select_t *sel, int csv)
+{
+    uint32_t                  k;
     const krj_snap_column_t  *cols;
 
-    cols = krj_snap_columns(snap, cat);
-    rows = krj_snap_rows(snap, cat);
+    if (!csv) {
+        krj_render_signals_head(o, snap, cat, q, sel->nrows, sel->matched,
+                                sel->counts);
+        return;
+    }
 
     if (q->nfields == 0) {
         krj_render_ref(o, snap, cat->csv_header);
-
-        for (i = 0; i < sel->nrows; i++) {
-            krj_render_ref(o, snap, rows[sel->rows[i]].csv);
-        }
-
         return;
     }
+
+    cols = krj_snap_columns(snap, cat);
 
     for (k = 0; k < q->nfields; k++) {
         if (k) {
@@ -345,19 +354,50 @@ krj_render_signals_csv(krj_out_t *o, const krj_snap_t *snap,
     }
 
     krj_out_byte(o, '\n');
+}
 
-    for (i = 0; i < sel->nrows; i++) {
-        for (k = 0; k < q->nfields; k++) {
-            if (k) {
-                krj_out_byte(o, ',');
-            }
 
-            krj_render_ref(o, snap,
-                           krj_snap_cell_csv(snap, cat, sel->rows[i],
-                                             q->fields[k]));
+void
+krj_render_signals_item(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const krj_query_t *q,
+    const krj_select_t *sel, int csv, uint32_t i)
+{
+    uint32_t  k, row;
+
+    row = sel->rows[i];
+
+    if (!csv) {
+        if (i) {
+            krj_out_str(o, KRJ_FMT_SEP);
         }
 
-        krj_out_byte(o, '\n');
+        krj_render_row_json(o, snap, cat, q, row);
+        return;
+    }
+
+    if (q->nfields == 0) {
+        krj_render_ref(o, snap, krj_snap_rows(snap, cat)[row].csv);
+        return;
+    }
+
+    for (k = 0; k < q->nfields; k++) {
+        if (k) {
+            krj_out_byte(o, ',');
+        }
+
+        krj_render_ref(o, snap, krj_snap_cell_csv(snap, cat, row,
+                                                  q->fields[k]));
+    }
+
+    krj_out_byte(o, '\n');
+}
+
+
+void
+krj_render_signals_end(krj_out_t *o, int csv)
+{
+    if (!csv) {
+        krj_out_str(o, KRJ_FMT_SIGNALS_TAIL);
     }
 }
 

@@ -77,6 +77,20 @@ void krj_render_signals_csv(krj_out_t *o, const krj_snap_t *snap,
     const krj_select_t *sel);
 
 /*
+ * The same answers in pieces, for the module to write a large one a slice
+ * at a time (ngx_http_krj_slice.c): the part before the rows, the i-th
+ * selected row with what separates it from the one before, the part after
+ * the last; the pieces in that order are the bytes of the calls above.
+ */
+void krj_render_signals_start(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const krj_query_t *q,
+    const krj_select_t *sel, int csv);
+void krj_render_signals_item(krj_out_t *o, const krj_snap_t *snap,
+    const krj_snap_category_t *cat, const krj_query_t *q,
+    const krj_select_t *sel, int csv, uint32_t i);
+void krj_render_signals_end(krj_out_t *o, int csv);
+
+/*
  * GET /tickers/{ticker}: its rows in the visible categories.  Returns how
  * many there are; with none, nothing is written (the answer is a 404).
  */

@@ -29,55 +29,12 @@
 #include "krj_query.h"
 
 
-/* krj_select_walk(): the budget ran out, sort instead */
-#define KRJ_SELECT_SLOW  -1
-
-
-/* the rows of one class, being merged */
-typedef struct {
-    const uint8_t              *list;
-    uint32_t                    width;
-    uint32_t                    next;
-    uint32_t                    end;
-} krj_select_list_t;
-
-
-/* a walk along a column's order, ascending or descending */
-typedef struct {
-    const uint8_t              *rows;
-    const uint8_t              *ranks;
-    uint32_t                    width;
-    uint32_t                    n;
-    uint32_t                    nonempty;
-    uint32_t                    pos;        /* the next position */
-    uint32_t                    start;      /* descending: of the group */
-    uint32_t                    end;        /* descending: after it */
-    unsigned                    desc:1;
-    unsigned                    tail:1;     /* in the empty cells */
-} krj_select_walk_t;
-
-
-typedef struct {
-    krj_select_t               *sel;
-    const krj_snap_t           *snap;
-    const krj_snap_category_t  *cat;
-    const krj_snap_index_t     *ix;
-    const krj_snap_row_t       *rows;
-    const krj_query_t          *q;
-    krj_alloc_pt                alloc;
-    void                       *data;
-    uint64_t                    classes;    /* 1 << class: it matches */
-    uint32_t                    page;       /* rows the page holds */
-} krj_select_ctx_t;
-
-
 static uint64_t krj_select_classes(const krj_query_t *q);
 static void krj_select_count(krj_select_t *sel, uint32_t class,
     uint32_t n);
 static int krj_select_tickers(krj_select_ctx_t *x);
-static int krj_select_in_order(krj_select_ctx_t *x);
-static int krj_select_sorted(krj_select_ctx_t *x);
-static int krj_select_walk(krj_select_ctx_t *x, uint64_t budget);
+static int krj_select_in_order(krj_select_iter_t *it);
+static int krj_select_sorted(krj_select_iter_t *it);
 static int krj_select_gather(krj_select_ctx_t *x);
 static int krj_select_by_rank(krj_select_ctx_t *x, uint64_t *keys,
     uint32_t n);
@@ -97,46 +54,175 @@ krj_query_select(krj_select_t *sel, const krj_snap_t *snap,
     const krj_snap_category_t *cat, const krj_query_t *q,
     krj_alloc_pt alloc, void *data)
 {
+    int                 rc;
+    krj_select_iter_t   it;
+
+    rc = krj_query_select_begin(&it, sel, snap, cat, q, alloc, data);
+
+    return (rc == KRJ_QUERY_OK) ? krj_query_select_more(&it, UINT64_MAX)
+                                : rc;
+}
+
+
+int
+krj_query_select_begin(krj_select_iter_t *it, krj_select_t *sel,
+    const krj_snap_t *snap, const krj_snap_category_t *cat,
+    const krj_query_t *q, krj_alloc_pt alloc, void *data)
+{
     uint32_t                 c;
-    krj_select_ctx_t         x;
+    krj_select_ctx_t        *x;
     const krj_snap_class_t  *cl;
 
     memset(sel, 0, sizeof(krj_select_t));
+    memset(it, 0, sizeof(krj_select_iter_t));
 
-    x.sel = sel;
-    x.snap = snap;
-    x.cat = cat;
-    x.ix = krj_snap_index(snap, cat);
-    x.rows = krj_snap_rows(snap, cat);
-    x.q = q;
-    x.alloc = alloc;
-    x.data = data;
-    x.classes = krj_select_classes(q);
+    x = &it->x;
+    x->sel = sel;
+    x->snap = snap;
+    x->cat = cat;
+    x->ix = krj_snap_index(snap, cat);
+    x->rows = krj_snap_rows(snap, cat);
+    x->q = q;
+    x->alloc = alloc;
+    x->data = data;
+    x->classes = krj_select_classes(q);
 
     if (q->ntickers) {
-        return krj_select_tickers(&x);
+        return krj_select_tickers(x);
     }
 
-    cl = (const krj_snap_class_t *) (snap->base + x.ix->classes.off);
+    cl = (const krj_snap_class_t *) (snap->base + x->ix->classes.off);
 
     for (c = 0; c < KRJ_SNAP_CLASSES; c++) {
-        if (x.classes & ((uint64_t) 1 << c)) {
+        if (x->classes & ((uint64_t) 1 << c)) {
             sel->matched += cl[c].count;
             krj_select_count(sel, c, cl[c].count);
         }
     }
 
-    x.page = krj_select_page(&x, sel->matched);
+    x->page = krj_select_page(x, sel->matched);
 
-    if (x.page == 0) {
+    if (x->page == 0) {
         return KRJ_QUERY_OK;
     }
 
     if (q->sort_col < 0) {
-        return krj_select_in_order(&x);
+        return krj_select_in_order(it);
     }
 
-    return krj_select_sorted(&x);
+    return krj_select_sorted(it);
+}
+
+
+uint32_t
+krj_query_select_page(const krj_select_iter_t *it)
+{
+    return it->mode ? it->x.page : it->x.sel->nrows;
+}
+
+
+/*
+ * The loops of a page: a merge of class lists, or a walk along a column's
+ * order, about steps positions at a time.
+ */
+
+int
+krj_query_select_more(krj_select_iter_t *it, uint64_t steps)
+{
+    uint32_t               row, k, c, best, best_row;
+    krj_select_ctx_t      *x;
+    krj_select_list_t     *l;
+    const krj_snap_row_t  *r;
+
+    x = &it->x;
+    k = it->k;
+
+    switch (it->mode) {
+
+    case KRJ_SELECT_MERGE:
+        for ( /* void */ ; k < x->page && steps; k++, steps--) {
+            best = it->nl;
+            best_row = 0;
+
+            for (c = 0; c < it->nl; c++) {
+                l = &it->lists[c];
+
+                if (l->next == l->end) {
+                    continue;
+                }
+
+                row = krj_snap_entry(l->list, l->width, l->next);
+
+                if (best == it->nl || row < best_row) {
+                    best = c;
+                    best_row = row;
+                }
+            }
+
+            x->sel->rows[k] = best_row;
+            it->lists[best].next++;
+        }
+
+        break;
+
+    case KRJ_SELECT_WALK_ALL:
+        for ( /* void */ ; k < x->page && steps; k++, steps--) {
+            if (!krj_select_walk_next(&it->walk, &row)) {
+                break;
+            }
+
+            x->sel->rows[k] = row;
+        }
+
+        if (k < x->page && steps) {
+            x->page = k;
+        }
+
+        break;
+
+    case KRJ_SELECT_WALK:
+        for ( /* void */ ; k < x->page && steps; steps--) {
+            if (it->steps++ == it->budget
+                || !krj_select_walk_next(&it->walk, &row))
+            {
+                /* the walk costs more than sorting: sort instead */
+                it->mode = KRJ_SELECT_DONE;
+                return krj_select_gather(x);
+            }
+
+            r = &x->rows[row];
+
+            if (!(x->classes
+                  & ((uint64_t) 1 << krj_snap_class(r->signal, r->prior,
+                                                    r->changed))))
+            {
+                continue;
+            }
+
+            if (it->skip) {
+                it->skip--;
+                continue;
+            }
+
+            x->sel->rows[k++] = row;
+        }
+
+        break;
+
+    default: /* KRJ_SELECT_DONE */
+        return KRJ_QUERY_OK;
+    }
+
+    it->k = k;
+
+    if (k < x->page) {
+        return KRJ_QUERY_AGAIN;
+    }
+
+    x->sel->nrows = k;
+    it->mode = KRJ_SELECT_DONE;
+
+    return KRJ_QUERY_OK;
 }
 
 
@@ -273,13 +359,17 @@ krj_select_tickers(krj_select_ctx_t *x)
  */
 
 static int
-krj_select_in_order(krj_select_ctx_t *x)
+krj_select_in_order(krj_select_iter_t *it)
 {
-    uint32_t                 c, k, nl, lo, hi, mid, best, best_row, row;
+    uint32_t                 c, k, nl, lo, hi, mid;
     uint64_t                 below;
-    krj_select_list_t        lists[KRJ_SNAP_CLASSES];
+    krj_select_ctx_t        *x;
+    krj_select_list_t       *lists;
     const uint8_t           *list;
     const krj_snap_class_t  *cl;
+
+    x = &it->x;
+    lists = it->lists;
 
     x->sel->rows = x->alloc(x->data, (size_t) x->page * sizeof(uint32_t));
     if (x->sel->rows == NULL) {
@@ -336,27 +426,10 @@ krj_select_in_order(krj_select_ctx_t *x)
                                          lists[c].end, lo);
     }
 
-    for (k = 0; k < x->page; k++) {
-        best = nl;
-        best_row = 0;
-
-        for (c = 0; c < nl; c++) {
-            if (lists[c].next == lists[c].end) {
-                continue;
-            }
-
-            row = krj_snap_entry(lists[c].list, lists[c].width,
-                                 lists[c].next);
-
-            if (best == nl || row < best_row) {
-                best = c;
-                best_row = row;
-            }
-        }
-
-        x->sel->rows[k] = best_row;
-        lists[best].next++;
-    }
+    /* the merge, from krj_query_select_more() */
+    x->sel->nrows = 0;
+    it->nl = nl;
+    it->mode = KRJ_SELECT_MERGE;
 
     return KRJ_QUERY_OK;
 }
@@ -370,98 +443,46 @@ krj_select_in_order(krj_select_ctx_t *x)
  */
 
 static int
-krj_select_sorted(krj_select_ctx_t *x)
+krj_select_sorted(krj_select_iter_t *it)
 {
-    int       rc;
-    uint64_t  m, want, sort;
+    uint64_t           m, want, sort;
+    krj_select_ctx_t  *x;
 
+    x = &it->x;
     m = x->sel->matched;
 
-    if (m == x->cat->nrows) {
-        return krj_select_walk(x, UINT64_MAX);
-    }
+    if (m != x->cat->nrows) {
+        want = (x->q->offset + x->page) * x->cat->nrows / m;
+        sort = m * (krj_select_log2((uint32_t) m) + 1);
 
-    want = (x->q->offset + x->page) * x->cat->nrows / m;
-    sort = m * (krj_select_log2((uint32_t) m) + 1);
-
-    if (want <= sort) {
-        rc = krj_select_walk(x, 2 * sort);
-
-        if (rc != KRJ_SELECT_SLOW) {
-            return rc;
+        if (want > sort) {
+            return krj_select_gather(x);
         }
+
+        it->budget = 2 * sort;
     }
 
-    return krj_select_gather(x);
-}
-
-
-/*
- * The page along the column's order: every row is a stretch of it, from
- * the offset on; with filters, rows of other classes are skipped.  Past
- * budget positions visited, KRJ_SELECT_SLOW.
- */
-
-static int
-krj_select_walk(krj_select_ctx_t *x, uint64_t budget)
-{
-    uint32_t               row, k;
-    uint64_t               skip, steps;
-    krj_select_walk_t      w;
-    const krj_snap_row_t  *r;
-
+    x->sel->rows = x->alloc(x->data, (size_t) x->page * sizeof(uint32_t));
     if (x->sel->rows == NULL) {
-        x->sel->rows = x->alloc(x->data,
-                                (size_t) x->page * sizeof(uint32_t));
-        if (x->sel->rows == NULL) {
-            return KRJ_QUERY_NOMEM;
-        }
+        return KRJ_QUERY_NOMEM;
     }
 
-    krj_select_walk_init(&w, x);
+    krj_select_walk_init(&it->walk, x);
 
-    if (x->sel->matched == x->cat->nrows) {
-        krj_select_walk_skip(&w, x->q->offset);
+    /*
+     * Every row: the page is a stretch of the walk, from the offset on.
+     * Else the rows of other classes are skipped, and past budget
+     * positions visited the matched rows are sorted instead.
+     */
 
-        for (k = 0; k < x->page && krj_select_walk_next(&w, &row); k++) {
-            x->sel->rows[k] = row;
-        }
+    if (m == x->cat->nrows) {
+        krj_select_walk_skip(&it->walk, x->q->offset);
+        it->mode = KRJ_SELECT_WALK_ALL;
 
-        x->sel->nrows = k;
-
-        return KRJ_QUERY_OK;
+    } else {
+        it->skip = x->q->offset;
+        it->mode = KRJ_SELECT_WALK;
     }
-
-    skip = x->q->offset;
-    k = 0;
-
-    for (steps = 0; k < x->page && steps < budget; steps++) {
-        if (!krj_select_walk_next(&w, &row)) {
-            break;
-        }
-
-        r = &x->rows[row];
-
-        if (!(x->classes
-              & ((uint64_t) 1 << krj_snap_class(r->signal, r->prior,
-                                                r->changed))))
-        {
-            continue;
-        }
-
-        if (skip) {
-            skip--;
-            continue;
-        }
-
-        x->sel->rows[k++] = row;
-    }
-
-    if (k < x->page) {
-        return KRJ_SELECT_SLOW;
-    }
-
-    x->sel->nrows = k;
 
     return KRJ_QUERY_OK;
 }

@@ -20,17 +20,5 @@ ngx_int_t ngx_http_krj_api_handler(ngx_http_request_t *r);
 /* the route of r's path, NGX_HTTP_KRJ_ROUTE_*, for the metrics */
 ngx_uint_t ngx_http_krj_api_route(ngx_http_request_t *r);
 
-/*
- * The query bounds, krj_max_limit and the like: their ranges for nginx -t
- * (ngx_http_krj_check_bound() says which directive is out of range), and
- * their defaults for the unset ones, copied into kmcf->bounds.
- */
-extern ngx_conf_num_bounds_t  ngx_http_krj_limit_bounds;
-extern ngx_conf_num_bounds_t  ngx_http_krj_offset_bounds;
-extern ngx_conf_num_bounds_t  ngx_http_krj_items_bounds;
-
-char *ngx_http_krj_check_bound(ngx_conf_t *cf, void *post, void *data);
-void ngx_http_krj_api_init_bounds(ngx_http_krj_main_conf_t *kmcf);
-
 
 #endif /* _NGX_HTTP_KRJ_API_H_INCLUDED_ */

@@ -414,6 +414,7 @@ ngx_http_krj_dash_category(ngx_http_request_t *r,
     krj_select_t                sel;
     ngx_http_krj_ctx_t         *ctx;
     ngx_http_krj_dash_view_t    v;
+    ngx_http_krj_main_conf_t   *kmcf;
     const krj_snap_category_t  *cat;
 
     cat = krj_snap_find_category(pg->snap, (const char *) slug->data,
@@ -448,8 +449,14 @@ ngx_http_krj_dash_category(ngx_http_request_t *r,
         return ngx_http_krj_page_spans(r, snapshot, pg, cat);
     }
 
-    rc = krj_query_parse_form(&q, pg->snap, cat, (const char *) r->args.data,
-                              r->args.len, ngx_http_krj_dash_alloc, r->pool);
+    /* the API's bounds: a page costs what the same query there costs */
+
+    kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
+
+    rc = krj_query_parse_form_bounded(&q, pg->snap, cat,
+                                      (const char *) r->args.data,
+                                      r->args.len, &kmcf->bounds,
+                                      ngx_http_krj_dash_alloc, r->pool);
 
     if (rc == KRJ_QUERY_NOMEM) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -10,6 +10,7 @@
 
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_api.h"
+#include "ngx_http_krj_bounds.h"
 #include "ngx_http_krj_dashboard.h"
 #include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_response.h"
@@ -402,7 +403,7 @@ ngx_http_krj_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_msec_value(kmcf->reload_interval, 5000);
     ngx_conf_init_value(kmcf->max_age, NGX_HTTP_KRJ_MAX_AGE);
-    ngx_http_krj_api_init_bounds(kmcf);
+    ngx_http_krj_bounds_init(kmcf);
 
 #if (NGX_THREADS)
 

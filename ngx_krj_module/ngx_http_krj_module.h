@@ -138,6 +138,9 @@ typedef struct {
     ngx_uint_t                   route;
     ngx_uint_t                   encoding;
 
+    /* an answer being written in slices (ngx_http_krj_slice.c) */
+    void                        *slice;
+
     unsigned                     replace_body:1;
 } ngx_http_krj_ctx_t;
 

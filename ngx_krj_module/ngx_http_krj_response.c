@@ -20,6 +20,8 @@
 
 static ngx_table_elt_t *ngx_http_krj_push(ngx_http_request_t *r, char *key,
     ngx_str_t *value);
+static ngx_int_t ngx_http_krj_data_headers(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body);
 static ngx_int_t ngx_http_krj_send_etag(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body);
 static ngx_int_t ngx_http_krj_send(ngx_http_request_t *r, u_char *data,
@@ -112,10 +114,43 @@ ngx_int_t
 ngx_http_krj_send_data(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body)
 {
+    if (ngx_http_krj_data_headers(r, snapshot, body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (body->chain) {
+        return ngx_http_krj_send_chain(r, body->chain, body->len);
+    }
+
+    return ngx_http_krj_send(r, body->data, body->len, body->in_pool,
+                             snapshot);
+}
+
+
+ngx_int_t
+ngx_http_krj_send_data_header(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body)
+{
+    if (ngx_http_krj_data_headers(r, snapshot, body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.content_length_n = body->len;
+
+    return ngx_http_send_header(r);
+}
+
+
+static ngx_int_t
+ngx_http_krj_data_headers(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body)
+{
+    u_char           *p;
+    ngx_str_t        *type;
     ngx_table_elt_t  *h;
 
     if (ngx_http_krj_security_headers(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     if (body->status) {
@@ -123,7 +158,7 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
         r->headers_out.last_modified_time = -1;
 
     } else if (ngx_http_krj_send_etag(r, snapshot, body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     if (ngx_http_krj_add_header(r, &ngx_http_krj_cc_key,
@@ -134,14 +169,14 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
                                    &ngx_http_krj_vary)
            == NULL)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     if (body->encoding != KRJ_ENC_IDENTITY) {
         h = ngx_http_krj_add_header(r, &ngx_http_krj_ce_key,
                                     &ngx_http_krj_codings[body->encoding]);
         if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_ERROR;
         }
 
         r->headers_out.content_encoding = h;
@@ -149,14 +184,17 @@ ngx_http_krj_send_data(ngx_http_request_t *r,
 
     r->headers_out.status = body->status ? body->status : NGX_HTTP_OK;
     r->headers_out.content_type = ngx_http_krj_types[body->type];
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
 
-    if (body->chain) {
-        return ngx_http_krj_send_chain(r, body->chain, body->len);
-    }
+    /*
+     * the type without its parameters, as nginx sets it: gzip_types and
+     * the like look it up by that length
+     */
+    type = &r->headers_out.content_type;
+    p = ngx_strlchr(type->data, type->data + type->len, ';');
+    r->headers_out.content_type_len = p ? (size_t) (p - type->data)
+                                        : type->len;
 
-    return ngx_http_krj_send(r, body->data, body->len, body->in_pool,
-                             snapshot);
+    return NGX_OK;
 }
 
 

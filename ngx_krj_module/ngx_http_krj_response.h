@@ -62,6 +62,14 @@ ngx_int_t ngx_http_krj_response_init(ngx_conf_t *cf);
 
 ngx_int_t ngx_http_krj_send_data(ngx_http_request_t *r,
     ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body);
+
+/*
+ * The headers only, with a Content-Length of body->len, of an answer
+ * whose body the caller sends after them (in slices); the result of
+ * ngx_http_send_header().
+ */
+ngx_int_t ngx_http_krj_send_data_header(ngx_http_request_t *r,
+    ngx_http_krj_snapshot_t *snapshot, ngx_http_krj_body_t *body);
 ngx_int_t ngx_http_krj_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *data, size_t len);
 /* a body of the given type, not cached, from the request pool */

@@ -361,30 +361,39 @@ def large(tmp):
         s.stop()
 
 
-def longest_health(s, stop, worst, count):
-    """Probes /health on one connection until stop: the longest wait."""
+def longest_health(s, stop, worst, count, waits=None):
+    """Probes /health on one connection until stop: the longest wait (and
+    every wait into waits)."""
     c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
     while not stop.is_set():
         t0 = time.monotonic()
         c.request("GET", "/health")
         c.getresponse().read()
-        worst[0] = max(worst[0], time.monotonic() - t0)
+        wait = time.monotonic() - t0
+        worst[0] = max(worst[0], wait)
         count[0] += 1
+        if waits is not None:
+            waits.append(wait)
 
 
 def abuse(s, path):
     """/health's longest wait while wrk sends an expensive query."""
-    worst, count, stop = [0.0], [0], threading.Event()
-    t = threading.Thread(target=longest_health, args=(s, stop, worst, count))
+    worst, count, stop, waits = [0.0], [0], threading.Event(), []
+    t = threading.Thread(target=longest_health,
+                         args=(s, stop, worst, count, waits))
     t.start()
     try:
         r = wrk(s, path)
     finally:
         stop.set()
         t.join()
+    # a large answer is sent in slices, every client's in turn: in a short
+    # run none may be complete (0 req/s)
+    waits.sort()
     print("  under wrk -c%d of %s: %.0f req/s; /health's longest wait "
-          "%.2f ms (%d requests)" % (CONNS, path, r[0], worst[0] * 1000,
-                                     count[0]))
+          "%.2f ms, median %.2f ms (%d requests)"
+          % (CONNS, path, r[0], worst[0] * 1000,
+             waits[len(waits) // 2] * 1000 if waits else 0, count[0]))
 
 
 def stall(s, data, csv, out, next_out):

@@ -353,6 +353,11 @@ LIST_REPEATABLE = ("signal", "prior", "either", "fields")
 PRINT_PARAMS = ("groups", "ls", "fields")
 LIMIT_MAX = 1000000
 OFFSET_MAX = 4294967295
+# the module's default query bounds (krj_max_limit, _tickers, _fields):
+# a page's query has the API's
+BOUND_LIMIT = 10000
+BOUND_TICKERS = 100
+BOUND_FIELDS = 256
 
 
 # ASCII white space: what values and list items are trimmed of
@@ -419,6 +424,13 @@ def _number(name, v, hi):
         raise BadQuery("bad_parameter", '"%s" must be between 0 and %d, '
                        'not "%s"' % (name, hi, quoted(v)))
     return n
+
+
+def _bound(name, got, bound, directive):
+    """A bound of the server exceeded: the API's over_bound message."""
+    if got > bound:
+        raise BadQuery("over_bound", '"%s" is at most %d on this server '
+                       '(%s), not %d' % (name, bound, directive, got))
 
 
 def _need(cat, signal, prior):
@@ -496,6 +508,8 @@ def parse_view(cat, qs):
             raise BadQuery("bad_parameter", 'parameter "%s" given twice' % k)
         seen[k] = True
         if k == "ticker":
+            # the items counted before any is looked at, empty ones too
+            _bound(k, val.count(",") + 1, BOUND_TICKERS, "krj_max_tickers")
             v.ticker = _items(val)
         elif k in ("signal", "prior", "either"):
             _need(cat, k != "prior", k != "signal")
@@ -529,6 +543,7 @@ def parse_view(cat, qs):
                                % quoted(name))
             v.sort = (name, desc)
         elif k == "fields":
+            _bound(k, val.count(",") + 1, BOUND_FIELDS, "krj_max_fields")
             got = set(v.fields or [])
             for item in _items(val):
                 if item not in cat.names:
@@ -538,6 +553,7 @@ def parse_view(cat, qs):
             v.fields = [n for n in cat.names if n in got]
         elif k == "limit":
             v.limit = _number(k, val, LIMIT_MAX)
+            _bound(k, v.limit, BOUND_LIMIT, "krj_max_limit")
         elif k == "offset":
             v.offset = _number(k, val, OFFSET_MAX)
     return v

@@ -9,6 +9,8 @@ import re
 import pytest
 
 import krjdata
+import krjdom
+import krjenv
 from krjassert import assert_error
 from test_query import check, check_csv
 
@@ -96,3 +98,31 @@ def test_defaults(make_krj):
          101)
     fields = ",".join(m.columns[i % len(m.columns)] for i in range(257))
     over(k, "fields=" + fields, "fields", 256, "krj_max_fields", 257)
+
+
+DASH = krjenv.API_LOCATIONS + "        location /krj { krj_dashboard; }\n"
+
+
+def test_dashboard_has_the_same_bounds(make_krj):
+    # a dashboard page of a query is bounded as the API's answer: a 400
+    # page whose error names the parameter's bound and its directive
+    k = make_krj(files=[SP500], http_extra=BOUNDS, locations=DASH)
+    for qs, bound, directive, got in (
+            ("limit=6", 5, "krj_max_limit", 6),
+            ("signal=Long&limit=1000000", 5, "krj_max_limit", 1000000),
+            ("offset=11", 10, "krj_max_offset", 11),
+            ("ticker=AAPL,MSFT,NVDA", 2, "krj_max_tickers", 3),
+            ("fields=c,signal,vol_ratio,25DMA", 3, "krj_max_fields", 4)):
+        r = k.get("/krj/sp500?" + qs)
+        assert r.status == 400, "/krj/sp500?%s: HTTP %d" % (qs, r.status)
+        err = krjdom.parse(r.body.decode()).find("p", cls="err")
+        assert err is not None and err.attrs["data-code"] == "over_bound", qs
+        text = err.text()
+        assert directive in text and re.search(r"\b%d\b" % bound, text) \
+            and re.search(r"\b%d\b" % got, text), \
+            "%s: the page names the bound, its directive and what was " \
+            "asked: %r" % (qs, text)
+    for qs in ("limit=5", "offset=10&limit=5", "ticker=AAPL,MSFT",
+               "fields=c,signal,vol_ratio"):
+        assert k.get("/krj/sp500?" + qs).status == 200, \
+            "/krj/sp500?%s: at the bound a page is shown" % qs
