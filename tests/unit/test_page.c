@@ -77,6 +77,11 @@ static krj_snap_t        snap;
 static void             *allocs[MAX_ALLOCS];
 static int               nallocs;
 
+/* the module's defaults: krj_max_limit, _offset, _tickers, _fields */
+static const krj_query_bounds_t  test_bounds = {
+    10000, 4294967295ULL, 100, 256
+};
+
 
 static void *
 test_alloc(void *data, size_t size)
@@ -303,8 +308,10 @@ route(krj_out_t *o, const void *arg)
         return;
     }
 
-    rc = krj_query_parse_form(&q, &snap, cat, rt->args, rt->alen,
-                              test_alloc, NULL);
+    /* the module's default bounds (ngx_http_krj_bounds.c), as the
+       oracle has them */
+    rc = krj_query_parse_form_bounded(&q, &snap, cat, rt->args, rt->alen,
+                                      &test_bounds, test_alloc, NULL);
 
     if (rc != KRJ_QUERY_OK) {
         rt->status = 400;
