@@ -731,37 +731,6 @@ krj_snap_since(krj_buf_t *out, size_t start)
 }
 
 
-int
-krj_snap_gzip(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *gz)
-{
-    int        rc;
-    size_t     start;
-    krj_buf_t  tmp;
-
-    /* out may move while it grows, so compress from a copy */
-    krj_buf_init(&tmp);
-    krj_buf_append(&tmp, out->data + body.off, body.len);
-
-    rc = -1;
-
-    if (!tmp.failed && !out->failed) {
-        start = out->len;
-
-        if (krj_gzip(out, tmp.data ? tmp.data : (const uint8_t *) "",
-                     tmp.len)
-            == 0)
-        {
-            *gz = krj_snap_since(out, start);
-            rc = 0;
-        }
-    }
-
-    krj_buf_free(&tmp);
-
-    return rc;
-}
-
-
 size_t
 krj_snap_reserve(krj_buf_t *out, size_t size)
 {
