@@ -19,6 +19,7 @@
 #include "ngx_http_krj_principals.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_session.h"
+#include "ngx_http_krj_watch.h"
 #include "ngx_http_krj_zone.h"
 
 
@@ -40,6 +41,7 @@ static char *ngx_http_krj_auth_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_krj_auth_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_krj_auth_init_process(ngx_cycle_t *cycle);
+static void ngx_http_krj_auth_file_changed(void *data, ngx_log_t *log);
 static void ngx_http_krj_auth_reload_handler(ngx_event_t *ev);
 
 
@@ -699,6 +701,8 @@ ngx_http_krj_auth_init_process(ngx_cycle_t *cycle)
 
     for (i = 0; i < amcf->files.nelts; i++) {
         ngx_http_krj_principals_load(files[i], cycle->log);
+        ngx_http_krj_watch_add(cycle, &files[i]->file.path,
+                               ngx_http_krj_auth_file_changed, files[i]);
     }
 
     kmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_krj_module);
@@ -715,6 +719,13 @@ ngx_http_krj_auth_init_process(ngx_cycle_t *cycle)
     ngx_add_timer(ev, amcf->interval);
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_krj_auth_file_changed(void *data, ngx_log_t *log)
+{
+    ngx_http_krj_principals_load(data, log);
 }
 
 

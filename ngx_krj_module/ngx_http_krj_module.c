@@ -16,6 +16,7 @@
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_snapshot.h"
 #include "ngx_http_krj_status.h"
+#include "ngx_http_krj_watch.h"
 #include "ngx_http_krj_zone.h"
 
 
@@ -45,6 +46,7 @@ static char *ngx_http_krj_status(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t ngx_http_krj_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_krj_init_process(ngx_cycle_t *cycle);
 static void ngx_http_krj_exit_process(ngx_cycle_t *cycle);
+static void ngx_http_krj_snapshot_changed(void *data, ngx_log_t *log);
 static void ngx_http_krj_reload_handler(ngx_event_t *ev);
 
 
@@ -738,6 +740,9 @@ ngx_http_krj_init_process(ngx_cycle_t *cycle)
 
     ngx_http_krj_snapshot_check(kmcf, 1, cycle->log);
 
+    ngx_http_krj_watch_add(cycle, &kmcf->file.path,
+                           ngx_http_krj_snapshot_changed, kmcf);
+
     ev = &kmcf->reload_event;
 
     ev->handler = ngx_http_krj_reload_handler;
@@ -763,6 +768,15 @@ ngx_http_krj_exit_process(ngx_cycle_t *cycle)
     if (kmcf != NULL) {
         ngx_http_krj_snapshot_shutdown(kmcf);
     }
+
+    ngx_http_krj_watch_close();
+}
+
+
+static void
+ngx_http_krj_snapshot_changed(void *data, ngx_log_t *log)
+{
+    ngx_http_krj_snapshot_check(data, 0, log);
 }
 
 

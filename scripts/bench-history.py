@@ -81,6 +81,7 @@ def main():
             r = krjenv.run_batch("run", "--config", "", input=a.data,
                                  output=a.out, env=krj_env(db, redis))
             assert r.returncode == 0, r.stderr
+            ran = time.time() - t0
             while True:
                 tags = {n: k.get("/api/v1/categories").headers.get("etag")
                         for n, k in nodes.items()}
@@ -89,8 +90,10 @@ def main():
                 if time.time() - t0 > 30:
                     sys.exit("no convergence: %s" % tags)
                 time.sleep(0.01)
-            print("ingest %d on A: B and C serve it %.3f s after the run "
-                  "started" % (i + 1, time.time() - t0))
+            took = time.time() - t0
+            print("ingest %d on A (%s): the run %.3f s, B and C serve it "
+                  "%.3f s after the run started, %.3f s after it ended"
+                  % (i + 1, f.name, ran, took, took - ran))
     finally:
         for f in followers:
             f.stop()

@@ -261,6 +261,37 @@ def test_revocation_without_restart(k):
     assert k.nginx.pid == pid
 
 
+def test_revocation_seen_at_once(make_krj, tmp_path):
+    # with a long krj_reload_interval the key file's rename into place
+    # (inotify) is what makes each worker read it again
+    keys = tmp_path / "keys"
+    keys.write_text(KEY_FILE)
+    k = make_krj(http_extra="    krj_key_file %s;\n"
+                            "    krj_auth_fail_limit rate=1000r/s "
+                            "burst=1000;\n" % keys,
+                 reload_interval="60s", workers=2,
+                 locations="location /api/v1/ { krj_auth key; krj_api; }")
+    k.allow_log = ["the line is skipped"]
+    for _ in range(8):
+        assert k.get("/api/v1/categories", headers=bearer(LATER)).status \
+            == 200
+    lines = [l for l in KEY_FILE.splitlines(True)
+             if not l.startswith("later:")]
+    tmp = keys.with_suffix(".new")
+    tmp.write_text("".join(lines))
+    os.rename(tmp, keys)
+    deadline = time.time() + 2
+    while time.time() < deadline and any(
+            k.get("/api/v1/categories", headers=bearer(LATER)).status != 401
+            for _ in range(8)):
+        time.sleep(0.05)
+    for _ in range(8):
+        assert_401(k.get("/api/v1/categories", headers=bearer(LATER)),
+                   "revoked long before the next tick")
+        assert k.get("/api/v1/categories", headers=bearer(GOOD)).status \
+            == 200
+
+
 def test_missing_file_fails_config(make_krj, tmp_path):
     k = make_krj(http_extra="    krj_key_file %s/none;\n" % tmp_path,
                  start=False)

@@ -169,16 +169,24 @@ def test_ready_refused_file_is_stale(make_krj):
 
 
 def test_ready_refused_for_less_than_an_interval(make_krj):
+    # the worker refuses the file as soon as it is renamed into place
+    # (inotify) or at the next tick; readiness holds for one interval
+    # after the refusal, so a file caught while being replaced does not
+    # take the node out of a load balancer
     k = make_krj(files=WEEK2, reload_interval="3s")
     k.allow_log.append("refused")
     good = k.snapshot.read_bytes()
     bad = k.snapshot.with_name("bad.tmp")
     bad.write_bytes(good[:100])
+    off = k.nginx.log_size()
     bad.rename(k.snapshot)
-    time.sleep(3.5)     # one tick refuses it
+    assert wait_for(lambda: "shorter than a header"
+                    in k.nginx.error_log(off), 3.5), "refused"
     r = k.get("/ready")
     assert r.status == 200, "a refusal younger than one reload interval " \
         "is not yet stale: %r" % r.body
+    assert wait_for(lambda: k.get("/ready").status == 503, 4), \
+        "stale once refused for longer than one reload interval"
 
 
 @pytest.mark.parametrize("limits,status,words", [

@@ -1,7 +1,8 @@
 """Snapshot reload: the 2025-12-12 -> 2026-01-09 switch under load (every
 answer 200, complete, and from exactly one generation), corrupt snapshots
 refused with one error-log line while the previous data keeps being
-served, and `nginx -s reload` without a failed request."""
+served, `nginx -s reload` without a failed request, and a replaced file
+seen at once (inotify), not at the next tick of krj_reload_interval."""
 
 import hashlib
 import json
@@ -238,6 +239,54 @@ def test_snapshot_time_out_of_range_refused(make_krj):
             w, _ = classify(k.get(path), path, weeks)
             assert w == 0, "generated_at %d: the previous data is still " \
                 "served" % t
+
+
+def test_replaced_snapshot_seen_at_once(make_krj):
+    # a tick of 60 s would take up to a minute; the directory's inotify
+    # event sends each worker to look when the file is renamed into place
+    # (krj-batch) or written and closed (an operator's cp)
+    k = make_krj(files=OLD, workers=2, reload_interval="60s")
+    old = k.snapshot.read_bytes()
+
+    def serves(date):
+        return all(get_json(k, "/api/v1/signals/sp500?limit=0")[0][
+            "signal_date"] == date for _ in range(8))
+
+    assert serves("2025-12-12")
+    for f in NEW:
+        k.add_file(f)
+    t0 = time.time()
+    k.publish()
+    assert wait_until(lambda: serves("2026-01-09"), 3), \
+        "a renamed snapshot is served before the next tick"
+    renamed = time.time() - t0
+    t0 = time.time()
+    with open(k.snapshot, "r+b") as f:     # in place, as cp does
+        f.truncate(0)
+        f.write(old)
+    assert wait_until(lambda: serves("2025-12-12"), 3), \
+        "a snapshot written in place is served once it is closed"
+    print("\nseen after %.3f s (krj-batch run) and %.3f s (written in "
+          "place), krj_reload_interval 60s" % (renamed, time.time() - t0))
+    # a refused file is refused once, then the good one taken again
+    off = k.nginx.log_size()
+    swap_in(k, old[:100])
+    assert wait_until(lambda: len(refusal_lines(k.nginx.error_log(off)))
+                      == 1, 3), "refused at once"
+    k.allow_log = ["shorter than a header"]
+    swap_in(k, old)
+    time.sleep(0.5)
+    assert len(refusal_lines(k.nginx.error_log(off))) == 1
+    assert serves("2025-12-12")
+
+
+def wait_until(pred, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return pred()
 
 
 def test_nginx_reload_keeps_service(make_krj):
