@@ -513,6 +513,11 @@ def test_readme_pg_redis(root, installed):
     root.sh("/etc/init.d/postgresql start\n/etc/init.d/redis-server start")
     out = root.readme(block("pg-redis"))
     assert "event=migrated" in out
+    # the keys and users of steps 4 and 5 and of the rotation were made
+    # before pg-dsn: migrate records them (dashboard-2026, ci-bot,
+    # dashboard-2027, alice, bob), or the follower below would drop them
+    assert "recorded 5 lines of the key and user files in PostgreSQL" \
+        in out, out
     assert "postgresql: reachable, schema version 1" in out, out
     assert re.search(r"(?m)^last run: generation [0-9a-f]{16}, .*published",
                      out), out
@@ -533,6 +538,14 @@ def test_readme_more_nodes(root, installed):
         ("redis://:SECRET@krj-a.example.com:6379", "redis://127.0.0.1:6379")))
     assert "lag: 0 s" in out, out
     assert "event=follow_applied" in _log(root)
+    # the follower wrote the files from PostgreSQL: nothing dropped
+    keys = root.file("/etc/krj/api-keys").read_text()
+    assert keys.startswith("# written by krj-batch follow"), keys
+    for k in ("dashboard-2026", "ci-bot", "dashboard-2027"):
+        assert re.search(r"(?m)^%s:" % k, keys), (k, keys)
+    users = root.file("/etc/krj/users.htpasswd").read_text()
+    assert re.search(r"(?m)^alice:", users) and \
+        re.search(r"(?m)^bob:", users), users
     assert root.file("/etc/systemd/system/multi-user.target.wants/"
                      "krj-batch-follow.service").is_symlink()
     # the ingesting node runs no follower (its key files are its own)
@@ -569,12 +582,18 @@ def test_readme_backup_check(root, backup):
                          backup),
         ("runuser -u postgres -- dropdb krj_check;",
          "cp /tmp/check/api-keys /tmp/api-keys.restored\n"
+         "cp /tmp/check/session-key-2 /tmp/session-2.restored\n"
          "runuser -u postgres -- psql -tA -d krj_check "
          "-c 'select count(*) from krj_runs' > /tmp/runs.restored\n"
          "runuser -u postgres -- dropdb krj_check;")))
     assert "MANIFEST" in out and "krj.pgdump" in out
+    # after "Rotating the session key": session-2.key alone
+    assert "files/session-key-file:2" in out, out
+    assert "files/session-key-file\n" not in out, out
     assert "event=restored" in out
     assert root.file("/tmp/api-keys.restored").read_text() == keys
+    assert root.file("/tmp/session-2.restored").read_bytes() == \
+        root.file("/etc/krj/session-2.key").read_bytes()
     assert int(root.file("/tmp/runs.restored").read_text()) >= 1
     assert not root.file("/tmp/check").exists()
 
