@@ -143,10 +143,11 @@ krj_restore(const krj_conf_t *conf, const char *file)
     }
 
     krj_log_event(KRJ_LOG_INFO, "restored", file, 0, "restored: the database, "
-                  "and %s%s%s, %d session key file%s",
+                  "%s%s%s%s%d session key file%s",
                   files[0].present ? files[0].path : "",
-                  files[1].present ? " " : "",
+                  files[0].present ? ", " : "",
                   files[1].present ? files[1].path : "",
+                  files[1].present ? ", " : "",
                   n, (n == 1) ? "" : "s");
 
     rc = KRJ_EXIT_OK;
