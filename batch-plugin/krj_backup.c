@@ -40,6 +40,9 @@
 static int krj_backup_manifest(const char *dir, krj_backup_file_t *files);
 static int krj_backup_prune(const char *dir, unsigned keep);
 static int krj_backup_is_name(const char *name);
+static int krj_backup_split(const char *key, size_t *dir, size_t *stem,
+    size_t *ext);
+static int krj_backup_is_word(const char *p, size_t len);
 static int krj_backup_newest_first(const struct dirent **a,
     const struct dirent **b);
 
@@ -47,7 +50,7 @@ static int krj_backup_newest_first(const struct dirent **a,
 int
 krj_backup(const krj_conf_t *conf)
 {
-    int                 rc, fd;
+    int                 rc, fd, i, n;
     char                err[KRJ_PG_ERRLEN], stamp[32];
     char                tmp[KRJ_BACKUP_DIR_MAX], dump[KRJ_BACKUP_PATH_MAX];
     char                out[KRJ_BACKUP_PATH_MAX], part[KRJ_BACKUP_PATH_MAX];
@@ -135,7 +138,9 @@ krj_backup(const krj_conf_t *conf)
 
     krj_backup_files(conf, files);
 
-    if (krj_backup_manifest(tmp, files) != 0) {
+    if (krj_backup_siblings(files) != 0
+        || krj_backup_manifest(tmp, files) != 0)
+    {
         goto cleanup;
     }
 
@@ -167,11 +172,15 @@ krj_backup(const krj_conf_t *conf)
 
     krj_backup_fsync_dir(conf->backup_dir);
 
+    for (i = KRJ_BACKUP_SESSION, n = 0; i < KRJ_BACKUP_NFILES; i++) {
+        n += files[i].present;
+    }
+
     krj_log_event(KRJ_LOG_INFO, "backup_written", out, 0, "backup written: "
-                  "the database and %s%s%s",
+                  "the database, %s%s%d session key file%s",
                   files[0].present ? "the key file, " : "",
                   files[1].present ? "the user file, " : "",
-                  files[2].present ? "the session key file" : "no more");
+                  n, (n == 1) ? "" : "s");
 
     rc = KRJ_EXIT_OK;
 
@@ -207,6 +216,184 @@ krj_backup_files(const krj_conf_t *conf, krj_backup_file_t *files)
     files[1].path = conf->user_file;
     files[2].name = "session-key-file";
     files[2].path = conf->session_key_file;
+}
+
+
+krj_backup_file_t *
+krj_backup_sibling(krj_backup_file_t *files, const char *word)
+{
+    int                 i;
+    size_t              dir, stem, ext, len;
+    const char         *key;
+    krj_backup_file_t  *f;
+
+    key = files[KRJ_BACKUP_SESSION].path;
+    len = strlen(word);
+
+    if (krj_backup_split(key, &dir, &stem, &ext) != 0
+        || !krj_backup_is_word(word, len))
+    {
+        return NULL;
+    }
+
+    for (i = KRJ_BACKUP_NFIXED; i < KRJ_BACKUP_NFILES; i++) {
+        if (files[i].name == NULL) {
+            break;
+        }
+    }
+
+    if (i == KRJ_BACKUP_NFILES
+        || sizeof(KRJ_BACKUP_SIBLING) + len > sizeof(files[i].name_buf)
+        || dir + stem + 1 + len + ext >= sizeof(files[i].path_buf))
+    {
+        return NULL;
+    }
+
+    f = &files[i];
+    snprintf(f->name_buf, sizeof(f->name_buf), KRJ_BACKUP_SIBLING "%s",
+             word);
+    snprintf(f->path_buf, sizeof(f->path_buf), "%.*s-%s%s",
+             (int) (dir + stem), key, word, key + dir + stem);
+    f->name = f->name_buf;
+    f->path = f->path_buf;
+
+    return f;
+}
+
+
+int
+krj_backup_siblings(krj_backup_file_t *files)
+{
+    int                 i, n, rc;
+    char                path[KRJ_BACKUP_PATH_MAX], word[128];
+    size_t              dir, stem, ext, len;
+    const char         *key, *name;
+    struct stat         st;
+    struct dirent     **names;
+    krj_backup_file_t  *f;
+
+    key = files[KRJ_BACKUP_SESSION].path;
+
+    if (krj_backup_split(key, &dir, &stem, &ext) != 0) {
+        return 0;
+    }
+
+    /* the directory of the session key file: "." for a bare name, "/"
+       for one in the root */
+    if (dir == 0) {
+        snprintf(path, sizeof(path), ".");
+
+    } else {
+        snprintf(path, sizeof(path), "%.*s", (dir > 1) ? (int) (dir - 1) : 1,
+                 key);
+    }
+
+    n = scandir(path, &names, NULL, alphasort);
+
+    if (n == -1) {
+        if (errno == ENOENT) {
+            /* no session key yet */
+            return 0;
+        }
+
+        krj_log_event(KRJ_LOG_ERROR, "backup_failed", path, 0, "cannot list "
+                      "the session keys: %s", strerror(errno));
+        return -1;
+    }
+
+    rc = 0;
+
+    for (i = 0; i < n; i++) {
+        name = names[i]->d_name;
+        len = strlen(name);
+
+        /* STEM-WORD.EXT */
+        if (rc != 0 || len <= stem + 1 + ext
+            || len - stem - 1 - ext >= sizeof(word)
+            || strncmp(name, key + dir, stem) != 0 || name[stem] != '-'
+            || strcmp(name + len - ext, key + dir + stem) != 0
+            || !krj_backup_is_word(name + stem + 1, len - stem - 1 - ext))
+        {
+            free(names[i]);
+            continue;
+        }
+
+        snprintf(word, sizeof(word), "%.*s", (int) (len - stem - 1 - ext),
+                 name + stem + 1);
+        f = krj_backup_sibling(files, word);
+
+        if (f == NULL) {
+            krj_log_event(KRJ_LOG_ERROR, "backup_failed", key, 0, "more than "
+                          "%d session keys beside it, or a name too long: %s",
+                          KRJ_BACKUP_NSIBLINGS, name);
+            rc = -1;
+
+        } else if (stat(f->path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            /* gone meanwhile, or not a key: the entry is free again */
+            f->name = NULL;
+            f->path = NULL;
+        }
+
+        free(names[i]);
+    }
+
+    free(names);
+
+    return rc;
+}
+
+
+/*
+ * The session key file key as DIR/STEM.EXT (EXT with its dot, or empty):
+ * the lengths of DIR (its "/" included), STEM and EXT; 0, or -1 when key
+ * names no file.
+ */
+static int
+krj_backup_split(const char *key, size_t *dir, size_t *stem, size_t *ext)
+{
+    const char  *name, *dot;
+
+    if (key == NULL || key[0] == '\0') {
+        return -1;
+    }
+
+    name = strrchr(key, '/');
+    name = (name != NULL) ? name + 1 : key;
+
+    if (name[0] == '\0') {
+        return -1;
+    }
+
+    dot = strrchr(name, '.');
+    *dir = (size_t) (name - key);
+    *stem = (dot != NULL && dot != name) ? (size_t) (dot - name)
+                                         : strlen(name);
+    *ext = strlen(name) - *stem;
+
+    return 0;
+}
+
+
+/* the WORD of STEM-WORD.EXT: letters, digits, "-", "_", "." */
+static int
+krj_backup_is_word(const char *p, size_t len)
+{
+    size_t  i;
+
+    if (len == 0) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z')
+              || (p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '_'
+              || p[i] == '.'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

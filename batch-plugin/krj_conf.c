@@ -210,14 +210,15 @@ const krj_option_t  krj_options[] = {
     { "key-file", KRJ_OPT_STRING, "PATH", "KRJ_KEY_FILE",
       "/etc/krj/api-keys",
       "the key file",
-      KRJ_CMD_KEYS_ALL | KRJ_CMD_FOLLOW | KRJ_CMD_BACKUPS,
+      KRJ_CMD_KEYS_ALL | KRJ_CMD_FOLLOW | KRJ_CMD_BACKUPS | KRJ_CMD_MIGRATE,
       offsetof(krj_conf_t, key_file),
       KRJ_OPT_RELOAD, 0, NULL },
 
     { "user-file", KRJ_OPT_STRING, "PATH", "KRJ_USER_FILE",
       "/etc/krj/users.htpasswd",
       "the user file",
-      KRJ_CMD_USERS_ALL | KRJ_CMD_FOLLOW | KRJ_CMD_BACKUPS,
+      KRJ_CMD_USERS_ALL | KRJ_CMD_FOLLOW | KRJ_CMD_BACKUPS
+      | KRJ_CMD_MIGRATE,
       offsetof(krj_conf_t, user_file), KRJ_OPT_RELOAD,
       0, NULL },
 

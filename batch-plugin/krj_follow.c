@@ -33,6 +33,7 @@
 #include "krj_log.h"
 #include "krj_outbox.h"
 #include "krj_pfile.h"
+#include "krj_principals.h"
 #include "krj_publish.h"
 #include "krj_record.h"
 #include "krj_run.h"
@@ -43,10 +44,6 @@
 #define KRJ_FOLLOW_BLOCK_MAX    2000
 /* how many entries one XREAD returns at most */
 #define KRJ_FOLLOW_COUNT        "100"
-
-#define KRJ_FOLLOW_HEADER                                                     \
-    "# written by krj-batch follow from PostgreSQL (krj_principals):\n"      \
-    "# change it with krj-batch keys and users on the ingesting node.\n"
 
 
 static void krj_follow_tail(krj_daemon_t *d, krj_link_t *l,
@@ -509,7 +506,7 @@ krj_follow_file(const krj_conf_t *conf, PGconn *pg, const char *kind,
     krj_pfile_t  pf;
 
     krj_buf_init(&b);
-    krj_buf_str(&b, KRJ_FOLLOW_HEADER);
+    krj_buf_str(&b, KRJ_PRINCIPALS_FOLLOWED);
 
     if (krj_record_principals(pg, kind, &version, &b, err) != 0) {
         krj_buf_free(&b);

@@ -197,7 +197,10 @@ static const krj_command_t  krj_commands[] = {
       "Applies the SQL migrations this krj-batch carries that the "
       "database\nlacks, in order, each in one transaction, recorded in "
       "the table\nkrj_schema.  Running it again changes nothing.  A "
-      "database newer than\nthis krj-batch is refused.\n",
+      "database newer than\nthis krj-batch is refused.  Then the lines "
+      "of the key and user files\nwhose names krj_principals lacks (keys "
+      "and users added before pg-dsn\nwas configured) are recorded "
+      "there, for the followers.\n",
       krj_migrate_exit, krj_main_migrate },
 
     { "status", KRJ_CMD_STATUS, KRJ_CMD_MAIN, NULL,

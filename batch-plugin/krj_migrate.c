@@ -19,6 +19,7 @@
 #include "krj_log.h"
 #include "krj_migrate.h"
 #include "krj_pg.h"
+#include "krj_principals.h"
 #include "krj_run.h"
 
 
@@ -50,6 +51,7 @@ int
 krj_migrate(const krj_conf_t *conf)
 {
     int                     version, applied, n, status;
+    unsigned                up;
     char                    err[KRJ_PG_ERRLEN];
     PGconn                 *pg;
     const krj_migration_t  *m;
@@ -113,6 +115,17 @@ krj_migrate(const krj_conf_t *conf)
     krj_log_event(KRJ_LOG_INFO, "schema", NULL, 0, "the database schema "
                   "is at version %d (%d migration%s applied)",
                   krj_migrate_latest(), n, n == 1 ? "" : "s");
+
+    /* keys and users added before pg-dsn was: the followers need them */
+    if (krj_principals_upload(conf, pg, &up) != 0) {
+        goto cleanup;
+    }
+
+    if (up > 0) {
+        printf("recorded %u line%s of the key and user files in "
+               "PostgreSQL (added before pg-dsn was configured)\n", up,
+               up == 1 ? "" : "s");
+    }
 
     status = KRJ_EXIT_OK;
 

@@ -13,20 +13,25 @@
 
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "krj_link.h"
 #include "krj_log.h"
 #include "krj_outbox.h"
 #include "krj_pfile.h"
+#include "krj_pg.h"
 #include "krj_principals.h"
 #include "krj_publish.h"
+#include "krj_record.h"
 #include "krj_run.h"
 
 
 static int krj_principals_find(const krj_principal_kind_t *kind,
     const krj_pfile_t *pf, const char *name, unsigned *found,
     krj_principal_entry_t *old);
+static int krj_principals_upload_file(PGconn *pg, const char *kind,
+    const char *path, unsigned *n);
 static int krj_principals_is(krj_span_t first, const char *name,
     size_t len);
 
@@ -485,4 +490,133 @@ krj_principals_share(const krj_conf_t *conf, const char *kind,
     }
 
     return KRJ_EXIT_OK;
+}
+
+
+int
+krj_principals_upload(const krj_conf_t *conf, PGconn *pg, unsigned *n)
+{
+    *n = 0;
+
+    if (krj_principals_upload_file(pg, "key", conf->key_file, n) != 0
+        || krj_principals_upload_file(pg, "user", conf->user_file, n) != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+krj_principals_upload_file(PGconn *pg, const char *kind, const char *path,
+    unsigned *n)
+{
+    int                    rc, lacks;
+    char                   err[KRJ_PUBLISH_ERRLEN];
+    char                   perr[KRJ_PRINCIPAL_ERRLEN];
+    char                  *name, *line;
+    size_t                 len;
+    PGresult              *res;
+    krj_span_t             id;
+    krj_pfile_t            pf;
+    krj_pline_t            l;
+    const char            *p, *v[2];
+    krj_principal_entry_t  e;
+
+    if (path == NULL || path[0] == '\0') {
+        return 0;
+    }
+
+    if (krj_pfile_open(&pf, path, 0, err) != 0) {
+        krj_log_event(KRJ_LOG_ERROR, "record_failed", path, 0, "%s", err);
+        return -1;
+    }
+
+    /* krj-batch follow's copy of what PostgreSQL holds */
+    if (pf.len >= sizeof(KRJ_PRINCIPALS_FOLLOWED) - 1
+        && memcmp(pf.data, KRJ_PRINCIPALS_FOLLOWED,
+                  sizeof(KRJ_PRINCIPALS_FOLLOWED) - 1) == 0)
+    {
+        krj_pfile_close(&pf);
+        return 0;
+    }
+
+    rc = 0;
+    l.next = 0;
+    l.number = 0;
+
+    while (rc == 0 && krj_pfile_next_line(&pf, &l)) {
+        p = (const char *) pf.data + l.start;
+        len = l.len;
+
+        if (len > 0 && p[len - 1] == '\r') {
+            len--;
+        }
+
+        /* a malformed line is the file's fault: list and fix it there */
+        if ((kind[0] == 'k' ? krj_key_line_parse(p, len, &e.key, perr)
+                            : krj_user_line_parse(p, len, &e.user, perr))
+            != KRJ_LINE_ENTRY)
+        {
+            continue;
+        }
+
+        id = krj_line_name(p, len);
+        name = strndup(id.data, id.len);
+        line = strndup(p, len);
+
+        if (name == NULL || line == NULL) {
+            krj_log_event(KRJ_LOG_ERROR, "record_failed", path, l.number,
+                          "out of memory");
+            rc = -1;
+            goto next;
+        }
+
+        v[0] = kind;
+        v[1] = name;
+
+        res = krj_pg_exec(pg, "SELECT 1 FROM krj_principals WHERE kind = $1 "
+                          "AND name = $2", 2, v, NULL, NULL, 0,
+                          PGRES_TUPLES_OK, err);
+        if (res == NULL) {
+            krj_log_event(KRJ_LOG_ERROR, "record_failed", path, l.number,
+                          "%s \"%s\" not recorded: %s", kind, name, err);
+            rc = -1;
+            goto next;
+        }
+
+        lacks = (PQntuples(res) == 0);
+        PQclear(res);
+
+        if (!lacks) {
+            goto next;
+        }
+
+        if (krj_record_principal(pg, kind, name, line, err) != 0) {
+            krj_log_event(KRJ_LOG_ERROR, "record_failed", path, l.number,
+                          "%s \"%s\" not recorded: %s", kind, name, err);
+            rc = -1;
+            goto next;
+        }
+
+        krj_log_event(KRJ_LOG_INFO, "principal_recorded", path, l.number,
+                      "%s \"%s\" written in PostgreSQL: it was in this file "
+                      "only (added before pg-dsn was configured)", kind,
+                      name);
+        (*n)++;
+
+    next:
+
+        if (line != NULL) {
+            explicit_bzero(line, len);
+        }
+
+        free(line);
+        free(name);
+    }
+
+    krj_pfile_close(&pf);
+
+    return rc;
 }

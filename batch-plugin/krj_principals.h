@@ -8,12 +8,19 @@
 #define _KRJ_PRINCIPALS_H_INCLUDED_
 
 
+#include <libpq-fe.h>
+
 #include "krj_buf.h"
 #include "krj_conf.h"
 #include "krj_principal.h"
 
 
 #define KRJ_PRINCIPALS_COLUMNS  4
+
+/* how krj-batch follow begins the files it writes from PostgreSQL */
+#define KRJ_PRINCIPALS_FOLLOWED                                               \
+    "# written by krj-batch follow from PostgreSQL (krj_principals):\n"      \
+    "# change it with krj-batch keys and users on the ingesting node.\n"
 
 
 typedef union {
@@ -115,6 +122,16 @@ int krj_principals_remove(const krj_principal_kind_t *kind, const char *path,
  */
 int krj_principals_share(const krj_conf_t *conf, const char *kind,
     const char *name, const char *line);
+
+/*
+ * Each sound line of the key and user files whose name krj_principals
+ * lacks is recorded there: keys and users added while pg-dsn was not
+ * configured (krj_principals_share() had nowhere to send them), so that
+ * followers keep them.  Lines PostgreSQL has are left to it, and files
+ * that krj-batch follow wrote are its copy: neither is sent.  *n is the
+ * number recorded; 0, or -1 (logged).
+ */
+int krj_principals_upload(const krj_conf_t *conf, PGconn *pg, unsigned *n);
 
 
 #endif /* _KRJ_PRINCIPALS_H_INCLUDED_ */

@@ -102,10 +102,15 @@ krj_restore(const krj_conf_t *conf, const char *file)
 
     krj_backup_files(conf, files);
 
-    if (krj_restore_manifest(tmp, files) != 0) {
-        krj_log_event(KRJ_LOG_ERROR, "restore_failed", file, 0,
-                      "not a krj backup (no \"" KRJ_BACKUP_MAGIC "\" "
-                      "manifest): nothing was changed");
+    n = krj_restore_manifest(tmp, files);
+
+    if (n != 0) {
+        if (n == -1) {
+            krj_log_event(KRJ_LOG_ERROR, "restore_failed", file, 0,
+                          "not a krj backup (no \"" KRJ_BACKUP_MAGIC "\" "
+                          "manifest): nothing was changed");
+        }
+
         goto cleanup;
     }
 
@@ -133,10 +138,17 @@ krj_restore(const krj_conf_t *conf, const char *file)
         }
     }
 
+    for (i = KRJ_BACKUP_SESSION, n = 0; i < KRJ_BACKUP_NFILES; i++) {
+        n += files[i].present;
+    }
+
     krj_log_event(KRJ_LOG_INFO, "restored", file, 0, "restored: the database, "
-                  "and %s%s%s", files[0].present ? files[0].path : "",
-                  files[1].present ? " " : "",
-                  files[1].present ? files[1].path : "");
+                  "%s%s%s%s%d session key file%s",
+                  files[0].present ? files[0].path : "",
+                  files[0].present ? ", " : "",
+                  files[1].present ? files[1].path : "",
+                  files[1].present ? ", " : "",
+                  n, (n == 1) ? "" : "s");
 
     rc = KRJ_EXIT_OK;
 
@@ -181,16 +193,21 @@ krj_restore_empty(PGconn *pg)
 }
 
 
-/* MANIFEST of an extracted backup: which files, their owner and mode */
+/*
+ * MANIFEST of an extracted backup: which files, their owner and mode; a
+ * session key beside the session key file goes beside this node's.  0,
+ * -1 when it is no krj backup, -2 (logged) for a file it cannot place.
+ */
 static int
 krj_restore_manifest(const char *dir, krj_backup_file_t *files)
 {
-    int           i, rc;
-    char          path[KRJ_BACKUP_PATH_MAX], line[512], name[64];
-    char          owner[64], group[64];
-    FILE         *m;
-    unsigned      mode;
-    struct stat   st;
+    int                 i, rc;
+    char                path[KRJ_BACKUP_PATH_MAX], line[512], name[160];
+    char                owner[64], group[64];
+    FILE               *m;
+    unsigned            mode;
+    struct stat         st;
+    krj_backup_file_t  *f;
 
     snprintf(path, sizeof(path), "%s/" KRJ_BACKUP_MANIFEST, dir);
 
@@ -208,14 +225,33 @@ krj_restore_manifest(const char *dir, krj_backup_file_t *files)
     }
 
     while (fgets(line, sizeof(line), m) != NULL) {
-        if (sscanf(line, "file %63s %o %63s %63s", name, &mode, owner, group)
+        if (sscanf(line, "file %159s %o %63s %63s", name, &mode, owner,
+                   group)
             != 4)
         {
             continue;
         }
 
+        if (strncmp(name, KRJ_BACKUP_SIBLING, sizeof(KRJ_BACKUP_SIBLING) - 1)
+            == 0)
+        {
+            f = krj_backup_sibling(files,
+                                   name + sizeof(KRJ_BACKUP_SIBLING) - 1);
+            if (f == NULL) {
+                krj_log_event(KRJ_LOG_ERROR, "restore_failed",
+                              files[KRJ_BACKUP_SESSION].path, 0, "the backup "
+                              "holds the session key %s, which cannot go "
+                              "beside this session key file: nothing was "
+                              "changed", name + sizeof(KRJ_BACKUP_SIBLING)
+                                         - 1);
+                rc = -2;
+                goto done;
+            }
+        }
+
         for (i = 0; i < KRJ_BACKUP_NFILES; i++) {
-            if (strcmp(files[i].name, name) == 0 && files[i].path != NULL
+            if (files[i].name != NULL && strcmp(files[i].name, name) == 0
+                && files[i].path != NULL
                 && files[i].path[0] != '\0')
             {
                 snprintf(path, sizeof(path), "%s/files/%s", dir, name);

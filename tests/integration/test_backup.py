@@ -120,6 +120,87 @@ def test_backup_is_one_dated_private_tar(origin, pg, tmp_path):
     assert "file session-key-file 0600 nobody nogroup" in manifest
 
 
+def test_backup_holds_every_session_key(origin, pg, pg_server, tmp_path):
+    """The README's rotation makes the new key beside the old one
+    (session-2.key beside session.key) and the module verifies with
+    both; later the old one is deleted.  Every STEM-WORD.EXT key beside
+    the session key file STEM.EXT is in the backup, during and after the
+    rotation, and a restore puts each beside this node's session key
+    file, as STEM-WORD.EXT of its name (here a name without EXT)."""
+    new = origin.session.with_name(origin.session.name + "-2")
+    new.write_bytes(os.urandom(32))
+    os.chmod(new, 0o600)
+    # not session keys: another name, a restore's temporary file, a
+    # directory
+    (origin.session.parent / "session-keys").write_bytes(b"x")
+    (origin.session.parent / (origin.session.name + ".restore.abc123")) \
+        .write_bytes(b"x")
+    (origin.session.parent / (origin.session.name + "-dir")).mkdir()
+    path = make_backup(origin, pg, tmp_path / "during")
+    # by its WORD: a restore puts it beside that node's session key file,
+    # whatever that is named
+    sibling = "files/session-key-file:2"
+    with tarfile.open(path) as t:
+        files = sorted(n for n in t.getnames() if n.startswith("files/"))
+        assert files == ["files/key-file", "files/session-key-file",
+                         sibling, "files/user-file"], files
+        assert t.extractfile(sibling).read() == new.read_bytes()
+        manifest = t.extractfile("MANIFEST").read().decode().splitlines()
+    me = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+    assert "file session-key-file:2 0600 %s %s" % me in manifest, manifest
+
+    # the rotation's end: the old key deleted, the new one alone
+    old = origin.session.read_bytes()
+    origin.session.unlink()
+    r = batch(origin, pg, "backup", "--output", tmp_path / "after")
+    assert "1 session key file" in r.stderr, r.stderr
+    path = r.stdout.splitlines()[-1]
+    with tarfile.open(path) as t:
+        assert sibling in t.getnames()
+        assert "files/session-key-file" not in t.getnames()
+
+    empty = pg_server.create_db()
+    target = node_files(tmp_path / "restored")
+    target["session"] = target["session"].with_name("session.key")
+    try:
+        r = batch_to(target, empty, "restore", path)
+        assert "1 session key file" in r.stderr, r.stderr
+        restored = target["session"].with_name("session-2.key")
+        assert restored.read_bytes() == new.read_bytes()
+        assert stat.S_IMODE(os.stat(restored).st_mode) == 0o600
+        assert not target["session"].exists()
+    finally:
+        pg_server.drop_db(empty)
+    assert old != new.read_bytes()
+
+
+def test_restore_refuses_a_session_key_of_another_name(origin, pg,
+                                                      pg_server, tmp_path):
+    """A MANIFEST naming a session key whose WORD is none (here a path
+    out of the directory) is refused before anything is changed."""
+    path = make_backup(origin, pg, tmp_path / "b")
+    bad = tmp_path / "bad.tar"
+    with tarfile.open(path) as src, tarfile.open(bad, "w") as dst:
+        for m in src.getmembers():
+            data = src.extractfile(m).read() if m.isfile() else None
+            if m.name == "MANIFEST":
+                data += b"file session-key-file:../../evil 0600 root root\n"
+                m.size = len(data)
+            dst.addfile(m, io.BytesIO(data) if data is not None else None)
+    empty = pg_server.create_db()
+    target = node_files(tmp_path / "restored")
+    try:
+        r = batch_to(target, empty, "restore", bad, check=3)
+        assert "cannot go beside this session key file" in r.stderr, r.stderr
+        assert "nothing was changed" in r.stderr
+        assert empty.scalar("SELECT count(*) FROM pg_class c JOIN "
+                            "pg_namespace s ON s.oid = c.relnamespace "
+                            "WHERE s.nspname = 'public'") == 0
+        assert not target["keys"].exists()
+    finally:
+        pg_server.drop_db(empty)
+
+
 def test_backup_without_postgresql_is_a_usage_error(origin, tmp_path):
     r = batch(origin, None, "backup", "--output", tmp_path, check=1)
     assert "PostgreSQL is not configured" in r.stderr

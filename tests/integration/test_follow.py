@@ -8,6 +8,8 @@ node meanwhile."""
 
 import datetime
 import json
+import os
+import subprocess
 import threading
 import time
 
@@ -315,3 +317,58 @@ def test_redis_restarted_empty(polling_cluster):
     for name in "BC":
         f = c.followers[name]
         assert f.proc.poll() is None, "the follower lives on"
+
+
+def krjenv_env(env):
+    """os.environ with env applied, None removing a variable."""
+    e = dict(os.environ)
+    for k, v in env.items():
+        if v is None:
+            e.pop(k, None)
+        else:
+            e[k] = v
+    return e
+
+
+def test_keys_added_before_postgresql_reach_the_followers(polling_cluster):
+    """A key and a user added on A while pg-dsn is not configured are in
+    A's files only; `krj-batch migrate`, the first command once it is,
+    records them in PostgreSQL (and only them, once), so that B and C,
+    which write their files from there, accept them instead of dropping
+    them.  A follower's own files, PostgreSQL's copy, are never sent."""
+    c = polling_cluster
+    alone = dict(c.env(), KRJ_PG_DSN=None, KRJ_REDIS_URL=None)
+    r = krjenv.run_batch("keys", "add", "early", "--scopes", "*",
+                         "--config", "", env=alone)
+    assert r.returncode == 0, r.stderr
+    key = r.stdout.splitlines()[-1]
+    r = subprocess.run([str(krjenv.BATCH), "users", "add", "eve", "--cost",
+                        "4", "--config", ""], input="eve-password\n",
+                       capture_output=True, text=True, timeout=60,
+                       env=krjenv_env(alone))
+    assert r.returncode == 0, r.stderr
+
+    r = krjenv.run_batch("migrate", "--config", "", env=c.env())
+    assert r.returncode == 0, r.stderr
+    assert "recorded 2 lines of the key and user files in PostgreSQL" \
+        in r.stdout, r.stdout
+    assert r.stderr.count("event=principal_recorded") == 2, r.stderr
+    assert c.db.query("SELECT kind, name FROM krj_principals ORDER BY 1") \
+        == [{"kind": "key", "name": "early"}, {"kind": "user", "name": "eve"}]
+    early = [ln for ln in c.a.keys.read_text().splitlines()
+             if ln.startswith("early:")]
+    assert c.db.scalar("SELECT line FROM krj_principals WHERE kind = 'key'") \
+        == early[0], "the file's line, as keys add wrote it"
+
+    c.start()           # migrate again: nothing more is recorded
+    assert c.db.count("krj_principals") == 2
+    c.converge(key, 4)  # B and C answer with the key made before
+    for name in "BC":
+        users = c.nodes[name].users.read_text()
+        assert "\neve:" in users, "%s keeps the user: %s" % (name, users)
+
+    r = krjenv.run_batch("migrate", "--config", "", env=dict(
+        c.env(), KRJ_KEY_FILE=str(c.nodes["B"].keys),
+        KRJ_USER_FILE=str(c.nodes["B"].users)))
+    assert r.returncode == 0 and "recorded" not in r.stdout, r.stdout
+    assert "event=principal_recorded" not in r.stderr

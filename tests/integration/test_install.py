@@ -5,9 +5,13 @@ naming PREFIX's krj-batch; a krj-batch.conf already there kept), and
 make uninstall takes all of it away but krj-batch.conf."""
 
 import os
+import shutil
 import subprocess
 
+import pytest
+
 import krjenv
+from krjreadme import script
 
 
 def make(*args):
@@ -67,3 +71,35 @@ def test_install_and_uninstall(tmp_path):
                dest / "etc/nginx/sites-enabled/krj")
     make("uninstall", "DESTDIR=%s" % dest, "PREFIX=/opt/krj")
     assert files_under(dest) == {"/etc/krj/krj-batch.conf"}
+
+
+@pytest.mark.skipif(krjenv.ASAN, reason="a build: the plain pass runs it")
+def test_readme_build_against_another_nginx_source(tmp_path):
+    """The README's line for an nginx of one's own: NGINX_SRC names its
+    source tree (here Debian's, the one at hand) and NGINX_CONF_FLAGS its
+    flags, as written; the module, built into a build directory of the
+    test's, loads into Debian's nginx (both --with-compat)."""
+    rel = "build/test-nginx-src-%d" % os.getpid()
+    build = krjenv.REPO / rel
+    # the module only: krj-batch does not depend on nginx's tree
+    line = script("nginx-src", ("make NGINX_SRC=/usr/src/nginx-1.26.2",
+                                "make module BUILD=%s "
+                                "NGINX_SRC=/usr/share/nginx/src" % rel))
+    try:
+        r = subprocess.run(["sh", "-ec", line], cwd=krjenv.REPO,
+                           capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        so = tmp_path / "ngx_http_krj_module.so"
+        shutil.copy(build / "ngx_http_krj_module.so", so)
+        flags = (build / "nginx" / "objs" / "ngx_auto_config.h").read_text()
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
+    assert "--with-compat --with-http_ssl_module" in flags, \
+        "configured with the flags given"
+    conf = tmp_path / "nginx.conf"
+    conf.write_text("load_module %s;\nerror_log stderr;\npid %s/nginx.pid;\n"
+                    "events {}\nhttp { krj_reload_interval 5s; }\n"
+                    % (so, tmp_path))
+    r = subprocess.run([krjenv.NGINX_BIN, "-t", "-p", tmp_path, "-c", conf],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr

@@ -1,8 +1,12 @@
-"""The README's synopsis is the real conf/ file, and every directive the
-module defines is documented with Syntax / Default / Context."""
+"""The README's synopsis is the real conf/ file, every directive the
+module defines is documented with Syntax / Default / Context, and every
+command block is named and run by a test (krjreadme.py)."""
 
 import re
 
+import pytest
+
+import krjreadme
 from krjenv import REPO
 
 README = (REPO / "README.md").read_text()
@@ -107,3 +111,63 @@ def test_every_image_exists():
     assert images, "README shows the dashboard"
     for path in images:
         assert (REPO / path).is_file(), "README shows a missing %s" % path
+
+
+def test_every_fence_says_what_it_holds():
+    """A command to type is a ```sh block; everything else (output, file
+    contents, formats) names its language, so that no command hides in a
+    bare fence that no test would run."""
+    bare = [line for lang, _, _, line in krjreadme.fences() if lang == ""]
+    assert bare == [], "README: fences without a language at lines %s" % bare
+    other = [(lang, line) for lang, _, _, line in krjreadme.fences()
+             if lang in ("bash", "shell", "console", "shell-session")]
+    assert other == [], "README: commands are ```sh blocks: %s" % other
+
+
+def test_every_command_block_is_named_once():
+    fences = [(name, line) for lang, name, _, line in krjreadme.fences()
+              if lang == "sh"]
+    assert len(fences) >= 20, fences
+    unnamed = [line for name, line in fences if name is None]
+    assert unnamed == [], \
+        "README: a ```sh block without <!-- run: NAME --> at lines %s" % (
+            unnamed)
+    names = [name for name, _ in fences]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    assert twice == [], "README: block names used twice: %s" % twice
+
+
+def _run_by_tests():
+    """The block names that tests run: block("NAME") or script("NAME"."""
+    found = {}
+    for p in sorted((REPO / "tests" / "integration").glob("*.py")):
+        if p.name in ("krjreadme.py", "test_readme.py"):
+            continue
+        for name in re.findall(r'\b(?:block|script)\(\s*"([a-z0-9-]+)"',
+                               p.read_text()):
+            found.setdefault(name, []).append(p.name)
+    return found
+
+
+def test_every_command_block_is_run_by_a_test():
+    names = {name for name, _ in krjreadme.blocks()}
+    run = _run_by_tests()
+    unrun = sorted(names - set(run) - set(krjreadme.SUITE))
+    assert unrun == [], "README blocks no test runs: %s" % unrun
+    missing = sorted(set(run) - names)
+    assert missing == [], "tests run README blocks that do not exist: %s" % {
+        n: run[n] for n in missing}
+    suite = sorted(set(krjreadme.SUITE) - names)
+    assert suite == [], "krjreadme.SUITE names missing blocks: %s" % suite
+    both = sorted(set(krjreadme.SUITE) & set(run))
+    assert both == [], "in SUITE and run by a test: %s" % both
+
+
+def test_script_rules_must_match():
+    name, text = krjreadme.blocks()[0]
+    first = text.split()[0]
+    assert krjreadme.script(name, (first, "X")).startswith("X")
+    with pytest.raises(AssertionError, match="no longer contains"):
+        krjreadme.script(name, ("a command the README does not show", "x"))
+    with pytest.raises(AssertionError, match="0 blocks named"):
+        krjreadme.block("no-such-block")
