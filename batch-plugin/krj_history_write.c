@@ -11,6 +11,13 @@
  * range of its weeks, per week the refs of its members in that body.
  * The section follows everything krj_snap_write() laid out; only the
  * header learns where it is, so the rest of the format is untouched.
+ *
+ * The gzip forms follow all the bodies: a year of a 100,000-row category
+ * is half a gigabyte of small bodies, so they are compressed in parallel
+ * (krj_threads.c) from the bodies in place, which nothing moves meanwhile,
+ * into a buffer for each part of the tickers, then appended part by part.
+ * The parts depend on the number of tickers only: every number of threads
+ * writes the same bytes.
  */
 
 
@@ -24,6 +31,10 @@
 #include "krj_layout.h"
 #include "krj_snapshot.h"
 #include "krj_snapshot_write.h"
+#include "krj_threads.h"
+
+
+#define KRJ_HISTORY_GZ_PARTS    64
 
 
 typedef struct {
@@ -34,9 +45,16 @@ typedef struct {
     uint32_t                    nticker;    /* tickers written */
     uint32_t                    nweek;      /* weeks written */
     uint32_t                   *changed;    /* to, from: entries */
-    krj_buf_t                   copy;       /* a body, to compress */
-    krj_gzip_t                 *gz;
 } krj_history_writer_t;
+
+
+typedef struct {
+    uint8_t                    *tickers;    /* in out: json_gz is set */
+    const uint8_t              *base;       /* out->data */
+    size_t                      n;
+    size_t                      per;        /* tickers a part */
+    krj_buf_t                  *parts;
+} krj_history_gz_t;
 
 
 static size_t krj_history_run(const krj_history_t *h, size_t i);
@@ -44,6 +62,8 @@ static int krj_history_ticker(krj_history_writer_t *w, size_t first,
     size_t count);
 static int krj_history_null(const krj_history_t *h,
     const krj_history_entry_t *e);
+static int krj_history_gzip(krj_buf_t *out, size_t tickers_off, size_t n);
+static int krj_history_gz_part(void *arg, size_t i);
 static krj_snap_ref_t krj_history_put(krj_buf_t *out, const char *s,
     size_t len);
 static krj_snap_ref_t krj_history_since(krj_buf_t *out, size_t start);
@@ -94,15 +114,13 @@ krj_history_write(krj_buf_t *out, const krj_history_t *h, char *err)
     rc = -1;
 
     memset(&w, 0, sizeof(krj_history_writer_t));
-    krj_buf_init(&w.copy);
     w.out = out;
     w.h = h;
 
     hc = calloc(h->ncats ? h->ncats : 1, sizeof(krj_snap_hcategory_t));
     w.changed = calloc(2 * nweeks_max + 1, sizeof(uint32_t));
-    w.gz = krj_gzip_create();
 
-    if (hc == NULL || w.changed == NULL || w.gz == NULL) {
+    if (hc == NULL || w.changed == NULL) {
         snprintf(err, KRJ_SNAP_ERRLEN, "history: out of memory");
         goto cleanup;
     }
@@ -132,6 +150,11 @@ krj_history_write(krj_buf_t *out, const krj_history_t *h, char *err)
             snprintf(err, KRJ_SNAP_ERRLEN, "history: out of memory");
             goto cleanup;
         }
+    }
+
+    if (out->failed || krj_history_gzip(out, w.tickers_off, ntickers) != 0) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "history: out of memory");
+        goto cleanup;
     }
 
     /* the ranges of categories without tickers start where the next does */
@@ -178,8 +201,6 @@ krj_history_write(krj_buf_t *out, const krj_history_t *h, char *err)
 
 cleanup:
 
-    krj_gzip_destroy(w.gz);
-    krj_buf_free(&w.copy);
     free(w.changed);
     free(hc);
 
@@ -289,27 +310,8 @@ krj_history_ticker(krj_history_writer_t *w, size_t first, size_t count)
 
     krj_buf_str(out, KRJ_FMT_HISTORY_TAIL);
 
+    /* its gzip comes with the others, krj_history_gzip() */
     t.json = krj_history_since(out, start);
-
-    /* out moves while the gzip is appended: compress from a copy */
-    if (t.json.len >= KRJ_HISTORY_GZIP_MIN && !out->failed) {
-        krj_buf_reset(&w->copy);
-        krj_buf_append(&w->copy, out->data + t.json.off, t.json.len);
-        start = out->len;
-
-        if (w->copy.failed
-            || krj_gzip_next(w->gz, out, w->copy.data, w->copy.len) != 0)
-        {
-            return -1;
-        }
-
-        t.json_gz = krj_history_since(out, start);
-
-        if (t.json_gz.len >= t.json.len) {
-            out->len = start;
-            memset(&t.json_gz, 0, sizeof(krj_snap_ref_t));
-        }
-    }
 
     if (out->failed) {
         return -1;
@@ -320,6 +322,126 @@ krj_history_ticker(krj_history_writer_t *w, size_t first, size_t count)
            &t, sizeof(krj_snap_hticker_t));
 
     return 0;
+}
+
+
+static int
+krj_history_gzip(krj_buf_t *out, size_t tickers_off, size_t n)
+{
+    int                 rc;
+    size_t              i, k, end, nparts, at;
+    krj_snap_hticker_t  t;
+    krj_history_gz_t    job;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    job.per = (n + KRJ_HISTORY_GZ_PARTS - 1) / KRJ_HISTORY_GZ_PARTS;
+    nparts = (n + job.per - 1) / job.per;
+    job.n = n;
+    job.base = out->data;
+    job.tickers = out->data + tickers_off;
+    job.parts = calloc(nparts, sizeof(krj_buf_t));
+
+    if (job.parts == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < nparts; i++) {
+        krj_buf_init(&job.parts[i]);
+    }
+
+    rc = krj_threads_run(nparts, krj_history_gz_part, &job);
+
+    /* a part's offsets become the snapshot's once it is appended */
+
+    for (i = 0; rc == 0 && i < nparts; i++) {
+        at = out->len;
+
+        if (job.parts[i].len != 0) {
+            krj_buf_append(out, job.parts[i].data, job.parts[i].len);
+        }
+
+        end = (i + 1) * job.per < n ? (i + 1) * job.per : n;
+
+        for (k = i * job.per; k < end; k++) {
+            memcpy(&t, out->data + tickers_off
+                       + k * sizeof(krj_snap_hticker_t),
+                   sizeof(krj_snap_hticker_t));
+
+            if (t.json_gz.len != 0) {
+                t.json_gz.off += (uint32_t) at;
+                memcpy(out->data + tickers_off
+                       + k * sizeof(krj_snap_hticker_t),
+                       &t, sizeof(krj_snap_hticker_t));
+            }
+        }
+
+        krj_buf_free(&job.parts[i]);
+    }
+
+    for ( /* void */ ; i < nparts; i++) {
+        krj_buf_free(&job.parts[i]);
+    }
+
+    free(job.parts);
+
+    return (rc != 0 || out->failed) ? -1 : 0;
+}
+
+
+/* the gzip of each body of part i that is worth it, at its part's offset */
+static int
+krj_history_gz_part(void *arg, size_t i)
+{
+    int                  rc;
+    size_t               k, end, start;
+    uint8_t             *p;
+    krj_buf_t           *part;
+    krj_gzip_t          *gz;
+    krj_snap_hticker_t   t;
+    krj_history_gz_t    *job = arg;
+
+    gz = krj_gzip_create();
+    if (gz == NULL) {
+        return -1;
+    }
+
+    rc = 0;
+    part = &job->parts[i];
+    end = (i + 1) * job->per < job->n ? (i + 1) * job->per : job->n;
+
+    for (k = i * job->per; k < end; k++) {
+        p = job->tickers + k * sizeof(krj_snap_hticker_t);
+        memcpy(&t, p, sizeof(krj_snap_hticker_t));
+
+        if (t.json.len < KRJ_HISTORY_GZIP_MIN) {
+            continue;
+        }
+
+        start = part->len;
+
+        if (krj_gzip_next(gz, part, job->base + t.json.off, t.json.len)
+            != 0)
+        {
+            rc = -1;
+            break;
+        }
+
+        if (part->len - start >= t.json.len) {
+            part->len = start;
+            continue;
+        }
+
+        t.json_gz.off = (uint32_t) start;
+        t.json_gz.len = (uint32_t) (part->len - start);
+        memcpy(p, &t, sizeof(krj_snap_hticker_t));
+    }
+
+    krj_gzip_destroy(gz);
+
+    return rc;
 }
 
 

@@ -18,6 +18,7 @@
 #include "krj_keygen.h"
 #include "krj_keys.h"
 #include "krj_log.h"
+#include "krj_pg.h"
 #include "krj_principals.h"
 #include "krj_run.h"
 
@@ -125,6 +126,13 @@ krj_keys_add(const krj_conf_t *conf, const char *id)
 
         printf("  expires  %s\n", conf->expires != 0 ? k.expires : "never");
         printf("  created  %s\n", k.created);
+
+        /* a client that tries it at once must not count failed logins */
+        printf("  usable   now on this node: nginx reads the key file again "
+               "for a key it does\n           not know%s\n",
+               krj_pg_configured(conf)
+               ? "; on the followers once they have synced (krj:updates)"
+               : "");
         printf("the key follows; only its digest is stored, it is shown "
                "only this once:\n%s\n", k.key);
         fflush(stdout);

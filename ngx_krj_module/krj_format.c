@@ -11,6 +11,13 @@
  * does.  So the exact decimal expansion is printed first (a double has at
  * most 1074 binary, hence decimal, fraction digits, and glibc prints them
  * exactly), then rounded by hand.
+ *
+ * That expansion costs a printf of up to 1100 digits, and a dashboard of
+ * 100,000 rows formats a million numbers.  Most need none of it: the
+ * product x * 10^digits, rounded once, is within half an ulp of the exact
+ * one, so unless its fraction is that close to one half, rounding it goes
+ * the way rounding the exact value goes.  Near ties, and products of 2^52
+ * and more, take the exact path.
  */
 
 
@@ -27,6 +34,12 @@
 #define KRJ_FORMAT_EXACT    1100
 
 
+static const double  krj_format_pow10[KRJ_FORMAT_DIGITS + 1] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10
+};
+
+
+static size_t krj_format_fixed_fast(char *buf, double x, unsigned digits);
 static size_t krj_format_percent(char *buf, double x, unsigned digits);
 static size_t krj_format_suffix(char *buf, double x, unsigned digits,
     char suffix);
@@ -34,6 +47,76 @@ static size_t krj_format_suffix(char *buf, double x, unsigned digits,
 
 size_t
 krj_format_fixed(char *buf, double x, unsigned digits)
+{
+    size_t  n;
+
+    if (digits > KRJ_FORMAT_DIGITS) {
+        digits = KRJ_FORMAT_DIGITS;
+    }
+
+    n = krj_format_fixed_fast(buf, x, digits);
+
+    return n ? n : krj_format_fixed_exact(buf, x, digits);
+}
+
+
+static size_t
+krj_format_fixed_fast(char *buf, double x, unsigned digits)
+{
+    char      tmp[32], *p, *end;
+    double    y, t, f;
+    size_t    n;
+    uint64_t  v;
+    unsigned  i;
+
+    y = fabs(x) * krj_format_pow10[digits];
+
+    if (!(y < 0x1p52)) {
+        return 0;
+    }
+
+    /* exact: t and y are multiples of y's ulp, and their difference < 1 */
+    t = floor(y);
+    f = y - t;
+
+    /* y is off the exact product by at most y * 2^-53 */
+    if (fabs(f - 0.5) <= y * 0x1p-50) {
+        return 0;
+    }
+
+    v = (uint64_t) t + (f > 0.5);
+
+    end = tmp + sizeof(tmp);
+    p = end;
+
+    for (i = 0; i < digits; i++) {
+        *--p = (char) ('0' + v % 10);
+        v /= 10;
+    }
+
+    if (digits) {
+        *--p = '.';
+    }
+
+    do {
+        *--p = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+
+    n = 0;
+
+    if (x < 0) {
+        buf[n++] = '-';
+    }
+
+    memcpy(buf + n, p, end - p);
+
+    return n + (end - p);
+}
+
+
+size_t
+krj_format_fixed_exact(char *buf, double x, unsigned digits)
 {
     int      e, prec;
     char     exact[KRJ_FORMAT_EXACT + 32], *p, *dot, *last;

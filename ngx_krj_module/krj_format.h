@@ -38,6 +38,9 @@
  */
 size_t krj_format_fixed(char *buf, double x, unsigned digits);
 
+/* the same from the exact decimal expansion always: the fast path's oracle */
+size_t krj_format_fixed_exact(char *buf, double x, unsigned digits);
+
 /* String(x) of JavaScript for |x| >= 1e21: "1e+21", "1.5e+300" */
 size_t krj_format_exponent(char *buf, double x);
 

@@ -84,6 +84,9 @@ def test_keys_add_prints_key_last_and_stores_digest(tmp_path):
     assert out(r).count(key) == 1, "the key is printed once"
     assert "ci-bot" in out(r) and "sp500,sp100" in out(r), \
         "what was created is printed"
+    assert "  usable   now on this node: nginx reads the key file again " \
+        "for a key it does\n           not know\n" in out(r), \
+        "when the key works, without PostgreSQL no word of followers"
 
     digest = hashlib.sha256(key.encode()).hexdigest()
     (line,) = key_lines(path)

@@ -94,6 +94,8 @@ class Cluster:
         r = krjenv.run_batch("keys", "add", name, "--scopes", "*",
                              "--config", "", env=self.env())
         assert r.returncode == 0, r.stderr
+        assert "; on the followers once they have synced (krj:updates)" \
+            in r.stdout, r.stdout
         key = r.stdout.splitlines()[-1]
         # every node's nginx takes it within krj_reload_interval (1 s)
         h = {"Authorization": "Bearer " + key}

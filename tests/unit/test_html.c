@@ -308,6 +308,68 @@ START_TEST(test_fixed_exact)
 END_TEST
 
 
+/*
+ * The fast path of krj_format_fixed() against the exact one: numbers of
+ * every magnitude a column holds, CSV-like cents, and the doubles nearest
+ * a decimal tie at each number of digits with their two neighbours (the
+ * cases where rounding the product could go the wrong way).
+ */
+
+START_TEST(test_fixed_fast_agrees)
+{
+    char      a[KRJ_FORMAT_LEN], b[KRJ_FORMAT_LEN];
+    double    x, tie, p10[KRJ_FORMAT_DIGITS + 1];
+    size_t    na, nb;
+    uint64_t  r;
+    unsigned  i, d;
+
+    p10[0] = 1;
+
+    for (d = 1; d <= KRJ_FORMAT_DIGITS; d++) {
+        p10[d] = p10[d - 1] * 10;
+    }
+
+    /* xorshift64: the same numbers on every run */
+    r = 88172645463325252ULL;
+
+    for (i = 0; i < 200000; i++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+
+        d = r % (KRJ_FORMAT_DIGITS + 1);
+
+        switch (i % 3) {
+
+        case 0:
+            x = ldexp((double) (r >> 11) / 0x1p53, (int) (r % 80) - 30);
+            break;
+
+        case 1:
+            tie = ((double) (r >> 40) + 0.5) / p10[d];
+            x = (r & 8) ? nextafter(tie, 0)
+                        : (r & 16) ? nextafter(tie, INFINITY) : tie;
+            break;
+
+        default:
+            x = (double) (r >> 44) / 100;
+        }
+
+        if (r & 4) {
+            x = -x;
+        }
+
+        na = krj_format_fixed(a, x, d);
+        nb = krj_format_fixed_exact(b, x, d);
+
+        ck_assert_msg(na == nb && memcmp(a, b, na) == 0,
+                      "%.17g to %u digits: %.*s, exactly %.*s", x, d,
+                      (int) na, a, (int) nb, b);
+    }
+}
+END_TEST
+
+
 START_TEST(test_escape_invalid_utf8)
 {
     char    out[64];
@@ -367,6 +429,7 @@ html_suite(void)
     tcase_add_test(tc, test_oracle_cells);
     tcase_add_test(tc, test_oracle_texts);
     tcase_add_test(tc, test_fixed_exact);
+    tcase_add_test(tc, test_fixed_fast_agrees);
     tcase_add_test(tc, test_escape_invalid_utf8);
     tcase_add_test(tc, test_chars);
     tcase_add_test(tc, test_fmt_conversions);
