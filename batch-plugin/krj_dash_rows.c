@@ -22,117 +22,60 @@
 #include "krj_page.h"
 
 
-/* a cell as the ranks compare it: the API's ascending order */
+/* a ticker as the warnings compare it, upper-cased */
 typedef struct {
-    uint32_t                    type;
     uint32_t                    row;
-    double                      num;
     const char                 *raw;
     size_t                      len;
-    size_t                      off;        /* of an upper-cased ticker */
+    size_t                      off;        /* in the upper-cased copy */
 } krj_dash_key_t;
 
 
-static int krj_dash_cmp_key(const void *a, const void *b);
 static int krj_dash_cmp_upper(const void *a, const void *b);
 
 
 /*
  * ranks[c * nrows + r]: the dense rank of row r in column c in the API's
  * ascending order (numbers by value, then texts by bytes), from 0; an
- * empty cell is UINT32_MAX.  JS sorts by them as the server does.
+ * empty cell is UINT32_MAX.  JS sorts by them as the server does.  The
+ * order is the index's: a new rank where a run of equal cells starts.
  */
 
 uint32_t *
-krj_dash_ranks(const krj_snap_input_t *in, const krj_snap_cell_t *cells)
+krj_dash_ranks(const krj_snap_sorted_t *s)
 {
-    size_t                  n;
-    uint32_t                c, r, k, rank, *ranks;
-    krj_dash_key_t         *keys;
-    const krj_csv_t        *t;
-    const krj_snap_cell_t  *cell;
+    size_t           n, base;
+    uint32_t         c, i, r, rank, *ranks;
 
-    t = in->csv;
+    n = s->nrows;
 
-    ranks = malloc(((size_t) t->nrows * t->ncolumns + 1) * sizeof(uint32_t));
-    keys = malloc(((size_t) t->nrows + 1) * sizeof(krj_dash_key_t));
-
-    if (ranks == NULL || keys == NULL) {
-        free(ranks);
-        free(keys);
+    ranks = malloc((n * s->ncolumns + 1) * sizeof(uint32_t));
+    if (ranks == NULL) {
         return NULL;
     }
 
-    for (c = 0; c < t->ncolumns; c++) {
-        n = 0;
+    for (c = 0; c < s->ncolumns; c++) {
+        base = (size_t) c * n;
+        rank = 0;
 
-        for (r = 0; r < t->nrows; r++) {
-            cell = &cells[(size_t) r * t->ncolumns + c];
-            ranks[(size_t) c * t->nrows + r] = UINT32_MAX;
+        for (i = 0; i < n; i++) {
+            r = s->order[base + i];
 
-            if (cell->type == KRJ_SNAP_NULL) {
+            if (i >= s->nonempty[c]) {
+                ranks[base + r] = UINT32_MAX;
                 continue;
             }
 
-            keys[n].type = cell->type;
-            keys[n].row = r;
-            keys[n].num = cell->num;
-            keys[n].raw = krj_csv_text(t, r + 1, c);
-            keys[n].len = krj_csv_len(t, r + 1, c);
-            n++;
-        }
-
-        qsort(keys, n, sizeof(krj_dash_key_t), krj_dash_cmp_key);
-
-        rank = 0;
-
-        for (k = 0; k < n; k++) {
-            if (k && krj_dash_cmp_key(&keys[k - 1], &keys[k]) / 2 != 0) {
+            if (i != 0 && s->start[base + r] == i) {
                 rank++;
             }
 
-            ranks[(size_t) c * t->nrows + keys[k].row] = rank;
+            ranks[base + r] = rank;
         }
     }
-
-    free(keys);
 
     return ranks;
 }
-
-
-
-/* +-2: the values differ; +-1: equal values, rows in file order */
-
-static int
-krj_dash_cmp_key(const void *a, const void *b)
-{
-    int                    rc;
-    const krj_dash_key_t  *x, *y;
-
-    x = a;
-    y = b;
-
-    if (x->type != y->type) {
-        return x->type == KRJ_SNAP_NUMBER ? -2 : 2;
-    }
-
-    if (x->type == KRJ_SNAP_NUMBER) {
-        if (x->num != y->num) {
-            return x->num < y->num ? -2 : 2;
-        }
-
-    } else {
-        rc = memcmp(x->raw, y->raw, x->len < y->len ? x->len : y->len);
-
-        if (rc != 0 || x->len != y->len) {
-            return (rc < 0 || (rc == 0 && x->len < y->len)) ? -2 : 2;
-        }
-    }
-
-    return (x->row > y->row) - (x->row < y->row);
-}
-
 
 
 /*
@@ -170,7 +113,6 @@ krj_dash_warnings(krj_buf_t *out, const krj_snap_input_t *in,
     for (r = 0; r < t->nrows; r++) {
         s = krj_csv_text(t, r + 1, t->ticker_col);
 
-        keys[r].type = KRJ_SNAP_STRING;
         keys[r].row = r;
         keys[r].off = upper.len;
         keys[r].len = krj_csv_len(t, r + 1, t->ticker_col);

@@ -21,8 +21,7 @@
  * ascending order (numbers by value, then texts by bytes), from 0;
  * UINT32_MAX for an empty cell.  NULL without memory; free() it.
  */
-uint32_t *krj_dash_ranks(const krj_snap_input_t *in,
-    const krj_snap_cell_t *cells);
+uint32_t *krj_dash_ranks(const krj_snap_sorted_t *sorted);
 
 /* cat->warnings: krj-batch's notes on the file, as a list, or empty */
 int krj_dash_warnings(krj_buf_t *out, const krj_snap_input_t *in,

@@ -140,7 +140,8 @@ krj_dash_write_assets(krj_buf_t *out, krj_snap_header_t *h, char *err)
 int
 krj_dash_write_category(krj_buf_t *out, const krj_snap_input_t *in,
     krj_snap_category_t *cat, krj_snap_column_t *cols, krj_snap_row_t *rows,
-    const krj_snap_cell_t *cells, const krj_snap_header_t *h, char *err)
+    const krj_snap_cell_t *cells, const krj_snap_sorted_t *sorted,
+    const krj_snap_header_t *h, char *err)
 {
     int        rc, known;
     char       date[KRJ_HTML_DATE_LEN];
@@ -179,7 +180,7 @@ krj_dash_write_category(krj_buf_t *out, const krj_snap_input_t *in,
         cat->rank_width++;
     }
 
-    ranks = krj_dash_ranks(in, cells);
+    ranks = krj_dash_ranks(sorted);
 
     if (ranks == NULL || krj_dash_warnings(out, in, cat, rows) != 0) {
         goto nomem;

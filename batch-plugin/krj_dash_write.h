@@ -31,11 +31,12 @@ int krj_dash_write_assets(krj_buf_t *out, krj_snap_header_t *h, char *err);
 /*
  * One category's dashboard, after krj_snap_write_body() typed its cells:
  * cols, rows and cells are the arrays the writer copies into place later,
- * cat->columns already reserved for them.
+ * cat->columns already reserved for them; sorted, every column's order.
  */
 int krj_dash_write_category(krj_buf_t *out, const krj_snap_input_t *in,
     krj_snap_category_t *cat, krj_snap_column_t *cols, krj_snap_row_t *rows,
-    const krj_snap_cell_t *cells, const krj_snap_header_t *h, char *err);
+    const krj_snap_cell_t *cells, const krj_snap_sorted_t *sorted,
+    const krj_snap_header_t *h, char *err);
 
 /* the tab order: the original dashboard's, then the others by slug */
 void krj_dash_write_tabs(krj_buf_t *out, const krj_snap_input_t *in,

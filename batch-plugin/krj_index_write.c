@@ -36,8 +36,7 @@ typedef struct {
     const krj_snap_cell_t      *cells;
     krj_index_key_t            *keys;       /* [nrows] */
     krj_index_key_t            *tmp;        /* [nrows] */
-    uint32_t                   *order;      /* [nrows] */
-    uint32_t                   *ranks;      /* [nrows] */
+    uint32_t                   *order;      /* [nrows]: the classes' rows */
     uint32_t                    width;
 } krj_index_ctx_t;
 
@@ -46,8 +45,8 @@ static void krj_index_cells(krj_index_ctx_t *x, const krj_snap_row_t *rows,
     krj_snap_index_t *ix);
 static void krj_index_classes(krj_index_ctx_t *x, const krj_snap_row_t *rows,
     krj_snap_index_t *ix);
-static void krj_index_order(krj_index_ctx_t *x, uint32_t col,
-    krj_snap_order_t *o);
+static uint32_t krj_index_sort_column(krj_index_ctx_t *x, uint32_t col,
+    uint32_t *order, uint32_t *start);
 static void krj_index_radix(krj_index_key_t *v, krj_index_key_t *tmp,
     uint32_t n);
 static void krj_index_merge(krj_index_key_t *v, krj_index_key_t *tmp,
@@ -60,9 +59,68 @@ static uint64_t krj_index_bits(double num);
 
 
 int
+krj_snap_sort(krj_snap_sorted_t *s, const krj_csv_t *t,
+    const krj_snap_cell_t *cells)
+{
+    int              rc;
+    size_t           n, all;
+    uint32_t         c;
+    krj_index_ctx_t  x;
+
+    n = t->nrows ? t->nrows : 1;
+    all = n * (t->ncolumns ? t->ncolumns : 1);
+
+    memset(&x, 0, sizeof(krj_index_ctx_t));
+    x.t = t;
+    x.cells = cells;
+    x.keys = malloc(n * sizeof(krj_index_key_t));
+    x.tmp = malloc(n * sizeof(krj_index_key_t));
+
+    s->nrows = t->nrows;
+    s->ncolumns = t->ncolumns;
+    s->order = malloc(all * sizeof(uint32_t));
+    s->start = malloc(all * sizeof(uint32_t));
+    s->nonempty = calloc(t->ncolumns ? t->ncolumns : 1, sizeof(uint32_t));
+
+    rc = -1;
+
+    if (x.keys == NULL || x.tmp == NULL || s->order == NULL
+        || s->start == NULL || s->nonempty == NULL)
+    {
+        goto cleanup;
+    }
+
+    for (c = 0; c < t->ncolumns; c++) {
+        s->nonempty[c] = krj_index_sort_column(&x, c,
+                                               s->order + (size_t) c * n,
+                                               s->start + (size_t) c * n);
+    }
+
+    rc = 0;
+
+cleanup:
+
+    free(x.keys);
+    free(x.tmp);
+
+    return rc;
+}
+
+
+void
+krj_snap_sorted_free(krj_snap_sorted_t *s)
+{
+    free(s->order);
+    free(s->start);
+    free(s->nonempty);
+    memset(s, 0, sizeof(krj_snap_sorted_t));
+}
+
+
+int
 krj_snap_write_index(krj_buf_t *out, const krj_csv_t *t,
     const krj_snap_row_t *rows, const krj_snap_cell_t *cells,
-    krj_snap_index_t *ix)
+    const krj_snap_sorted_t *sorted, krj_snap_index_t *ix)
 {
     int                rc;
     size_t             n, start;
@@ -72,21 +130,17 @@ krj_snap_write_index(krj_buf_t *out, const krj_csv_t *t,
 
     n = t->nrows ? t->nrows : 1;
 
+    memset(&x, 0, sizeof(krj_index_ctx_t));
     x.out = out;
     x.t = t;
     x.cells = cells;
     x.width = (t->nrows <= 0x10000) ? KRJ_SNAP_NARROW : KRJ_SNAP_WIDE;
-    x.keys = malloc(n * sizeof(krj_index_key_t));
-    x.tmp = malloc(n * sizeof(krj_index_key_t));
     x.order = malloc(n * sizeof(uint32_t));
-    x.ranks = malloc(n * sizeof(uint32_t));
-    orders = calloc(t->ncolumns, sizeof(krj_snap_order_t));
+    orders = calloc(t->ncolumns ? t->ncolumns : 1, sizeof(krj_snap_order_t));
 
     rc = -1;
 
-    if (x.keys == NULL || x.tmp == NULL || x.order == NULL
-        || x.ranks == NULL || orders == NULL)
-    {
+    if (x.order == NULL || orders == NULL) {
         goto cleanup;
     }
 
@@ -97,7 +151,12 @@ krj_snap_write_index(krj_buf_t *out, const krj_csv_t *t,
     krj_index_classes(&x, rows, ix);
 
     for (c = 0; c < t->ncolumns; c++) {
-        krj_index_order(&x, c, &orders[c]);
+        orders[c].nonempty = sorted->nonempty[c];
+        orders[c].rows = krj_index_list(out, sorted->order + (size_t) c * n,
+                                        t->nrows, x.width);
+        orders[c].ranks = krj_index_list(out,
+                                         sorted->start + (size_t) c * n,
+                                         t->nrows, x.width);
     }
 
     krj_buf_align(out, KRJ_SNAP_ALIGN);
@@ -111,10 +170,7 @@ krj_snap_write_index(krj_buf_t *out, const krj_csv_t *t,
 
 cleanup:
 
-    free(x.keys);
-    free(x.tmp);
     free(x.order);
-    free(x.ranks);
     free(orders);
 
     return rc;
@@ -239,14 +295,15 @@ krj_index_classes(krj_index_ctx_t *x, const krj_snap_row_t *rows,
 
 /*
  * One column: its numbers, then its texts, then its empty cells, each in
- * file order before they are sorted; a rank is where a run of equal cells
- * starts.
+ * file order before they are sorted; a row's start is where its run of
+ * equal cells begins.  Returns the number of non-empty cells.
  */
 
-static void
-krj_index_order(krj_index_ctx_t *x, uint32_t col, krj_snap_order_t *o)
+static uint32_t
+krj_index_sort_column(krj_index_ctx_t *x, uint32_t col, uint32_t *order,
+    uint32_t *start)
 {
-    int                     start;
+    int                     first;
     uint32_t                r, nn, ns, n, i, group;
     krj_index_key_t        *k;
     const krj_snap_cell_t  *cell;
@@ -278,8 +335,6 @@ krj_index_order(krj_index_ctx_t *x, uint32_t col, krj_snap_order_t *o)
         }
     }
 
-    o->nonempty = ns;
-
     for (r = 0, i = ns; r < n; r++) {
         cell = &x->cells[(size_t) r * x->t->ncolumns + col];
 
@@ -297,28 +352,27 @@ krj_index_order(krj_index_ctx_t *x, uint32_t col, krj_snap_order_t *o)
         k = &x->keys[i];
 
         if (i == 0 || i == nn || i == ns) {
-            start = 1;
+            first = 1;
 
         } else if (i < nn) {
-            start = (k->key != k[-1].key);
+            first = (k->key != k[-1].key);
 
         } else if (i < ns) {
-            start = (krj_index_text_cmp(k - 1, k) != 0);
+            first = (krj_index_text_cmp(k - 1, k) != 0);
 
         } else {
-            start = 0;      /* the empty cells tie */
+            first = 0;      /* the empty cells tie */
         }
 
-        if (start) {
+        if (first) {
             group = i;
         }
 
-        x->order[i] = k->row;
-        x->ranks[k->row] = group;
+        order[i] = k->row;
+        start[k->row] = group;
     }
 
-    o->rows = krj_index_list(x->out, x->order, n, x->width);
-    o->ranks = krj_index_list(x->out, x->ranks, n, x->width);
+    return ns;
 }
 
 

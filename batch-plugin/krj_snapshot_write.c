@@ -236,10 +236,12 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
     krj_snap_row_t     *rows;
     krj_snap_cell_t    *cells, *cell;
     krj_snap_column_t  *cols;
+    krj_snap_sorted_t   sorted;
 
     t = in->csv;
     rc = -1;
 
+    memset(&sorted, 0, sizeof(krj_snap_sorted_t));
     ncells = (size_t) t->nrows * t->ncolumns;
 
     cols = calloc(t->ncolumns, sizeof(krj_snap_column_t));
@@ -364,13 +366,20 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
 
     krj_snap_write_body(out, in, cat, cols, rows, cells, h);
 
-    if (krj_dash_write_category(out, in, cat, cols, rows, cells, h, err)
+    /* sorted once: the index lists the orders, the dashboard ranks by them */
+    if (krj_snap_sort(&sorted, t, cells) != 0) {
+        snprintf(err, KRJ_SNAP_ERRLEN, "%s: index: out of memory", in->slug);
+        goto cleanup;
+    }
+
+    if (krj_dash_write_category(out, in, cat, cols, rows, cells, &sorted, h,
+                                err)
         != 0)
     {
         goto cleanup;
     }
 
-    if (krj_snap_write_index(out, t, rows, cells, ix) != 0) {
+    if (krj_snap_write_index(out, t, rows, cells, &sorted, ix) != 0) {
         snprintf(err, KRJ_SNAP_ERRLEN, "%s: index: out of memory", in->slug);
         goto cleanup;
     }
@@ -394,6 +403,7 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
 
 cleanup:
 
+    krj_snap_sorted_free(&sorted);
     free(cols);
     free(rows);
     free(cells);

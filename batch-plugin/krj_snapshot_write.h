@@ -85,9 +85,29 @@ int krj_snap_build(krj_buf_t *out, const krj_snap_input_t *in, uint32_t n,
  */
 int krj_snap_seal(krj_buf_t *out, char *err);
 
+/*
+ * Every column of a category sorted once, by the one rule of sort=
+ * (krj_index_write.c): order[c * nrows + i] is the row at place i,
+ * start[c * nrows + r] the place where the run of cells equal to row r's
+ * begins, nonempty[c] the places before the empty cells.  The index lists
+ * them; the dashboard's ranks are made from them.
+ */
+typedef struct {
+    uint32_t                   *order;
+    uint32_t                   *start;
+    uint32_t                   *nonempty;
+    uint32_t                    nrows;
+    uint32_t                    ncolumns;
+} krj_snap_sorted_t;
+
+/* 0, or -1 without memory; krj_snap_sorted_free() in either case */
+int krj_snap_sort(krj_snap_sorted_t *s, const krj_csv_t *t,
+    const krj_snap_cell_t *cells);
+void krj_snap_sorted_free(krj_snap_sorted_t *s);
+
 int krj_snap_write_index(krj_buf_t *out, const krj_csv_t *t,
     const krj_snap_row_t *rows, const krj_snap_cell_t *cells,
-    krj_snap_index_t *ix);
+    const krj_snap_sorted_t *sorted, krj_snap_index_t *ix);
 
 /*
  * The encodings section (krj_encoded_write.c): the br and zstd forms of
