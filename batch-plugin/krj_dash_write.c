@@ -121,6 +121,7 @@ krj_dash_write_assets(krj_buf_t *out, krj_snap_header_t *h, char *err)
         start = out->len;
         krj_buf_printf(out, "krj.%s.%s", hex, a->ext);
         h->assets[i].name = krj_snap_since(out, start);
+        krj_snap_body_start(out, a->len);
         h->assets[i].body = krj_snap_str(out, (const char *) a->data, a->len);
 
         if (krj_snap_gzip(out, h->assets[i].body, &h->assets[i].gz) != 0) {

@@ -105,6 +105,7 @@ krj_snap_write_encodings(krj_buf_t *out, krj_snap_header_t *h,
 
     for (i = 0; i < m * 2; i++) {
         ref = (i % 2) ? &e[i / 2].zstd : &e[i / 2].br;
+        krj_snap_body_start(out, job.forms[i].len);
         start = out->len;
         krj_buf_append(out, job.forms[i].data, job.forms[i].len);
         ref->off = (uint32_t) start;

@@ -456,30 +456,30 @@ krj_crc32_shift(size_t len)
 }
 
 
-/* a body of the snapshot being written, gzipped into it */
+/*
+ * A body of the snapshot being written, gzipped into it: into a buffer of
+ * its own first, which leaves out where it is while the threads read the
+ * body, and tells how long the gzip is before it is placed.
+ */
 int
 krj_snap_gzip(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *gz)
 {
     int        rc;
-    size_t     start;
     krj_buf_t  tmp;
 
-    /* out may move while it grows, so compress from a copy */
     krj_buf_init(&tmp);
-    krj_buf_append(&tmp, out->data + body.off, body.len);
 
     rc = -1;
 
-    if (!tmp.failed && !out->failed) {
-        start = out->len;
-
-        if (krj_gzip(out, tmp.data ? tmp.data : (const uint8_t *) "",
-                     tmp.len)
-            == 0)
-        {
-            *gz = krj_snap_since(out, start);
-            rc = 0;
-        }
+    if (!out->failed
+        && krj_gzip(&tmp, out->data ? out->data + body.off
+                                    : (const uint8_t *) "",
+                    body.len)
+           == 0)
+    {
+        krj_snap_body_start(out, tmp.len);
+        *gz = krj_snap_str(out, (const char *) tmp.data, tmp.len);
+        rc = out->failed ? -1 : 0;
     }
 
     krj_buf_free(&tmp);

@@ -288,6 +288,7 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
     }
 
     /* the header record, then each row's: column CSV names point in */
+    krj_snap_body_start(out, t->len);
     start = out->len;
 
     for (c = 0; c < t->ncolumns; c++) {
@@ -349,6 +350,7 @@ krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
     if (out->failed || cat->csv.len != t->len
         || memcmp(out->data + start, t->data, t->len) != 0)
     {
+        krj_snap_body_start(out, t->len);
         cat->csv = krj_snap_str(out, (const char *) t->data, t->len);
     }
 
@@ -439,6 +441,8 @@ krj_snap_write_body(krj_buf_t *out, const krj_snap_input_t *in,
     memset(&view, 0, sizeof(krj_snap_t));
     view.hdr = h;
 
+    /* longer than the CSV: the names of the columns are in every row */
+    krj_snap_body_start(out, t->len);
     start = out->len;
     (void) krj_snap_render(out, &view, krj_snap_render_head, cat);
 
@@ -713,40 +717,6 @@ krj_snap_render_list(krj_out_t *o, const krj_snap_t *view, const void *arg)
     const int  *kind = arg;
 
     krj_render_list(o, view, *kind, NULL, NULL);
-}
-
-
-krj_snap_ref_t
-krj_snap_str(krj_buf_t *out, const char *s, size_t len)
-{
-    size_t  start;
-
-    start = out->len;
-    krj_buf_append(out, s, len);
-
-    return krj_snap_since(out, start);
-}
-
-
-/* the ref of what was appended since start; sizes are checked at the end */
-krj_snap_ref_t
-krj_snap_since(krj_buf_t *out, size_t start)
-{
-    krj_snap_ref_t  ref;
-
-    ref.off = (uint32_t) start;
-    ref.len = (uint32_t) (out->len - start);
-
-    return ref;
-}
-
-
-size_t
-krj_snap_reserve(krj_buf_t *out, size_t size)
-{
-    krj_buf_align(out, KRJ_SNAP_ALIGN);
-
-    return krj_buf_zero(out, size);
 }
 
 

@@ -147,5 +147,11 @@ int krj_snap_gzip(krj_buf_t *out, krj_snap_ref_t body, krj_snap_ref_t *gz);
 /* room for an array, 8-byte aligned and zeroed; its offset */
 size_t krj_snap_reserve(krj_buf_t *out, size_t size);
 
+/*
+ * Before a body the module sends whole, of about expect bytes: a large
+ * one starts on a page, for sendfile() (krj_snapshot_place.c).
+ */
+void krj_snap_body_start(krj_buf_t *out, size_t expect);
+
 
 #endif /* _KRJ_SNAPSHOT_WRITE_H_INCLUDED_ */

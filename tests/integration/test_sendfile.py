@@ -5,6 +5,7 @@ request that started on an old generation ends on it."""
 
 import gzip
 import json
+import re
 import subprocess
 import time
 
@@ -58,6 +59,39 @@ def test_whole_bodies_go_by_sendfile(make_krj):
     calls = strace_sendfile(worker,
                             lambda: k.get("/api/v1/signals/sp500?limit=3"))
     assert not calls, calls
+
+
+def test_large_bodies_start_on_a_page(make_krj):
+    """krj-batch starts every whole body of 32 KiB or more on a page of
+    the snapshot, which the worker's copy keeps: sendfile() from inside a
+    page costs the worker several times the CPU (make bench)."""
+    k = make_krj(http_extra="    sendfile on;\n")
+    [worker] = k.nginx.worker_pids()
+    cases = [("/api/v1/signals/sp500", {}),
+             ("/api/v1/signals/sp500.csv", {}),
+             ("/api/v1/signals/sp500", {"Accept-Encoding": "gzip"}),
+             ("/api/v1/signals/sp500", {"Accept-Encoding": "br"}),
+             ("/api/v1/signals/sp500", {"Accept-Encoding": "zstd"}),
+             ("/api/v1/summary", {})]
+    sizes = {}
+    for path, headers in cases:
+        def get():
+            r = k.get(path, headers=headers)
+            assert r.status == 200
+            sizes[(path, tuple(headers.values()))] = len(r.body)
+        [call] = strace_sendfile(worker, get)
+        # sendfile(5, 10, [677765] => [885080], 207315) = 207315
+        m = re.search(r"sendfile(?:64)?\(\d+, \d+, \[(\d+)\].*\) = (\d+)",
+                      call)
+        assert m, call
+        off, n = int(m.group(1)), int(m.group(2))
+        assert n == sizes[(path, tuple(headers.values()))], call
+        if n >= 32 * 1024:
+            assert off % 4096 == 0, (path, headers, call)
+    assert sizes[("/api/v1/signals/sp500", ())] >= 32 * 1024
+    assert sizes[("/api/v1/signals/sp500", ("gzip",))] >= 32 * 1024
+    # padding is a page at most per body: the small ones have none
+    assert sizes[("/api/v1/summary", ())] < 32 * 1024
 
 
 def test_old_generation_outlives_a_swap(make_krj):
