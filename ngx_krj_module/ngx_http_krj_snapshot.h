@@ -33,6 +33,10 @@ struct ngx_http_krj_snapshot_s {
     u_char                       gen[NGX_HTTP_KRJ_GENERATION_LEN];
     ngx_msec_t                   took_us;   /* to copy and validate it */
     ngx_log_t                   *log;
+#if (NGX_THREADS)
+    ngx_thread_pool_t           *thread_pool;   /* unmaps it, or NULL */
+    ngx_thread_task_t            task;
+#endif
 };
 
 
