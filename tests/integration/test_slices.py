@@ -8,6 +8,7 @@ while many are, sharing its per-turn budget of slicing in turns."""
 
 import gzip
 import importlib.util
+import signal
 import socket
 import subprocess
 import threading
@@ -408,3 +409,44 @@ def test_many_big_answers_share_the_worker(crowd):
         "the worker's budget of a turn ran out: some slices waited"
     assert b"krj slice turn" in debug, "and a new turn renewed it"
     k.nginx.check_log()
+
+
+def test_graceful_quit_finishes_sliced_answers(make_krj):
+    # nginx -s quit while answers are being sliced: the worker finishes
+    # them, whole, then exits (the turn event is posted, not a timer, and
+    # keeps no worker alive)
+    k = make_krj(files=[], publish=False, start=False, workers=1,
+                 http_extra="    gzip on;\n"
+                            "    gzip_types text/csv application/json;\n")
+    _synth(k.data / BIG, ROWS)
+    k.publish()
+    k.start()
+    path = "/api/v1/signals/big?offset=0"
+    whole = ok(k, "/api/v1/signals/big").body
+    assert len(whole) > 1 << 21, "a body of many slices"
+    socks = []
+    for i in range(8):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(TIMEOUT)
+        s.connect(("127.0.0.1", k.port))
+        s.sendall(request_bytes(k, path,
+                                "Accept-Encoding: gzip\r\n" if i % 2 else ""))
+        first = s.recv(1)
+        assert first, "the answer has begun"
+        socks.append((i, s, first))
+    k.nginx.proc.send_signal(signal.SIGQUIT)
+    for i, s, data in socks:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+        s.close()
+        status, hdrs, body = read_response_from(data)
+        assert status.startswith("HTTP/1.1 200"), status
+        if i % 2:
+            body = gzip.decompress(dechunk(body))
+        assert body == whole, "answer %d finished whole after quit" % i
+    k.nginx.proc.wait(TIMEOUT)
+    assert k.nginx.proc.returncode == 0, "nginx quit"
