@@ -95,6 +95,11 @@ typedef struct {
     ngx_msec_t                   stale_since;
     size_t                       stale_reason_len;
     u_char                       stale_reason[NGX_HTTP_KRJ_REASON_LEN];
+
+    /* the slicing work of this turn, all requests' (ngx_http_krj_slice.c) */
+    ngx_event_t                  slice_turn;
+    uint64_t                     slice_spent;   /* nanoseconds */
+    uint64_t                     slice_early;   /* before slice_turn ran */
 } ngx_http_krj_main_conf_t;
 
 

@@ -51,6 +51,14 @@ typedef struct {
 
 
 static void ngx_http_krj_slice_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_krj_slice_defer(ngx_http_request_t *r,
+    ngx_http_krj_main_conf_t *kmcf);
+static void ngx_http_krj_slice_charge(ngx_http_krj_main_conf_t *kmcf,
+    uint64_t ns);
+static void ngx_http_krj_slice_turn(ngx_event_t *ev);
+static uint64_t ngx_http_krj_slice_clock(void);
+static ngx_int_t ngx_http_krj_slice_step(ngx_http_request_t *r,
+    ngx_http_krj_slice_t *s);
 static ngx_int_t ngx_http_krj_slice_measure(ngx_http_request_t *r,
     ngx_http_krj_slice_t *s);
 static ngx_int_t ngx_http_krj_slice_write(ngx_http_request_t *r,
@@ -58,7 +66,8 @@ static ngx_int_t ngx_http_krj_slice_write(ngx_http_request_t *r,
 static void ngx_http_krj_slice_item(ngx_http_krj_slice_t *s, krj_out_t *o,
     uint32_t i);
 static void ngx_http_krj_slice_wait(ngx_http_request_t *r);
-static void ngx_http_krj_slice_next(ngx_http_request_t *r);
+static void ngx_http_krj_slice_next(ngx_http_request_t *r,
+    ngx_queue_t *queue);
 static void *ngx_http_krj_slice_alloc(void *data, size_t size);
 
 
@@ -137,20 +146,23 @@ ngx_http_krj_slice_signals(ngx_http_request_t *r,
 
 /*
  * One turn: after what the socket has not taken yet, a bounded part of
- * the measure or one slice; then the other connections, through a post
- * on ngx_posted_next_events, or the socket's write event.  As
+ * the measure or one slice, if the worker's budget of this turn is not
+ * spent; then the other connections, through a post on
+ * ngx_posted_next_events, or the socket's write event.  As
  * ngx_http_writer(), a send_timeout without progress ends the request.
  */
 
 static void
 ngx_http_krj_slice_handler(ngx_http_request_t *r)
 {
+    uint64_t                   start;
     ngx_int_t                  rc;
     ngx_event_t               *wev;
     ngx_connection_t          *c;
     ngx_http_krj_ctx_t        *ctx;
     ngx_http_krj_slice_t      *s;
     ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_krj_main_conf_t  *kmcf;
 
     c = r->connection;
     wev = c->write;
@@ -176,38 +188,188 @@ ngx_http_krj_slice_handler(ngx_http_request_t *r)
         return;
     }
 
-    /*
-     * Whether the filters took the last slice: r->out alone may be the
-     * headers, which the write filter holds for postpone_output until the
-     * first slice, a flush, comes.
-     */
+    /* a socket's write event too: the budget is the worker's */
+
+    kmcf = ngx_http_get_module_main_conf(r, ngx_http_krj_module);
+
+    if (ngx_http_krj_slice_defer(r, kmcf) == NGX_OK) {
+        return;
+    }
+
+    start = ngx_http_krj_slice_clock();
+
+    rc = ngx_http_krj_slice_step(r, s);
+
+    ngx_http_krj_slice_charge(kmcf, ngx_http_krj_slice_clock() - start);
+
+    switch (rc) {
+
+    case NGX_DONE:
+        ngx_http_krj_slice_next(r, &ngx_posted_next_events);
+        return;
+
+    case NGX_BUSY:
+        ngx_http_krj_slice_wait(r);
+        return;
+
+    default:
+        r->write_event_handler = ngx_http_request_empty_handler;
+        ngx_http_finalize_request(r, rc);
+    }
+}
+
+
+/*
+ * Whether this turn's budget is spent: then the request waits, posted
+ * after slice_turn, which renews the budget.  When slice_turn is ahead in
+ * this turn's queue (ngx_event_move_posted_next() made it ready), the
+ * budget ran out last turn and the requests it passes had their slices
+ * then: after it in this turn, behind those that had to wait.  Else in
+ * the next turn, after it.  A request is never passed over for longer
+ * than the others ahead of it take.
+ */
+
+static ngx_int_t
+ngx_http_krj_slice_defer(ngx_http_request_t *r,
+    ngx_http_krj_main_conf_t *kmcf)
+{
+    ngx_queue_t  *queue;
+
+    if (kmcf->slice_spent < NGX_HTTP_KRJ_SLICE_TURN) {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "krj slice deferred, %uL ns sliced this turn",
+                   kmcf->slice_spent);
+
+    queue = kmcf->slice_turn.ready ? &ngx_posted_events
+                                   : &ngx_posted_next_events;
+
+    ngx_http_krj_slice_next(r, queue);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A step of ns nanoseconds.  nginx has no hook at the start of a turn:
+ * slice_turn, posted for the next turn when this one first slices, runs
+ * there before the requests that post themselves after it, and renews
+ * the budget.  When the budget runs out it moves to the tail of the next
+ * turn's queue, before the request that spent it posts itself, so that
+ * the requests which could not have their slice have theirs first.  The
+ * work done while it waits ahead in this turn's queue (a socket's write
+ * event, the requests before it) counts apart as this turn's.  A posted
+ * event, not a timer: it keeps no worker from exiting, and it is in the
+ * cycle, which outlives the worker's events.
+ */
+
+static void
+ngx_http_krj_slice_charge(ngx_http_krj_main_conf_t *kmcf, uint64_t ns)
+{
+    uint64_t      turn;
+    ngx_event_t  *ev;
+
+    ev = &kmcf->slice_turn;
+
+    kmcf->slice_spent += ns;
+
+    if (ev->posted && ev->ready) {
+        kmcf->slice_early += ns;
+        turn = kmcf->slice_early;
+
+    } else {
+        turn = kmcf->slice_spent;
+    }
+
+    if (turn >= NGX_HTTP_KRJ_SLICE_TURN) {
+        kmcf->slice_spent = turn;
+
+        if (ev->posted) {
+            ngx_delete_posted_event(ev);
+        }
+
+    } else if (ev->posted) {
+        return;
+    }
+
+    if (ev->handler == NULL) {
+        ev->handler = ngx_http_krj_slice_turn;
+        ev->data = kmcf;
+        ev->log = ngx_cycle->log;
+    }
+
+    /* ngx_event_move_posted_next() sets it when the next turn begins */
+    ev->ready = 0;
+
+    kmcf->slice_early = 0;
+
+    ngx_post_event(ev, &ngx_posted_next_events);
+}
+
+
+static void
+ngx_http_krj_slice_turn(ngx_event_t *ev)
+{
+    ngx_http_krj_main_conf_t  *kmcf;
+
+    kmcf = ev->data;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "krj slice turn, %uL ns sliced since the last, "
+                   "%uL of them in this turn", kmcf->slice_spent,
+                   kmcf->slice_early);
+
+    kmcf->slice_spent = kmcf->slice_early;
+    kmcf->slice_early = 0;
+}
+
+
+static uint64_t
+ngx_http_krj_slice_clock(void)
+{
+#if (NGX_HAVE_CLOCK_MONOTONIC)
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (uint64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+#else
+    struct timeval   tv;
+
+    ngx_gettimeofday(&tv);
+
+    return (uint64_t) tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
+#endif
+}
+
+
+/*
+ * Whether the filters took the last slice: r->out alone may be the
+ * headers, which the write filter holds for postpone_output until the
+ * first slice, a flush, comes.  Then the next step.
+ */
+
+static ngx_int_t
+ngx_http_krj_slice_step(ngx_http_request_t *r, ngx_http_krj_slice_t *s)
+{
+    ngx_int_t  rc;
 
     if (s->writing && s->buf->pos != s->buf->last) {
         rc = ngx_http_output_filter(r, NULL);
 
         if (rc == NGX_ERROR) {
-            ngx_http_finalize_request(r, NGX_ERROR);
-            return;
+            return NGX_ERROR;
         }
 
         if (s->buf->pos != s->buf->last) {
-            ngx_http_krj_slice_wait(r);
-            return;
+            return NGX_BUSY;
         }
     }
 
-    rc = s->writing ? ngx_http_krj_slice_write(r, s)
-                    : ngx_http_krj_slice_measure(r, s);
-
-    if (rc == NGX_BUSY) {
-        ngx_http_krj_slice_wait(r);
-        return;
-    }
-
-    if (rc != NGX_DONE) {
-        r->write_event_handler = ngx_http_request_empty_handler;
-        ngx_http_finalize_request(r, rc);
-    }
+    return s->writing ? ngx_http_krj_slice_write(r, s)
+                      : ngx_http_krj_slice_measure(r, s);
 }
 
 
@@ -228,7 +390,6 @@ ngx_http_krj_slice_measure(ngx_http_request_t *r, ngx_http_krj_slice_t *s)
         switch (krj_query_select_more(&s->it, NGX_HTTP_KRJ_SLICE_SELECT)) {
 
         case KRJ_QUERY_AGAIN:
-            ngx_http_krj_slice_next(r);
             return NGX_DONE;
 
         case KRJ_QUERY_OK:
@@ -246,7 +407,6 @@ ngx_http_krj_slice_measure(ngx_http_request_t *r, ngx_http_krj_slice_t *s)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_http_krj_slice_next(r);
         return NGX_DONE;
     }
 
@@ -272,7 +432,6 @@ ngx_http_krj_slice_measure(ngx_http_request_t *r, ngx_http_krj_slice_t *s)
     }
 
     if (s->next < s->nitems) {
-        ngx_http_krj_slice_next(r);
         return NGX_DONE;
     }
 
@@ -300,8 +459,6 @@ ngx_http_krj_slice_measure(ngx_http_request_t *r, ngx_http_krj_slice_t *s)
             return NGX_ERROR;
         }
     }
-
-    ngx_http_krj_slice_next(r);
 
     return NGX_DONE;
 }
@@ -374,8 +531,6 @@ ngx_http_krj_slice_write(ngx_http_request_t *r, ngx_http_krj_slice_t *s)
         return NGX_BUSY;
     }
 
-    ngx_http_krj_slice_next(r);
-
     return NGX_DONE;
 }
 
@@ -414,7 +569,7 @@ ngx_http_krj_slice_wait(ngx_http_request_t *r)
     wev = r->connection->write;
 
     if (wev->ready) {
-        ngx_http_krj_slice_next(r);
+        ngx_http_krj_slice_next(r, &ngx_posted_next_events);
         return;
     }
 
@@ -430,13 +585,15 @@ ngx_http_krj_slice_wait(ngx_http_request_t *r)
 
 
 /*
- * The next turn, after the other connections' events.  The send_timeout
- * timer stays armed meanwhile: progress moves it on, and a worker that is
- * shutting down waits for the answer (it exits when no timer is left).
+ * The next turn, after the other connections' events (or later in this
+ * turn, when the budget waits in queue).  The send_timeout timer stays
+ * armed meanwhile: progress, or a wait for the budget, moves it on, and a
+ * worker that is shutting down waits for the answer (it exits when no
+ * timer is left).
  */
 
 static void
-ngx_http_krj_slice_next(ngx_http_request_t *r)
+ngx_http_krj_slice_next(ngx_http_request_t *r, ngx_queue_t *queue)
 {
     ngx_event_t               *wev;
     ngx_http_core_loc_conf_t  *clcf;
@@ -445,7 +602,7 @@ ngx_http_krj_slice_next(ngx_http_request_t *r)
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
     ngx_add_timer(wev, clcf->send_timeout);
-    ngx_post_event(wev, &ngx_posted_next_events);
+    ngx_post_event(wev, queue);
 }
 
 

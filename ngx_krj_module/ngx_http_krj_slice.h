@@ -16,7 +16,8 @@
  * are sent with the exact Content-Length, then its bytes rendered at most
  * NGX_HTTP_KRJ_SLICE_SIZE at a time into one buffer the request reuses,
  * the next slice when the socket took the last one and the other
- * connections had their turn.
+ * connections had their turn.  All of a worker's answers together slice
+ * for at most NGX_HTTP_KRJ_SLICE_TURN (and one step) per turn, in turns.
  */
 
 
@@ -38,6 +39,19 @@
  */
 #define NGX_HTTP_KRJ_SLICE_MEASURE    1024
 #define NGX_HTTP_KRJ_SLICE_SELECT     1024
+
+/*
+ * The slicing all requests of a worker may do in one turn of the event
+ * loop, in nanoseconds: a slice bounds one request's turn, this their sum,
+ * so that a short request arriving meanwhile (/health) waits for about a
+ * millisecond of slicing and one step, however many answers are on their
+ * way.  Time rather than a count of steps: steps differ (a measure adds
+ * up lengths, a slice renders and sends, through gzip or SSL when they
+ * are on), and the clock charges each what it cost, the send included;
+ * a step in which the worker lost its core counts that wait too, and the
+ * turn ends sooner, when the others have waited already.
+ */
+#define NGX_HTTP_KRJ_SLICE_TURN       1000000
 
 
 /*

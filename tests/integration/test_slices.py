@@ -3,12 +3,15 @@ bytes are those of the answer rendered whole (krj-batch's pre-rendered
 body, small pages rendered at once, the CSV oracle of test_query), JSON
 and CSV, through nginx's gzip filter too; HEAD; a client that closes
 mid-answer, a slow reader, one that reads nothing until send_timeout; and
-the worker keeps answering others while a big answer is on its way."""
+the worker keeps answering others while a big answer is on its way, and
+while many are, sharing its per-turn budget of slicing in turns."""
 
 import gzip
 import importlib.util
+import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -47,6 +50,24 @@ def big(tmp_path_factory):
     k.publish()
     k.start()
     yield k, krjdata.newest(k.data)["big"]
+    f.finish()
+
+
+@pytest.fixture(scope="module")
+def crowd(tmp_path_factory):
+    """As big, with nginx's debug log in a file of its own: it says when
+    a request's slice waited for the worker's budget, and when a turn
+    renewed it."""
+    f = _Factory(tmp_path_factory)
+    log = tmp_path_factory.mktemp("debug") / "debug.log"
+    k = f(files=[], publish=False, start=False, workers=1,
+          main_conf="error_log %s debug;" % log,
+          http_extra="    gzip on;\n"
+                     "    gzip_types text/csv application/json;\n")
+    _synth(k.data / BIG, ROWS)
+    k.publish()
+    k.start()
+    yield k, log
     f.finish()
 
 
@@ -318,3 +339,114 @@ def test_http2_over_tls(make_krj, tmp_path):
     curl(*args)
     assert all(o.read_bytes() == whole for o in outs), \
         "four streams on one connection, each whole"
+
+
+CLIENTS = 48
+
+
+def dechunk(data):
+    """The body of a chunked transfer coding."""
+    body = b""
+    while True:
+        size, _, data = data.partition(b"\r\n")
+        n = int(size.split(b";")[0], 16)
+        if n == 0:
+            return body
+        body += data[:n]
+        data = data[n + 2:]
+
+
+def test_many_big_answers_share_the_worker(crowd):
+    # CLIENTS clients ask for big answers at once, JSON and CSV, half of
+    # them through nginx's gzip filter (compressing is part of a slice's
+    # cost), on one worker: together their slices spend the worker's
+    # budget of a turn, so that some wait for the next (the debug log says
+    # so); every answer is whole, the bytes of the pre-rendered body, and
+    # /health is answered all along
+    k, log = crowd
+    paths = ["/api/v1/signals/big?offset=0",
+             "/api/v1/signals/big.csv?offset=0"]
+    whole = [ok(k, p.partition("?")[0]).body for p in paths]
+    gz = "Accept-Encoding: gzip\r\n"
+    since = log.stat().st_size
+    start = threading.Barrier(CLIENTS + 1)
+    got = [None] * CLIENTS
+
+    def client(i):
+        s = socket.create_connection(("127.0.0.1", k.port), timeout=TIMEOUT)
+        try:
+            start.wait(TIMEOUT)
+            s.sendall(request_bytes(k, paths[i % 2], gz if i % 4 > 1 else ""))
+            got[i] = read_response(s)
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=client, args=(i,))
+               for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    start.wait(TIMEOUT)
+    health = []
+    while any(t.is_alive() for t in threads) or len(health) < 5:
+        health.append(get(k, "/health").status)
+    for t in threads:
+        t.join(TIMEOUT)
+    assert health and set(health) == {200}, \
+        "/health answered 200 while the big answers were sliced"
+    for i, (status, hdrs, body) in enumerate(got):
+        assert status.startswith("HTTP/1.1 200"), "client %d: %s" % (i, status)
+        if i % 4 > 1:
+            assert hdrs.get("content-encoding") == "gzip", "client %d" % i
+            body = gzip.decompress(dechunk(body))
+        else:
+            assert int(hdrs["content-length"]) == len(body), "client %d" % i
+        assert body == whole[i % 2], \
+            "client %d: %s is the pre-rendered body" % (i, paths[i % 2])
+    with open(log, "rb") as f:
+        f.seek(since)
+        debug = f.read()
+    assert b"krj slice deferred" in debug, \
+        "the worker's budget of a turn ran out: some slices waited"
+    assert b"krj slice turn" in debug, "and a new turn renewed it"
+    k.nginx.check_log()
+
+
+def test_graceful_quit_finishes_sliced_answers(make_krj):
+    # nginx -s quit while answers are being sliced: the worker finishes
+    # them, whole, then exits (the turn event is posted, not a timer, and
+    # keeps no worker alive)
+    k = make_krj(files=[], publish=False, start=False, workers=1,
+                 http_extra="    gzip on;\n"
+                            "    gzip_types text/csv application/json;\n")
+    _synth(k.data / BIG, ROWS)
+    k.publish()
+    k.start()
+    path = "/api/v1/signals/big?offset=0"
+    whole = ok(k, "/api/v1/signals/big").body
+    assert len(whole) > 1 << 21, "a body of many slices"
+    socks = []
+    for i in range(8):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(TIMEOUT)
+        s.connect(("127.0.0.1", k.port))
+        s.sendall(request_bytes(k, path,
+                                "Accept-Encoding: gzip\r\n" if i % 2 else ""))
+        first = s.recv(1)
+        assert first, "the answer has begun"
+        socks.append((i, s, first))
+    k.nginx.proc.send_signal(signal.SIGQUIT)
+    for i, s, data in socks:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+        s.close()
+        status, hdrs, body = read_response_from(data)
+        assert status.startswith("HTTP/1.1 200"), status
+        if i % 2:
+            body = gzip.decompress(dechunk(body))
+        assert body == whole, "answer %d finished whole after quit" % i
+    k.nginx.proc.wait(TIMEOUT)
+    assert k.nginx.proc.returncode == 0, "nginx quit"
