@@ -406,14 +406,24 @@ def abuse(s, path):
 
 
 def stall(s, data, csv, out, next_out):
-    """The longest /health wait while the worker switches snapshots."""
+    """/health's waits while the worker switches snapshots, beside its
+    waits for as long before, idle: the machine's floor."""
     synth(ROWS, csv, seed=2)
     publish(data, next_out)
     _, h0, _ = s.get("/api/v1/categories")
+    idle, during = [], []
     worst, count, stop = [0.0], [0], threading.Event()
-    t = threading.Thread(target=longest_health, args=(s, stop, worst, count))
+    t = threading.Thread(target=longest_health,
+                         args=(s, stop, worst, count, idle))
     t.start()
-    time.sleep(0.5)
+    time.sleep(1.0)
+    stop.set()
+    t.join()
+    worst, count, stop = [0.0], [0], threading.Event()
+    t = threading.Thread(target=longest_health,
+                         args=(s, stop, worst, count, during))
+    t.start()
+    time.sleep(0.2)
     os.rename(next_out / "krj.snapshot", out / "krj.snapshot")
     t0 = time.monotonic()
     while s.get("/api/v1/categories")[1].get("ETag") == h0.get("ETag"):
@@ -424,9 +434,15 @@ def stall(s, data, csv, out, next_out):
     time.sleep(0.5)
     stop.set()
     t.join()
+    for w in (idle, during):
+        w.sort()
     print("\n  switch to a new %d-row snapshot: served after %.2f s; "
-          "/health's longest wait meanwhile %.2f ms (%d requests)"
-          % (ROWS, switched, worst[0] * 1000, count[0]))
+          "/health's longest wait meanwhile %.2f ms, p99 %.2f ms (%d "
+          "requests); idle before it %.2f ms, p99 %.2f ms (%d requests)"
+          % (ROWS, switched, during[-1] * 1000,
+             during[int(len(during) * 0.99)] * 1000, len(during),
+             idle[-1] * 1000, idle[int(len(idle) * 0.99)] * 1000,
+             len(idle)))
 
 
 def main():
