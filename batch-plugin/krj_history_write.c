@@ -64,6 +64,7 @@ static int krj_history_null(const krj_history_t *h,
     const krj_history_entry_t *e);
 static int krj_history_gzip(krj_buf_t *out, size_t tickers_off, size_t n);
 static int krj_history_gz_part(void *arg, size_t i);
+static size_t krj_history_part_end(const krj_history_gz_t *job, size_t i);
 static krj_snap_ref_t krj_history_put(krj_buf_t *out, const char *s,
     size_t len);
 static krj_snap_ref_t krj_history_since(krj_buf_t *out, size_t start);
@@ -363,7 +364,7 @@ krj_history_gzip(krj_buf_t *out, size_t tickers_off, size_t n)
             krj_buf_append(out, job.parts[i].data, job.parts[i].len);
         }
 
-        end = (i + 1) * job.per < n ? (i + 1) * job.per : n;
+        end = krj_history_part_end(&job, i);
 
         for (k = i * job.per; k < end; k++) {
             memcpy(&t, out->data + tickers_off
@@ -391,6 +392,14 @@ krj_history_gzip(krj_buf_t *out, size_t tickers_off, size_t n)
 }
 
 
+/* part i holds the tickers from i * per up to this one */
+static size_t
+krj_history_part_end(const krj_history_gz_t *job, size_t i)
+{
+    return (i + 1) * job->per < job->n ? (i + 1) * job->per : job->n;
+}
+
+
 /* the gzip of each body of part i that is worth it, at its part's offset */
 static int
 krj_history_gz_part(void *arg, size_t i)
@@ -410,7 +419,7 @@ krj_history_gz_part(void *arg, size_t i)
 
     rc = 0;
     part = &job->parts[i];
-    end = (i + 1) * job->per < job->n ? (i + 1) * job->per : job->n;
+    end = krj_history_part_end(job, i);
 
     for (k = i * job->per; k < end; k++) {
         p = job->tickers + k * sizeof(krj_snap_hticker_t);

@@ -50,12 +50,7 @@ def record_weeks(db, tmp, rows, weeks, last):
 
 def timed(args, env):
     """(seconds, peak RSS in MB, stderr) of one krj-batch."""
-    e = dict(os.environ)
-    for k, v in env.items():
-        if v is None:
-            e.pop(k, None)
-        else:
-            e[k] = v
+    e = krjenv.environ_with(env)
     t0 = time.time()
     proc = subprocess.Popen([str(krjenv.BATCH)] + args + ["--config", ""],
                             env=e, stderr=subprocess.PIPE, text=True)

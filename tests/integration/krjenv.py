@@ -347,22 +347,28 @@ def _port_open(port, host="127.0.0.1"):
         return False
 
 
+def environ_with(env):
+    """os.environ with env applied, None removing a variable."""
+    e = dict(os.environ)
+    for k, v in (env or {}).items():
+        if v is None:
+            e.pop(k, None)
+        else:
+            e[k] = str(v)
+    return e
+
+
 def run_batch(*args, input=None, output=None, env=None, timeout=120,
               binary=None):
     """Runs build/krj-batch (or binary) with args; input and output
     become KRJ_DATA_DIR and KRJ_OUTPUT_DIR.  Text output, never raises on
     a non-zero exit."""
-    e = dict(os.environ)
+    e = dict(env or {})
     if input is not None:
-        e["KRJ_DATA_DIR"] = str(input)
+        e.setdefault("KRJ_DATA_DIR", str(input))
     if output is not None:
-        e["KRJ_OUTPUT_DIR"] = str(output)
-    if env:
-        for k, v in env.items():
-            if v is None:
-                e.pop(k, None)
-            else:
-                e[k] = v
+        e.setdefault("KRJ_OUTPUT_DIR", str(output))
+    e = environ_with(e)
     return subprocess.run([str(binary or BATCH)] + [str(a) for a in args],
                           capture_output=True, text=True, env=e,
                           timeout=timeout, stdin=subprocess.DEVNULL)

@@ -316,12 +316,7 @@ class BatchDaemon:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.args = [str(a) for a in args]
         self.log = self.dir / ("%s.log" % self.args[0])
-        self.env = dict(os.environ)
-        for k, v in env.items():
-            if v is None:
-                self.env.pop(k, None)
-            else:
-                self.env[k] = str(v)
+        self.env = krjenv.environ_with(env)
         self.env.pop("NOTIFY_SOCKET", None)
         self.env.pop("WATCHDOG_USEC", None)
         self.env.pop("WATCHDOG_PID", None)

@@ -93,6 +93,18 @@ def make_backup(a, pg, out, *extra):
     return path
 
 
+def rewrite_member(path, to, name, change):
+    """A copy of the backup at path in to, member name's bytes changed."""
+    with tarfile.open(path) as src, tarfile.open(to, "w") as dst:
+        for m in src.getmembers():
+            data = src.extractfile(m).read() if m.isfile() else None
+            if m.name == name:
+                data = change(data)
+                m.size = len(data)
+            dst.addfile(m, io.BytesIO(data) if data is not None else None)
+    return to
+
+
 def test_backup_is_one_dated_private_tar(origin, pg, tmp_path):
     out = tmp_path / "backups"
     path = make_backup(origin, pg, out)
@@ -179,14 +191,9 @@ def test_restore_refuses_a_session_key_of_another_name(origin, pg,
     """A MANIFEST naming a session key whose WORD is none (here a path
     out of the directory) is refused before anything is changed."""
     path = make_backup(origin, pg, tmp_path / "b")
-    bad = tmp_path / "bad.tar"
-    with tarfile.open(path) as src, tarfile.open(bad, "w") as dst:
-        for m in src.getmembers():
-            data = src.extractfile(m).read() if m.isfile() else None
-            if m.name == "MANIFEST":
-                data += b"file session-key-file:../../evil 0600 root root\n"
-                m.size = len(data)
-            dst.addfile(m, io.BytesIO(data) if data is not None else None)
+    bad = rewrite_member(path, tmp_path / "bad.tar", "MANIFEST",
+                         lambda data: data + b"file session-key-file:"
+                                             b"../../evil 0600 root root\n")
     empty = pg_server.create_db()
     target = node_files(tmp_path / "restored")
     try:
@@ -265,15 +272,9 @@ def test_restore_refuses_what_is_not_a_backup(origin, pg_server, tmp_path):
 def test_failed_pg_restore_leaves_the_database_empty(origin, pg, pg_server,
                                                      tmp_path):
     path = make_backup(origin, pg, tmp_path)
-    broken = tmp_path / "broken.tar"
-    with tarfile.open(path) as src, tarfile.open(broken, "w") as dst:
-        for m in src.getmembers():
-            data = src.extractfile(m).read() if m.isfile() else None
-            if m.name == "krj.pgdump":
-                # a whole header, then the archive cut in its data
-                data = data[:len(data) * 2 // 3]
-                m.size = len(data)
-            dst.addfile(m, io.BytesIO(data) if data is not None else None)
+    # a whole header, then the archive cut in its data
+    broken = rewrite_member(path, tmp_path / "broken.tar", "krj.pgdump",
+                            lambda data: data[:len(data) * 2 // 3])
     empty = pg_server.create_db()
     target = node_files(tmp_path / "restored")
     try:

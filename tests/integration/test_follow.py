@@ -8,7 +8,6 @@ node meanwhile."""
 
 import datetime
 import json
-import os
 import subprocess
 import threading
 import time
@@ -321,17 +320,6 @@ def test_redis_restarted_empty(polling_cluster):
         assert f.proc.poll() is None, "the follower lives on"
 
 
-def krjenv_env(env):
-    """os.environ with env applied, None removing a variable."""
-    e = dict(os.environ)
-    for k, v in env.items():
-        if v is None:
-            e.pop(k, None)
-        else:
-            e[k] = v
-    return e
-
-
 def test_keys_added_before_postgresql_reach_the_followers(polling_cluster):
     """A key and a user added on A while pg-dsn is not configured are in
     A's files only; `krj-batch migrate`, the first command once it is,
@@ -347,7 +335,7 @@ def test_keys_added_before_postgresql_reach_the_followers(polling_cluster):
     r = subprocess.run([str(krjenv.BATCH), "users", "add", "eve", "--cost",
                         "4", "--config", ""], input="eve-password\n",
                        capture_output=True, text=True, timeout=60,
-                       env=krjenv_env(alone))
+                       env=krjenv.environ_with(alone))
     assert r.returncode == 0, r.stderr
 
     r = krjenv.run_batch("migrate", "--config", "", env=c.env())

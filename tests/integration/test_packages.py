@@ -208,6 +208,13 @@ def installed(root):
     return r
 
 
+def assert_owners(root, expect):
+    """Each path's owner, group and mode in the root, as stat(1) says."""
+    for p, want in expect.items():
+        got = tuple(root("stat", "-c", "%U %G %a", p).stdout.split())
+        assert got == want, p
+
+
 def test_lintian_clean(debs):
     log = (debs[0] / "lintian.log").read_text()
     assert not re.search(r"(?m)^[EW]: ", log), log
@@ -264,9 +271,7 @@ def test_install_layout(root, installed):
         "/var/lib/krj/output": ("krj", "krj", "755"),
         "/var/log/krj": ("root", "adm", "750"),
     }
-    for p, want in expect.items():
-        got = tuple(root("stat", "-c", "%U %G %a", p).stdout.split())
-        assert got == want, p
+    assert_owners(root, expect)
     assert root.file("/etc/krj/api-keys").stat().st_size == 0
     assert root("id", "-nG", "krj").stdout.split() == ["krj", "www-data"]
     conffiles = root("dpkg-query", "-W", "-f=${Conffiles}\n",
@@ -723,8 +728,6 @@ def test_readme_from_source(root, installed):
         "/var/www/letsencrypt": ("root", "root", "755"),
         "/etc/krj/session.key": ("root", "root", "600"),
     }
-    for p, want in expect.items():
-        got = tuple(root("stat", "-c", "%U %G %a", p).stdout.split())
-        assert got == want, p
+    assert_owners(root, expect)
     assert "ExecStart=/usr/local/bin/krj-batch run" in root.file(
         "/usr/local/lib/systemd/system/krj-batch.service").read_text()
