@@ -39,7 +39,6 @@ static ngx_uint_t ngx_http_krj_metrics_encoding(ngx_http_request_t *r);
 static void ngx_http_krj_metrics_cleanup(void *data);
 static ngx_http_krj_metrics_req_t *ngx_http_krj_metrics_req(
     ngx_http_request_t *r);
-static uint64_t ngx_http_krj_metrics_now(void);
 static ngx_http_krj_metrics_t *ngx_http_krj_metrics_zone(
     ngx_http_request_t *r);
 static ngx_uint_t ngx_http_krj_metrics_openmetrics(ngx_http_request_t *r);
@@ -299,7 +298,7 @@ ngx_http_krj_metrics_req(ngx_http_request_t *r)
 }
 
 
-static uint64_t
+uint64_t
 ngx_http_krj_metrics_now(void)
 {
     struct timespec  ts;

@@ -121,6 +121,13 @@ void ngx_http_krj_metrics_count(ngx_http_request_t *r, ngx_uint_t counter);
 ngx_http_krj_metrics_t *ngx_http_krj_metrics_of(
     ngx_http_krj_main_conf_t *kmcf);
 
+/*
+ * The monotonic clock in microseconds (vDSO), for the latency buckets
+ * and the slices' budget (ngx_http_krj_slice.c): nginx's cached time is
+ * to the millisecond
+ */
+uint64_t ngx_http_krj_metrics_now(void);
+
 /* krj_status metrics */
 ngx_int_t ngx_http_krj_metrics_handler(ngx_http_request_t *r);
 

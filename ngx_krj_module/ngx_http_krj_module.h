@@ -98,7 +98,7 @@ typedef struct {
 
     /* the slicing work of this turn, all requests' (ngx_http_krj_slice.c) */
     ngx_event_t                  slice_turn;
-    uint64_t                     slice_spent;   /* nanoseconds */
+    uint64_t                     slice_spent;   /* microseconds */
     uint64_t                     slice_early;   /* before slice_turn ran */
 } ngx_http_krj_main_conf_t;
 

@@ -10,6 +10,7 @@
 
 #include "krj_out.h"
 #include "krj_render.h"
+#include "ngx_http_krj_metrics.h"
 #include "ngx_http_krj_module.h"
 #include "ngx_http_krj_response.h"
 #include "ngx_http_krj_slice.h"
@@ -54,9 +55,8 @@ static void ngx_http_krj_slice_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_krj_slice_defer(ngx_http_request_t *r,
     ngx_http_krj_main_conf_t *kmcf);
 static void ngx_http_krj_slice_charge(ngx_http_krj_main_conf_t *kmcf,
-    uint64_t ns);
+    uint64_t us);
 static void ngx_http_krj_slice_turn(ngx_event_t *ev);
-static uint64_t ngx_http_krj_slice_clock(void);
 static ngx_int_t ngx_http_krj_slice_step(ngx_http_request_t *r,
     ngx_http_krj_slice_t *s);
 static ngx_int_t ngx_http_krj_slice_measure(ngx_http_request_t *r,
@@ -196,11 +196,11 @@ ngx_http_krj_slice_handler(ngx_http_request_t *r)
         return;
     }
 
-    start = ngx_http_krj_slice_clock();
+    start = ngx_http_krj_metrics_now();
 
     rc = ngx_http_krj_slice_step(r, s);
 
-    ngx_http_krj_slice_charge(kmcf, ngx_http_krj_slice_clock() - start);
+    ngx_http_krj_slice_charge(kmcf, ngx_http_krj_metrics_now() - start);
 
     switch (rc) {
 
@@ -240,7 +240,7 @@ ngx_http_krj_slice_defer(ngx_http_request_t *r,
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "krj slice deferred, %uL ns sliced this turn",
+                   "krj slice deferred, %uL us sliced this turn",
                    kmcf->slice_spent);
 
     queue = kmcf->slice_turn.ready ? &ngx_posted_events
@@ -253,7 +253,7 @@ ngx_http_krj_slice_defer(ngx_http_request_t *r,
 
 
 /*
- * A step of ns nanoseconds.  nginx has no hook at the start of a turn:
+ * A step of us microseconds.  nginx has no hook at the start of a turn:
  * slice_turn, posted for the next turn when this one first slices, runs
  * there before the requests that post themselves after it, and renews
  * the budget.  When the budget runs out it moves to the tail of the next
@@ -266,17 +266,17 @@ ngx_http_krj_slice_defer(ngx_http_request_t *r,
  */
 
 static void
-ngx_http_krj_slice_charge(ngx_http_krj_main_conf_t *kmcf, uint64_t ns)
+ngx_http_krj_slice_charge(ngx_http_krj_main_conf_t *kmcf, uint64_t us)
 {
     uint64_t      turn;
     ngx_event_t  *ev;
 
     ev = &kmcf->slice_turn;
 
-    kmcf->slice_spent += ns;
+    kmcf->slice_spent += us;
 
     if (ev->posted && ev->ready) {
-        kmcf->slice_early += ns;
+        kmcf->slice_early += us;
         turn = kmcf->slice_early;
 
     } else {
@@ -317,31 +317,12 @@ ngx_http_krj_slice_turn(ngx_event_t *ev)
     kmcf = ev->data;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ev->log, 0,
-                   "krj slice turn, %uL ns sliced since the last, "
+                   "krj slice turn, %uL us sliced since the last, "
                    "%uL of them in this turn", kmcf->slice_spent,
                    kmcf->slice_early);
 
     kmcf->slice_spent = kmcf->slice_early;
     kmcf->slice_early = 0;
-}
-
-
-static uint64_t
-ngx_http_krj_slice_clock(void)
-{
-#if (NGX_HAVE_CLOCK_MONOTONIC)
-    struct timespec  ts;
-
-    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return (uint64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-#else
-    struct timeval   tv;
-
-    ngx_gettimeofday(&tv);
-
-    return (uint64_t) tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
-#endif
 }
 
 

@@ -42,7 +42,7 @@
 
 /*
  * The slicing all requests of a worker may do in one turn of the event
- * loop, in nanoseconds: a slice bounds one request's turn, this their sum,
+ * loop, in microseconds: a slice bounds one request's turn, this their sum,
  * so that a short request arriving meanwhile (/health) waits for about a
  * millisecond of slicing and one step, however many answers are on their
  * way.  Time rather than a count of steps: steps differ (a measure adds
@@ -51,7 +51,7 @@
  * a step in which the worker lost its core counts that wait too, and the
  * turn ends sooner, when the others have waited already.
  */
-#define NGX_HTTP_KRJ_SLICE_TURN       1000000
+#define NGX_HTTP_KRJ_SLICE_TURN       1000
 
 
 /*
