@@ -393,16 +393,18 @@ def abuse(s, path):
         t.join()
     # a large answer is sent in slices, every client's in turn: in a short
     # run none may be complete (0 req/s)
-    waits.sort()
-
-    def at(q):
-        return waits[min(len(waits) - 1, int(len(waits) * q))] * 1000 \
-            if waits else 0
-
     print("  under wrk -c%d of %s: %.0f req/s; /health's longest wait "
           "%.2f ms, p99 %.2f ms, median %.2f ms (%d requests)"
-          % (CONNS, path, r[0], worst[0] * 1000, at(0.99), at(0.5),
-             count[0]))
+          % (CONNS, path, r[0], worst[0] * 1000, ms_at(waits, 0.99),
+             ms_at(waits, 0.5), count[0]))
+
+
+def ms_at(waits, q):
+    """The wait (ms) below which the fraction q of waits lie."""
+    if not waits:
+        return 0
+    w = sorted(waits)
+    return w[min(len(w) - 1, int(len(w) * q))] * 1000
 
 
 def stall(s, data, csv, out, next_out):
@@ -434,15 +436,11 @@ def stall(s, data, csv, out, next_out):
     time.sleep(0.5)
     stop.set()
     t.join()
-    for w in (idle, during):
-        w.sort()
     print("\n  switch to a new %d-row snapshot: served after %.2f s; "
           "/health's longest wait meanwhile %.2f ms, p99 %.2f ms (%d "
           "requests); idle before it %.2f ms, p99 %.2f ms (%d requests)"
-          % (ROWS, switched, during[-1] * 1000,
-             during[int(len(during) * 0.99)] * 1000, len(during),
-             idle[-1] * 1000, idle[int(len(idle) * 0.99)] * 1000,
-             len(idle)))
+          % (ROWS, switched, ms_at(during, 1), ms_at(during, 0.99),
+             len(during), ms_at(idle, 1), ms_at(idle, 0.99), len(idle)))
 
 
 def main():

@@ -347,6 +347,26 @@ def _port_open(port, host="127.0.0.1"):
         return False
 
 
+def strace(pid, syscall, action, seconds=0.5, threads=True):
+    """The lines strace writes for syscall while a process runs action():
+    all its threads, or (threads=False) the one pid names, for nginx a
+    worker's event loop."""
+    out = "/tmp/krj-strace-%d-%s.txt" % (pid, syscall)
+    p = subprocess.Popen(["strace"] + (["-f"] if threads else [])
+                         + ["-qq", "-e", "trace=" + syscall, "-o", out,
+                            "-p", str(pid)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.3)
+    try:
+        action()
+        time.sleep(seconds)
+    finally:
+        p.terminate()
+        p.wait(10)
+    with open(out) as f:
+        return [l for l in f if syscall in l]
+
+
 def environ_with(env):
     """os.environ with env applied, None removing a variable."""
     e = dict(os.environ)

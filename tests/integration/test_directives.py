@@ -2,7 +2,6 @@
 [emerg] naming the file and line; the good configuration passes."""
 
 import re
-import subprocess
 import time
 
 import pytest
@@ -207,30 +206,22 @@ def test_thread_pools_load_and_reload(make_krj, main, replace):
     old_size = (k.out / "krj.snapshot").stat().st_size
     k.add_file("KRJ_signals_latest_week_SP500_2026-01-09.csv")
     time.sleep(1.1)              # a later generated_at
-    # the event loop's own system calls (strace without -f: the main
-    # thread), while the worker swaps
-    [worker] = k.nginx.worker_pids()
-    log = k.dir / "strace-main.txt"
-    tracer = subprocess.Popen(["strace", "-qq", "-e", "trace=munmap",
-                               "-o", str(log), "-p", str(worker)],
-                              stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    time.sleep(0.3)
-    try:
+
+    def swap():
         k.publish()
         deadline = time.time() + 10
         while time.time() < deadline and \
                 k.get("/api/v1/signals/sp500").headers["etag"] == first:
             time.sleep(0.05)
-        time.sleep(0.3)
-    finally:
-        tracer.terminate()
-        tracer.wait(10)
+
+    # the event loop's own munmap() calls, while the worker swaps
+    [worker] = k.nginx.worker_pids()
+    calls = krjenv.strace(worker, "munmap", swap, threads=False)
     assert k.get("/api/v1/signals/sp500").headers["etag"] != first, \
         "the new week is loaded by the pool's thread and swapped in"
     # the old copy is unmapped (and closed) in the pool's thread: the
     # kernel frees its pages meanwhile, milliseconds for a large one
-    unmapped = [l for l in log.read_text().splitlines()
+    unmapped = [l for l in calls
                 if re.search(r"munmap\(0x[0-9a-f]+, %d\)" % old_size, l)]
     if "off" in replace[1]:
         assert unmapped, "without a pool, the event loop unmaps it"
