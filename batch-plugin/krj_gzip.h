@@ -35,6 +35,12 @@ int krj_gzip_next(krj_gzip_t *gz, krj_buf_t *out, const uint8_t *in,
 void krj_gzip_destroy(krj_gzip_t *gz);
 
 
+/*
+ * From this length on a body is compressed in parallel streams of this
+ * length, at a faster level: its parts can be shared
+ */
+#define KRJ_GZIP_LARGE          (1024 * 1024)
+
 /* the 10 bytes before deflate data that krj_gzip() writes too */
 #define KRJ_GZIP_HEADER         "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
 #define KRJ_GZIP_HEADER_LEN     10
