@@ -19,6 +19,7 @@
 
 #include "krj_snapshot_write.h"
 #include "krj_str.h"
+#include "krj_threads.h"
 
 
 /* a row and its sort key while a column is sorted */
@@ -41,6 +42,16 @@ typedef struct {
 } krj_index_ctx_t;
 
 
+/* the columns i, i + step, ... of one thread, with scratch of its own */
+typedef struct {
+    const krj_csv_t            *t;
+    const krj_snap_cell_t      *cells;
+    krj_snap_sorted_t          *s;
+    size_t                      step;
+} krj_index_sort_t;
+
+
+static int krj_index_sort_part(void *arg, size_t i);
 static void krj_index_cells(krj_index_ctx_t *x, const krj_snap_row_t *rows,
     krj_snap_index_t *ix);
 static void krj_index_classes(krj_index_ctx_t *x, const krj_snap_row_t *rows,
@@ -62,19 +73,11 @@ int
 krj_snap_sort(krj_snap_sorted_t *s, const krj_csv_t *t,
     const krj_snap_cell_t *cells)
 {
-    int              rc;
-    size_t           n, all;
-    uint32_t         c;
-    krj_index_ctx_t  x;
+    size_t            n, all;
+    krj_index_sort_t  job;
 
     n = t->nrows ? t->nrows : 1;
     all = n * (t->ncolumns ? t->ncolumns : 1);
-
-    memset(&x, 0, sizeof(krj_index_ctx_t));
-    x.t = t;
-    x.cells = cells;
-    x.keys = malloc(n * sizeof(krj_index_key_t));
-    x.tmp = malloc(n * sizeof(krj_index_key_t));
 
     s->nrows = t->nrows;
     s->ncolumns = t->ncolumns;
@@ -82,18 +85,51 @@ krj_snap_sort(krj_snap_sorted_t *s, const krj_csv_t *t,
     s->start = malloc(all * sizeof(uint32_t));
     s->nonempty = calloc(t->ncolumns ? t->ncolumns : 1, sizeof(uint32_t));
 
+    if (s->order == NULL || s->start == NULL || s->nonempty == NULL) {
+        return -1;
+    }
+
+    /* the columns are independent: as many parts as threads, or columns */
+    job.t = t;
+    job.cells = cells;
+    job.s = s;
+    job.step = krj_threads_get();
+
+    if (job.step > t->ncolumns) {
+        job.step = t->ncolumns;
+    }
+
+    return job.step ? krj_threads_run(job.step, krj_index_sort_part, &job)
+                    : 0;
+}
+
+
+static int
+krj_index_sort_part(void *arg, size_t i)
+{
+    int                rc;
+    size_t             n, c;
+    krj_index_ctx_t    x;
+    krj_index_sort_t  *job = arg;
+
+    n = job->t->nrows ? job->t->nrows : 1;
+
+    memset(&x, 0, sizeof(krj_index_ctx_t));
+    x.t = job->t;
+    x.cells = job->cells;
+    x.keys = malloc(n * sizeof(krj_index_key_t));
+    x.tmp = malloc(n * sizeof(krj_index_key_t));
+
     rc = -1;
 
-    if (x.keys == NULL || x.tmp == NULL || s->order == NULL
-        || s->start == NULL || s->nonempty == NULL)
-    {
+    if (x.keys == NULL || x.tmp == NULL) {
         goto cleanup;
     }
 
-    for (c = 0; c < t->ncolumns; c++) {
-        s->nonempty[c] = krj_index_sort_column(&x, c,
-                                               s->order + (size_t) c * n,
-                                               s->start + (size_t) c * n);
+    for (c = i; c < job->t->ncolumns; c += job->step) {
+        job->s->nonempty[c] = krj_index_sort_column(&x, (uint32_t) c,
+                                                    job->s->order + c * n,
+                                                    job->s->start + c * n);
     }
 
     rc = 0;
