@@ -57,6 +57,18 @@ typedef struct {
 } krj_dash_holes_t;
 
 
+/* what the page's rows are rendered from, and whose refs they set */
+typedef struct {
+    const krj_snap_input_t     *in;
+    const krj_snap_category_t  *cat;
+    const krj_snap_column_t    *cols;
+    const krj_snap_cell_t      *cells;
+    const uint32_t             *ranks;
+    krj_snap_row_t             *rows;
+    int                         known;
+} krj_dash_rows_t;
+
+
 /* what the renderers of the page's head and tail are given */
 typedef struct {
     const krj_page_t           *pg;
@@ -72,6 +84,9 @@ static int krj_dash_page(krj_buf_t *out, krj_snap_category_t *cat,
     krj_snap_row_t *rows, const krj_snap_input_t *in,
     const krj_snap_column_t *cols, const krj_snap_cell_t *cells,
     const uint32_t *ranks, const krj_snap_header_t *h, int known);
+static void krj_dash_page_row(krj_buf_t *b, uint32_t r, void *arg);
+static void krj_dash_page_shift(void *arg, uint32_t from, uint32_t to,
+    size_t base);
 static int krj_dash_spans(krj_buf_t *out, krj_snap_category_t *cat,
     size_t start, krj_dash_holes_t *hd);
 static int krj_dash_compact(krj_buf_t *out, krj_snap_category_t *cat,
@@ -351,11 +366,11 @@ krj_dash_page(krj_buf_t *out, krj_snap_category_t *cat, krj_snap_row_t *rows,
     const krj_snap_header_t *h, int known)
 {
     int                rc;
-    size_t             start, cs;
-    uint32_t           r;
+    size_t             start;
     krj_snap_t         view;
     krj_page_t         pg;
     krj_query_t        q;
+    krj_dash_rows_t    dr;
     krj_dash_page_t    arg;
     krj_dash_holes_t   hd;
 
@@ -387,11 +402,16 @@ krj_dash_page(krj_buf_t *out, krj_snap_category_t *cat, krj_snap_row_t *rows,
     arg.parts = KRJ_PAGE_HEAD;
     (void) krj_snap_render(out, &view, krj_dash_render, &arg);
 
-    for (r = 0; r < cat->nrows; r++) {
-        cs = out->len;
-        krj_dash_row(out, in, cat, cols, cells, ranks, r, known);
-        rows[r].html = krj_snap_since(out, cs);
-    }
+    dr.in = in;
+    dr.cat = cat;
+    dr.cols = cols;
+    dr.cells = cells;
+    dr.ranks = ranks;
+    dr.rows = rows;
+    dr.known = known;
+
+    (void) krj_snap_render_rows(out, cat->nrows, krj_dash_page_row,
+                                krj_dash_page_shift, &dr);
 
     hd.base = out->len;
     arg.parts = KRJ_PAGE_TAIL;
@@ -402,6 +422,31 @@ krj_dash_page(krj_buf_t *out, krj_snap_category_t *cat, krj_snap_row_t *rows,
     free(hd.holes);
 
     return rc;
+}
+
+
+static void
+krj_dash_page_row(krj_buf_t *b, uint32_t r, void *arg)
+{
+    size_t            cs;
+    krj_dash_rows_t  *dr = arg;
+
+    cs = b->len;
+    krj_dash_row(b, dr->in, dr->cat, dr->cols, dr->cells, dr->ranks, r,
+                 dr->known);
+    dr->rows[r].html = krj_snap_since(b, cs);
+}
+
+
+static void
+krj_dash_page_shift(void *arg, uint32_t from, uint32_t to, size_t base)
+{
+    uint32_t          r;
+    krj_dash_rows_t  *dr = arg;
+
+    for (r = from; r < to; r++) {
+        dr->rows[r].html.off += (uint32_t) base;
+    }
 }
 
 

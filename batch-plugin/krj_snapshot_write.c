@@ -38,13 +38,13 @@
 #include "krj_snapshot_write.h"
 
 
+/* what the rows of a JSON body are rendered from, and whose refs they set */
 typedef struct {
-    size_t              off;            /* of the upper-cased key */
-    size_t              len;
-    uint32_t            category;
-    uint32_t            row;
-    const uint8_t      *key;
-} krj_snap_tkey_t;
+    const krj_csv_t            *t;
+    krj_snap_column_t          *cols;
+    krj_snap_row_t             *rows;
+    krj_snap_cell_t            *cells;
+} krj_snap_body_t;
 
 
 static int krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
@@ -53,8 +53,9 @@ static int krj_snap_write_category(krj_buf_t *out, const krj_snap_input_t *in,
 static void krj_snap_write_body(krj_buf_t *out, const krj_snap_input_t *in,
     krj_snap_category_t *cat, krj_snap_column_t *cols, krj_snap_row_t *rows,
     krj_snap_cell_t *cells, const krj_snap_header_t *h);
-static int krj_snap_write_tickers(krj_buf_t *out, const krj_snap_input_t *in,
-    uint32_t n, krj_snap_header_t *h, char *err);
+static void krj_snap_json_row(krj_buf_t *b, uint32_t r, void *arg);
+static void krj_snap_json_shift(void *arg, uint32_t from, uint32_t to,
+    size_t base);
 static void krj_snap_write_lists(krj_buf_t *out, const krj_snap_input_t *in,
     krj_snap_category_t *cats, uint32_t n, krj_snap_header_t *h);
 static void krj_snap_render_head(krj_out_t *o, const krj_snap_t *view,
@@ -65,7 +66,6 @@ static void krj_snap_render_summary(krj_out_t *o, const krj_snap_t *view,
     const void *arg);
 static void krj_snap_render_list(krj_out_t *o, const krj_snap_t *view,
     const void *arg);
-static int krj_snap_cmp_tkey(const void *a, const void *b);
 
 
 int
@@ -424,10 +424,9 @@ krj_snap_write_body(krj_buf_t *out, const krj_snap_input_t *in,
     krj_snap_category_t *cat, krj_snap_column_t *cols, krj_snap_row_t *rows,
     krj_snap_cell_t *cells, const krj_snap_header_t *h)
 {
-    size_t            start, cs, len;
-    uint32_t          r, c;
+    size_t            start;
     krj_snap_t        view;
-    krj_snap_cell_t  *cell;
+    krj_snap_body_t   body;
     const krj_csv_t  *t;
 
     t = in->csv;
@@ -446,158 +445,79 @@ krj_snap_write_body(krj_buf_t *out, const krj_snap_input_t *in,
     start = out->len;
     (void) krj_snap_render(out, &view, krj_snap_render_head, cat);
 
-    for (r = 0; r < t->nrows; r++) {
-        if (r) {
-            krj_buf_str(out, KRJ_FMT_SEP);
-        }
+    body.t = t;
+    body.cols = cols;
+    body.rows = rows;
+    body.cells = cells;
 
-        cs = out->len;
-        krj_buf_str(out, KRJ_FMT_ROW_OPEN);
-
-        for (c = 0; c < t->ncolumns; c++) {
-            if (c) {
-                krj_buf_str(out, KRJ_FMT_SEP);
-            }
-
-            cell = &cells[(size_t) r * t->ncolumns + c];
-
-            krj_cell_json_string(out, krj_csv_text(t, 0, c),
-                                 krj_csv_len(t, 0, c));
-            krj_buf_byte(out, ':');
-
-            len = out->len;
-            cell->type = krj_cell_json(out, krj_csv_text(t, r + 1, c),
-                                       krj_csv_len(t, r + 1, c), &cell->num);
-            cell->json = krj_snap_since(out, len);
-
-            if (cell->type == KRJ_SNAP_STRING) {
-                cols[c].numeric = 0;
-            }
-        }
-
-        krj_buf_str(out, KRJ_FMT_ROW_CLOSE);
-        rows[r].json = krj_snap_since(out, cs);
-    }
+    (void) krj_snap_render_rows(out, t->nrows, krj_snap_json_row,
+                                krj_snap_json_shift, &body);
 
     krj_buf_str(out, KRJ_FMT_SIGNALS_TAIL);
     cat->json = krj_snap_since(out, start);
 }
 
 
-/* the ticker index: every row of every category, by upper-cased ticker */
-static int
-krj_snap_write_tickers(krj_buf_t *out, const krj_snap_input_t *in,
-    uint32_t n, krj_snap_header_t *h, char *err)
+static void
+krj_snap_json_row(krj_buf_t *b, uint32_t r, void *arg)
 {
-    int                  rc;
-    size_t               total, i, j, k, len, toff, roff, nt;
-    uint32_t             c, r;
-    const char          *s;
-    krj_buf_t            keys;
-    krj_snap_tkey_t     *e;
-    krj_snap_ticker_t   *tk;
-    krj_snap_rowref_t   *rr;
+    size_t               cs, len;
+    uint32_t             c;
+    krj_snap_cell_t     *cell;
+    krj_snap_body_t     *body = arg;
+    const krj_csv_t     *t;
 
-    rc = -1;
-    total = 0;
+    t = body->t;
 
-    for (c = 0; c < n; c++) {
-        total += in[c].csv->nrows;
+    if (r) {
+        krj_buf_str(b, KRJ_FMT_SEP);
     }
 
-    krj_buf_init(&keys);
-    e = calloc(total ? total : 1, sizeof(krj_snap_tkey_t));
-    tk = calloc(total ? total : 1, sizeof(krj_snap_ticker_t));
-    rr = calloc(total ? total : 1, sizeof(krj_snap_rowref_t));
+    cs = b->len;
+    krj_buf_str(b, KRJ_FMT_ROW_OPEN);
 
-    if (e == NULL || tk == NULL || rr == NULL) {
-        goto nomem;
-    }
-
-    i = 0;
-
-    for (c = 0; c < n; c++) {
-        for (r = 0; r < in[c].csv->nrows; r++) {
-            s = krj_csv_text(in[c].csv, r + 1, in[c].csv->ticker_col);
-            len = krj_csv_len(in[c].csv, r + 1, in[c].csv->ticker_col);
-
-            e[i].off = keys.len;
-            e[i].len = len;
-            e[i].category = c;
-            e[i].row = r;
-
-            for (k = 0; k < len; k++) {
-                krj_buf_byte(&keys, (s[k] >= 'a' && s[k] <= 'z')
-                                    ? (uint8_t) (s[k] - 32) : (uint8_t) s[k]);
-            }
-
-            i++;
-        }
-    }
-
-    if (keys.failed) {
-        goto nomem;
-    }
-
-    for (i = 0; i < total; i++) {
-        e[i].key = keys.data + e[i].off;
-    }
-
-    qsort(e, total, sizeof(krj_snap_tkey_t), krj_snap_cmp_tkey);
-
-    nt = 0;
-
-    for (i = 0; i < total; i = j) {
-        tk[nt].first = (uint32_t) i;
-        tk[nt].ticker = krj_snap_str(out, (const char *) e[i].key, e[i].len);
-
-        for (j = i; j < total; j++) {
-            if (e[j].len != e[i].len
-                || memcmp(e[j].key, e[i].key, e[i].len) != 0)
-            {
-                break;
-            }
-
-            rr[j].category = e[j].category;
-            rr[j].row = e[j].row;
+    for (c = 0; c < t->ncolumns; c++) {
+        if (c) {
+            krj_buf_str(b, KRJ_FMT_SEP);
         }
 
-        tk[nt].count = (uint32_t) (j - i);
-        nt++;
+        cell = &body->cells[(size_t) r * t->ncolumns + c];
+
+        krj_cell_json_string(b, krj_csv_text(t, 0, c), krj_csv_len(t, 0, c));
+        krj_buf_byte(b, ':');
+
+        len = b->len;
+        cell->type = krj_cell_json(b, krj_csv_text(t, r + 1, c),
+                                   krj_csv_len(t, r + 1, c), &cell->num);
+        cell->json = krj_snap_since(b, len);
     }
 
-    toff = krj_snap_reserve(out, nt * sizeof(krj_snap_ticker_t));
-    roff = krj_snap_reserve(out, total * sizeof(krj_snap_rowref_t));
+    krj_buf_str(b, KRJ_FMT_ROW_CLOSE);
+    body->rows[r].json = krj_snap_since(b, cs);
+}
 
-    if (out->failed) {
-        goto nomem;
+
+/* the rows' refs into out; a column with a string is not numeric */
+
+static void
+krj_snap_json_shift(void *arg, uint32_t from, uint32_t to, size_t base)
+{
+    uint32_t          r, c;
+    krj_snap_cell_t  *cell;
+    krj_snap_body_t  *body = arg;
+
+    for (r = from; r < to; r++) {
+        body->rows[r].json.off += (uint32_t) base;
+
+        for (c = 0; c < body->t->ncolumns; c++) {
+            cell = &body->cells[(size_t) r * body->t->ncolumns + c];
+            cell->json.off += (uint32_t) base;
+
+            if (cell->type == KRJ_SNAP_STRING) {
+                body->cols[c].numeric = 0;
+            }
+        }
     }
-
-    memcpy(out->data + toff, tk, nt * sizeof(krj_snap_ticker_t));
-    memcpy(out->data + roff, rr, total * sizeof(krj_snap_rowref_t));
-
-    h->ntickers = (uint32_t) nt;
-    h->nticker_rows = (uint32_t) total;
-    h->tickers.off = (uint32_t) toff;
-    h->tickers.len = (uint32_t) (nt * sizeof(krj_snap_ticker_t));
-    h->ticker_rows.off = (uint32_t) roff;
-    h->ticker_rows.len = (uint32_t) (total * sizeof(krj_snap_rowref_t));
-
-    rc = 0;
-    goto cleanup;
-
-nomem:
-
-    snprintf(err, KRJ_SNAP_ERRLEN, "ticker index: out of memory");
-
-cleanup:
-
-    krj_buf_free(&keys);
-    free(e);
-    free(tk);
-    free(rr);
-
-    return rc;
 }
 
 
@@ -717,33 +637,6 @@ krj_snap_render_list(krj_out_t *o, const krj_snap_t *view, const void *arg)
     const int  *kind = arg;
 
     krj_render_list(o, view, *kind, NULL, NULL);
-}
-
-
-static int
-krj_snap_cmp_tkey(const void *a, const void *b)
-{
-    int                     rc;
-    const krj_snap_tkey_t  *x, *y;
-
-    x = a;
-    y = b;
-
-    rc = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
-
-    if (rc != 0) {
-        return rc;
-    }
-
-    if (x->len != y->len) {
-        return x->len < y->len ? -1 : 1;
-    }
-
-    if (x->category != y->category) {
-        return x->category < y->category ? -1 : 1;
-    }
-
-    return (x->row > y->row) - (x->row < y->row);
 }
 
 

@@ -153,5 +153,22 @@ size_t krj_snap_reserve(krj_buf_t *out, size_t size);
  */
 void krj_snap_body_start(krj_buf_t *out, size_t expect);
 
+/* the ticker index of the n categories, into h (krj_tickers_write.c) */
+int krj_snap_write_tickers(krj_buf_t *out, const krj_snap_input_t *in,
+    uint32_t n, krj_snap_header_t *h, char *err);
+
+/*
+ * Appends the rows rendered in parallel: render(b, r, arg) writes row r
+ * into b, its refs b's offsets; shift(arg, from, to, base) is then called
+ * for the rows [from, to) whose bytes went to base in out, in order, on
+ * the caller's thread.  render() must write only what is row r's own.
+ */
+typedef void (*krj_snap_row_pt)(krj_buf_t *b, uint32_t r, void *arg);
+typedef void (*krj_snap_shift_pt)(void *arg, uint32_t from, uint32_t to,
+    size_t base);
+
+int krj_snap_render_rows(krj_buf_t *out, uint32_t nrows,
+    krj_snap_row_pt render, krj_snap_shift_pt shift, void *arg);
+
 
 #endif /* _KRJ_SNAPSHOT_WRITE_H_INCLUDED_ */
