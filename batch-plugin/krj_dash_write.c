@@ -498,20 +498,21 @@ krj_dash_spans(krj_buf_t *out, krj_snap_category_t *cat, size_t start,
     }
 
     for (i = 0; i < n; i++) {
+        spans[i].crc = krj_crc32(out->data + spans[i].text.off,
+                                 spans[i].text.len);
+        spans[i].shift = krj_crc32_shift(spans[i].text.len);
+
+        if (i == shared) {
+            continue;
+        }
+
         /* out moves as it grows: compress from a copy */
         tmp.len = 0;
         krj_buf_append(&tmp, out->data + spans[i].text.off,
                        spans[i].text.len);
 
-        if (tmp.failed) {
-            goto cleanup;
-        }
-
-        spans[i].crc = krj_crc32(tmp.data, tmp.len);
-        spans[i].shift = krj_crc32_shift(tmp.len);
-
-        if (i != shared
-            && krj_dash_deflate(out, tmp.data, tmp.len, i == 0, i == n - 1,
+        if (tmp.failed
+            || krj_dash_deflate(out, tmp.data, tmp.len, i == 0, i == n - 1,
                                 &spans[i].gz)
                != 0)
         {
