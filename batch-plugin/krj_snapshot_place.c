@@ -48,6 +48,8 @@ typedef struct {
 
 
 static int krj_snap_rows_part(void *data, size_t i);
+static void krj_snap_rows_range(uint32_t nrows, size_t i, uint32_t *from,
+    uint32_t *to);
 
 
 krj_snap_ref_t
@@ -132,9 +134,7 @@ krj_snap_render_rows(krj_buf_t *out, uint32_t nrows,
 
     for (i = 0; i < n; i++) {
         if (rc == 0) {
-            from = (uint32_t) (i * KRJ_SNAP_ROWS_PART);
-            to = (nrows - from < KRJ_SNAP_ROWS_PART)
-                 ? nrows : from + KRJ_SNAP_ROWS_PART;
+            krj_snap_rows_range(nrows, i, &from, &to);
 
             base = out->len;
             krj_buf_append(out, job.parts[i].data, job.parts[i].len);
@@ -164,13 +164,20 @@ krj_snap_rows_part(void *data, size_t i)
     b = &job->parts[i];
     krj_buf_init(b);
 
-    from = (uint32_t) (i * KRJ_SNAP_ROWS_PART);
-    to = (job->nrows - from < KRJ_SNAP_ROWS_PART)
-         ? job->nrows : from + KRJ_SNAP_ROWS_PART;
+    krj_snap_rows_range(job->nrows, i, &from, &to);
 
     for (r = from; r < to; r++) {
         job->render(b, r, job->arg);
     }
 
     return b->failed ? -1 : 0;
+}
+
+
+static void
+krj_snap_rows_range(uint32_t nrows, size_t i, uint32_t *from, uint32_t *to)
+{
+    *from = (uint32_t) (i * KRJ_SNAP_ROWS_PART);
+    *to = (nrows - *from < KRJ_SNAP_ROWS_PART)
+          ? nrows : *from + KRJ_SNAP_ROWS_PART;
 }
