@@ -159,7 +159,12 @@ def test_counters_move_by_the_requests_made(k):
     assert k.request("POST", "/api/v1/categories", headers=bearer(GOOD),
                      body=b"x").status == 405
     assert k.get("/health").status == 200
-    made = 30
+
+    made = 30                   # the requests above, route by route below
+    req = "krj_http_requests_total"
+
+    def moved(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
 
     # A request is counted in its log phase, just after its last byte is
     # sent: the scrape, on the other worker, can arrive first.  Scrape
@@ -169,24 +174,14 @@ def test_counters_move_by_the_requests_made(k):
     while True:
         after = scrape(k)
         scrapes += 1
-        counted = sum(v - value(before, n, **dict(lb))
-                      for (n, lb), v in after.items()
-                      if n == "krj_http_requests_total"
-                      and dict(lb)["route"] != "metrics")
-        first = value(after, "krj_http_requests_total", route="metrics",
-                      status="2xx") \
-            - value(before, "krj_http_requests_total", route="metrics",
-                    status="2xx")
-        if (counted >= made and first >= 1) \
-                or time.monotonic() > deadline:
+        counted = sum(moved(n, **dict(lb)) for (n, lb) in after
+                      if n == req and dict(lb)["route"] != "metrics")
+        first = moved(req, route="metrics", status="2xx")
+        if (counted >= made and first) or time.monotonic() > deadline:
             break
         time.sleep(0.02)
     assert counted == made
 
-    def moved(name, **labels):
-        return value(after, name, **labels) - value(before, name, **labels)
-
-    req = "krj_http_requests_total"
     assert moved(req, route="categories", status="2xx") == n_good
     assert moved(req, route="categories", status="4xx") == 3 + 1 + 1
     assert moved(req, route="summary", status="2xx") == 1
